@@ -1,0 +1,56 @@
+// The shapes that cross the library boundary: a tool call as agents send it,
+// and the decision every engine returns. Produced by the interpreter and the
+// wasm evaluator alike; consumed by the runtime, the CLI and `pol test`.
+
+import type { Effect } from "./ast.js";
+import type { Span } from "./span.js";
+
+/** A tool call. Every field but `tool` may be omitted; see CALL_DEFAULTS. */
+export interface Call {
+  tool: string;
+  args?: Record<string, unknown>;
+  agent?: { id?: string; roles?: string[]; trust?: number };
+  env?: string;
+  run?: { id?: string; calls?: number };
+  ctx?: Record<string, unknown>;
+}
+
+/** What a call's omitted fields read as. Trust defaults to 0 so a missing score never unlocks a rule. */
+export const CALL_DEFAULTS = { agentId: "", roles: [] as string[], trust: 0, env: "", runId: "", runCalls: 0 } as const;
+
+export interface RuleRef {
+  /** The rule's label or `file:line` id; for defaults `default` or `default for <targets>`. */
+  id: string;
+  kind: "rule" | "default";
+  effect: Effect;
+  span: Span;
+}
+
+export interface LimitUse {
+  id: string;
+  kind: "calls" | "sum";
+  /** 1 for a call-count limit; the value of the summed expression otherwise. */
+  amount: number;
+  max: number;
+  windowSeconds: number;
+  /** The bucket: the limit id and the values of its `per` keys, e.g. `refunds|agent=support-bot`. */
+  key: string;
+  span: Span;
+}
+
+export interface Decision {
+  effect: Effect;
+  /** What decided: a rule, a default, the schema check of the call, or an internal error (always deny). */
+  decidedBy: "rule" | "default" | "schema" | "error";
+  /** The deciding rules: every matched rule with the winning effect, or the default that applied. */
+  rules: RuleRef[];
+  /** Ids of every rule whose targets and condition matched the call, in source order. */
+  matched: string[];
+  reasons: string[];
+  /** Approver groups (approve decisions); empty means any approver. */
+  approvers: string[];
+  /** Limits whose targets cover the call, to be checked and consumed by the runtime. */
+  limits: LimitUse[];
+  /** Argument paths to redact in the audit log (declared plus default secrets). */
+  redact: string[];
+}
