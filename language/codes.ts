@@ -30,7 +30,6 @@ export const CODES = {
   E0209: e("field not shared by every target tool"),
   E0210: e("`args` read where no tool schema applies"),
   E0211: e("duplicate declaration"),
-  E0212: e("`has` applied to a field that is always present"),
   E0213: e("name shadows another"),
   E0214: e("invalid regular expression"),
   E0215: e("regular expression construct a DFA cannot express"),
@@ -59,6 +58,8 @@ export const CODES = {
   W0104: w("rule always matches its targets: its condition is always true"),
   W0105: w("pattern matches no declared tool"),
   W0106: w("`approve` rule outranks an `allow` rule on the same tool unconditionally"),
+  W0107: w("`has` applied to a field that is always present"),
+  W0108: w("limit reads `args` but its targets cover undeclared tools"),
 } as const satisfies Record<string, Entry>;
 
 export type Code = keyof typeof CODES;

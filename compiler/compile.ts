@@ -1,0 +1,79 @@
+// The compiler's entry point: a checked policy becomes one standalone .wasm
+// (code + manifest custom section). Lowers, emits AssemblyScript, runs asc in
+// process, and turns any asc failure into an internal-error diagnostic.
+// Used by `pol compile`, `pol eval`, the runtime's `.pol` loading and tests.
+
+import { createHash } from "node:crypto";
+import type { CheckedPolicy } from "../language/checked.js";
+import type { Sink } from "../language/diagnostics.js";
+import { metaFor } from "../language/interpret.js";
+import { NO_SPAN } from "../language/span.js";
+import { compileAssemblyScript } from "./asc.js";
+import { ABI_VERSION, emit, outLayout } from "./emit.js";
+import type { Program } from "./ir.js";
+import { lower } from "./lower.js";
+import { SECTION, appendCustomSection, layoutJson, type Manifest } from "./manifest.js";
+
+export interface Compiled {
+  wasm: Uint8Array;
+  manifest: Manifest;
+  /** SHA-256 of the module bytes (hex): the policy hash every decision and audit record carries. */
+  hash: string;
+  /** The generated AssemblyScript, for `pol compile --emit-as` and debugging. */
+  source: string;
+}
+
+/** Static addresses the module exports; computed by instantiating once would cost time, so they are derived here. */
+function manifestOf(policy: CheckedPolicy, prog: Program, addrs: { in: number; out: number }): Manifest {
+  const meta = metaFor(policy);
+  const out = outLayout(prog);
+  return {
+    abi: ABI_VERSION,
+    policy: { name: meta.name, ...(meta.description !== undefined ? { description: meta.description } : {}), file: meta.file },
+    tools: prog.tools.map((t) => {
+      const d = meta.tools.get(t.name);
+      return { name: t.name, id: t.id, declared: t.declared, ...(d ? { toolClass: d.toolClass, args: d.args } : {}) };
+    }),
+    context: meta.context,
+    layout: { in: addrs.in, out: addrs.out, sums: out.sums, matched: out.matched, ...layoutJson(prog.layout) },
+    rules: meta.rules,
+    limits: meta.limits,
+    defaultRule: meta.defaultRule,
+    defaultsFor: meta.defaultsFor,
+    redact: meta.redact,
+  };
+}
+
+/** Reads the static IN/OUT addresses by instantiating the module once (they are constants of the data layout). */
+async function staticAddresses(wasm: Uint8Array): Promise<{ in: number; out: number }> {
+  const mod = await WebAssembly.compile(wasm as BufferSource);
+  const instance = await WebAssembly.instantiate(mod, { env: { abort: () => { throw new Error("abort"); } } });
+  const ex = instance.exports as { pol_in: () => number; pol_out: () => number };
+  return { in: ex.pol_in(), out: ex.pol_out() };
+}
+
+/**
+ * Compiles a checked policy (which must have no errors). Deterministic: the
+ * same policy gives the same bytes. Failures inside the compiler become E0901.
+ */
+export async function compilePolicy(policy: CheckedPolicy, sink: Sink, opts: { optimize?: boolean } = {}): Promise<Compiled | undefined> {
+  let source = "";
+  try {
+    const prog = lower(policy);
+    source = emit(prog, "./stdlib/as/index");
+    const r = await compileAssemblyScript(source, opts);
+    if (!r.wasm) {
+      sink.report("E0901", policy.policy.header?.span ?? { ...NO_SPAN, file: policy.file }, "internal compiler error: the generated code did not compile", {
+        help: `please report this with the policy; asc said: ${r.errors.split("\n").find((l) => l.includes("ERROR")) ?? r.errors.slice(0, 200)}`,
+      });
+      return undefined;
+    }
+    const addrs = await staticAddresses(r.wasm);
+    const manifest = manifestOf(policy, prog, addrs);
+    const wasm = appendCustomSection(r.wasm, SECTION, new TextEncoder().encode(JSON.stringify(manifest)));
+    return { wasm, manifest, hash: createHash("sha256").update(wasm).digest("hex"), source };
+  } catch (e) {
+    sink.report("E0901", policy.policy.header?.span ?? { ...NO_SPAN, file: policy.file }, `internal compiler error: ${(e as Error).message}`, { help: "please report this with the policy" });
+    return undefined;
+  }
+}

@@ -1,0 +1,202 @@
+// AssemblyScript code generation: prints the IR program as one AssemblyScript
+// module that imports the stdlib, exposes the ABI (POL_ABI, pol_in, pol_out,
+// pol_input, pol_decide) and dispatches on the tool id. Fed by lower/fold;
+// compiled by asc.ts. Nothing it emits allocates managed memory.
+
+import { EFFECT_RANK } from "../language/checked.js";
+import { BUILTINS } from "../stdlib/signatures.js";
+import type { IR, Program, Scalar, ToolPlan } from "./ir.js";
+
+export const ABI_VERSION = 1;
+
+/** Byte layout of the output block (see docs/abi.md). */
+export function outLayout(p: Program): { sums: number; matched: number; size: number } {
+  const sums = 8;
+  const matched = sums + 8 * p.sumExprs.length;
+  return { sums, matched, size: matched + 4 * Math.max(1, p.effects.length) };
+}
+
+type AsType = "f64" | "bool" | "i64" | "usize";
+interface Param { name: string; type: AsType }
+
+const asTypeOf = (t: Scalar | "list" | "record"): AsType => (t === "number" ? "f64" : t === "bool" ? "bool" : t === "record" ? "usize" : "i64");
+
+function f64Lit(v: number): string {
+  if (Number.isInteger(v) && Math.abs(v) < 2 ** 53 && !Object.is(v, -0)) return `${v}.0`;
+  // Exact bits: no decimal round trip through another parser.
+  const bits = new DataView(new ArrayBuffer(8));
+  bits.setFloat64(0, v);
+  return `reinterpret<f64>(<i64>0x${bits.getBigUint64(0).toString(16)})`;
+}
+
+class Emitter {
+  readonly helpers: string[] = [];
+  private strings: number[] = [];
+  private readonly stringOffsets = new Map<string, number>();
+
+  constructor(private readonly p: Program) {}
+
+  get stringUnits(): number[] {
+    return this.strings;
+  }
+
+  str(s: string): string {
+    if (s.length === 0) return "sref(0, 0)";
+    let off = this.stringOffsets.get(s);
+    if (off === undefined) {
+      off = this.strings.length;
+      for (let i = 0; i < s.length; i++) this.strings.push(s.charCodeAt(i));
+      this.stringOffsets.set(s, off);
+    }
+    return `sref(S + ${off * 2}, ${s.length})`;
+  }
+
+  private helper(params: Param[], ret: AsType, body: string): string {
+    const name = `h${this.helpers.length}`;
+    this.helpers.push(`function ${name}(${params.map((x) => `${x.name}: ${x.type}`).join(", ")}): ${ret} {\n${body}\n}`);
+    return name;
+  }
+
+  private load(t: Scalar | "list", addr: string): string {
+    return t === "number" ? `load<f64>(${addr})` : t === "bool" ? `(load<i32>(${addr}) != 0)` : `load<i64>(${addr})`;
+  }
+
+  private addr(base: Extract<IR, { k: "load" }>["base"], off: number): string {
+    return base.kind === "in" ? `IN + ${off}` : `${base.name} + ${off}`;
+  }
+
+  private eq(t: Scalar, a: string, b: string): string {
+    return t === "string" ? `str_eq(${a}, ${b})` : `(${a} == ${b})`;
+  }
+
+  expr(e: IR, scope: Param[]): string {
+    const g = (x: IR) => this.expr(x, scope);
+    const args = scope.map((s) => s.name);
+    switch (e.k) {
+      case "num": return f64Lit(e.v);
+      case "str": return this.str(e.v);
+      case "bool": return String(e.v);
+      case "load": return this.load(e.t, this.addr(e.base, e.offset));
+      case "var": return e.name;
+      case "present": return e.offsets.length === 0 ? "true" : `(${e.offsets.map((o) => `load<i32>(${this.addr(e.base, o)}) != 0`).join(" && ")})`;
+      case "not": return `!(${g(e.e)})`;
+      case "neg": return `(-(${g(e.e)}))`;
+      case "and": return `(${g(e.l)} && ${g(e.r)})`;
+      case "or": return `(${g(e.l)} || ${g(e.r)})`;
+      case "cmp":
+        if (e.t === "string") return e.op === "==" ? `str_eq(${g(e.l)}, ${g(e.r)})` : `!str_eq(${g(e.l)}, ${g(e.r)})`;
+        return `(${g(e.l)} ${e.op} ${g(e.r)})`;
+      case "arith": return `(${g(e.l)} ${e.op} ${g(e.r)})`;
+      case "inlit": {
+        const x: Param = { name: "x", type: asTypeOf(e.t) };
+        const body = e.items.map((it) => this.eq(e.t, "x", this.expr(it, scope))).join(" || ");
+        const h = this.helper([x, ...scope], "bool", `  return ${body};`);
+        return `${e.negate ? "!" : ""}${h}(${[g(e.l), ...args].join(", ")})`;
+      }
+      case "inlist": {
+        const body = [
+          "  const p = <usize>(list & 0xffffffff);",
+          "  const n = <usize>(list >>> 32);",
+          `  for (let i: usize = 0; i < n; i++) if (${this.eq(e.t, this.load(e.t, "p + i * 8"), "x")}) return true;`,
+          "  return false;",
+        ].join("\n");
+        const h = this.helper([{ name: "x", type: asTypeOf(e.t) }, { name: "list", type: "i64" }, ...scope], "bool", body);
+        return `${e.negate ? "!" : ""}${h}(${[g(e.l), g(e.list), ...args].join(", ")})`;
+      }
+      case "quant": {
+        const v: Param = { name: e.name, type: asTypeOf(e.elem.t) };
+        const at = `p + i * ${e.elem.size}`;
+        const bind = e.elem.t === "record" ? at : this.load(e.elem.t, at);
+        const inner = this.expr(e.body, [...scope, v]);
+        const test = e.q === "any" ? `if (${inner}) return true;` : `if (!(${inner})) return false;`;
+        const body = [
+          "  const p = <usize>(list & 0xffffffff);",
+          "  const n = <usize>(list >>> 32);",
+          `  for (let i: usize = 0; i < n; i++) {\n    const ${e.name}: ${v.type} = ${bind};\n    ${test}\n  }`,
+          `  return ${e.q === "all"};`,
+        ].join("\n");
+        const h = this.helper([{ name: "list", type: "i64" }, ...scope], "bool", body);
+        return `${h}(${[g(e.list), ...args].join(", ")})`;
+      }
+      case "listlen": return `<f64>(<u32>(${g(e.list)} >>> 32))`;
+      case "call": return `${BUILTINS.get(e.fn)!.asName}(${e.args.map(g).join(", ")})`;
+      case "glob": return `std_glob(${this.str(e.pattern)}, ${g(e.s)})`;
+      case "regex": return `std_dfa_search(RX${e.table}, ${g(e.s)})`;
+      case "toolmatch":
+        return e.pattern === "*" && !e.quoted ? "true" : `std_tool_match(${this.str(e.pattern)}, ${e.quoted}, load<i64>(IN + ${this.p.layout.tool.offset}))`;
+    }
+  }
+
+  /** One tool's branch: evaluate its rules, record matches, compute limit sums, return the strongest effect or -1. */
+  tool(t: ToolPlan): string {
+    const out = outLayout(this.p);
+    const lines = ["  let n: usize = 0;", "  let e: i32 = -1;"];
+    for (const i of t.rules) {
+      const rank = EFFECT_RANK[this.p.effects[i]!];
+      const conds: string[] = [];
+      const pats = t.patterns?.get(i);
+      if (pats) conds.push(`(${pats.map((x) => this.expr({ k: "toolmatch", pattern: x.pattern, quoted: x.quoted }, [])).join(" || ")})`);
+      const c = this.p.conds[i];
+      if (!t.blind.has(i) && c) conds.push(`r${i}()`);
+      const record = `store<u32>(OUT + ${out.matched} + n * 4, ${i}); n++; if (e < ${rank}) e = ${rank};`;
+      lines.push(conds.length ? `  if (${conds.join(" && ")}) { ${record} }` : `  { ${record} }`);
+    }
+    for (const k of t.sums) lines.push(`  store<f64>(OUT + ${out.sums + 8 * k}, s${k}());`);
+    lines.push("  store<u32>(OUT, <u32>n);", "  return e;");
+    return `function t${t.id}(): i32 {\n${lines.join("\n")}\n}`;
+  }
+}
+
+/** The AssemblyScript source of the policy module. `stdlib` is the import path of stdlib/as/index. */
+export function emit(p: Program, stdlib: string): string {
+  const em = new Emitter(p);
+  const fns: string[] = [];
+  p.conds.forEach((c, i) => {
+    if (c) fns.push(`function r${i}(): bool {\n  return ${em.expr(c, [])};\n}`);
+  });
+  p.sumExprs.forEach((s, i) => {
+    if (s) fns.push(`function s${i}(): f64 {\n  return ${em.expr(s, [])};\n}`);
+  });
+  for (const t of [p.unknown, ...p.tools]) fns.push(em.tool(t));
+  const helpers = em.helpers;
+  const units = em.stringUnits;
+  const out = outLayout(p);
+  const cases = p.tools.map((t) => `    case ${t.id}: return t${t.id}();`).join("\n");
+  return [
+    "// Generated by pol from a checked policy. Do not edit.",
+    `import { sref, str_eq, arenaStart, std_glob, std_tool_match, std_dfa_search, ${[...BUILTINS.values()].filter((b) => b.asName.startsWith("std_")).map((b) => b.asName).join(", ")} } from "${stdlib}";`,
+    "",
+    `export const POL_ABI: i32 = ${ABI_VERSION};`,
+    `const IN: usize = memory.data(${Math.max(8, p.layout.block.size)}, 16);`,
+    `const OUT: usize = memory.data(${out.size}, 16);`,
+    units.length ? `const S: usize = memory.data<u16>([${units.join(",")}]);` : "const S: usize = 0;",
+    ...p.regexTables.map((t, i) => `const RX${i}: usize = memory.data<u8>([${Array.from(t).join(",")}]);`),
+    "let VAR: usize = 0;",
+    "",
+    "export function pol_in(): usize { return IN; }",
+    "export function pol_out(): usize { return OUT; }",
+    "",
+    "/** Makes room for `bytes` of variable input (strings, list elements) plus scratch; returns where it starts. */",
+    "export function pol_input(bytes: u32): usize {",
+    "  if (VAR == 0) VAR = (__heap_base + 15) & ~<usize>15;",
+    "  const need = VAR + <usize>bytes + 65536;",
+    "  const have = <usize>memory.size() << 16;",
+    "  if (need > have && memory.grow(<i32>((need - have + 0xffff) >>> 16)) < 0) unreachable();",
+    "  return VAR;",
+    "}",
+    "",
+    "/** Decides the call already written to memory: records matched rules in OUT, returns the effect rank or -1. */",
+    "export function pol_decide(tool: i32, used: u32): i32 {",
+    "  if (VAR == 0) pol_input(0);",
+    "  arenaStart(VAR + <usize>used);",
+    "  switch (tool) {",
+    cases,
+    "    default: return t0();",
+    "  }",
+    "}",
+    "",
+    ...fns,
+    ...helpers,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,71 @@
+// Constant folding over the IR: operators and builtins whose operands are
+// all constants become constants, and `and`/`or` with a constant side
+// simplify. Builtins fold through the same TypeScript implementations the
+// interpreter uses (kept equal to the AssemblyScript ones by stdlib's tests).
+
+import { BUILTINS } from "../stdlib/signatures.js";
+import { globMatch } from "../stdlib/ts/index.js";
+import type { IR } from "./ir.js";
+
+type Lit = Extract<IR, { k: "num" | "str" | "bool" }>;
+const isLit = (e: IR): e is Lit => e.k === "num" || e.k === "str" || e.k === "bool";
+const lit = (v: unknown): IR => (typeof v === "number" ? { k: "num", v } : typeof v === "string" ? { k: "str", v } : { k: "bool", v: v as boolean });
+
+export function foldIR(e: IR): IR {
+  switch (e.k) {
+    case "num": case "str": case "bool": case "load": case "var": case "present": case "toolmatch":
+      return e;
+    case "not": {
+      const x = foldIR(e.e);
+      return x.k === "bool" ? { k: "bool", v: !x.v } : { k: "not", e: x };
+    }
+    case "neg": {
+      const x = foldIR(e.e);
+      return x.k === "num" ? { k: "num", v: -x.v } : { k: "neg", e: x };
+    }
+    case "and":
+    case "or": {
+      const l = foldIR(e.l);
+      const r = foldIR(e.r);
+      const absorbing = e.k === "or"; // true absorbs `or`, false absorbs `and`
+      if (l.k === "bool") return l.v === absorbing ? l : r;
+      if (r.k === "bool") return r.v === absorbing ? r : l;
+      return { k: e.k, l, r };
+    }
+    case "cmp": {
+      const l = foldIR(e.l);
+      const r = foldIR(e.r);
+      if (!isLit(l) || !isLit(r)) return { ...e, l, r };
+      const a = l.v as number;
+      const b = r.v as number;
+      const v = { "==": a === b, "!=": a !== b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b }[e.op];
+      return { k: "bool", v };
+    }
+    case "arith": {
+      const l = foldIR(e.l);
+      const r = foldIR(e.r);
+      if (l.k !== "num" || r.k !== "num") return { ...e, l, r };
+      return { k: "num", v: e.op === "+" ? l.v + r.v : e.op === "-" ? l.v - r.v : l.v * r.v };
+    }
+    case "inlit": {
+      const l = foldIR(e.l);
+      const items = e.items.map(foldIR);
+      if (items.length === 0) return { k: "bool", v: e.negate };
+      if (isLit(l) && items.every(isLit)) return { k: "bool", v: items.some((x) => x.v === l.v) !== e.negate };
+      return { ...e, l, items };
+    }
+    case "inlist": return { ...e, l: foldIR(e.l), list: foldIR(e.list) };
+    case "quant": return { ...e, list: foldIR(e.list), body: foldIR(e.body) };
+    case "listlen": return { ...e, list: foldIR(e.list) };
+    case "call": {
+      const args = e.args.map(foldIR);
+      if (args.every(isLit)) return lit(BUILTINS.get(e.fn)!.run(...args.map((a) => (a as Lit).v)));
+      return { ...e, args };
+    }
+    case "glob": {
+      const s = foldIR(e.s);
+      return s.k === "str" ? { k: "bool", v: globMatch(e.pattern, s.v) } : { ...e, s };
+    }
+    case "regex": return { ...e, s: foldIR(e.s) };
+  }
+}

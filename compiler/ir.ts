@@ -1,0 +1,74 @@
+// The compiler's intermediate representation: typed expressions over input
+// slots (no names, no lets, no literal lists left), and per-tool plans of
+// which rules and limit sums to evaluate. Produced by lower.ts, folded by
+// fold.ts, printed as AssemblyScript by emit.ts.
+
+import type { Effect } from "../language/ast.js";
+import type { InputLayout } from "./layout.js";
+
+export type Scalar = "number" | "bool" | "string";
+/** Where a load reads from: the fixed input block, or the element a quantifier variable points at. */
+export type Base = { kind: "in" } | { kind: "var"; name: string };
+
+export type IR =
+  | { k: "num"; v: number }
+  | { k: "str"; v: string }
+  | { k: "bool"; v: boolean }
+  /** A value slot: f64, i32 bool, i64 string ref or i64 list ref. */
+  | { k: "load"; t: Scalar | "list"; base: Base; offset: number }
+  /** A quantifier variable bound to a scalar or list element (record elements are read through loads). */
+  | { k: "var"; name: string; t: Scalar | "list" }
+  /** True when every presence flag is set. */
+  | { k: "present"; base: Base; offsets: number[] }
+  | { k: "not"; e: IR }
+  | { k: "neg"; e: IR }
+  | { k: "and"; l: IR; r: IR }
+  | { k: "or"; l: IR; r: IR }
+  | { k: "cmp"; op: "==" | "!=" | "<" | "<=" | ">" | ">="; t: Scalar; l: IR; r: IR }
+  | { k: "arith"; op: "+" | "-" | "*"; l: IR; r: IR }
+  /** `l in [a, b, ...]` over a literal list (l evaluated once). */
+  | { k: "inlit"; t: Scalar; l: IR; items: IR[]; negate: boolean }
+  /** `l in LIST` over an input list of scalars. */
+  | { k: "inlist"; t: Scalar; l: IR; list: IR; negate: boolean }
+  /** `any/all name in LIST: body` over an input list; `elem` says what `name` holds. */
+  | { k: "quant"; q: "any" | "all"; name: string; list: IR; elem: { t: Scalar | "list" | "record"; size: number }; body: IR }
+  | { k: "listlen"; list: IR }
+  | { k: "call"; fn: string; t: Scalar; args: IR[] }
+  | { k: "glob"; pattern: string; s: IR }
+  | { k: "regex"; table: number; s: IR }
+  /** Whether the call's tool name matches a target pattern (only for tools the module has no id for). */
+  | { k: "toolmatch"; pattern: string; quoted: boolean };
+
+export interface RuleCode {
+  index: number;
+  effect: Effect;
+  /** Undefined: the rule matches every call it targets. */
+  cond?: IR;
+}
+
+export interface ToolPlan {
+  /** 0 for every tool name the module has no id for. */
+  id: number;
+  name: string;
+  declared: boolean;
+  /** Indices of the rules to evaluate for this tool, ascending. */
+  rules: number[];
+  /** For id 0: per rule, the target patterns that must match the name (else the rule is skipped). */
+  patterns?: Map<number, { pattern: string; quoted: boolean }[]>;
+  /** For blind rules (deny/approve reading the args of an undeclared tool): they apply without their condition. */
+  blind: Set<number>;
+  /** Indices of sum limits whose amount this tool's branch computes. */
+  sums: number[];
+}
+
+export interface Program {
+  layout: InputLayout;
+  /** Rule conditions, by rule index (undefined = unconditional; `false` = can never match). */
+  conds: (IR | undefined | false)[];
+  effects: Effect[];
+  /** Sum limit amount expressions, by limit index. */
+  sumExprs: (IR | undefined)[];
+  tools: ToolPlan[];
+  unknown: ToolPlan;
+  regexTables: Uint8Array[];
+}

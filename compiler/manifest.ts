@@ -1,0 +1,88 @@
+// The manifest: everything a host needs to use a compiled policy without its
+// source (ABI version, tool ids, input layout, rule/limit/default metadata,
+// schemas), stored as JSON in a `pol.manifest` custom section of the module.
+// Written by compile.ts; read by the runtime loader and `pol inspect`.
+
+import type { PolicyMeta } from "../language/meta.js";
+import type { FieldType } from "../language/types.js";
+import type { ElemLayout, FieldSlot, InputLayout, RecordSlots } from "./layout.js";
+
+export const SECTION = "pol.manifest";
+
+export interface SlotJson {
+  name: string;
+  type: FieldType["type"];
+  offset: number;
+  presence?: number;
+  record?: SlotJson[];
+  elem?: ElemJson;
+}
+export interface ElemJson { size: number; record?: SlotJson[]; elem?: ElemJson }
+
+export interface Manifest {
+  abi: number;
+  policy: { name: string; description?: string; file: string };
+  /** Tool name → id (1-based); names not listed dispatch as id 0. */
+  tools: { name: string; id: number; declared: boolean; toolClass?: string; args?: FieldType[] }[];
+  context: FieldType[];
+  layout: { in: number; out: number; fixedSize: number; sums: number; matched: number; top: SlotJson[]; args: SlotJson[]; ctx: SlotJson[]; agent: SlotJson[]; run: SlotJson[] };
+  rules: PolicyMeta["rules"];
+  limits: PolicyMeta["limits"];
+  defaultRule: PolicyMeta["defaultRule"];
+  defaultsFor: PolicyMeta["defaultsFor"];
+  redact: string[];
+}
+
+function slotJson(s: FieldSlot): SlotJson {
+  return {
+    name: s.name,
+    type: s.type,
+    offset: s.offset,
+    ...(s.presence !== undefined ? { presence: s.presence } : {}),
+    ...(s.record ? { record: recordJson(s.record) } : {}),
+    ...(s.elem ? { elem: elemJson(s.elem) } : {}),
+  };
+}
+const recordJson = (r: RecordSlots): SlotJson[] => [...r.fields.values()].map(slotJson);
+function elemJson(e: ElemLayout): ElemJson {
+  return { size: e.block.size, ...(e.record ? { record: recordJson(e.record) } : {}), ...(e.elem ? { elem: elemJson(e.elem) } : {}) };
+}
+
+export function layoutJson(l: InputLayout): Pick<Manifest["layout"], "fixedSize" | "top" | "args" | "ctx" | "agent" | "run"> {
+  return { fixedSize: l.block.size, top: recordJson(l.top), args: recordJson(l.args), ctx: recordJson(l.ctx), agent: recordJson(l.agent), run: recordJson(l.run) };
+}
+
+function leb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+/** Appends a custom section (id 0) to a module: valid anywhere after the header, ignored by engines. */
+export function appendCustomSection(wasm: Uint8Array, name: string, payload: Uint8Array): Uint8Array {
+  const nameBytes = new TextEncoder().encode(name);
+  const body = [...leb(nameBytes.length), ...nameBytes];
+  const size = body.length + payload.length;
+  const head = Uint8Array.from([0, ...leb(size), ...body]);
+  const out = new Uint8Array(wasm.length + head.length + payload.length);
+  out.set(wasm, 0);
+  out.set(head, wasm.length);
+  out.set(payload, wasm.length + head.length);
+  return out;
+}
+
+/** Reads the manifest of a compiled module, or explains why it cannot. */
+export function readManifest(mod: WebAssembly.Module): Manifest | string {
+  const sections = WebAssembly.Module.customSections(mod, SECTION);
+  if (sections.length !== 1) return sections.length === 0 ? "the module has no pol manifest (was it compiled by `pol compile`?)" : "the module has more than one pol manifest";
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(sections[0]!)) as Manifest;
+  } catch (e) {
+    return `the module's manifest is corrupt: ${(e as Error).message}`;
+  }
+}

@@ -1,0 +1,279 @@
+// Type checking of expressions: resolves paths (inputs, lets, quantifier
+// variables), enforces `has` guards on optional fields, checks builtins
+// against the shared signature table, and annotates every node with its type.
+// Driven by check.ts once per rule, limit and let.
+
+import { BUILTINS, type ParamKind } from "../stdlib/signatures.js";
+import { compileRegex } from "../stdlib/regex/index.js";
+import { INPUT_ROOTS, type Expr, type InputRoot, type LetDecl, type PathExpr } from "./ast.js";
+import type { Sink } from "./diagnostics.js";
+import { assertNever, type Span } from "./span.js";
+import { didYouMean } from "./suggest.js";
+import { BOOL, ERROR, NUMBER, STRING, joinType, listOf, sameType, showType, type FieldType, type Type } from "./types.js";
+
+export const AGENT_TYPE: Type = { kind: "record", fields: [
+  { name: "id", type: STRING, optional: false },
+  { name: "roles", type: listOf(STRING), optional: false },
+  { name: "trust", type: NUMBER, optional: false },
+] };
+export const RUN_TYPE: Type = { kind: "record", fields: [
+  { name: "id", type: STRING, optional: false },
+  { name: "calls", type: NUMBER, optional: false },
+] };
+
+export interface Scope {
+  /** Fields of `args` readable here; undefined when no schema applies (`argsWhy` says why). */
+  args?: FieldType[];
+  argsWhy: string;
+  /** Fields some but not all target tools declare: name → tools lacking it. */
+  argsPartial: Map<string, string[]>;
+  /** Quantifier variables in scope. */
+  vars: Map<string, Type>;
+  /** Paths known present (proved by a `has` on the way here). */
+  guarded: Set<string>;
+  /** Set when the expression reads `args` (including `has args...`). */
+  reads: { args: boolean };
+}
+
+export interface ExprEnv {
+  sink: Sink;
+  ctx: FieldType[];
+  /** Type of a let (checked lazily, with cycle detection); undefined if no such let. */
+  letType(name: string, use: Span): Type | undefined;
+  letDecl(name: string): LetDecl | undefined;
+  isLet(name: string): boolean;
+}
+
+const pathKey = (root: string, segs: string[]) => [root, ...segs].join(".");
+
+/** Paths proved present when `e` evaluates to `truthy` (for narrowing `has` guards through and/or/not). */
+export function facts(e: Expr, truthy: boolean): Set<string> {
+  if (e.kind === "has") {
+    if (!truthy) return new Set();
+    const segs = e.path.segments.map((s) => s.name);
+    return new Set(segs.map((_, i) => pathKey(e.path.root, segs.slice(0, i + 1))));
+  }
+  if (e.kind === "unary" && e.op === "not") return facts(e.operand, !truthy);
+  if (e.kind === "binary" && (e.op === "and" || e.op === "or")) {
+    const union = (e.op === "and") === truthy;
+    const a = facts(e.left, truthy);
+    const b = facts(e.right, truthy);
+    return union ? new Set([...a, ...b]) : new Set([...a].filter((x) => b.has(x)));
+  }
+  return new Set();
+}
+
+export class ExprChecker {
+  constructor(private readonly env: ExprEnv) {}
+
+  private err(code: Parameters<Sink["report"]>[0], span: Span, message: string, help?: string): Type {
+    this.env.sink.report(code, span, message, help ? { help } : {});
+    return ERROR;
+  }
+
+  check(e: Expr, scope: Scope): Type {
+    const t = this.infer(e, scope);
+    e.type = t;
+    return t;
+  }
+
+  /** Checks `e` and reports unless it has type `want`. */
+  expect(e: Expr, want: Type, scope: Scope, what: string): Type {
+    const t = this.check(e, scope);
+    if (!sameType(t, want)) this.err("E0204", e.span, `${what} must be ${showType(want)}, found ${showType(t)}`);
+    return t;
+  }
+
+  private infer(e: Expr, scope: Scope): Type {
+    switch (e.kind) {
+      case "number": return NUMBER;
+      case "string": return STRING;
+      case "bool": return BOOL;
+      case "list": return this.list(e, scope);
+      case "path": return this.path(e, scope, false);
+      case "unary":
+        return e.op === "not" ? (this.expect(e.operand, BOOL, scope, "the operand of `not`"), BOOL) : (this.expect(e.operand, NUMBER, scope, "the operand of `-`"), NUMBER);
+      case "binary": return this.binary(e, scope);
+      case "matches":
+        this.expect(e.subject, STRING, scope, "the left side of `matches`");
+        if (/(^|[^\\])(\\\\)*\\$/.test(e.pattern)) this.err("E0216", e.patternSpan, "glob pattern ends with a lone `\\`", "escape it as `\\\\`");
+        return BOOL;
+      case "regex": {
+        this.expect(e.subject, STRING, scope, "the left side of `=~`");
+        const r = compileRegex(e.source, e.flags);
+        if (!r.ok) this.err(r.kind === "syntax" ? "E0214" : "E0215", e.patternSpan, r.message, r.kind === "unsupported" ? "pol matches in linear time; rewrite the pattern without this construct" : undefined);
+        return BOOL;
+      }
+      case "has": return this.has(e.path, scope);
+      case "quant": return this.quant(e, scope);
+      case "call": return this.call(e, scope);
+      default: return assertNever(e, "expression");
+    }
+  }
+
+  private list(e: Extract<Expr, { kind: "list" }>, scope: Scope): Type {
+    let elem: Type = { kind: "never" };
+    for (const item of e.items) {
+      const t = this.check(item, scope);
+      if (!sameType(elem, t)) this.err("E0204", item.span, `list items must all have one type: expected ${showType(elem)}, found ${showType(t)}`);
+      else elem = joinType(elem, t);
+    }
+    return listOf(elem);
+  }
+
+  private binary(e: Extract<Expr, { kind: "binary" }>, scope: Scope): Type {
+    const op = e.op;
+    if (op === "and" || op === "or") {
+      this.expect(e.left, BOOL, scope, `the left side of \`${op}\``);
+      const narrowed = { ...scope, guarded: new Set([...scope.guarded, ...facts(e.left, op === "and")]) };
+      this.expect(e.right, BOOL, narrowed, `the right side of \`${op}\``);
+      return BOOL;
+    }
+    const l = this.check(e.left, scope);
+    const r = this.check(e.right, scope);
+    if (l.kind === "error" || r.kind === "error") return op === "+" || op === "-" || op === "*" ? NUMBER : BOOL;
+    switch (op) {
+      case "==":
+      case "!=":
+        if (!sameType(l, r)) return this.err("E0204", e.span, `cannot compare ${showType(l)} with ${showType(r)}`);
+        if (l.kind === "list" || l.kind === "record") return this.err("E0218", e.opSpan, `\`${op}\` compares numbers, strings and booleans, not ${showType(l)}`, l.kind === "list" ? "test membership with `in`, or compare items inside `any`/`all`" : undefined);
+        return BOOL;
+      case "<": case "<=": case ">": case ">=":
+        if (l.kind !== "number" || r.kind !== "number") return this.err("E0218", e.opSpan, `\`${op}\` compares numbers, found ${showType(l)} and ${showType(r)}`, l.kind === "string" ? "compare strings with `==`, `starts_with` or `matches`" : undefined);
+        return BOOL;
+      case "+": case "-": case "*":
+        if (l.kind !== "number") this.err("E0204", e.left.span, `\`${op}\` needs numbers, found ${showType(l)}`, l.kind === "string" ? "pol has no string concatenation" : undefined);
+        else if (r.kind !== "number") this.err("E0204", e.right.span, `\`${op}\` needs numbers, found ${showType(r)}`);
+        return NUMBER;
+      case "in":
+      case "not in":
+        if (r.kind !== "list") return this.err("E0204", e.right.span, `the right side of \`${op}\` must be a list, found ${showType(r)}`, r.kind === "string" ? "for substrings use `contains(text, part)`" : undefined);
+        if (l.kind === "list" || l.kind === "record") return this.err("E0218", e.left.span, `\`${op}\` tests numbers, strings or booleans, not ${showType(l)}`);
+        if (!sameType(l, r.elem)) return this.err("E0204", e.span, `cannot look for ${showType(l)} in ${showType(r)}`);
+        return BOOL;
+      default:
+        return assertNever(op, "operator");
+    }
+  }
+
+  private quant(e: Extract<Expr, { kind: "quant" }>, scope: Scope): Type {
+    const lt = this.check(e.list, scope);
+    if (lt.kind !== "list" && lt.kind !== "error") this.err("E0204", e.list.span, `\`${e.quantifier}\` ranges over a list, found ${showType(lt)}`);
+    if (scope.vars.has(e.variable) || this.env.isLet(e.variable) || (INPUT_ROOTS as readonly string[]).includes(e.variable)) {
+      this.err("E0213", e.variableSpan, `\`${e.variable}\` is already a name here`, "pick another variable name");
+    }
+    const elem = lt.kind === "list" ? lt.elem : ERROR;
+    const vars = new Map(scope.vars).set(e.variable, elem);
+    // Guards proved outside about the variable's name would be about another value: drop them.
+    const guarded = new Set([...scope.guarded].filter((k) => k !== e.variable && !k.startsWith(e.variable + ".")));
+    this.expect(e.body, BOOL, { ...scope, vars, guarded }, `the body of \`${e.quantifier}\``);
+    return BOOL;
+  }
+
+  private call(e: Extract<Expr, { kind: "call" }>, scope: Scope): Type {
+    const b = BUILTINS.get(e.fn);
+    if (!b) {
+      e.args.forEach((a) => this.check(a, scope));
+      return this.err("E0207", e.fnSpan, `unknown function \`${e.fn}\``, didYouMean(e.fn, BUILTINS.keys()).help ?? `builtins: ${[...BUILTINS.keys()].join(", ")}`);
+    }
+    const types = e.args.map((a) => this.check(a, scope));
+    if (types.length !== b.params.length) {
+      return this.err("E0208", e.span, `\`${e.fn}\` takes ${b.params.length} argument${b.params.length === 1 ? "" : "s"}, found ${types.length}`, `${e.fn}(${b.params.join(", ")}): ${b.doc}`);
+    }
+    types.forEach((t, i) => {
+      if (!accepts(b.params[i]!, t)) this.err("E0204", e.args[i]!.span, `argument ${i + 1} of \`${e.fn}\` must be ${b.params[i]!.replace("|", " or ")}, found ${showType(t)}`);
+    });
+    return b.result;
+  }
+
+  private has(p: PathExpr, scope: Scope): Type {
+    const t = this.path(p, scope, true);
+    p.type = t;
+    return BOOL;
+  }
+
+  /** Resolves and types a path; `inHas` is true for the operand of `has` (no guard needed there). */
+  private path(p: PathExpr, scope: Scope, inHas: boolean): Type {
+    const segs = p.segments.map((s) => s.name);
+    let t: Type;
+    if (scope.vars.has(p.root)) {
+      p.ref = { kind: "var", name: p.root, fields: segs };
+      t = scope.vars.get(p.root)!;
+    } else if (this.env.isLet(p.root)) {
+      p.ref = { kind: "let", decl: this.env.letDecl(p.root)!, fields: segs };
+      t = this.env.letType(p.root, p.span) ?? ERROR;
+      if (inHas) return this.err("E0204", p.span, `\`has\` tests an input field, and \`${p.root}\` is a constant`);
+    } else if ((INPUT_ROOTS as readonly string[]).includes(p.root)) {
+      const root = p.root as InputRoot;
+      p.ref = { kind: "input", root, fields: segs };
+      if (root === "args") {
+        scope.reads.args = true;
+        if (!scope.args) return this.err("E0210", p.rootSpan, `\`args\` cannot be read here: ${scope.argsWhy}`);
+      }
+      t = this.rootType(root, scope);
+    } else {
+      const names = [...scope.vars.keys(), ...INPUT_ROOTS];
+      return this.err("E0201", p.rootSpan, `unknown name \`${p.root}\``, didYouMean(p.root, names).help ?? "inputs are `args`, `agent`, `env`, `tool`, `run` and `ctx`");
+    }
+    return this.walk(p, t, scope, inHas);
+  }
+
+  private rootType(root: InputRoot, scope: Scope): Type {
+    switch (root) {
+      case "args": return { kind: "record", fields: scope.args ?? [] };
+      case "agent": return AGENT_TYPE;
+      case "run": return RUN_TYPE;
+      case "ctx": return { kind: "record", fields: this.env.ctx };
+      case "env":
+      case "tool": return STRING;
+      default: return assertNever(root, "input root");
+    }
+  }
+
+  private walk(p: PathExpr, start: Type, scope: Scope, inHas: boolean): Type {
+    let t = start;
+    let anyOptional = false;
+    for (let i = 0; i < p.segments.length; i++) {
+      const seg = p.segments[i]!;
+      const here = pathKey(p.root, p.segments.slice(0, i).map((s) => s.name));
+      if (t.kind === "error") return ERROR;
+      if (t.kind !== "record") return this.err("E0204", seg.span, `\`${here}\` is ${showType(t)} and has no field \`${seg.name}\``);
+      const f = t.fields.find((x) => x.name === seg.name);
+      if (!f) return this.unknownField(p, i, t.fields, scope);
+      const key = pathKey(p.root, p.segments.slice(0, i + 1).map((s) => s.name));
+      if (f.optional) {
+        anyOptional = true;
+        if (!inHas && !scope.guarded.has(key)) {
+          this.err("E0206", { ...p.span, end: seg.span.end, endCol: seg.span.endCol, endLine: seg.span.endLine }, `\`${key}\` is optional and may be absent`, `guard it: \`has ${key} and ...\``);
+          return f.type;
+        }
+      }
+      t = f.type;
+    }
+    if (inHas && !anyOptional) this.env.sink.report("W0107", p.span, `\`${pathKey(p.root, p.segments.map((s) => s.name))}\` is always present, so \`has\` is always true`);
+    return t;
+  }
+
+  private unknownField(p: PathExpr, i: number, fields: FieldType[], scope: Scope): Type {
+    const seg = p.segments[i]!;
+    const owner = pathKey(p.root, p.segments.slice(0, i).map((s) => s.name));
+    const names = fields.map((f) => f.name);
+    if (p.root === "args" && i === 0) {
+      const lacking = scope.argsPartial.get(seg.name);
+      if (lacking) return this.err("E0209", seg.span, `\`args.${seg.name}\` is not declared by every tool this rule targets`, `not declared (with the same type) by ${lacking.map((x) => `\`${x}\``).join(", ")}; split the rule per tool`);
+      return this.err("E0203", seg.span, `unknown argument \`${seg.name}\``, didYouMean(seg.name, names).help ?? (names.length ? `declared arguments: ${names.join(", ")}` : "the tool declares no arguments"));
+    }
+    if (p.root === "ctx" && i === 0) return this.err("E0219", seg.span, `unknown context field \`${seg.name}\``, didYouMean(seg.name, names).help ?? "declare it in a `context { ... }` block");
+    return this.err("E0201", seg.span, `\`${owner}\` has no field \`${seg.name}\``, didYouMean(seg.name, names).help ?? (names.length ? `fields: ${names.join(", ")}` : undefined));
+  }
+}
+
+function accepts(k: ParamKind, t: Type): boolean {
+  if (t.kind === "error" || t.kind === "never") return true;
+  switch (k) {
+    case "number": case "string": case "bool": return t.kind === k;
+    case "list": return t.kind === "list";
+    case "string|list": return t.kind === "string" || t.kind === "list";
+    default: return assertNever(k, "parameter kind");
+  }
+}

@@ -1,0 +1,239 @@
+// Step three of the front end: the type checker. Fed the parsed main policy
+// and its imports; reports into a Sink and returns the annotated tree with the
+// tables the interpreter and compiler need (checked.ts).
+
+import type * as A from "./ast.js";
+import { ExprChecker, facts, type Scope } from "./check-expr.js";
+import type { CheckedLimit, CheckedPolicy, CheckedRule, CheckedTool } from "./checked.js";
+import type { Sink } from "./diagnostics.js";
+import { constValue } from "./fold.js";
+import { assertNever, type Span } from "./span.js";
+import { closest } from "./suggest.js";
+import { targetMatches } from "./targets.js";
+import { BOOL, ERROR, NUMBER, sameType, showType, type FieldType, type Type } from "./types.js";
+
+function basename(file: string): string {
+  return file.split(/[\\/]/).pop() ?? file;
+}
+
+/** Converts a written type to a Type, reporting duplicate fields. */
+export function toType(t: A.TypeExpr, sink: Sink): Type {
+  switch (t.kind) {
+    case "number":
+    case "string":
+    case "bool":
+      return { kind: t.kind };
+    case "list":
+      return { kind: "list", elem: toType(t.elem, sink) };
+    case "record":
+      return { kind: "record", fields: toFields(t.fields, sink) };
+    default:
+      return assertNever(t, "type");
+  }
+}
+
+function toFields(fields: A.FieldDecl[], sink: Sink, into: FieldType[] = []): FieldType[] {
+  for (const f of fields) {
+    if (into.some((g) => g.name === f.name)) {
+      sink.report("E0220", f.nameSpan, `field \`${f.name}\` is declared twice`);
+      continue;
+    }
+    into.push({ name: f.name, type: toType(f.type, sink), optional: f.optional });
+  }
+  return into;
+}
+
+class Checker {
+  private readonly tools = new Map<string, CheckedTool>();
+  private readonly toolSpans = new Map<string, Span>();
+  private readonly lets = new Map<string, A.LetDecl>();
+  private readonly letTypes = new Map<string, Type | "checking">();
+  private readonly letUses = new Map<string, number>();
+  private readonly context: FieldType[] = [];
+  private readonly exprs: ExprChecker;
+
+  constructor(private readonly sink: Sink) {
+    this.exprs = new ExprChecker({
+      sink,
+      ctx: this.context,
+      isLet: (n) => this.lets.has(n),
+      letDecl: (n) => this.lets.get(n),
+      letType: (n, use) => this.letType(n, use),
+    });
+  }
+
+  run(main: A.Policy, imports: A.Policy[]): CheckedPolicy {
+    for (const p of [...imports, main]) this.declare(p, p !== main);
+    const rules: CheckedRule[] = [];
+    const limits: CheckedLimit[] = [];
+    const defaultsFor: A.DefaultDecl[] = [];
+    let defaultDecl: A.DefaultDecl | undefined;
+    const redact: string[] = [];
+    const labels = new Map<string, Span>();
+    for (const item of main.items) {
+      if ((item.kind === "rule" || item.kind === "limit") && item.label !== undefined) {
+        const prev = labels.get(item.label);
+        if (prev) this.sink.report("E0303", item.span, `label \`${item.label}\` is used twice`, { related: [{ span: prev, message: "first used here" }] });
+        else labels.set(item.label, item.span);
+      }
+      switch (item.kind) {
+        case "rule": rules.push(this.rule(item, rules.length)); break;
+        case "limit": limits.push(this.limit(item, limits.length)); break;
+        case "default":
+          if (item.targets) {
+            this.checkTargets(item.targets);
+            defaultsFor.push(item);
+          } else if (defaultDecl) this.sink.report("E0304", item.span, "the policy has more than one `default`", { related: [{ span: defaultDecl.span, message: "first default here" }], help: "keep one; use `default EFFECT for TOOLS` for per-tool fallbacks" });
+          else defaultDecl = item;
+          break;
+        case "redact": redact.push(...this.redact(item)); break;
+        case "let": this.letType(item.name, item.span); break;
+        case "import": case "tool": case "context": break;
+        default: assertNever(item, "statement");
+      }
+    }
+    for (const [name, decl] of this.lets) {
+      if (!this.letUses.get(name) && decl.span.file === main.file) this.sink.report("W0102", decl.nameSpan, `\`${name}\` is never used`, { help: "remove it, or use it in a rule" });
+    }
+    return {
+      name: main.header?.name ?? basename(main.file).replace(/\.pol$/, ""),
+      ...(main.header?.description !== undefined ? { description: main.header.description } : {}),
+      file: main.file,
+      policy: main,
+      imports,
+      tools: this.tools,
+      context: this.context,
+      lets: this.lets,
+      rules,
+      limits,
+      defaultEffect: defaultDecl?.effect ?? "deny",
+      ...(defaultDecl ? { defaultDecl } : {}),
+      defaultsFor,
+      redact,
+    };
+  }
+
+  /** First pass: tool schemas, context fields and lets, so rules may use them before their declaration. */
+  private declare(p: A.Policy, imported: boolean): void {
+    for (const item of p.items) {
+      if (item.kind === "tool") {
+        const prev = this.toolSpans.get(item.name);
+        if (prev) {
+          this.sink.report("E0301", item.nameSpan, `tool \`${item.name}\` is declared twice`, { related: [{ span: prev, message: "first declared here" }] });
+          continue;
+        }
+        this.toolSpans.set(item.name, item.nameSpan);
+        this.tools.set(item.name, { name: item.name, decl: item, args: toFields(item.fields, this.sink), toolClass: item.toolClass ?? "write" });
+      } else if (item.kind === "context") toFields(item.fields, this.sink, this.context);
+      else if (item.kind === "let") {
+        if (this.lets.has(item.name)) this.sink.report("E0211", item.nameSpan, `\`${item.name}\` is declared twice`, { related: [{ span: this.lets.get(item.name)!.nameSpan, message: "first declared here" }] });
+        else this.lets.set(item.name, item);
+      } else if (imported && (item.kind === "rule" || item.kind === "limit" || item.kind === "default")) {
+        this.sink.report("E0308", item.span, "an imported file may only declare tools, context and lets", { help: "move this statement into the policy that imports the file" });
+      }
+    }
+  }
+
+  private letType(name: string, use: Span): Type | undefined {
+    const decl = this.lets.get(name);
+    if (!decl) return undefined;
+    if (use !== decl.span) this.letUses.set(name, (this.letUses.get(name) ?? 0) + 1);
+    const known = this.letTypes.get(name);
+    if (known === "checking") {
+      this.sink.report("E0217", use, `\`${name}\` is defined in terms of itself`);
+      return ERROR;
+    }
+    if (known) return known;
+    this.letTypes.set(name, "checking");
+    const scope = this.scope([], "a `let` is shared by every rule, so it cannot depend on one tool's arguments");
+    const t = this.exprs.check(decl.value, scope);
+    this.letTypes.set(name, t);
+    return t;
+  }
+
+  /** Declared tools the targets cover; warns on exact names that are not declared. */
+  private checkTargets(targets: A.Target[]): string[] {
+    const covered: string[] = [];
+    for (const t of targets) {
+      if (!t.glob && !this.tools.has(t.text) && this.tools.size > 0) {
+        const near = closest(t.text, this.tools.keys());
+        this.sink.report("W0101", t.span, `no tool \`${t.text}\` is declared`, { help: near ? `did you mean \`${near}\`?` : "declare it with `tool NAME { ... }` so its arguments are checked" });
+      }
+    }
+    for (const name of this.tools.keys()) if (targets.some((t) => targetMatches(t, name))) covered.push(name);
+    return covered;
+  }
+
+  /** The scope of a rule or limit over `tools`: `args` holds the fields every one of them declares alike. */
+  private scope(tools: string[], why: string): Scope {
+    const base: Scope = { argsWhy: why, argsPartial: new Map(), vars: new Map(), guarded: new Set(), reads: { args: false } };
+    if (tools.length === 0) return base;
+    const schemas = tools.map((n) => this.tools.get(n)!.args);
+    const shared: FieldType[] = [];
+    for (const f of schemas[0]!) {
+      const others = schemas.map((s) => s.find((g) => g.name === f.name));
+      if (others.every((g) => g && sameType(g.type, f.type))) shared.push({ ...f, optional: others.some((g) => g!.optional) });
+    }
+    for (const [i, s] of schemas.entries()) {
+      for (const f of s) {
+        if (shared.some((g) => g.name === f.name) || base.argsPartial.has(f.name)) continue;
+        base.argsPartial.set(f.name, tools.filter((_, j) => j !== i && !schemas[j]!.some((g) => g.name === f.name && sameType(g.type, f.type))));
+      }
+    }
+    return { ...base, args: shared };
+  }
+
+  private whyNoArgs(targets: A.Target[]): string {
+    return `${targets.map((t) => `\`${t.text}\``).join(", ")} ${targets.length === 1 ? "matches" : "match"} no declared tool`;
+  }
+
+  private rule(r: A.RuleDecl, index: number): CheckedRule {
+    if (r.approvers.length > 0 && r.effect !== "approve") this.sink.report("E0302", r.span, `\`by\` names approvers, but this rule is \`${r.effect}\``, { help: "use `approve ... by \"group\"`, or drop `by`" });
+    const tools = this.checkTargets(r.targets);
+    const scope = this.scope(tools, this.whyNoArgs(r.targets));
+    if (r.condition) {
+      const t = this.exprs.check(r.condition, scope);
+      if (t.kind !== "bool" && t.kind !== "error") this.sink.report("E0205", r.condition.span, `the condition of a rule must be bool, found ${showType(t)}`);
+      else if (constValue(r.condition, (n) => this.lets.get(n)?.value) === false) {
+        this.sink.report("W0103", r.condition.span, "this rule can never match: its condition is always false", { help: "remove the rule, or fix the condition" });
+      }
+    }
+    return { decl: r, index, tools, readsArgs: scope.reads.args };
+  }
+
+  private limit(l: A.LimitDecl, index: number): CheckedLimit {
+    const tools = this.checkTargets(l.targets);
+    const scope = this.scope(tools, this.whyNoArgs(l.targets));
+    if (!Number.isFinite(l.max) || l.max < 0) this.sink.report("E0305", l.maxSpan, "a limit must be a finite number of at least 0");
+    if (l.measure.kind === "calls" && !Number.isInteger(l.max)) this.sink.report("E0305", l.maxSpan, "a call limit must be a whole number");
+    if (l.measure.kind === "sum") this.exprs.expect(l.measure.expr, NUMBER, scope, "the summed expression");
+    for (const k of l.keys) {
+      if (k.kind !== "path") continue;
+      const t = this.exprs.check(k.path, scope);
+      if (t.kind === "list" || t.kind === "record") this.sink.report("E0305", k.span, `a limit key must be a number, string or bool, found ${showType(t)}`);
+    }
+    if (scope.reads.args && l.targets.some((t) => t.glob)) {
+      this.sink.report("W0108", l.span, "this limit reads `args`, but its pattern also covers tools with no declared schema; calls to those are denied", { help: "name the tools explicitly" });
+    }
+    return { decl: l, index, tools, readsArgs: scope.reads.args };
+  }
+
+  private redact(r: A.RedactDecl): string[] {
+    const out: string[] = [];
+    for (const p of r.paths) {
+      if (p.root !== "args" || p.segments.length === 0) {
+        this.sink.report("E0306", p.span, "`redact` names argument fields such as `args.card_number`");
+        continue;
+      }
+      out.push([p.root, ...p.segments.map((s) => s.name)].join("."));
+    }
+    return out;
+  }
+}
+
+/** Type-checks a parsed policy (with its parsed imports). Never throws. */
+export function check(main: A.Policy, sink: Sink, imports: A.Policy[] = []): CheckedPolicy {
+  return new Checker(sink).run(main, imports);
+}
+
+export { facts, BOOL };

@@ -1,0 +1,180 @@
+// `pol fmt`: canonical text for a parsed policy, keeping every comment. Fed a
+// Policy from parse.ts (only when parsing reported no errors) plus its source
+// text, which locates comments and blank lines; consumed by the CLI and tests.
+//
+// Layout: one statement per line, single spaces, at most one blank line kept
+// between statements. Tool and context blocks go one field per line when they
+// hold comments or exceed 100 columns. A rule longer than 100 columns moves
+// `because` to its own line (indent 8); if the rest is still too long, `if`
+// moves to its own line too (indent 4). See docs in format-block.ts and below.
+
+import type * as A from "./ast.js";
+import { MAX_WIDTH, printFieldsDecl, type BlockResult } from "./format-block.js";
+import { attachComments, commentText, SourceIndex, type Stmt, type StmtComments, withTrailing } from "./format-comments.js";
+import { printExpr, printLimitKey, printPath, printTargets, printToolName, printWindow, quote, width } from "./format-expr.js";
+import * as T from "./lexer.js";
+import { parse } from "./parse.js";
+import { Sink, type Diagnostic } from "./diagnostics.js";
+import { assertNever } from "./span.js";
+
+export { printExpr } from "./format-expr.js";
+
+/**
+ * Canonical text of `policy`. `source` is the text it was parsed from; pass
+ * "" for a synthesized AST (which then must have no comments).
+ */
+export function format(policy: A.Policy, source: string): string {
+  const index = new SourceIndex(source);
+  const stmts: Stmt[] = [...(policy.header ? [{ kind: "header" as const, header: policy.header, span: policy.header.span }] : []), ...policy.items];
+  const comments = [...policy.comments].sort((a, b) => a.span.start - b.span.start);
+  const { perStmt, eof } = attachComments(stmts, comments, index);
+  const out: string[] = [];
+  let prevEnd: number | undefined;
+  // Each chunk (a comment line or a statement) keeps one blank line before it if the source had any.
+  const put = (start: number, end: number, lines: string[]): void => {
+    if (prevEnd !== undefined && index.blankBetween(prevEnd, start)) out.push("");
+    out.push(...lines);
+    prevEnd = end;
+  };
+  stmts.forEach((s, i) => {
+    const sc = perStmt[i]!;
+    for (const c of sc.leading) put(c.span.start, c.span.end, [commentText(c)]);
+    const printed = printStatement(s, sc, index);
+    const lines = [...printed.hoisted.map(commentText), ...printed.lines];
+    lines[lines.length - 1] = withTrailing(lines[lines.length - 1]!, printed.trailing);
+    put(s.span.start, Math.max(sc.end, sc.trailing?.span.end ?? 0), lines);
+  });
+  for (const c of eof) put(c.span.start, c.span.end, [commentText(c)]);
+  return out.length > 0 ? out.join("\n") + "\n" : "";
+}
+
+export type FormatResult = { ok: true; text: string; changed: boolean } | { ok: false; diagnostics: Diagnostic[] };
+
+/** Parses and formats `text`; on syntax errors returns the diagnostics and no text. */
+export function formatSource(text: string, file: string): FormatResult {
+  const sink = new Sink();
+  const policy = parse(text, file, sink);
+  if (sink.hasErrors()) return { ok: false, diagnostics: sink.sorted() };
+  const formatted = format(policy, text);
+  return { ok: true, text: formatted, changed: formatted !== text };
+}
+
+interface PrintedStmt extends BlockResult {
+  /** The end-of-line comment of the statement's last line. */
+  trailing?: A.Comment;
+}
+
+function printStatement(s: Stmt, sc: StmtComments, index: SourceIndex): PrintedStmt {
+  const simple = (line: string): PrintedStmt => ({ lines: [line], hoisted: sc.inner, trailing: sc.trailing });
+  switch (s.kind) {
+    case "header":
+      return simple(`policy ${s.header.name}${s.header.description !== undefined ? ` ${quote(s.header.description)}` : ""}`);
+    case "import":
+      return simple(`import ${quote(s.path)}`);
+    case "default":
+      return simple(`default ${s.effect}${s.targets ? ` for ${printTargets(s.targets)}` : ""}`);
+    case "tool": {
+      const block = printFieldsDecl(`tool ${printToolName({ text: s.name, quoted: s.quoted })}`, s.toolClass ? ` ${s.toolClass}` : "", s.fields, s.nameSpan.end, sc.inner, index);
+      return { ...block, trailing: sc.trailing };
+    }
+    case "context":
+      return { ...printFieldsDecl("context", "", s.fields, s.span.start, sc.inner, index), trailing: sc.trailing };
+    case "let":
+      return simple(`let ${s.name} = ${printExpr(s.value)}`);
+    case "redact":
+      return simple(`redact ${s.paths.map(printPath).join(", ")}`);
+    case "limit":
+      return simple(limitLine(s));
+    case "rule":
+      return printRule(s, sc, index);
+    default:
+      return assertNever(s, "statement");
+  }
+}
+
+const labelPrefix = (label: string | undefined): string => (label !== undefined ? `${label}: ` : "");
+
+function limitLine(l: A.LimitDecl): string {
+  const measure = l.measure.kind === "calls" ? `${String(l.max)} calls` : `sum ${printExpr(l.measure.expr)} ${String(l.max)}`;
+  const keys = l.keys.map((k) => ` per ${printLimitKey(k)}`).join("");
+  return `${labelPrefix(l.label)}limit ${printTargets(l.targets)} ${measure} per ${printWindow(l.window)}${keys}`;
+}
+
+// ------------------------------------------------------------------ rules
+
+type Slot = "head" | "if" | "because";
+
+/**
+ * A rule prints as up to three clause groups: the head (label, effect,
+ * targets, `by`), `if COND`, and `because "..."`. Layout, first that applies:
+ * 1. everything on one line, if it fits in 100 columns;
+ * 2. `because` on its own line indented 8, if head and `if` then fit;
+ * 3. `if` on its own line indented 4, then `because` on its own line indented 8.
+ * An end-of-line comment the author wrote after a clause that is followed by
+ * another clause forces the break after that clause, so the comment keeps its
+ * place; other comments inside the rule move to the lines above it.
+ */
+function printRule(r: A.RuleDecl, sc: StmtComments, index: SourceIndex): PrintedStmt {
+  const head = `${labelPrefix(r.label)}${r.effect} ${printTargets(r.targets)}${r.approvers.length > 0 ? ` by ${r.approvers.map(quote).join(", ")}` : ""}`;
+  const cond = r.condition ? `if ${printExpr(r.condition)}` : undefined;
+  const because = r.because !== undefined ? `because ${quote(r.because)}` : undefined;
+  const { slots, hoisted } = ruleSlots(r, sc.inner, index);
+  // The last clause's comment is the statement's trailing comment (there is room for one).
+  const last: Slot = because ? "because" : cond ? "if" : "head";
+  let trailing = sc.trailing;
+  const lastComment = slots[last];
+  if (lastComment) {
+    if (trailing) hoisted.push(lastComment);
+    else trailing = lastComment;
+    delete slots[last];
+  }
+  hoisted.sort((a, b) => a.span.start - b.span.start);
+  const oneLine = [head, cond, because].filter((x) => x !== undefined).join(" ");
+  const withIf = cond ? `${head} ${cond}` : head;
+  const breakIf = cond !== undefined && (slots.head !== undefined || width(withIf) > MAX_WIDTH);
+  const breakBecause = because !== undefined && (breakIf || slots.head !== undefined || slots.if !== undefined || width(oneLine) > MAX_WIDTH);
+  const lines: string[] = [];
+  if (breakIf) lines.push(withTrailing(head, slots.head), withTrailing(`    ${cond}`, slots.if));
+  else if (breakBecause) lines.push(withTrailing(withIf, slots.head ?? slots.if));
+  else lines.push(oneLine);
+  if (breakBecause) lines.push(`        ${because}`);
+  return { lines, hoisted, trailing };
+}
+
+const CLAUSE_SLOT = new Map<unknown, Slot>([
+  [T.By, "head"],
+  [T.If, "if"],
+  [T.Because, "because"],
+]);
+
+/**
+ * Sorts a rule's inner comments: an end-of-line comment right before a clause
+ * keyword (`by`, `if`, `because`) belongs to the clause it ends, in canonical
+ * clause order; anything else (own-line, or mid-expression) is hoisted.
+ */
+function ruleSlots(r: A.RuleDecl, inner: A.Comment[], index: SourceIndex): { slots: Partial<Record<Slot, A.Comment>>; hoisted: A.Comment[] } {
+  const toks = index.tokens;
+  const first = index.after(r.span.start);
+  // A clause keyword after `.` is a name segment (`args.if`), not a clause.
+  const slotAt = (i: number): Slot | undefined => (toks[i - 1]?.type === T.Dot ? undefined : CLAUSE_SLOT.get(toks[i]?.type));
+  const slots: Partial<Record<Slot, A.Comment>> = {};
+  const hoisted: A.Comment[] = [];
+  for (const c of inner) {
+    const next = index.after(c.span.end);
+    if (!index.isEndOfLine(c) || slotAt(next) === undefined) {
+      hoisted.push(c);
+      continue;
+    }
+    let slot: Slot = "head";
+    for (let i = index.before(c.span.start); i >= first; i--) {
+      const s = slotAt(i);
+      if (s !== undefined) {
+        slot = s;
+        break;
+      }
+    }
+    if (slots[slot] === undefined) slots[slot] = c;
+    else hoisted.push(c);
+  }
+  return { slots, hoisted };
+}

@@ -1,0 +1,140 @@
+// Validation of a call against the policy's declared schemas, before any rule
+// runs: a call that does not fit is denied with a reason naming the field.
+// Used by the interpreter and by the runtime in front of the wasm evaluator.
+
+import { CALL_DEFAULTS } from "./call.js";
+import type { FieldType, Type } from "./types.js";
+
+/** The schemas a call is checked against (a checked policy's, or a compiled module's manifest). */
+export interface Schemas {
+  tools: ReadonlyMap<string, { args: FieldType[] }>;
+  context: FieldType[];
+}
+
+export type Value = number | string | boolean | Value[] | { [k: string]: Value };
+
+/** A call after validation: defaults filled in, optional `null`s read as absent. */
+export interface Input {
+  tool: string;
+  /** Whether the policy declares the tool (else `args` is unchecked and opaque). */
+  declared: boolean;
+  args: Record<string, unknown>;
+  agent: { id: string; roles: string[]; trust: number };
+  env: string;
+  run: { id: string; calls: number };
+  ctx: Record<string, unknown>;
+}
+
+export interface ValidateOptions {
+  /** What to do with arguments the schema does not declare: deny the call (default) or ignore them. */
+  extraArgs?: "deny" | "ignore";
+  /** Longest accepted string, in UTF-16 code units (default 1,000,000). */
+  maxString?: number;
+  /** Longest accepted list (default 10,000). */
+  maxList?: number;
+}
+
+export type Validation = { ok: true; input: Input } | { ok: false; reason: string };
+
+class Invalid extends Error {}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const kindOf = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "an object" : typeof v === "number" && !Number.isFinite(v) ? String(v) : `a ${typeof v === "boolean" ? "bool" : typeof v}`);
+const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+class Validator {
+  constructor(private readonly opts: Required<ValidateOptions>) {}
+
+  string(v: unknown, where: string): string {
+    if (typeof v !== "string") throw new Invalid(`\`${where}\` must be a string, found ${kindOf(v)}`);
+    if (v.length > this.opts.maxString) throw new Invalid(`\`${where}\` is longer than ${this.opts.maxString} characters`);
+    if (!v.isWellFormed()) throw new Invalid(`\`${where}\` contains an unpaired surrogate (invalid unicode)`);
+    return v;
+  }
+
+  number(v: unknown, where: string): number {
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new Invalid(`\`${where}\` must be a finite number, found ${kindOf(v)}`);
+    return v;
+  }
+
+  value(v: unknown, t: Type, where: string): unknown {
+    switch (t.kind) {
+      case "number": return this.number(v, where);
+      case "string": return this.string(v, where);
+      case "bool":
+        if (typeof v !== "boolean") throw new Invalid(`\`${where}\` must be a bool, found ${kindOf(v)}`);
+        return v;
+      case "list": {
+        if (!Array.isArray(v)) throw new Invalid(`\`${where}\` must be a list, found ${kindOf(v)}`);
+        if (v.length > this.opts.maxList) throw new Invalid(`\`${where}\` has more than ${this.opts.maxList} items`);
+        const out: unknown[] = [];
+        for (let i = 0; i < v.length; i++) out.push(this.value(v[i], t.elem, `${where}[${i}]`));
+        return out;
+      }
+      case "record": return this.record(v, t.fields, where, this.opts.extraArgs);
+      default: throw new Invalid(`\`${where}\` has a type pol cannot check`);
+    }
+  }
+
+  /** A record of declared fields; the copy has only declared keys, so `__proto__` and friends never get through. */
+  record(v: unknown, fields: FieldType[], where: string, extra: "deny" | "ignore"): Record<string, unknown> {
+    if (!isObject(v)) throw new Invalid(`\`${where}\` must be an object, found ${kindOf(v)}`);
+    const out: Record<string, unknown> = Object.create(null);
+    for (const f of fields) {
+      const present = own(v, f.name) && v[f.name] !== undefined && !(f.optional && v[f.name] === null);
+      if (!present) {
+        if (f.optional) continue;
+        throw new Invalid(`${where === "args" ? "argument" : "field"} \`${where}.${f.name}\` is missing`);
+      }
+      out[f.name] = this.value(v[f.name], f.type, `${where}.${f.name}`);
+    }
+    if (extra === "deny") {
+      for (const k of Object.keys(v)) {
+        if (!fields.some((f) => f.name === k)) throw new Invalid(`\`${where}\` has an undeclared field \`${k.length > 40 ? k.slice(0, 40) + "…" : k}\``);
+      }
+    }
+    return out;
+  }
+}
+
+/** Checks a call's shape and types. Never throws. */
+export function validateCall(policy: Schemas, call: unknown, options: ValidateOptions = {}): Validation {
+  const opts = { extraArgs: options.extraArgs ?? "deny", maxString: options.maxString ?? 1_000_000, maxList: options.maxList ?? 10_000 };
+  const v = new Validator(opts);
+  try {
+    if (!isObject(call)) throw new Invalid(`a call must be an object, found ${kindOf(call)}`);
+    const tool = v.string(call.tool, "tool");
+    if (tool.length === 0) throw new Invalid("`tool` is empty");
+    const schema = policy.tools.get(tool);
+    const rawArgs = call.args ?? {};
+    let args: Record<string, unknown>;
+    if (schema) args = v.record(rawArgs, schema.args, "args", opts.extraArgs);
+    else if (isObject(rawArgs)) args = rawArgs;
+    else throw new Invalid(`\`args\` must be an object, found ${kindOf(rawArgs)}`);
+    const agentRaw = call.agent ?? {};
+    if (!isObject(agentRaw)) throw new Invalid(`\`agent\` must be an object, found ${kindOf(agentRaw)}`);
+    const runRaw = call.run ?? {};
+    if (!isObject(runRaw)) throw new Invalid(`\`run\` must be an object, found ${kindOf(runRaw)}`);
+    const input: Input = {
+      tool,
+      declared: schema !== undefined,
+      args,
+      agent: {
+        id: agentRaw.id === undefined ? CALL_DEFAULTS.agentId : v.string(agentRaw.id, "agent.id"),
+        roles: agentRaw.roles === undefined ? [] : (v.value(agentRaw.roles, { kind: "list", elem: { kind: "string" } }, "agent.roles") as string[]),
+        trust: agentRaw.trust === undefined ? CALL_DEFAULTS.trust : v.number(agentRaw.trust, "agent.trust"),
+      },
+      env: call.env === undefined ? CALL_DEFAULTS.env : v.string(call.env, "env"),
+      run: {
+        id: runRaw.id === undefined ? CALL_DEFAULTS.runId : v.string(runRaw.id, "run.id"),
+        calls: runRaw.calls === undefined ? CALL_DEFAULTS.runCalls : v.number(runRaw.calls, "run.calls"),
+      },
+      ctx: v.record(call.ctx ?? {}, policy.context, "ctx", "ignore"),
+    };
+    return { ok: true, input };
+  } catch (e) {
+    if (e instanceof Invalid) return { ok: false, reason: e.message };
+    if (e instanceof RangeError) return { ok: false, reason: "the call is nested too deeply to check" };
+    return { ok: false, reason: `the call could not be checked: ${(e as Error).message}` };
+  }
+}

@@ -1,0 +1,114 @@
+// The SQLite file's schema and the connection set-up: pragmas, a version table and forward-only
+// migrations. Fed a path by openSqliteStore (sqlite.ts), which consumes the opened database.
+//
+// Invariants: migrations only ever append; each runs once, in order, inside one BEGIN IMMEDIATE
+// transaction together with the version bump, so processes opening the same file at the same
+// time apply each step exactly once and a crash mid-migration leaves the previous version intact.
+
+import Database from "better-sqlite3";
+import { StoreError } from "./types.js";
+
+/** Index i migrates the schema from version i to i + 1. Never edit a shipped entry; append. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE limit_events (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,  -- insertion order breaks ties between equal times
+    key        TEXT    NOT NULL,
+    at         INTEGER NOT NULL,
+    amount     REAL    NOT NULL,
+    expires_at INTEGER                              -- at + window; NULL for seeded events (pruned per key only)
+  );
+  CREATE INDEX limit_events_by_key ON limit_events (key, at, seq);
+  CREATE INDEX limit_events_by_expiry ON limit_events (expires_at);
+
+  CREATE TABLE approvals (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT    NOT NULL UNIQUE,
+    call_hash    TEXT    NOT NULL,
+    tool         TEXT    NOT NULL,
+    agent_id     TEXT    NOT NULL,
+    run_id       TEXT,
+    groups_json  TEXT    NOT NULL,
+    reasons_json TEXT    NOT NULL,
+    call_json    TEXT    NOT NULL,
+    decision_id  TEXT    NOT NULL,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    state        TEXT    NOT NULL CHECK (state IN ('pending', 'approved', 'rejected', 'consumed')),
+    resolved_by  TEXT,
+    resolved_at  INTEGER,
+    note         TEXT,
+    consumed_at  INTEGER
+  );
+  CREATE INDEX approvals_by_state ON approvals (state, created_at, seq);
+  CREATE INDEX approvals_by_hash ON approvals (call_hash, state, created_at, seq);
+
+  CREATE TABLE trust (
+    agent_id   TEXT    PRIMARY KEY,
+    score      REAL    NOT NULL CHECK (score >= 0 AND score <= 100),
+    revoked    INTEGER NOT NULL CHECK (revoked IN (0, 1)),
+    updated_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE pauses (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,  -- AUTOINCREMENT: ids (pause-N) are never reused
+    pattern    TEXT,
+    tool_class TEXT CHECK (tool_class IN ('read', 'write', 'destructive')),
+    reason     TEXT    NOT NULL,
+    paused_by  TEXT,
+    created_at INTEGER NOT NULL
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export interface SqliteOptions {
+  /** How long a write waits for another connection's lock before failing with a `busy` error. */
+  busyTimeoutMs?: number;
+}
+
+/** Opens (creating if needed) and migrates the file; ":memory:" gives a private database. */
+export function openDatabase(path: string, options: SqliteOptions): Database.Database {
+  if (typeof path !== "string" || path === "") throw new StoreError("invalid", "store path must be a non-empty string");
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new StoreError("invalid", "store busy timeout must be a whole number of milliseconds >= 0");
+  }
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { timeout: busyTimeoutMs });
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    // WAL lets readers (peek, list, get) run alongside the single writer; FULL syncs every commit
+    // so a consumed approval or a recorded charge survives power loss, not just a process crash.
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    migrate(db);
+    return db;
+  } catch (err) {
+    db?.close();
+    if (err instanceof StoreError) throw err;
+    throw new StoreError("io", `cannot open store \`${path}\`: ${describe(err)}`, { cause: err });
+  }
+}
+
+/** Applies the migrations the file lacks; a no-op on an up-to-date file. */
+export function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec("CREATE TABLE IF NOT EXISTS pol_schema (version INTEGER NOT NULL)");
+    const row = db.prepare("SELECT version FROM pol_schema").get() as { version: number } | undefined;
+    const from = row?.version ?? 0;
+    if (from > SCHEMA_VERSION) {
+      throw new StoreError("io", `store schema version ${from} is newer than this pol supports (${SCHEMA_VERSION}); upgrade pol`);
+    }
+    for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
+    if (row === undefined) db.prepare("INSERT INTO pol_schema (version) VALUES (?)").run(SCHEMA_VERSION);
+    else if (from !== SCHEMA_VERSION) db.prepare("UPDATE pol_schema SET version = ?").run(SCHEMA_VERSION);
+  }).immediate();
+}
+
+/** One lowercase line from an unknown error. */
+export function describe(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return (text.split("\n")[0] ?? "").replace(/\.$/, "").toLowerCase();
+}

@@ -1,0 +1,481 @@
+// The embedded StateStore: one SQLite file (better-sqlite3) holding limits, approvals, trust and
+// pauses, shared safely by every process that opens it. Built by openSqliteStore from a path and
+// options; consumed by the Engine, the CLI and the conformance tests through the StateStore interfaces.
+//
+// Exactness across processes: every read-decide-write runs inside one BEGIN IMMEDIATE transaction
+// (better-sqlite3's `.immediate`), which takes the file's write lock before the first read, so two
+// processes never decide on the same snapshot. Decisions themselves come from window.ts and rules.ts,
+// the same code the memory store runs.
+
+import type Database from "better-sqlite3";
+import {
+  ChangeHub,
+  adjustTrust,
+  checkFilter,
+  checkInitialTrust,
+  checkResumeTarget,
+  consumeApproval,
+  newApproval,
+  newPause,
+  nothingToResume,
+  pauseId,
+  pauseSeq,
+  resolveApproval,
+  restoreTrust,
+  setTrust,
+  toApproval,
+  unknownAgent,
+  type StoredApproval,
+} from "./rules.js";
+import { describe, openDatabase, type SqliteOptions } from "./sqlite-schema.js";
+import {
+  StoreError,
+  type Approval,
+  type ApprovalFilter,
+  type ApprovalListener,
+  type ApprovalRequest,
+  type ApprovalResolution,
+  type ApprovalStatus,
+  type ApprovalStore,
+  type ConsumeResult,
+  type LimitCharge,
+  type LimitResult,
+  type LimitStore,
+  type Pause,
+  type PauseRequest,
+  type PauseStore,
+  type StateStore,
+  type StoreOptions,
+  type TrustRecord,
+  type TrustStore,
+} from "./types.js";
+import {
+  SWEEP_INTERVAL_MS,
+  checkAmount,
+  checkBatch,
+  checkCharges,
+  checkKey,
+  checkTime,
+  checkWindow,
+  windowStart,
+  windowTotal,
+  type WindowEvent,
+} from "./window.js";
+
+export type SqliteStoreOptions = StoreOptions & SqliteOptions;
+
+/** The open database plus the error translation every public method goes through. */
+class Conn {
+  closed = false;
+
+  constructor(readonly db: Database.Database) {}
+
+  /** Runs fn with the store's error conventions; async so every failure is a rejection. */
+  async run<T>(fn: () => T): Promise<T> {
+    if (this.closed) throw new StoreError("closed", "store is closed");
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      const code = String((err as { code?: unknown }).code ?? "");
+      if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
+        throw new StoreError("busy", "store is busy: another process held its lock past the busy timeout", { cause: err });
+      }
+      throw new StoreError("io", `store error: ${describe(err)}`, { cause: err });
+    }
+  }
+
+  /** fn inside BEGIN IMMEDIATE ... COMMIT, rolled back if it throws. */
+  write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /** fn inside one read transaction, so multi-statement reads see a single snapshot. */
+  read<T>(fn: () => T): T {
+    return this.db.transaction(fn).deferred();
+  }
+}
+
+class SqliteLimits implements LimitStore {
+  private readonly selectEvents;
+  private readonly insertEvent;
+  private readonly pruneKey;
+  private readonly sweepAll;
+  private lastSweep = -Infinity;
+
+  constructor(private readonly conn: Conn) {
+    const db = conn.db;
+    this.selectEvents = db.prepare<[string, number], WindowEvent>(
+      "SELECT at, amount FROM limit_events WHERE key = ? AND at > ? ORDER BY at, seq",
+    );
+    this.insertEvent = db.prepare<[string, number, number, number | null]>(
+      "INSERT INTO limit_events (key, at, amount, expires_at) VALUES (?, ?, ?, ?)",
+    );
+    this.pruneKey = db.prepare<[string, number]>("DELETE FROM limit_events WHERE key = ? AND at <= ?");
+    this.sweepAll = db.prepare<[number]>("DELETE FROM limit_events WHERE expires_at <= ?");
+  }
+
+  consume(charges: readonly LimitCharge[], now: number): Promise<LimitResult> {
+    return this.conn.run(() => {
+      checkCharges(charges, now);
+      if (charges.length === 0) return { ok: true } as const;
+      return this.conn.write((): LimitResult => {
+        this.sweep(now);
+        for (const c of charges) this.pruneKey.run(c.key, windowStart(c.windowMs, now));
+        const denied = checkBatch(charges, now, (key, windowMs) => this.inWindow(key, windowMs, now));
+        if (denied) return denied;
+        for (const c of charges) this.insertEvent.run(c.key, now, c.amount, now + c.windowMs);
+        return { ok: true };
+      });
+    });
+  }
+
+  peek(charges: readonly LimitCharge[], now: number): Promise<LimitResult> {
+    return this.conn.run(() => {
+      checkCharges(charges, now);
+      return this.conn.read(() => checkBatch(charges, now, (key, windowMs) => this.inWindow(key, windowMs, now)) ?? { ok: true });
+    });
+  }
+
+  usage(key: string, windowMs: number, now: number): Promise<number> {
+    return this.conn.run(() => {
+      checkKey(key);
+      checkWindow(windowMs, key);
+      checkTime(now);
+      return windowTotal(this.inWindow(key, windowMs, now));
+    });
+  }
+
+  seed(key: string, amount: number, at: number): Promise<void> {
+    return this.conn.run(() => {
+      checkKey(key);
+      checkAmount(amount, key);
+      checkTime(at);
+      this.insertEvent.run(key, at, amount, null);
+    });
+  }
+
+  private inWindow(key: string, windowMs: number, now: number): WindowEvent[] {
+    return this.selectEvents.all(key, windowStart(windowMs, now));
+  }
+
+  /** Removes expired events of every key at most once a minute of store time (per-run keys would pile up). */
+  private sweep(now: number): void {
+    if (now - this.lastSweep < SWEEP_INTERVAL_MS) return;
+    this.lastSweep = now;
+    this.sweepAll.run(now);
+  }
+}
+
+interface ApprovalRow {
+  id: string;
+  call_hash: string;
+  tool: string;
+  agent_id: string;
+  run_id: string | null;
+  groups_json: string;
+  reasons_json: string;
+  call_json: string;
+  decision_id: string;
+  created_at: number;
+  expires_at: number;
+  state: StoredApproval["state"];
+  resolved_by: string | null;
+  resolved_at: number | null;
+  note: string | null;
+  consumed_at: number | null;
+}
+
+function fromRow(r: ApprovalRow): StoredApproval {
+  const a: StoredApproval = {
+    id: r.id,
+    callHash: r.call_hash,
+    tool: r.tool,
+    agentId: r.agent_id,
+    groups: JSON.parse(r.groups_json) as string[],
+    reasons: JSON.parse(r.reasons_json) as string[],
+    callJson: r.call_json,
+    decisionId: r.decision_id,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    state: r.state,
+  };
+  if (r.run_id !== null) a.runId = r.run_id;
+  if (r.resolved_by !== null) a.resolvedBy = r.resolved_by;
+  if (r.resolved_at !== null) a.resolvedAt = r.resolved_at;
+  if (r.note !== null) a.note = r.note;
+  if (r.consumed_at !== null) a.consumedAt = r.consumed_at;
+  return a;
+}
+
+/** SQL for each computed status; must agree with rules.ts statusOf (expired iff now >= expiresAt). */
+const STATUS_SQL: Record<ApprovalStatus, string> = {
+  pending: "state = 'pending' AND expires_at > @now",
+  approved: "state = 'approved' AND expires_at > @now",
+  expired: "state IN ('pending', 'approved') AND expires_at <= @now",
+  rejected: "state = 'rejected'",
+  consumed: "state = 'consumed'",
+};
+
+/** Must agree with rules.ts matchesFilter: the group is named, or any approver may resolve. */
+const GROUP_SQL = "(groups_json = '[]' OR EXISTS (SELECT 1 FROM json_each(approvals.groups_json) WHERE value = @group))";
+
+class SqliteApprovals implements ApprovalStore {
+  private readonly hub = new ChangeHub();
+  private readonly byId;
+  private readonly insert;
+  private readonly update;
+  private readonly approvedFor;
+  private readonly listings = new Map<string, Database.Statement<[Record<string, unknown>], ApprovalRow>>();
+
+  constructor(private readonly conn: Conn) {
+    const db = conn.db;
+    this.byId = db.prepare<[string], ApprovalRow>("SELECT * FROM approvals WHERE id = ?");
+    this.insert = db.prepare(
+      `INSERT INTO approvals (id, call_hash, tool, agent_id, run_id, groups_json, reasons_json, call_json, decision_id, created_at, expires_at, state)
+       VALUES (@id, @callHash, @tool, @agentId, @runId, @groups, @reasons, @callJson, @decisionId, @createdAt, @expiresAt, 'pending')`,
+    );
+    this.update = db.prepare(
+      `UPDATE approvals SET state = @state, resolved_by = @resolvedBy, resolved_at = @resolvedAt, note = @note, consumed_at = @consumedAt
+       WHERE id = @id`,
+    );
+    this.approvedFor = db.prepare<[string, number], ApprovalRow>(
+      "SELECT * FROM approvals WHERE call_hash = ? AND state = 'approved' AND expires_at > ? ORDER BY created_at, seq LIMIT 1",
+    );
+  }
+
+  async create(req: ApprovalRequest): Promise<Approval> {
+    const out = await this.conn.run(() => {
+      const a = newApproval(req);
+      this.conn.write(() => {
+        if (this.byId.get(a.id)) throw new StoreError("conflict", `approval \`${a.id}\` already exists`);
+        this.insert.run({ ...a, runId: a.runId ?? null, groups: JSON.stringify(a.groups), reasons: JSON.stringify(a.reasons) });
+      });
+      return toApproval(a, a.createdAt);
+    });
+    this.hub.emit("created", out);
+    return out;
+  }
+
+  get(id: string, now: number): Promise<Approval | undefined> {
+    return this.conn.run(() => {
+      checkTime(now);
+      const row = this.byId.get(id);
+      return row && toApproval(fromRow(row), now);
+    });
+  }
+
+  list(filter: ApprovalFilter, now: number): Promise<Approval[]> {
+    return this.conn.run(() => {
+      checkFilter(filter);
+      checkTime(now);
+      const rows = this.listing(filter).all({ now, group: filter.group ?? null });
+      return rows.map((r) => toApproval(fromRow(r), now));
+    });
+  }
+
+  async resolve(id: string, resolution: ApprovalResolution, now: number): Promise<Approval> {
+    const out = await this.conn.run(() =>
+      this.conn.write(() => {
+        const next = resolveApproval(this.load(id), id, resolution, now);
+        this.save(next);
+        return toApproval(next, now);
+      }),
+    );
+    this.hub.emit("resolved", out);
+    return out;
+  }
+
+  async consume(id: string, callHash: string, now: number): Promise<ConsumeResult> {
+    const result = await this.conn.run((): ConsumeResult =>
+      this.conn.write(() => {
+        const r = consumeApproval(this.load(id), id, callHash, now);
+        if (!r.ok) return r;
+        this.save(r.stored);
+        return { ok: true, approval: toApproval(r.stored, now) };
+      }),
+    );
+    if (result.ok) this.hub.emit("consumed", result.approval);
+    return result;
+  }
+
+  findApproved(callHash: string, now: number): Promise<Approval | undefined> {
+    return this.conn.run(() => {
+      checkTime(now);
+      const row = this.approvedFor.get(callHash, now);
+      return row && toApproval(fromRow(row), now);
+    });
+  }
+
+  onChange(listener: ApprovalListener): () => void {
+    return this.hub.on(listener);
+  }
+
+  private load(id: string): StoredApproval | undefined {
+    const row = this.byId.get(id);
+    return row && fromRow(row);
+  }
+
+  private save(a: StoredApproval): void {
+    this.update.run({
+      id: a.id,
+      state: a.state,
+      resolvedBy: a.resolvedBy ?? null,
+      resolvedAt: a.resolvedAt ?? null,
+      note: a.note ?? null,
+      consumedAt: a.consumedAt ?? null,
+    });
+  }
+
+  /** One prepared statement per filter shape, built on first use. */
+  private listing(filter: ApprovalFilter): Database.Statement<[Record<string, unknown>], ApprovalRow> {
+    const shape = `${filter.status ?? ""}|${filter.group !== undefined}`;
+    let stmt = this.listings.get(shape);
+    if (!stmt) {
+      const where = [filter.status ? STATUS_SQL[filter.status] : "1", filter.group !== undefined ? GROUP_SQL : "1"];
+      const sql = `SELECT * FROM approvals WHERE ${where.join(" AND ")} ORDER BY created_at, seq`;
+      stmt = this.conn.db.prepare<[Record<string, unknown>], ApprovalRow>(sql);
+      this.listings.set(shape, stmt);
+    }
+    return stmt;
+  }
+}
+
+interface TrustRow {
+  agent_id: string;
+  score: number;
+  revoked: 0 | 1;
+  updated_at: number;
+}
+
+class SqliteTrust implements TrustStore {
+  private readonly select;
+  private readonly upsert;
+
+  constructor(
+    private readonly conn: Conn,
+    private readonly initial: number,
+  ) {
+    this.select = conn.db.prepare<[string], TrustRow>("SELECT * FROM trust WHERE agent_id = ?");
+    this.upsert = conn.db.prepare<[string, number, number, number]>(
+      `INSERT INTO trust (agent_id, score, revoked, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (agent_id) DO UPDATE SET score = excluded.score, revoked = excluded.revoked, updated_at = excluded.updated_at`,
+    );
+  }
+
+  get(agentId: string): Promise<TrustRecord> {
+    return this.conn.run(() => this.current(agentId));
+  }
+
+  adjust(agentId: string, delta: number, now: number): Promise<TrustRecord> {
+    return this.write(agentId, (r) => adjustTrust(r, delta, now));
+  }
+
+  set(agentId: string, score: number, now: number): Promise<TrustRecord> {
+    return this.write(agentId, (r) => setTrust(r, score, now));
+  }
+
+  restore(agentId: string, score: number, now: number): Promise<TrustRecord> {
+    return this.write(agentId, (r) => restoreTrust(r, score, now));
+  }
+
+  private current(agentId: string): TrustRecord {
+    const base = unknownAgent(agentId, this.initial);
+    const row = this.select.get(agentId);
+    return row ? { agentId, score: row.score, revoked: row.revoked === 1, updatedAt: row.updated_at } : base;
+  }
+
+  /** Read, compute and write under the write lock, so concurrent adjusts from any process add up. */
+  private write(agentId: string, next: (r: TrustRecord) => TrustRecord): Promise<TrustRecord> {
+    return this.conn.run(() =>
+      this.conn.write(() => {
+        const record = next(this.current(agentId));
+        this.upsert.run(agentId, record.score, record.revoked ? 1 : 0, record.updatedAt ?? 0);
+        return record;
+      }),
+    );
+  }
+}
+
+interface PauseRow {
+  seq: number;
+  pattern: string | null;
+  tool_class: Pause["toolClass"] | null;
+  reason: string;
+  paused_by: string | null;
+  created_at: number;
+}
+
+function pauseFromRow(r: PauseRow): Pause {
+  const p: Pause = { id: pauseId(r.seq), reason: r.reason, createdAt: r.created_at };
+  if (r.pattern !== null) p.pattern = r.pattern;
+  if (r.tool_class !== null) p.toolClass = r.tool_class;
+  if (r.paused_by !== null) p.by = r.paused_by;
+  return p;
+}
+
+class SqlitePauses implements PauseStore {
+  private readonly insert;
+  private readonly bySeq;
+  private readonly byPattern;
+  private readonly all;
+  private readonly remove;
+
+  constructor(private readonly conn: Conn) {
+    const db = conn.db;
+    this.insert = db.prepare<[string | null, string | null, string, string | null, number]>(
+      "INSERT INTO pauses (pattern, tool_class, reason, paused_by, created_at) VALUES (?, ?, ?, ?, ?)",
+    );
+    this.bySeq = db.prepare<[number], PauseRow>("SELECT * FROM pauses WHERE seq = ?");
+    this.byPattern = db.prepare<[string], PauseRow>("SELECT * FROM pauses WHERE pattern = ? ORDER BY seq");
+    this.all = db.prepare<[], PauseRow>("SELECT * FROM pauses ORDER BY seq");
+    this.remove = db.prepare<[number]>("DELETE FROM pauses WHERE seq = ?");
+  }
+
+  pause(req: PauseRequest, now: number): Promise<Pause> {
+    return this.conn.run(() => {
+      const f = newPause(req, now);
+      const info = this.insert.run(f.pattern ?? null, f.toolClass ?? null, f.reason, f.by ?? null, f.createdAt);
+      return { id: pauseId(Number(info.lastInsertRowid)), ...f };
+    });
+  }
+
+  resume(idOrPattern: string): Promise<Pause[]> {
+    return this.conn.run(() => {
+      checkResumeTarget(idOrPattern);
+      return this.conn.write(() => {
+        // An id wins over a pattern that happens to look like one.
+        const seq = pauseSeq(idOrPattern);
+        const byId = seq === null ? undefined : this.bySeq.get(seq);
+        const rows = byId ? [byId] : this.byPattern.all(idOrPattern);
+        if (rows.length === 0) throw nothingToResume(idOrPattern);
+        for (const r of rows) this.remove.run(r.seq);
+        return rows.map(pauseFromRow);
+      });
+    });
+  }
+
+  list(): Promise<Pause[]> {
+    return this.conn.run(() => this.all.all().map(pauseFromRow));
+  }
+}
+
+/**
+ * Opens (creating and migrating if needed) a store in one SQLite file; ":memory:" gives a private,
+ * unpersisted database. Any number of processes may open the same file.
+ */
+export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<StateStore> {
+  const initial = checkInitialTrust(options.initialTrust);
+  const conn = new Conn(openDatabase(path, options));
+  return {
+    limits: new SqliteLimits(conn),
+    approvals: new SqliteApprovals(conn),
+    trust: new SqliteTrust(conn, initial),
+    pauses: new SqlitePauses(conn),
+    async close() {
+      if (conn.closed) return;
+      conn.closed = true;
+      conn.db.close();
+    },
+  };
+}

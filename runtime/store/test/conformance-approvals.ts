@@ -1,0 +1,188 @@
+// The approval part of the store conformance suite: call-hash binding, single use, expiry on read,
+// rejection, list filters and change notifications. Registered by storeConformance (conformance.ts).
+
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { ApprovalChange, StateStore } from "../index.js";
+import { HOUR, T0, expectStoreError, request } from "./helpers.js";
+
+const FINANCE = { approve: true, by: "ana@finance" };
+
+export function approvalConformance(store: () => StateStore): void {
+  describe("approvals", () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    bindingTests(store);
+    expiryAndQueryTests(store);
+    notificationTests(store);
+  });
+}
+
+/** Creation, call-hash binding, single use and resolution. */
+function bindingTests(store: () => StateStore): void {
+  it("creates pending approvals and reads them back as fresh copies", async () => {
+    const { approvals } = store();
+    const req = request("a1", { runId: "run-42" });
+    const created = await approvals.create(req);
+    expect(created).toEqual({ ...req, status: "pending" });
+    (req.call as { args: { amount: number } }).args.amount = 290;
+    created.groups.push("mutated");
+    const read = await approvals.get("a1", T0 + 1);
+    expect(read).toEqual({ ...request("a1", { runId: "run-42" }), status: "pending" });
+    expect(await approvals.get("missing", T0)).toBeUndefined();
+  });
+
+  it("refuses a duplicate id and an expiry not after creation", async () => {
+    const { approvals } = store();
+    await approvals.create(request("a1"));
+    await expectStoreError(approvals.create(request("a1")), "conflict", "`a1` already exists");
+    await expectStoreError(approvals.create(request("a2", { expiresAt: T0 })), "invalid", "expire after");
+    await expectStoreError(approvals.create(request("a3", { call: { n: 10n } })), "invalid", "json");
+    expect(await approvals.get("a2", T0)).toBeUndefined();
+  });
+
+  it("binds an approval to the exact call and lets it be used once", async () => {
+    const { approvals } = store();
+    await approvals.create(request("a1", { callHash: "refund-120" }));
+    expect(await approvals.consume("a1", "refund-120", T0 + 1)).toMatchObject({ ok: false, reason: "pending" });
+    const approved = await approvals.resolve("a1", { ...FINANCE, note: "known customer" }, T0 + 2);
+    expect(approved).toMatchObject({ status: "approved", resolvedBy: "ana@finance", resolvedAt: T0 + 2, note: "known customer" });
+    const mismatch = await approvals.consume("a1", "refund-290", T0 + 3);
+    expect(mismatch).toEqual({ ok: false, reason: "call-mismatch", message: "approval `a1` was granted for a different call" });
+    const used = await approvals.consume("a1", "refund-120", T0 + 4);
+    expect(used).toMatchObject({ ok: true, approval: { id: "a1", status: "consumed", consumedAt: T0 + 4 } });
+    expect(await approvals.consume("a1", "refund-120", T0 + 5)).toMatchObject({ ok: false, reason: "consumed" });
+    expect(await approvals.consume("a1", "refund-290", T0 + 5)).toMatchObject({ ok: false, reason: "consumed" });
+    expect(await approvals.consume("nope", "refund-120", T0 + 5)).toMatchObject({ ok: false, reason: "unknown" });
+    expect((await approvals.get("a1", T0 + 6))?.status).toBe("consumed");
+  });
+
+  it("consumes a contested approval exactly once", async () => {
+    const { approvals } = store();
+    await approvals.create(request("a1"));
+    await approvals.resolve("a1", FINANCE, T0 + 1);
+    const results = await Promise.all(Array.from({ length: 20 }, () => approvals.consume("a1", "hash-a1", T0 + 2)));
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+  });
+
+  it("rejects, and a rejected approval authorises nothing", async () => {
+    const { approvals } = store();
+    await approvals.create(request("a1"));
+    const rejected = await approvals.resolve("a1", { approve: false, by: "bo@finance" }, T0 + 1);
+    expect(rejected).toMatchObject({ status: "rejected", resolvedBy: "bo@finance", resolvedAt: T0 + 1 });
+    expect(rejected.note).toBeUndefined();
+    expect(await approvals.consume("a1", "hash-a1", T0 + 2)).toMatchObject({ ok: false, reason: "rejected" });
+    expect(await approvals.findApproved("hash-a1", T0 + 2)).toBeUndefined();
+    expect((await approvals.get("a1", T0 + 2 * HOUR))?.status).toBe("rejected");
+  });
+
+  it("resolves only pending approvals", async () => {
+    const { approvals } = store();
+    await approvals.create(request("a1"));
+    await approvals.resolve("a1", FINANCE, T0 + 1);
+    await expectStoreError(approvals.resolve("a1", { approve: false, by: "x" }, T0 + 2), "conflict", "approval `a1` is approved, not pending");
+    await expectStoreError(approvals.resolve("nope", FINANCE, T0), "not-found", "unknown approval `nope`");
+    await approvals.create(request("a2"));
+    await expectStoreError(approvals.resolve("a2", { approve: true, by: "" }, T0), "invalid", "approver");
+    expect((await approvals.get("a2", T0))?.status).toBe("pending");
+    await approvals.consume("a1", "hash-a1", T0 + 3);
+    await expectStoreError(approvals.resolve("a1", FINANCE, T0 + 4), "conflict", "is consumed");
+  });
+}
+
+/** Expiry computed on read, findApproved and list filters. */
+function expiryAndQueryTests(store: () => StateStore): void {
+  it("expires pending approvals at expiresAt and refuses to resolve them", async () => {
+    const { approvals } = store();
+    await approvals.create(request("a1"));
+    expect((await approvals.get("a1", T0 + HOUR - 1))?.status).toBe("pending");
+    expect((await approvals.get("a1", T0 + HOUR))?.status).toBe("expired");
+    await expectStoreError(approvals.resolve("a1", FINANCE, T0 + HOUR), "conflict", "is expired");
+    expect(await approvals.resolve("a1", FINANCE, T0 + HOUR - 1)).toMatchObject({ status: "approved" });
+  });
+
+  it("expires approved but unused approvals", async () => {
+    const { approvals } = store();
+    await approvals.create(request("a1"));
+    await approvals.resolve("a1", FINANCE, T0 + 1);
+    expect(await approvals.findApproved("hash-a1", T0 + HOUR - 1)).toMatchObject({ id: "a1" });
+    expect(await approvals.findApproved("hash-a1", T0 + HOUR)).toBeUndefined();
+    expect(await approvals.consume("a1", "hash-a1", T0 + HOUR)).toMatchObject({ ok: false, reason: "expired" });
+    expect(await approvals.get("a1", T0 + HOUR)).toMatchObject({ status: "expired", resolvedBy: "ana@finance" });
+  });
+
+  it("finds the oldest approved, unused, unexpired approval of exactly this call", async () => {
+    const { approvals } = store();
+    await approvals.create(request("late", { callHash: "h", createdAt: T0 + 10 }));
+    await approvals.create(request("early", { callHash: "h", createdAt: T0 }));
+    await approvals.create(request("other", { callHash: "h2" }));
+    expect(await approvals.findApproved("h", T0 + 20)).toBeUndefined();
+    await approvals.resolve("late", FINANCE, T0 + 20);
+    await approvals.resolve("other", FINANCE, T0 + 20);
+    expect((await approvals.findApproved("h", T0 + 21))?.id).toBe("late");
+    await approvals.resolve("early", FINANCE, T0 + 22);
+    expect((await approvals.findApproved("h", T0 + 23))?.id).toBe("early");
+    await approvals.consume("early", "h", T0 + 24);
+    expect((await approvals.findApproved("h", T0 + 25))?.id).toBe("late");
+    await approvals.consume("late", "h", T0 + 26);
+    expect(await approvals.findApproved("h", T0 + 27)).toBeUndefined();
+  });
+
+  it("lists by computed status and by approver group, oldest first", async () => {
+    const { approvals } = store();
+    await approvals.create(request("finance-2", { createdAt: T0 + 2, expiresAt: T0 + 10 * HOUR }));
+    await approvals.create(request("anyone", { groups: [], createdAt: T0 + 1, expiresAt: T0 + 10 * HOUR }));
+    await approvals.create(request("legal", { groups: ["legal", "risk"], createdAt: T0 + 3 }));
+    await approvals.create(request("finance-1", { createdAt: T0 + 4 }));
+    await approvals.resolve("finance-1", FINANCE, T0 + 5);
+    await approvals.create(request("rejected", { createdAt: T0 + 6 }));
+    await approvals.resolve("rejected", { approve: false, by: "x" }, T0 + 7);
+    const ids = async (f: Parameters<typeof approvals.list>[0], now = T0 + 8) => (await approvals.list(f, now)).map((a) => a.id);
+    expect(await ids({})).toEqual(["anyone", "finance-2", "legal", "finance-1", "rejected"]);
+    expect(await ids({ status: "pending" })).toEqual(["anyone", "finance-2", "legal"]);
+    expect(await ids({ status: "approved" })).toEqual(["finance-1"]);
+    expect(await ids({ status: "rejected" })).toEqual(["rejected"]);
+    expect(await ids({ group: "finance" })).toEqual(["anyone", "finance-2", "finance-1", "rejected"]);
+    expect(await ids({ group: "risk", status: "pending" })).toEqual(["anyone", "legal"]);
+    expect(await ids({ status: "expired" }, T0 + 2 * HOUR)).toEqual(["legal", "finance-1"]);
+    expect(await ids({ status: "pending" }, T0 + 2 * HOUR)).toEqual(["anyone", "finance-2"]);
+    await approvals.consume("finance-1", "hash-finance-1", T0 + 9);
+    expect(await ids({ status: "consumed" }, T0 + 2 * HOUR)).toEqual(["finance-1"]);
+    await expectStoreError(approvals.list({ status: "done" as never }, T0), "invalid", "unknown approval status `done`");
+  });
+}
+
+/** Change notifications. */
+function notificationTests(store: () => StateStore): void {
+  it("notifies listeners of creates, resolutions and consumptions", async () => {
+    const { approvals } = store();
+    const seen: ApprovalChange[] = [];
+    const stop = approvals.onChange((c) => seen.push(c));
+    await approvals.create(request("a1"));
+    await approvals.consume("a1", "hash-a1", T0 + 1); // fails: pending, so no notification
+    await expectStoreError(approvals.resolve("nope", FINANCE, T0), "not-found", "nope");
+    await approvals.resolve("a1", FINANCE, T0 + 2);
+    await approvals.consume("a1", "hash-a1", T0 + 3);
+    expect(seen.map((c) => [c.type, c.approval.id, c.approval.status])).toEqual([
+      ["created", "a1", "pending"],
+      ["resolved", "a1", "approved"],
+      ["consumed", "a1", "consumed"],
+    ]);
+    stop();
+    await approvals.create(request("a2"));
+    expect(seen).toHaveLength(3);
+  });
+
+  it("isolates a failing listener from the operation and other listeners", async () => {
+    const { approvals } = store();
+    const warn = vi.spyOn(process, "emitWarning").mockImplementation(() => {});
+    const seen: string[] = [];
+    approvals.onChange(() => {
+      throw new Error("webhook down");
+    });
+    approvals.onChange((c) => seen.push(c.approval.id));
+    expect(await approvals.create(request("a1"))).toMatchObject({ status: "pending" });
+    expect(seen).toEqual(["a1"]);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining("webhook down"), "PolStoreWarning");
+    expect((await approvals.get("a1", T0))?.status).toBe("pending");
+  });
+}

@@ -1,0 +1,122 @@
+// The store conformance suite, written once and run against every back-end: storeConformance(name,
+// open) registers the limit, approval, trust, pause and lifecycle tests on a fresh store per test.
+// Called by store.test.ts for the memory and SQLite stores; Redis and PostgreSQL plug in the same way.
+
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { StateStore } from "../index.js";
+import { approvalConformance } from "./conformance-approvals.js";
+import { limitConformance } from "./conformance-limits.js";
+import { T0, charge, expectStoreError, request } from "./helpers.js";
+
+export function storeConformance(name: string, open: () => Promise<StateStore>): void {
+  describe(`store conformance: ${name}`, () => {
+    let current: StateStore | undefined;
+    const store = (): StateStore => {
+      if (!current) throw new Error("store used outside a test");
+      return current;
+    };
+    beforeEach(async () => {
+      current = await open();
+    });
+    afterEach(async () => {
+      await current?.close();
+      current = undefined;
+    });
+
+    limitConformance(store);
+    approvalConformance(store);
+    trustConformance(store);
+    pauseConformance(store);
+
+    it("rejects every call after close with a `closed` error", async () => {
+      const s = store();
+      await s.close();
+      await expectStoreError(s.limits.consume([charge("k", 1, 1)], T0), "closed", "store is closed");
+      await expectStoreError(s.approvals.create(request("a1")), "closed", "store is closed");
+      await expectStoreError(s.trust.get("a"), "closed", "store is closed");
+      await expectStoreError(s.pauses.list(), "closed", "store is closed");
+      await s.close(); // closing twice is harmless
+    });
+  });
+}
+
+function trustConformance(store: () => StateStore): void {
+  describe("trust", () => {
+    it("starts unknown agents at 100, unrevoked and never updated", async () => {
+      expect(await store().trust.get("new-bot")).toEqual({ agentId: "new-bot", score: 100, revoked: false, updatedAt: null });
+    });
+
+    it("adjusts within [0, 100]", async () => {
+      const { trust } = store();
+      expect(await trust.adjust("bot", 10, T0)).toEqual({ agentId: "bot", score: 100, revoked: false, updatedAt: T0 });
+      expect(await trust.adjust("bot", -30.5, T0 + 1)).toMatchObject({ score: 69.5, revoked: false });
+      expect(await trust.get("bot")).toEqual({ agentId: "bot", score: 69.5, revoked: false, updatedAt: T0 + 1 });
+      expect(await trust.adjust("other", -1, T0)).toMatchObject({ score: 99 });
+    });
+
+    it("revokes at 0, keeps the revocation through later gains, and restores on operator action", async () => {
+      const { trust } = store();
+      expect(await trust.adjust("bot", -250, T0)).toMatchObject({ score: 0, revoked: true });
+      expect(await trust.adjust("bot", 40, T0 + 1)).toMatchObject({ score: 40, revoked: true });
+      expect(await trust.set("bot", 80, T0 + 2)).toMatchObject({ score: 80, revoked: true });
+      expect(await trust.restore("bot", 60, T0 + 3)).toEqual({ agentId: "bot", score: 60, revoked: false, updatedAt: T0 + 3 });
+      expect(await trust.get("bot")).toMatchObject({ score: 60, revoked: false });
+    });
+
+    it("sets scores in [0, 100], revoking at 0", async () => {
+      const { trust } = store();
+      expect(await trust.set("bot", 0, T0)).toMatchObject({ score: 0, revoked: true });
+      expect(await trust.set("ok", 42, T0)).toMatchObject({ score: 42, revoked: false });
+      await expectStoreError(trust.set("ok", 101, T0), "invalid", "from 0 to 100");
+      await expectStoreError(trust.set("ok", Number.NaN, T0), "invalid", "from 0 to 100");
+      await expectStoreError(trust.restore("bot", 0, T0), "invalid", "above 0");
+      await expectStoreError(trust.adjust("ok", Number.POSITIVE_INFINITY, T0), "invalid", "delta");
+      expect(await trust.get("ok")).toMatchObject({ score: 42 });
+      expect(await trust.get("bot")).toMatchObject({ revoked: true });
+    });
+
+    it("applies concurrent adjustments exactly", async () => {
+      const { trust } = store();
+      await Promise.all(Array.from({ length: 60 }, (_, i) => trust.adjust("bot", -1, T0 + i)));
+      expect(await trust.get("bot")).toMatchObject({ score: 40, revoked: false });
+      await Promise.all(Array.from({ length: 60 }, (_, i) => trust.adjust("bot", -1, T0 + 100 + i)));
+      expect(await trust.get("bot")).toMatchObject({ score: 0, revoked: true });
+    });
+  });
+}
+
+function pauseConformance(store: () => StateStore): void {
+  describe("pauses", () => {
+    it("pauses by pattern or tool class and lists oldest first", async () => {
+      const { pauses } = store();
+      const p1 = await pauses.pause({ pattern: "stripe.*", reason: "incident 42", by: "oncall" }, T0);
+      const p2 = await pauses.pause({ toolClass: "destructive", reason: "freeze" }, T0 + 1);
+      expect(p1).toEqual({ id: p1.id, pattern: "stripe.*", reason: "incident 42", by: "oncall", createdAt: T0 });
+      expect(p2).toEqual({ id: p2.id, toolClass: "destructive", reason: "freeze", createdAt: T0 + 1 });
+      expect(p1.id).not.toBe(p2.id);
+      expect(await pauses.list()).toEqual([p1, p2]);
+    });
+
+    it("resumes by id, or every pause with a pattern, and never reuses ids", async () => {
+      const { pauses } = store();
+      const a = await pauses.pause({ pattern: "db.*", reason: "one" }, T0);
+      const b = await pauses.pause({ pattern: "db.*", toolClass: "write", reason: "two" }, T0);
+      const c = await pauses.pause({ pattern: "*", reason: "all" }, T0);
+      expect(await pauses.resume(c.id)).toEqual([c]);
+      expect(await pauses.resume("db.*")).toEqual([a, b]);
+      expect(await pauses.list()).toEqual([]);
+      const d = await pauses.pause({ pattern: "*", reason: "again" }, T0 + 1);
+      expect([a.id, b.id, c.id]).not.toContain(d.id);
+      await expectStoreError(pauses.resume(c.id), "not-found", `\`${c.id}\``);
+      await expectStoreError(pauses.resume("email.*"), "not-found", "no pause has id or pattern `email.*`");
+    });
+
+    it("refuses a pause with nothing to match or an unknown tool class", async () => {
+      const { pauses } = store();
+      await expectStoreError(pauses.pause({ reason: "why" }, T0), "invalid", "pattern or a tool class");
+      await expectStoreError(pauses.pause({ toolClass: "admin" as never, reason: "why" }, T0), "invalid", "`admin`");
+      await expectStoreError(pauses.pause({ pattern: "*", reason: "" }, T0), "invalid", "reason");
+      expect(await pauses.list()).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,212 @@
+// The state-store contracts the Engine depends on: limits, approvals, trust and pauses.
+// Implemented by memory.ts and sqlite.ts (later Redis and PostgreSQL back-ends); consumed by
+// the Engine, the CLI (`pol approvals`, `pol pause`) and `pol test`, and pinned by test/conformance.ts.
+//
+// Invariants every back-end keeps:
+// - every method is async, because networked back-ends are;
+// - time is always passed in (`now`, ms since the epoch): stores never read the clock;
+// - every failure a user can cause is a thrown StoreError with a one-line lowercase message.
+
+/** Why a store operation failed; lets the CLI and HTTP layers pick an exit code or status. */
+export type StoreErrorCode = "invalid" | "not-found" | "conflict" | "closed" | "busy" | "io";
+
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StoreError";
+    this.code = code;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Limits
+
+/** One limit to charge for a call; the Engine builds these from the policy's LimitUse (see limitCharge). */
+export interface LimitCharge {
+  /** The limit's id, reported back when it denies. */
+  id: string;
+  /** The bucket, e.g. `refunds|agent=support-bot`. A key must always be charged with the same window. */
+  key: string;
+  /** 1 for a call-count limit, the summed value for a sum limit; finite and >= 0. */
+  amount: number;
+  /** The most the window may hold; a charge fits when used + amount <= max. */
+  max: number;
+  windowMs: number;
+}
+
+export interface LimitDenied {
+  ok: false;
+  /** The first charge, in the order given, that did not fit. */
+  id: string;
+  key: string;
+  /** The bucket's in-window total before this charge. */
+  used: number;
+  amount: number;
+  max: number;
+  /**
+   * The earliest time at which enough of the window's events have expired for this charge to fit,
+   * assuming nothing else is charged meanwhile; null when the amount alone exceeds max (never fits).
+   */
+  resetAt: number | null;
+}
+
+export type LimitResult = { ok: true } | LimitDenied;
+
+export interface LimitStore {
+  /** Atomically records every charge, or none of them when any one would exceed its max. */
+  consume(charges: readonly LimitCharge[], now: number): Promise<LimitResult>;
+  /** The same check as consume, recording nothing. */
+  peek(charges: readonly LimitCharge[], now: number): Promise<LimitResult>;
+  /** The bucket's total over events with `at > now - windowMs`. */
+  usage(key: string, windowMs: number, now: number): Promise<number>;
+  /** Records an event unconditionally (test and `pol test` set-up). */
+  seed(key: string, amount: number, at: number): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------
+// Approvals
+
+/**
+ * Stored states are pending, approved, rejected and consumed; `expired` is computed on read
+ * (pending or approved with now >= expiresAt), so no timer is needed and nothing is missed.
+ */
+export type ApprovalStatus = "pending" | "approved" | "rejected" | "expired" | "consumed";
+
+export interface ApprovalRequest {
+  id: string;
+  /** Hash of the exact call; an approval authorises only a call with the same hash. */
+  callHash: string;
+  tool: string;
+  agentId: string;
+  runId?: string;
+  /** Approver groups; empty means any approver. The Engine checks membership, not the store. */
+  groups: string[];
+  reasons: string[];
+  /** The call as shown to approvers, already redacted; must be JSON-serialisable. */
+  call: unknown;
+  decisionId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface Approval extends ApprovalRequest {
+  status: ApprovalStatus;
+  resolvedBy?: string;
+  resolvedAt?: number;
+  note?: string;
+  consumedAt?: number;
+}
+
+export interface ApprovalResolution {
+  approve: boolean;
+  by: string;
+  note?: string;
+}
+
+export interface ApprovalFilter {
+  status?: ApprovalStatus;
+  /** Approvals a member of this group may resolve: those naming the group, and those open to any approver. */
+  group?: string;
+}
+
+export type ConsumeFailure = "unknown" | "pending" | "rejected" | "expired" | "consumed" | "call-mismatch";
+
+export type ConsumeResult =
+  | { ok: true; approval: Approval }
+  | { ok: false; reason: ConsumeFailure; message: string };
+
+export interface ApprovalChange {
+  type: "created" | "resolved" | "consumed";
+  approval: Approval;
+}
+
+export type ApprovalListener = (change: ApprovalChange) => void;
+
+export interface ApprovalStore {
+  /** Returns the approval as of createdAt (pending); throws a conflict StoreError when the id exists. */
+  create(req: ApprovalRequest): Promise<Approval>;
+  get(id: string, now: number): Promise<Approval | undefined>;
+  /** Oldest first. */
+  list(filter: ApprovalFilter, now: number): Promise<Approval[]>;
+  /** Approves or rejects a pending, unexpired approval; throws otherwise. */
+  resolve(id: string, resolution: ApprovalResolution, now: number): Promise<Approval>;
+  /** Single use: succeeds once, for an approved, unexpired approval of exactly this call. */
+  consume(id: string, callHash: string, now: number): Promise<ConsumeResult>;
+  /** The oldest approved, unconsumed, unexpired approval of exactly this call, if any. */
+  findApproved(callHash: string, now: number): Promise<Approval | undefined>;
+  /**
+   * Calls the listener after each create, resolve and consume made through this store object
+   * (not other processes). Returns the unsubscribe function. A throwing listener is reported as a
+   * process warning and never undoes or fails the operation.
+   */
+  onChange(listener: ApprovalListener): () => void;
+}
+
+// ---------------------------------------------------------------------------
+// Trust
+
+export interface TrustRecord {
+  agentId: string;
+  /** In [0, 100]. */
+  score: number;
+  /** Set when the score reaches 0; only restore clears it. */
+  revoked: boolean;
+  /** null for an agent the store has never written. */
+  updatedAt: number | null;
+}
+
+export interface TrustStore {
+  get(agentId: string): Promise<TrustRecord>;
+  /** Adds delta, clamped to [0, 100]; reaching 0 revokes. Revocation is sticky. */
+  adjust(agentId: string, delta: number, now: number): Promise<TrustRecord>;
+  /** Sets a score in [0, 100]; setting 0 revokes; does not clear a revocation. */
+  set(agentId: string, score: number, now: number): Promise<TrustRecord>;
+  /** Operator action: sets a score in (0, 100] and clears the revocation. */
+  restore(agentId: string, score: number, now: number): Promise<TrustRecord>;
+}
+
+// ---------------------------------------------------------------------------
+// Pauses (the kill switch)
+
+export type ToolClass = "read" | "write" | "destructive";
+
+export interface PauseRequest {
+  /** A tool pattern as in policy targets; `*` pauses everything. */
+  pattern?: string;
+  toolClass?: ToolClass;
+  reason: string;
+  by?: string;
+}
+
+/** A pause with both pattern and toolClass covers calls matching both; the Engine does the matching. */
+export interface Pause extends PauseRequest {
+  id: string;
+  createdAt: number;
+}
+
+export interface PauseStore {
+  /** Needs a pattern or a tool class. */
+  pause(req: PauseRequest, now: number): Promise<Pause>;
+  /** Removes the pause with this id, else every pause with this pattern; throws when none match. */
+  resume(idOrPattern: string): Promise<Pause[]>;
+  /** Oldest first. */
+  list(): Promise<Pause[]>;
+}
+
+// ---------------------------------------------------------------------------
+
+export interface StateStore {
+  limits: LimitStore;
+  approvals: ApprovalStore;
+  trust: TrustStore;
+  pauses: PauseStore;
+  /** Releases the back-end; every later call throws a `closed` StoreError. */
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** The score of an agent the store has never seen; default 100. */
+  initialTrust?: number;
+}
