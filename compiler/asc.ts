@@ -1,20 +1,14 @@
 // The in-process AssemblyScript driver: compiles generated sources to wasm
-// in memory (no temp files) with the stdlib read from disk. Used by
-// compile.ts; asc's own diagnostics are returned, never printed.
+// in memory (no temp files), with the stdlib read from disk, in a worker
+// thread that keeps asc warm (asc-worker.mjs). asc's diagnostics are
+// returned, never printed. Used by compile.ts.
 
-import { readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 
 /** The project root, from which the generated entry imports `./stdlib/as/index`. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-
-type Asc = typeof import("assemblyscript/asc");
-let ascModule: Promise<Asc> | undefined;
-/** asc is ESM-only and slow to load (about a second): load it once, on first use. */
-function loadAsc(): Promise<Asc> {
-  return (ascModule ??= import("assemblyscript/asc"));
-}
 
 export interface AscResult {
   wasm?: Uint8Array;
@@ -22,33 +16,45 @@ export interface AscResult {
   errors: string;
 }
 
-const ENTRY = "pol_policy_entry.ts";
+let worker: Worker | undefined;
+let nextId = 0;
+const pending = new Map<number, (r: AscResult) => void>();
+
+function fail(message: string): void {
+  for (const [, resolveOne] of pending) resolveOne({ errors: message });
+  pending.clear();
+  worker = undefined;
+}
+
+function getWorker(): Worker {
+  if (worker) return worker;
+  const w = new Worker(new URL("./asc-worker.mjs", import.meta.url), { workerData: { root: ROOT } });
+  w.on("message", (m: { id: number; wasm?: Uint8Array; errors: string }) => {
+    const done = pending.get(m.id);
+    pending.delete(m.id);
+    if (pending.size === 0) w.unref();
+    done?.(m.wasm ? { wasm: new Uint8Array(m.wasm), errors: "" } : { errors: m.errors });
+  });
+  w.on("error", (e) => fail(`the AssemblyScript compiler failed: ${e.message}`));
+  w.on("exit", (code) => { if (pending.size) fail(`the AssemblyScript compiler exited (code ${code})`); worker = undefined; });
+  worker = w;
+  return w;
+}
 
 /** Compiles one AssemblyScript entry source (which may import files under ROOT). */
-export async function compileAssemblyScript(source: string, opts: { optimize?: boolean } = {}): Promise<AscResult> {
-  const asc = (await loadAsc()).default;
-  let wasm: Uint8Array | undefined;
-  let errors = "";
-  const stream = { write: (chunk: Uint8Array | string) => { errors += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"); return true; } };
-  const result = await asc.main(
-    [ENTRY, "--outFile", "out.wasm", "--runtime", "stub", "--noAssert", ...(opts.optimize === false ? ["-O0"] : ["-O3"]), "--initialMemory", "1", "--noColors"],
-    {
-      stdout: stream as never,
-      stderr: stream as never,
-      readFile: (name: string, baseDir: string) => {
-        if (name === ENTRY) return source;
-        try {
-          return readFileSync(join(baseDir || ROOT, name), "utf8");
-        } catch {
-          return null;
-        }
-      },
-      writeFile: (name: string, contents: Uint8Array | string) => {
-        if (name.endsWith(".wasm") && typeof contents !== "string") wasm = contents;
-      },
-      listFiles: () => [],
-    },
-  );
-  if (result.error) return { errors: errors || result.error.message };
-  return wasm ? { wasm, errors: "" } : { errors: errors || "asc produced no module" };
+export function compileAssemblyScript(source: string, opts: { optimize?: boolean } = {}): Promise<AscResult> {
+  const w = getWorker();
+  w.ref();
+  const id = nextId++;
+  return new Promise((res) => {
+    pending.set(id, res);
+    w.postMessage({ id, source, optimize: opts.optimize !== false });
+  });
+}
+
+/** Stops the compiler worker (it is unref'd, so this is only needed to free memory early). */
+export async function stopCompiler(): Promise<void> {
+  const w = worker;
+  worker = undefined;
+  if (w) await w.terminate();
 }

@@ -1,0 +1,47 @@
+// The AssemblyScript compiler, run in a worker thread: loaded once and kept
+// warm, and loaded by Node itself rather than through tsx (tsx transforms
+// binaryen's 13 MB of JavaScript, which costs seconds). Plain JavaScript on
+// purpose. Receives {id, source, optimize} from asc.ts; replies {id, wasm, errors}.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parentPort, workerData } from "node:worker_threads";
+
+const ENTRY = "pol_policy_entry.ts";
+const asc = (await import("assemblyscript/asc")).default;
+
+async function compile(source, optimize) {
+  let wasm;
+  let errors = "";
+  const stream = { write: (chunk) => { errors += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"); return true; } };
+  const result = await asc.main(
+    [ENTRY, "--outFile", "out.wasm", "--runtime", "stub", "--noAssert", optimize ? "-O3" : "-O0", "--initialMemory", "1", "--noColors"],
+    {
+      stdout: stream,
+      stderr: stream,
+      readFile: (name, baseDir) => {
+        if (name === ENTRY) return source;
+        try {
+          return readFileSync(join(baseDir || workerData.root, name), "utf8");
+        } catch {
+          return null;
+        }
+      },
+      writeFile: (name, contents) => {
+        if (name.endsWith(".wasm") && typeof contents !== "string") wasm = contents;
+      },
+      listFiles: () => [],
+    },
+  );
+  if (result.error) return { errors: errors || result.error.message };
+  return wasm ? { wasm, errors: "" } : { errors: errors || "asc produced no module" };
+}
+
+parentPort.on("message", async ({ id, source, optimize }) => {
+  try {
+    const r = await compile(source, optimize);
+    parentPort.postMessage({ id, ...r }, r.wasm ? [r.wasm.buffer] : []);
+  } catch (e) {
+    parentPort.postMessage({ id, errors: `asc crashed: ${e && e.message}` });
+  }
+});
