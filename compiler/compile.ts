@@ -9,7 +9,7 @@ import type { Sink } from "../language/diagnostics.js";
 import { metaFor } from "../language/interpret.js";
 import { NO_SPAN } from "../language/span.js";
 import { compileAssemblyScript } from "./asc.js";
-import { ABI_VERSION, emit, outLayout } from "./emit.js";
+import { ABI_VERSION, emit, emitBatch, outLayout } from "./emit.js";
 import type { Program } from "./ir.js";
 import { lower } from "./lower.js";
 import { SECTION, appendCustomSection, layoutJson, type Manifest } from "./manifest.js";
@@ -45,11 +45,11 @@ function manifestOf(policy: CheckedPolicy, prog: Program, addrs: { in: number; o
 }
 
 /** Reads the static IN/OUT addresses by instantiating the module once (they are constants of the data layout). */
-async function staticAddresses(wasm: Uint8Array): Promise<{ in: number; out: number }> {
+async function staticAddresses(wasm: Uint8Array, prefixes: string[]): Promise<{ in: number; out: number }[]> {
   const mod = await WebAssembly.compile(wasm as BufferSource);
   const instance = await WebAssembly.instantiate(mod, { env: { abort: () => { throw new Error("abort"); } } });
-  const ex = instance.exports as { pol_in: () => number; pol_out: () => number };
-  return { in: ex.pol_in(), out: ex.pol_out() };
+  const ex = instance.exports as Record<string, () => number>;
+  return prefixes.map((p) => ({ in: ex[`${p}pol_in`]!(), out: ex[`${p}pol_out`]!() }));
 }
 
 /**
@@ -68,12 +68,25 @@ export async function compilePolicy(policy: CheckedPolicy, sink: Sink, opts: { o
       });
       return undefined;
     }
-    const addrs = await staticAddresses(r.wasm);
-    const manifest = manifestOf(policy, prog, addrs);
+    const [addrs] = await staticAddresses(r.wasm, [""]);
+    const manifest = manifestOf(policy, prog, addrs!);
     const wasm = appendCustomSection(r.wasm, SECTION, new TextEncoder().encode(JSON.stringify(manifest)));
     return { wasm, manifest, hash: createHash("sha256").update(wasm).digest("hex"), source };
   } catch (e) {
     sink.report("E0901", policy.policy.header?.span ?? { ...NO_SPAN, file: policy.file }, `internal compiler error: ${(e as Error).message}`, { help: "please report this with the policy" });
     return undefined;
   }
+}
+
+/**
+ * Compiles many policies into one module (one asc run), for the differential
+ * tests: policy k's exports are prefixed `p${k}_`. Throws on compiler failure.
+ */
+export async function compileBatch(policies: CheckedPolicy[]): Promise<{ wasm: Uint8Array; manifests: Manifest[] }> {
+  const progs = policies.map(lower);
+  const source = emitBatch(progs, "./stdlib/as/index");
+  const r = await compileAssemblyScript(source);
+  if (!r.wasm) throw new Error(`batch did not compile: ${r.errors.slice(0, 2000)}`);
+  const addrs = await staticAddresses(r.wasm, policies.map((_, k) => `p${k}_`));
+  return { wasm: r.wasm, manifests: policies.map((p, k) => manifestOf(p, progs[k]!, addrs[k]!)) };
 }

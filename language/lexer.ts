@@ -60,6 +60,8 @@ export const False = op("false");
 
 export const NumberLit = createToken({ name: "NumberLit", pattern: /\d+(?:_\d+)*(?:\.\d+(?:_\d+)*)?(?:[eE][+-]?\d+)?/, label: "number" });
 export const StringLit = createToken({ name: "StringLit", pattern: /"(?:[^"\\\n\r]|\\.)*"/, label: "string" });
+/** `'text'`: not pol syntax, but common enough to report once and parse on as a string. */
+export const SingleQuoted = createToken({ name: "SingleQuoted", pattern: /'(?:[^'\\\n\r]|\\.)*'/, label: "string" });
 export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\n\r]|\\.)*/, label: "unterminated string" });
 /** `/.../flags`: only meaningful after `=~`; pol has no division operator, so `/` never means anything else. */
 export const RegexLit = createToken({ name: "RegexLit", pattern: /\/(?:\\.|\[(?:\\.|[^\]\\\n\r])*\]|[^/\\\n\r[])+\/[A-Za-z]*/, label: "regular expression" });
@@ -97,6 +99,7 @@ export const allTokens: TokenType[] = [
   Comment,
   NumberLit,
   StringLit,
+  SingleQuoted,
   UnterminatedString,
   RegexLit,
   EqEq,

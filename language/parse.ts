@@ -45,6 +45,12 @@ function lex(text: string, file: string, sink: Sink): { tokens: IToken[]; commen
   }
   const tokens: IToken[] = [];
   for (const tok of result.tokens) {
+    if (tok.tokenType === T.SingleQuoted) {
+      sink.report("E0101", spanOfToken(file, tok), "strings use double quotes", { help: `write "${tok.image.slice(1, -1).replace(/"/g, '\\"')}"` });
+      tok.image = `"${tok.image.slice(1, -1).replace(/\\'/g, "'").replace(/"/g, '\\"')}"`;
+      tok.tokenType = T.StringLit;
+      tok.tokenTypeIdx = T.StringLit.tokenTypeIdx!;
+    }
     if (tok.tokenType === T.UnterminatedString) {
       sink.report("E0102", spanOfToken(file, tok), "unterminated string", { help: "add the closing `\"` on the same line" });
       continue;
@@ -98,6 +104,7 @@ function tokenDesc(tok: IToken): string {
 function describe(err: IRecognitionException): { message: string; help?: string } {
   const found = tokenDesc(err.token);
   const msg = err.message;
+  if (err.token.image === "=") return { message: `unexpected \`=\``, help: "compare with `==`; `=` only binds a `let`" };
   if (err.name === "NotAllInputParsedException") {
     return { message: `unexpected ${found} after the end of the statement`, help: "a statement ends here; start the next one on a new line with a keyword such as `allow` or `tool`" };
   }
@@ -108,6 +115,8 @@ function describe(err: IRecognitionException): { message: string; help?: string 
     if (first) expected.add(first);
   }
   const list = [...expected].map((e) => (e.startsWith("`") ? e : e.toLowerCase())).slice(0, 8);
+  // A choice among literal starters means "an expression was expected here".
+  if (list.includes("number") && list.includes("string") && list.includes("`(`")) return { message: `expected an expression, found ${found}` };
   const message = list.length === 1 ? `expected ${list[0]}, found ${found}` : `unexpected ${found}`;
   const help = list.length > 1 ? `expected one of ${list.join(", ")}` : undefined;
   return help ? { message, help } : { message };

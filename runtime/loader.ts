@@ -87,28 +87,43 @@ export class WasmPolicy {
     this.matchedAt = manifest.layout.out + manifest.layout.matched;
   }
 
-  static async fromBytes(bytes: Uint8Array, options: LoadOptions = {}): Promise<WasmPolicy> {
+  private static async instantiate(bytes: Uint8Array): Promise<{ mod: WebAssembly.Module; instance: WebAssembly.Instance }> {
     let mod: WebAssembly.Module;
     try {
       mod = await WebAssembly.compile(bytes as BufferSource);
     } catch (e) {
       throw new PolicyLoadError(`not a valid WebAssembly module: ${(e as Error).message}`);
     }
-    const m = readManifest(mod);
-    if (typeof m === "string") throw new PolicyLoadError(m);
-    if (m.abi !== ABI_VERSION) throw new PolicyLoadError(`the module was compiled for pol ABI ${m.abi}, this runtime speaks ABI ${ABI_VERSION}; recompile it with this version of pol`);
-    let instance: WebAssembly.Instance;
     try {
-      instance = await WebAssembly.instantiate(mod, { env: { abort: () => { throw new Error("the policy module aborted"); } } });
+      return { mod, instance: await WebAssembly.instantiate(mod, { env: { abort: () => { throw new Error("the policy module aborted"); } } }) };
     } catch (e) {
       throw new PolicyLoadError(`the module cannot be instantiated: ${(e as Error).message}`);
     }
-    const ex = instance.exports as unknown as Exports;
-    if (!(ex.POL_ABI instanceof WebAssembly.Global) || ex.POL_ABI.value !== ABI_VERSION || typeof ex.pol_decide !== "function" || !(ex.memory instanceof WebAssembly.Memory)) {
-      throw new PolicyLoadError("the module does not export the pol ABI (POL_ABI, memory, pol_input, pol_decide)");
+  }
+
+  /** The ABI exports of one policy in an instance (`prefix` is non-empty for batch modules). */
+  private static exportsOf(instance: WebAssembly.Instance, prefix: string): Exports {
+    const raw = instance.exports as Record<string, unknown>;
+    const ex = { POL_ABI: raw["POL_ABI"], memory: raw["memory"], pol_input: raw["pol_input"], pol_decide: raw[`${prefix}pol_decide`] } as Exports;
+    if (!(ex.POL_ABI instanceof WebAssembly.Global) || ex.POL_ABI.value !== ABI_VERSION || typeof ex.pol_decide !== "function" || typeof ex.pol_input !== "function" || !(ex.memory instanceof WebAssembly.Memory)) {
+      throw new PolicyLoadError(`the module does not export pol ABI ${ABI_VERSION} (POL_ABI, memory, pol_input, pol_decide)`);
     }
+    return ex;
+  }
+
+  static async fromBytes(bytes: Uint8Array, options: LoadOptions = {}): Promise<WasmPolicy> {
+    const { mod, instance } = await WasmPolicy.instantiate(bytes);
+    const m = readManifest(mod);
+    if (typeof m === "string") throw new PolicyLoadError(m);
+    if (m.abi !== ABI_VERSION) throw new PolicyLoadError(`the module was compiled for pol ABI ${m.abi}, this runtime speaks ABI ${ABI_VERSION}; recompile it with this version of pol`);
     const hash = createHash("sha256").update(bytes).digest("hex");
-    return new WasmPolicy(m, hash, ex, options);
+    return new WasmPolicy(m, hash, WasmPolicy.exportsOf(instance, ""), options);
+  }
+
+  /** The policies of a batch module (see compileBatch), sharing one instance. */
+  static async fromBatch(bytes: Uint8Array, manifests: Manifest[], options: LoadOptions = {}): Promise<WasmPolicy[]> {
+    const { instance } = await WasmPolicy.instantiate(bytes);
+    return manifests.map((m, k) => new WasmPolicy(m, `batch:${k}`, WasmPolicy.exportsOf(instance, `p${k}_`), options));
   }
 
   /** The decision for a call. Never throws: schema failures, traps and internal errors are denies with a reason. */

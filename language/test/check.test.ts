@@ -1,0 +1,92 @@
+// Unit tests of the type checker: one line per typing rule or diagnostic,
+// through the helpers in util.ts (the real parser and checker).
+
+import { describe, expect, it } from "vitest";
+import { expectClean, expectError, expectType } from "./util.js";
+
+describe("expression types", () => {
+  it.each([
+    ["args.amount + 1", "number"],
+    ["args.amount * 2 - 3", "number"],
+    ["-args.amount", "number"],
+    ["args.amount <= 50", "bool"],
+    ["args.currency == \"usd\"", "bool"],
+    ["args.to", "list<string>"],
+    ["[1, 2, 3]", "list<number>"],
+    ["[]", "list<never>"],
+    ["internal", "list<string>"],
+    ["lower(args.currency)", "string"],
+    ["len(args.to)", "number"],
+    ["len(args.currency)", "number"],
+    ["domain(args.customer.id)", "string"],
+    ["args.currency in internal", "bool"],
+    ["args.currency not in [\"usd\", \"eur\"]", "bool"],
+    ["all r in args.to: domain(r) in internal", "bool"],
+    ["any i in args.items: i.qty > 3", "bool"],
+    ["args.currency matches \"u*\"", "bool"],
+    ["args.currency =~ /^u[a-z]+$/", "bool"],
+    ["has args.reason and args.reason != \"\"", "bool"],
+    ["not has args.reason or args.reason == \"x\"", "bool"],
+    ["agent.trust >= 50 and \"admin\" in agent.roles", "bool"],
+    ["env == \"production\" and tool == \"t\" and run.calls < 10", "bool"],
+    ["ctx.region == \"eu\"", "bool"],
+    ["has ctx.tier and ctx.tier > 2", "bool"],
+    ["min(args.amount, 3) + max(1, 2) + abs(-1) + floor(1.5)", "number"],
+    ["has_pii(args.currency) or is_email(args.customer.id) or in_cidr(args.currency, \"10.0.0.0/8\")", "bool"],
+  ])("%s : %s", (expr, type) => expectType(expr, type));
+});
+
+describe("errors", () => {
+  it("unknown argument with did-you-mean", () => {
+    const d = expectError("allow t if args.amont > 1\n", { code: "E0203", underline: "amont" });
+    expect(d.help).toContain("`amount`");
+  });
+  it("unguarded optional", () => expectError("allow t if args.reason == \"x\"\n", { code: "E0206", underline: "args.reason" }));
+  it("guard on the other side of `or` does not count", () => expectError("allow t if has args.reason or args.reason == \"x\"\n", { code: "E0206", underline: "args.reason" }));
+  it("optional inside a quantifier element", () => expectError("allow t if any i in args.items: i.note == \"x\"\n", { code: "E0206", underline: "i.note" }));
+  it("guarded optional inside a quantifier", () => expectClean("allow t if any i in args.items: has i.note and i.note == \"x\"\n"));
+  it("condition must be bool", () => expectError("allow t if args.amount + 1\n", { code: "E0205", underline: "args.amount + 1" }));
+  it("mismatched comparison", () => expectError("allow t if args.amount == \"5\"\n", { code: "E0204", underline: "args.amount == \"5\"" }));
+  it("ordering strings", () => expectError("allow t if args.currency < \"b\"\n", { code: "E0218", underline: "<" }));
+  it("string concatenation", () => expectError("allow t if args.currency + \"x\" == \"y\"\n", { code: "E0204", underline: "args.currency" }));
+  it("`in` a string", () => expectError("allow t if \"a\" in args.currency\n", { code: "E0204", underline: "args.currency" }));
+  it("unknown builtin", () => expect(expectError("allow t if lowr(args.currency) == \"a\"\n", { code: "E0207", underline: "lowr" }).help).toContain("`lower`"));
+  it("builtin arity", () => expectError("allow t if lower(args.currency, 1) == \"a\"\n", { code: "E0208", underline: "lower(args.currency, 1)" }));
+  it("builtin argument type", () => expectError("allow t if lower(args.amount) == \"a\"\n", { code: "E0204", underline: "args.amount" }));
+  it("unknown name", () => expectError("allow t if arg.amount > 1\n", { code: "E0201", underline: "arg" }));
+  it("unknown context field", () => expectError("allow t if ctx.regoin == \"x\"\n", { code: "E0219", underline: "regoin" }));
+  it("args where no schema applies", () => expectError("deny \"delete:*\" if args.id == \"x\"\n", { code: "E0210", underline: "args" }));
+  it("args in a let", () => expectError("let big = args.amount > 5\nallow t if big\n", { code: "E0210", underline: "args" }));
+  it("field not shared by every target", () => expectError("tool u { amount: string }\nallow t, u if args.amount > 1\n", { code: "E0209", underline: "amount" }));
+  it("shared field is fine", () => expectClean("tool u { currency: string }\nallow t, u if args.currency == \"x\"\n"));
+  it("duplicate tool", () => expectError("tool t { a: number }\n", { code: "E0301", underline: "t" }));
+  it("duplicate field", () => expectError("tool u { a: number, a: string }\n", { code: "E0220", underline: "a" }));
+  it("by on deny", () => expectError("deny t by \"x\"\n", { code: "E0302" }));
+  it("two policy defaults", () => expectError("default deny\ndefault allow\n", { code: "E0304", underline: "default allow" }));
+  it("duplicate labels", () => expectError("a: allow t\na: deny t\n", { code: "E0303" }));
+  it("recursive let", () => expectError("let a = b\nlet b = a\nallow t if a\n", { code: "E0217" }));
+  it("shadowing quantifier variable", () => expectError("allow t if any args in args.to: args == \"x\"\n", { code: "E0213" }));
+  it("bad regex", () => expectError("allow t if args.currency =~ /a(b/\n", { code: "E0214" }));
+  it("backreference is not linear", () => expectError("allow t if args.currency =~ /(a)\\1/\n", { code: "E0215" }));
+  it("redact outside args", () => expectError("redact agent.id\n", { code: "E0306", underline: "agent.id" }));
+  it("limit key must be scalar", () => expectError("limit t 5 calls per hour per args.to\n", { code: "E0305", underline: "args.to" }));
+  it("sum must be a number", () => expectError("limit t sum args.currency 5 per day\n", { code: "E0204", underline: "args.currency" }));
+});
+
+describe("warnings", () => {
+  it("unknown tool in targets", () => expectError("allow tt\n", { code: "W0101", underline: "tt" }));
+  it("unused let", () => expectError("let unused = 1\n", { code: "W0102", underline: "unused" }));
+  it("rule that can never match", () => expectError("allow t if false\n", { code: "W0103", underline: "false" }));
+  it("constant-false through lets", () => expectError("let on = false\nallow t if on and args.amount > 1\n", { code: "W0103" }));
+  it("has on a required field", () => expectError("allow t if has args.amount\n", { code: "W0107", underline: "args.amount" }));
+});
+
+describe("several errors per file", () => {
+  it("reports each broken statement", () => {
+    const src = "tool a { x: number }\nallow a if args.y > 1\nallow a if args.x = 2\ndeny a if args.x > \"s\"\nallow a if\n";
+    const ds = expectError(src, { code: "E0203", underline: "y" }, false);
+    expect(ds).toBeDefined();
+    expectError(src, { code: "E0103" }, false);
+    expectError(src, { code: "E0218" }, false);
+  });
+});
