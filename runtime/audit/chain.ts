@@ -1,0 +1,186 @@
+// The audit record format shared by every audit back-end: entry and record shapes, the AuditSink
+// contract, sealing (seq, prev, hash, mac) and the secret key. Used by jsonl.ts to write, by
+// verify.ts to check, and meant for a later PostgreSQL sink, which must seal records identically.
+
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { canonicalJson, canonicalJsonWith, type JsonValue } from "./canonical.js";
+
+export type AuditEntryType = "decision" | "outcome" | "error" | "admin";
+export const AUDIT_ENTRY_TYPES: readonly AuditEntryType[] = ["decision", "outcome", "error", "admin"];
+
+/** What callers append: already redacted, JSON-only. `seq`, `prev`, `hash` and `mac` are the log's. */
+export interface AuditEntry {
+  type: AuditEntryType;
+  /** ISO 8601 time with a zone, e.g. `2025-01-31T12:00:00.000Z`. */
+  time: string;
+  [field: string]: JsonValue;
+}
+
+/** A sealed entry as stored: the entry plus its place in the chain. */
+export interface AuditRecord extends AuditEntry {
+  /** 1-based, global across rotated files. */
+  seq: number;
+  /** `hash` of the previous record; GENESIS_HASH for record 1. */
+  prev: string;
+  /** Hex SHA-256 of the canonical JSON of the record without `hash` and `mac`. */
+  hash: string;
+  /** Hex HMAC-SHA256(key, hash): what a forger without the key cannot recompute. */
+  mac: string;
+}
+
+/**
+ * An append-only, hash-chained audit log. `append` is synchronous and cheap so it can sit on the
+ * decision path; durability is the sink's job (batched) until `flush` or `close` resolves.
+ */
+export interface AuditSink {
+  /** Seals and queues one entry; throws AuditError (invalid, closed, io) and never half-appends. */
+  append(entry: AuditEntry): AuditRecord;
+  /** Resolves once every record appended so far is durable. */
+  flush(): Promise<void>;
+  /** Flushes, then releases the sink; later appends throw. Idempotent. */
+  close(): Promise<void>;
+  /** Hash of the last appended record (GENESIS_HASH for an empty log). */
+  readonly lastHash: string;
+  /** Seq of the last appended record (0 for an empty log). */
+  readonly seq: number;
+}
+
+export type AuditErrorCode = "invalid" | "closed" | "io" | "locked" | "key" | "damaged";
+
+/** Every failure a user can cause: one lowercase line, with a code for the CLI's exit status. */
+export class AuditError extends Error {
+  readonly code: AuditErrorCode;
+
+  constructor(code: AuditErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "AuditError";
+    this.code = code;
+  }
+}
+
+export const GENESIS_HASH = "0".repeat(64);
+const RESERVED = ["seq", "prev", "hash", "mac"] as const;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+export const HEX64 = /^[0-9a-f]{64}$/;
+
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+export function recordMac(key: Buffer, hash: string): string {
+  return createHmac("sha256", key).update(hash, "utf8").digest("hex");
+}
+
+/** The head file's MAC is domain-separated so a record's MAC can never be replayed as a head's. */
+export function headMac(key: Buffer, seq: number, hash: string): string {
+  return createHmac("sha256", key).update(`pol-audit-head\n${seq}\n${hash}`, "utf8").digest("hex");
+}
+
+/** Constant-time comparison of two hex MACs (a wrong length is simply unequal). */
+export function macEquals(a: string, b: string): boolean {
+  const x = Buffer.from(a, "utf8");
+  const y = Buffer.from(b, "utf8");
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** The hash a record must carry: over everything but `hash` and `mac`. Throws NotJsonError. */
+export function recordHash(record: Record<string, unknown>): string {
+  const { hash: _h, mac: _m, ...body } = record;
+  return sha256Hex(canonicalJson(body));
+}
+
+/** Throws AuditError("invalid") unless the entry can be sealed as given. */
+export function checkEntry(entry: AuditEntry): void {
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+    throw new AuditError("invalid", "audit entry must be a plain object");
+  }
+  if (!AUDIT_ENTRY_TYPES.includes(entry.type)) {
+    throw new AuditError("invalid", `audit entry type must be one of ${AUDIT_ENTRY_TYPES.join(", ")}, not \`${String(entry.type)}\``);
+  }
+  if (typeof entry.time !== "string" || !ISO_TIME.test(entry.time)) {
+    throw new AuditError("invalid", `audit entry time must be an iso 8601 string with a zone, not \`${String(entry.time)}\``);
+  }
+  for (const k of RESERVED) {
+    if (Object.prototype.hasOwnProperty.call(entry, k)) throw new AuditError("invalid", `audit entry must not set \`${k}\`: the log assigns it`);
+  }
+}
+
+export interface Sealed {
+  record: AuditRecord;
+  /** The record as one JSONL line, newline included. */
+  line: string;
+}
+
+/** Seals `entry` as record `seq` after `prev`. Pure: the caller advances its own chain state. */
+export function sealEntry(entry: AuditEntry, seq: number, prev: string, key: Buffer): Sealed {
+  checkEntry(entry);
+  let body: string;
+  try {
+    body = canonicalJsonWith(entry, { seq, prev });
+  } catch (e) {
+    throw new AuditError("invalid", (e as Error).message, { cause: e });
+  }
+  const hash = sha256Hex(body);
+  const mac = recordMac(key, hash);
+  // hash and mac are spliced in last instead of at their sorted place: verify.ts re-encodes the
+  // parsed record canonically, so key order on disk is immaterial and one encoding is saved.
+  const line = `${body.slice(0, -1)},"hash":"${hash}","mac":"${mac}"}\n`;
+  // spread defines properties (Object.assign would set them, and an own `__proto__` key from
+  // parsed JSON would then replace the record's prototype)
+  return { record: { ...entry, seq, prev, hash, mac }, line };
+}
+
+// ---------------------------------------------------------------------------
+// Keys
+
+export interface KeyOptions {
+  /** Raw key bytes, or a hex string (the same text a key file holds). */
+  key?: Buffer | string;
+  /** A file holding the key as hex; defaults to `<log path>.key`. */
+  keyFile?: string;
+}
+
+const MIN_KEY_BYTES = 16;
+
+/** Decodes a key given inline or as key-file text; throws AuditError("key") on bad input. */
+export function parseKey(key: Buffer | string, source: string): Buffer {
+  let bytes: Buffer;
+  if (typeof key === "string") {
+    const hex = key.trim();
+    if (!/^([0-9a-fA-F]{2})+$/.test(hex)) throw new AuditError("key", `audit key in ${source} must be hex`);
+    bytes = Buffer.from(hex, "hex");
+  } else {
+    bytes = Buffer.from(key);
+  }
+  if (bytes.length < MIN_KEY_BYTES) throw new AuditError("key", `audit key in ${source} is too short: need at least ${MIN_KEY_BYTES} bytes`);
+  return bytes;
+}
+
+/**
+ * The key for the log at `logPath`: inline, else read from the key file; with `create`, a missing
+ * key file is made (32 random bytes as hex, mode 0600, exclusive so two openers agree on one key).
+ */
+export function loadKey(logPath: string, opts: KeyOptions, create: boolean): Buffer {
+  if (opts.key !== undefined) return parseKey(opts.key, "the key option");
+  const file = opts.keyFile ?? `${logPath}.key`;
+  try {
+    return parseKey(readFileSync(file, "utf8"), file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw wrapIo(e, `cannot read audit key ${file}`);
+    if (!create) throw new AuditError("key", `no audit key: ${file} does not exist; pass the key the log was written with`);
+  }
+  try {
+    writeFileSync(file, randomBytes(32).toString("hex") + "\n", { mode: 0o600, flag: "wx" });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw wrapIo(e, `cannot create audit key ${file}`);
+  }
+  return parseKey(readFileSync(file, "utf8"), file);
+}
+
+/** Keeps AuditErrors as they are; turns anything else into a one-line AuditError("io"). */
+export function wrapIo(e: unknown, what: string): AuditError {
+  if (e instanceof AuditError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  return new AuditError("io", `${what}${code ? ` (${code})` : ""}`, { cause: e });
+}

@@ -1,0 +1,12 @@
+// Public surface of the audit log: the sink contract and record sealing (for any back-end), the
+// JSONL sink, the verifier and redaction. Imported by the Engine and the CLI (`pol audit verify`).
+
+export { canonicalJson, NotJsonError, MAX_DEPTH, type JsonValue } from "./canonical.js";
+export {
+  AuditError, AUDIT_ENTRY_TYPES, GENESIS_HASH, checkEntry, headMac, loadKey, parseKey, recordHash, recordMac, sealEntry,
+  type AuditEntry, type AuditEntryType, type AuditErrorCode, type AuditRecord, type AuditSink, type KeyOptions, type Sealed,
+} from "./chain.js";
+export { headPath, lockPath, rotatedPath, resolveLogPath } from "./files.js";
+export { JsonlAuditLog, RECOVERY_EVENT, type DamagedFile, type JsonlAuditOptions } from "./jsonl.js";
+export { verifyAudit, formatVerifyResult, type BreakKind, type RecoveryNote, type VerifyBreak, type VerifyOptions, type VerifyResult } from "./verify.js";
+export { redact, DEFAULT_SECRET_KEYS, REDACTED, CYCLE, TOO_DEEP, MAX_REDACT_DEPTH } from "./redact.js";

@@ -1,0 +1,257 @@
+// `pol audit verify`: walks a JSONL audit chain across its rotated files and reports the first
+// break, classified (edited, missing, reordered, truncated, forged, malformed). Reads what
+// jsonl.ts wrote; its result is printed by the CLI through formatVerifyResult.
+
+import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
+import {
+  AuditError, GENESIS_HASH, HEX64, loadKey, macEquals, recordHash, recordMac, type KeyOptions,
+} from "./chain.js";
+import { chainFiles, exists, headPath, readHead, resolveLogPath, type HeadState } from "./files.js";
+import { RECOVERY_EVENT, type DamagedFile } from "./jsonl.js";
+
+export type BreakKind = "edited" | "missing" | "reordered" | "truncated" | "forged" | "malformed";
+
+export interface VerifyBreak {
+  /** The file holding the break (a chain file, or the head file). */
+  file: string;
+  /** 1-based line in `file`; for a removed tail, the line after the last one. */
+  line: number;
+  /** The seq that belongs at this position (absent for head-file breaks). */
+  seq?: number;
+  kind: BreakKind;
+  /** One lowercase line naming the records involved. */
+  message: string;
+}
+
+/** A crash the writer recovered from: its authenticated recovery record and what it names. */
+export interface RecoveryNote { file: string; line: number; seq: number; damaged: DamagedFile[] }
+
+export type VerifyResult =
+  | { ok: true; count: number; files: string[]; lastHash: string; recovered: RecoveryNote[] }
+  | { ok: false; /** records verified before the break */ count: number; files: string[]; error: VerifyBreak };
+
+export type VerifyOptions = KeyOptions;
+
+/**
+ * Verifies the chain at `pathOrDir` (a log path, or a directory holding exactly one chain) with
+ * its key (default `<log>.key`). Throws AuditError only when there is nothing to verify or no key;
+ * every defect in the log itself is a `{ ok: false }` result.
+ */
+export async function verifyAudit(pathOrDir: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const path = resolveLogPath(pathOrDir);
+  const files = chainFiles(path);
+  if (files.length === 0 && !exists(headPath(path))) throw new AuditError("invalid", `no audit log at ${path}`);
+  const key = loadKey(path, opts, false);
+  const head = readHead(path, key);
+  const walker = new ChainWalker(path, key, files, head);
+  const error = await walker.run();
+  if (error) return { ok: false, count: walker.count, files, error };
+  return { ok: true, count: walker.count, files, lastHash: walker.prevHash, recovered: walker.recovered };
+}
+
+interface Split { lines: string[]; partialBytes: number }
+
+function splitLines(buf: Buffer): Split {
+  const lines: string[] = [];
+  let start = 0;
+  for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a, start)) {
+    lines.push(buf.toString("utf8", start, nl));
+    start = nl + 1;
+  }
+  return { lines, partialBytes: buf.length - start };
+}
+
+interface Pending { file: string; line: number; bytes: number }
+
+type Rec = Record<string, unknown> & { seq: number; prev: string; hash: string; mac: string };
+
+class ChainWalker {
+  count = 0;
+  prevHash = GENESIS_HASH;
+  recovered: RecoveryNote[] = [];
+  private pendingDamage: Pending[] = [];
+  private headHash: string | undefined;
+  private end = { file: "", line: 1 };
+
+  constructor(
+    private readonly path: string,
+    private readonly key: Buffer,
+    private readonly files: string[],
+    private readonly head: HeadState,
+  ) {
+    this.end.file = files[files.length - 1] ?? path;
+  }
+
+  private get expected(): number {
+    return this.count + 1;
+  }
+
+  async run(): Promise<VerifyBreak | null> {
+    for (let fi = 0; fi < this.files.length; fi++) {
+      const file = this.files[fi]!;
+      const { lines, partialBytes } = splitLines(await readFile(file));
+      for (let li = 0; li < lines.length; li++) {
+        const error = await this.step(file, li + 1, lines[li]!, () => this.expectedAhead(fi, lines, li));
+        if (error) return error;
+      }
+      this.end = { file, line: lines.length + 1 };
+      if (partialBytes === 0) continue;
+      if (fi === this.files.length - 1) {
+        return this.brk(file, lines.length + 1, "truncated", `the log ends in a partial record; ${this.lastIntact()}`);
+      }
+      // Only acceptable when the writer's recovery record comes next (see FORMAT.md).
+      this.pendingDamage.push({ file, line: lines.length + 1, bytes: partialBytes });
+    }
+    const damage = this.pendingDamage[0];
+    if (damage) {
+      return this.brk(damage.file, damage.line, "truncated", `a write was cut short here and never recovered; ${this.lastIntact()}`);
+    }
+    return this.checkHead();
+  }
+
+  /** A break at a chain position (`seq` defaults to the one expected there; null for the head file). */
+  private brk(file: string, line: number, kind: BreakKind, message: string, seq: number | null = this.expected): VerifyBreak {
+    return seq === null ? { file, line, kind, message } : { file, line, seq, kind, message };
+  }
+
+  private lastIntact(): string {
+    return this.count > 0 ? `the last intact record is ${this.count}` : "no record is intact";
+  }
+
+  /** Checks one line as the next record; returns the break it shows, or null and advances. */
+  private async step(file: string, line: number, text: string, ahead: () => Promise<boolean>): Promise<VerifyBreak | null> {
+    const rec = parseRecord(text);
+    if (typeof rec === "string") return this.brk(file, line, "malformed", `line ${line} ${rec}`);
+    let hash: string;
+    try {
+      hash = recordHash(rec);
+    } catch {
+      return this.brk(file, line, "malformed", `line ${line} holds a value no audit writer produces`);
+    }
+    const { seq } = rec;
+    const exp = this.expected;
+    if (hash !== rec.hash) {
+      const which = seq === exp ? `record ${seq}` : `the record at line ${line} (seq ${seq} where ${exp} belongs)`;
+      return this.brk(file, line, "edited", `${which} was edited: its hash does not match its contents`);
+    }
+    // After a cut-short write only the writer's recovery record may follow (its authenticity is
+    // checked below like any record's); anything else means the cut was never recovered.
+    const damage = this.pendingDamage[0];
+    if (damage && !acknowledges(rec, this.pendingDamage)) {
+      return this.brk(damage.file, damage.line, "truncated", `a write was cut short here and never recovered; ${this.lastIntact()}`);
+    }
+    if (seq < exp) {
+      const twice = seq === exp - 1 && rec.hash === this.prevHash;
+      return this.brk(file, line, "reordered", twice ? `record ${seq} appears twice` : `record ${seq} appears after record ${exp - 1}: records are out of order`);
+    }
+    if (seq > exp) {
+      if (await ahead()) return this.brk(file, line, "reordered", `record ${seq} appears where record ${exp} belongs: records are out of order`);
+      const range = seq - 1 === exp ? `record ${exp} is missing` : `records ${exp} to ${seq - 1} are missing`;
+      const jump = exp === 1 ? `the chain starts at record ${seq}` : `the chain jumps from record ${exp - 1} to ${seq}`;
+      return this.brk(file, line, "missing", `${range}: ${jump}`);
+    }
+    if (!macEquals(rec.mac, recordMac(this.key, rec.hash))) {
+      return this.brk(file, line, "forged", `record ${seq} is forged: its mac does not match, so it was written or rehashed without the key`);
+    }
+    if (rec.prev !== this.prevHash) {
+      const after = seq === 1 ? "start the chain" : `follow record ${seq - 1}`;
+      return this.brk(file, line, "forged", `record ${seq} does not ${after}: its prev hash belongs to another chain`);
+    }
+    if (damage) {
+      this.recovered.push({ file, line, seq, damaged: this.pendingDamage.map((d) => ({ file: basename(d.file), bytes: d.bytes })) });
+      this.pendingDamage = [];
+    }
+    this.count = seq;
+    this.prevHash = hash;
+    if (this.head.state === "ok" && this.head.seq === seq) this.headHash = hash;
+    return null;
+  }
+
+  /** Whether the expected seq occurs later in the chain: tells a reordering from a deletion. */
+  private async expectedAhead(fi: number, lines: string[], li: number): Promise<boolean> {
+    const want = this.expected;
+    for (let j = li + 1; j < lines.length; j++) if (seqOf(lines[j]!) === want) return true;
+    for (let f = fi + 1; f < this.files.length; f++) {
+      for (const l of splitLines(await readFile(this.files[f]!)).lines) if (seqOf(l) === want) return true;
+    }
+    return false;
+  }
+
+  /** The head file holds the last durable record: fewer records than it names is truncation. */
+  private checkHead(): VerifyBreak | null {
+    const hp = headPath(this.path);
+    const { file, line } = this.end;
+    switch (this.head.state) {
+      case "absent":
+        if (this.count === 0) return null;
+        return this.brk(file, line, "truncated", `the head file ${basename(hp)} is missing, so removed trailing records cannot be ruled out after record ${this.count}`);
+      case "malformed":
+        return this.brk(hp, 1, "malformed", `the head file ${this.head.reason}`, null);
+      case "forged":
+        return this.brk(hp, 1, "forged", "the head file does not match the key: it was rewritten without the key", null);
+      case "ok": {
+        const { seq, hash } = this.head;
+        if (seq > this.count) {
+          const gone = seq === this.count + 1 ? `record ${seq} was removed` : `records ${this.count + 1} to ${seq} were removed`;
+          return this.brk(file, line, "truncated", `the log ends after record ${this.count} but its head file says record ${seq} was written: ${gone}`);
+        }
+        const seen = seq === 0 ? GENESIS_HASH : this.headHash;
+        if (seen !== hash) return this.brk(hp, 1, "forged", `the head file names a record ${seq} that this chain does not hold`, null);
+        return null;
+      }
+    }
+  }
+}
+
+/** The record on a line, or why the line is not one. */
+function parseRecord(text: string): Rec | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return "is not valid json";
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return "is not a json object";
+  const r = v as Record<string, unknown>;
+  const hex = (x: unknown): boolean => typeof x === "string" && HEX64.test(x);
+  if (!Number.isSafeInteger(r.seq) || (r.seq as number) < 1 || !hex(r.prev) || !hex(r.hash) || typeof r.mac !== "string") {
+    return "is not an audit record: it lacks a valid seq, prev, hash or mac";
+  }
+  return r as Rec;
+}
+
+function seqOf(text: string): unknown {
+  try {
+    return (JSON.parse(text) as { seq?: unknown }).seq;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `rec` is the writer's recovery record naming exactly the damaged files. */
+function acknowledges(rec: Rec, damage: Pending[]): boolean {
+  const d = rec.damaged;
+  if (rec.type !== "admin" || rec.event !== RECOVERY_EVENT || !Array.isArray(d) || d.length !== damage.length) return false;
+  return damage.every((p, i) => {
+    const x = d[i] as { file?: unknown; bytes?: unknown } | null;
+    return typeof x === "object" && x !== null && x.file === basename(p.file) && x.bytes === p.bytes;
+  });
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** One line for the CLI, which prints it and exits 0 when `result.ok`, else 1. */
+export function formatVerifyResult(result: VerifyResult): string {
+  if (!result.ok) {
+    const e = result.error;
+    const where = `${basename(e.file)}:${e.line}${e.seq === undefined ? "" : ` (record ${e.seq})`}`;
+    return `audit chain broken at ${where}: ${e.message}`;
+  }
+  let line = `audit chain intact: ${plural(result.count, "record")} in ${plural(result.files.length, "file")}`;
+  if (result.recovered.length > 0) {
+    const what = result.recovered.map((r) => `${r.damaged.map((d) => d.file).join(", ")} before record ${r.seq}`);
+    line += `; recovered from ${plural(result.recovered.length, "cut-short write")} (${what.join("; ")})`;
+  }
+  return line;
+}
