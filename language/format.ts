@@ -4,17 +4,19 @@
 //
 // Layout: one statement per line, single spaces, at most one blank line kept
 // between statements. Tool and context blocks go one field per line when they
-// hold comments or exceed 100 columns. A rule longer than 100 columns moves
-// `because` to its own line (indent 8); if the rest is still too long, `if`
-// moves to its own line too (indent 4). See docs in format-block.ts and below.
+// hold comments or exceed 100 columns (format-block.ts). A rule longer than
+// 100 columns moves `because` to its own line (indent 8); if the rest is still
+// too long, `if` moves to its own line too (indent 4); see printRule. Widths
+// ignore end-of-line comments, which follow their code after one space.
 
 import type * as A from "./ast.js";
 import { MAX_WIDTH, printFieldsDecl, type BlockResult } from "./format-block.js";
 import { attachComments, commentText, SourceIndex, type Stmt, type StmtComments, withTrailing } from "./format-comments.js";
+import { checkFormatted } from "./format-verify.js";
 import { printExpr, printLimitKey, printPath, printTargets, printToolName, printWindow, quote, width } from "./format-expr.js";
 import * as T from "./lexer.js";
-import { parse } from "./parse.js";
 import { Sink, type Diagnostic } from "./diagnostics.js";
+import { parse } from "./parse.js";
 import { assertNever } from "./span.js";
 
 export { printExpr } from "./format-expr.js";
@@ -50,12 +52,21 @@ export function format(policy: A.Policy, source: string): string {
 
 export type FormatResult = { ok: true; text: string; changed: boolean } | { ok: false; diagnostics: Diagnostic[] };
 
-/** Parses and formats `text`; on syntax errors returns the diagnostics and no text. */
+/**
+ * Parses and formats `text`; on syntax errors returns the diagnostics and no
+ * text. The result is re-parsed and compared with the original (meaning and
+ * comments), so a formatter bug is reported rather than written over a policy.
+ */
 export function formatSource(text: string, file: string): FormatResult {
   const sink = new Sink();
   const policy = parse(text, file, sink);
   if (sink.hasErrors()) return { ok: false, diagnostics: sink.sorted() };
   const formatted = format(policy, text);
+  const problem = checkFormatted(policy, formatted);
+  if (problem !== undefined) {
+    const d = sink.report("E0901", { ...policy.span, end: 0, endLine: 1, endCol: 1 }, `internal error in the formatter: ${problem}; the file was left unchanged`, { help: "please report this with the file that triggered it" });
+    return { ok: false, diagnostics: [d] };
+  }
   return { ok: true, text: formatted, changed: formatted !== text };
 }
 
