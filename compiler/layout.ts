@@ -95,11 +95,13 @@ export interface InputLayout {
   ctx: RecordSlots;
   agent: RecordSlots;
   run: RecordSlots;
+  /** Whether some expression reads `tool` (else hosts write the name only for tools without an id). */
+  readsTool: boolean;
 }
 
 export function newInputLayout(): InputLayout {
   const block = { size: 0 };
   const top = newRecord(block, false);
   const tool = slotOf(top, { name: "tool", type: { kind: "string" }, optional: false });
-  return { block, top, tool, args: newRecord(block, true), ctx: newRecord(block, true), agent: newRecord(block, false), run: newRecord(block, false) };
+  return { block, top, tool, args: newRecord(block, true), ctx: newRecord(block, true), agent: newRecord(block, false), run: newRecord(block, false), readsTool: false };
 }

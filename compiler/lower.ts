@@ -162,7 +162,9 @@ class Lowerer {
       case "agent": return this.walk(IN, this.layout.agent, fieldsOf(AGENT_TYPE), segs);
       case "run": return this.walk(IN, this.layout.run, fieldsOf(RUN_TYPE), segs);
       case "env": return { ir: { k: "load", t: "string", base: IN, offset: slotOf(this.layout.top, { name: "env", type: { kind: "string" }, optional: false }).offset }, base: IN, presence: [] };
-      case "tool": return { ir: { k: "load", t: "string", base: IN, offset: this.layout.tool.offset }, base: IN, presence: [] };
+      case "tool":
+        this.layout.readsTool = true;
+        return { ir: { k: "load", t: "string", base: IN, offset: this.layout.tool.offset }, base: IN, presence: [] };
       default: return assertNever(ref.root, "input root");
     }
   }

@@ -25,7 +25,7 @@ export interface Manifest {
   /** Tool name → id (1-based); names not listed dispatch as id 0. */
   tools: { name: string; id: number; declared: boolean; toolClass?: string; args?: FieldType[] }[];
   context: FieldType[];
-  layout: { in: number; out: number; fixedSize: number; sums: number; matched: number; top: SlotJson[]; args: SlotJson[]; ctx: SlotJson[]; agent: SlotJson[]; run: SlotJson[] };
+  layout: { in: number; out: number; fixedSize: number; readsTool: boolean; sums: number; matched: number; top: SlotJson[]; args: SlotJson[]; ctx: SlotJson[]; agent: SlotJson[]; run: SlotJson[] };
   rules: PolicyMeta["rules"];
   limits: PolicyMeta["limits"];
   defaultRule: PolicyMeta["defaultRule"];
@@ -48,8 +48,8 @@ function elemJson(e: ElemLayout): ElemJson {
   return { size: e.block.size, ...(e.record ? { record: recordJson(e.record) } : {}), ...(e.elem ? { elem: elemJson(e.elem) } : {}) };
 }
 
-export function layoutJson(l: InputLayout): Pick<Manifest["layout"], "fixedSize" | "top" | "args" | "ctx" | "agent" | "run"> {
-  return { fixedSize: l.block.size, top: recordJson(l.top), args: recordJson(l.args), ctx: recordJson(l.ctx), agent: recordJson(l.agent), run: recordJson(l.run) };
+export function layoutJson(l: InputLayout): Pick<Manifest["layout"], "fixedSize" | "readsTool" | "top" | "args" | "ctx" | "agent" | "run"> {
+  return { fixedSize: l.block.size, readsTool: l.readsTool, top: recordJson(l.top), args: recordJson(l.args), ctx: recordJson(l.ctx), agent: recordJson(l.agent), run: recordJson(l.run) };
 }
 
 function leb(n: number): number[] {

@@ -8,7 +8,7 @@ import { globMatch } from "../stdlib/ts/index.js";
 import type { Expr, PathExpr } from "./ast.js";
 import type { Decision } from "./call.js";
 import type { CheckedPolicy } from "./checked.js";
-import { assemble, denyWith, isBlind, metaOf, type PolicyMeta } from "./meta.js";
+import { Assembler, denyWith, factsOfInput, isBlind, metaOf, type PolicyMeta } from "./meta.js";
 import { assertNever } from "./span.js";
 import { anyTargetMatches } from "./targets.js";
 import { validateCall, type Input, type ValidateOptions } from "./validate.js";
@@ -119,16 +119,20 @@ export function matchRules(policy: CheckedPolicy, input: Input, ev: Evaluator): 
   return out;
 }
 
-const metaCache = new WeakMap<CheckedPolicy, PolicyMeta>();
+const asmCache = new WeakMap<CheckedPolicy, Assembler>();
+function assemblerFor(policy: CheckedPolicy): Assembler {
+  let a = asmCache.get(policy);
+  if (!a) asmCache.set(policy, (a = new Assembler(metaOf(policy))));
+  return a;
+}
 export function metaFor(policy: CheckedPolicy): PolicyMeta {
-  let m = metaCache.get(policy);
-  if (!m) metaCache.set(policy, (m = metaOf(policy)));
-  return m;
+  return assemblerFor(policy).meta;
 }
 
 /** The decision for a call. Never throws: a failure inside evaluation is a deny naming the error. */
 export function evaluate(policy: CheckedPolicy, call: unknown, options: ValidateOptions = {}): Decision {
-  const meta = metaFor(policy);
+  const asm = assemblerFor(policy);
+  const meta = asm.meta;
   const v = validateCall(meta, call, options);
   if (!v.ok) return denyWith(meta, "schema", v.reason);
   const input = v.input;
@@ -139,7 +143,7 @@ export function evaluate(policy: CheckedPolicy, call: unknown, options: Validate
     for (const l of policy.limits) {
       if (l.decl.measure.kind === "sum" && anyTargetMatches(l.decl.targets, input.tool) && !isBlind(l, input)) amounts.set(l.index, ev.eval(l.decl.measure.expr, new Map()) as number);
     }
-    return assemble(meta, input, matched, (i) => amounts.get(i) ?? 0);
+    return asm.decide(factsOfInput(input), matched, (i) => amounts.get(i) ?? 0);
   } catch (e) {
     return denyWith(meta, "error", `evaluation failed: ${(e as Error).message}`);
   }

@@ -103,52 +103,153 @@ export function defaultFor(meta: PolicyMeta, tool: string): RuleRef {
 /** A rule reading `args` cannot be evaluated for a tool without a schema: it applies if it restricts (fail closed). */
 export const isBlind = (r: { readsArgs: boolean }, input: { declared: boolean }) => r.readsArgs && !input.declared;
 
-function limitKey(l: LimitMeta, input: Input): string {
-  const parts = l.keys.map((k) => {
-    if (k.kind !== "path") return k.kind === "agent" ? `agent=${input.agent.id}` : k.kind === "run" ? `run=${input.run.id}` : `tool=${input.tool}`;
-    let cur: unknown = { args: input.args, agent: input.agent, env: input.env, tool: input.tool, run: input.run, ctx: input.ctx };
-    for (const f of k.path) cur = typeof cur === "object" && cur !== null && Object.prototype.hasOwnProperty.call(cur, f) ? (cur as Record<string, unknown>)[f] : undefined;
-    return `${k.path.join(".")}=${String(cur)}`;
-  });
-  return [l.id, ...parts].join("|");
+/** What assembling a decision needs to know about the call. */
+export interface CallFacts {
+  tool: string;
+  declared: boolean;
+  agentId: string;
+  runId: string;
+  /** The value at an input path such as ["args", "customer"] (only paths of limit keys are asked for). */
+  get(path: string[]): unknown;
+}
+
+export function factsOfInput(input: Input): CallFacts {
+  return {
+    tool: input.tool,
+    declared: input.declared,
+    agentId: input.agent.id,
+    runId: input.run.id,
+    get(path) {
+      let cur: unknown = { args: input.args, agent: input.agent, env: input.env, tool: input.tool, run: input.run, ctx: input.ctx };
+      for (const f of path) cur = typeof cur === "object" && cur !== null && Object.prototype.hasOwnProperty.call(cur, f) ? (cur as Record<string, unknown>)[f] : undefined;
+      return cur;
+    },
+  };
+}
+
+function limitKey(l: LimitMeta, c: CallFacts): string {
+  let key = l.id;
+  for (const k of l.keys) {
+    if (k.kind === "path") key += `|${k.path.join(".")}=${String(c.get(k.path))}`;
+    else key += k.kind === "agent" ? `|agent=${c.agentId}` : k.kind === "run" ? `|run=${c.runId}` : `|tool=${c.tool}`;
+  }
+  return key;
 }
 
 export function denyWith(meta: PolicyMeta, decidedBy: "schema" | "error", reason: string): Decision {
   return { effect: "deny", decidedBy, rules: [], matched: [], reasons: [reason], approvers: [], limits: [], redact: meta.redact };
 }
 
+/** Per tool name, what does not depend on the call's values: the limits covering it (or why one cannot measure it), and decisions by matched set. */
+export interface ToolFacts {
+  tool: string;
+  declared: boolean;
+  limits: number[];
+  blindLimit?: string;
+  /** Decisions by matched set: none matched, exactly rule i matched, and the rest by "i,j,...". */
+  none?: Decision;
+  single: (Decision | undefined)[];
+  templates: Map<string, Decision>;
+  /** Limit keys of the last call, reused while agent and run stay the same (keys with paths are never memoised). */
+  memo?: { agentId: string; runId: string; keys: string[] };
+}
+
+const MAX_CACHE = 10_000;
+
 /**
- * Builds the decision from what an engine computed: the indices of matched
- * rules (ascending) and, per limit index, the summed amount (call limits use 1).
+ * Builds decisions from what an engine computed: the indices of matched rules
+ * (ascending) and, per limit index, the summed amount. Everything that depends
+ * only on the tool and the matched set is computed once and shared: returned
+ * decisions are frozen and must not be mutated.
  */
-export function assemble(meta: PolicyMeta, input: Input, matched: readonly number[], amount: (limit: number) => number): Decision {
-  const limits: LimitUse[] = [];
-  for (const [i, l] of meta.limits.entries()) {
-    if (!anyTargetMatches(l.targets as Target[], input.tool)) continue;
-    if (isBlind(l, input)) return denyWith(meta, "error", `limit \`${l.id}\` cannot measure \`${input.tool}\`, which has no declared schema`);
-    limits.push({ id: l.id, kind: l.kind, amount: l.kind === "calls" ? 1 : amount(i), max: l.max, windowSeconds: l.windowSeconds, key: limitKey(l, input), span: l.span });
+export class Assembler {
+  private readonly tools = new Map<string, ToolFacts>();
+
+  constructor(readonly meta: PolicyMeta) {}
+
+  /** The per-tool facts (cached by name; a host may also keep the result next to its own per-tool state). */
+  toolFacts(tool: string, declared: boolean): ToolFacts {
+    let f = this.tools.get(tool);
+    if (f) return f;
+    f = { tool, declared, limits: [], single: [], templates: new Map() };
+    for (const [i, l] of this.meta.limits.entries()) {
+      if (!anyTargetMatches(l.targets as Target[], tool)) continue;
+      if (isBlind(l, { declared })) f.blindLimit ??= `limit \`${l.id}\` cannot measure \`${tool}\`, which has no declared schema`;
+      f.limits.push(i);
+    }
+    if (this.tools.size >= MAX_CACHE) this.tools.clear();
+    this.tools.set(tool, f);
+    return f;
   }
-  if (matched.length === 0) {
-    const d = defaultFor(meta, input.tool);
-    const reason = `no rule matched \`${input.tool}\`; ${d.id === "default" ? `the policy default is ${d.effect}` : `\`${d.id}\` is ${d.effect}`}`;
-    return { effect: d.effect, decidedBy: "default", rules: [d], matched: [], reasons: [reason], approvers: [], limits, redact: meta.redact };
+
+  private template(tf: ToolFacts, matched: ArrayLike<number>): Decision {
+    // The common shapes (no match, one match) skip building a key.
+    if (matched.length === 0) return (tf.none ??= Object.freeze(this.build(tf, [])));
+    if (matched.length === 1) return (tf.single[matched[0]!] ??= Object.freeze(this.build(tf, [matched[0]!])));
+    let key = "";
+    for (let i = 0; i < matched.length; i++) key += `${matched[i]},`;
+    let t = tf.templates.get(key);
+    if (t) return t;
+    t = Object.freeze(this.build(tf, Array.from(matched)));
+    if (tf.templates.size >= MAX_CACHE) tf.templates.clear();
+    tf.templates.set(key, t);
+    return t;
   }
-  const rules = matched.map((i) => meta.rules[i]!);
-  const effect = rules.reduce<Effect>((e, r) => (EFFECT_RANK[r.effect] > EFFECT_RANK[e] ? r.effect : e), "allow");
-  const deciding = rules.filter((r) => r.effect === effect);
-  const reasons = deciding.map((r) =>
-    isBlind(r, input)
-      ? `rule \`${r.id}\` cannot check the arguments of \`${input.tool}\` (no declared schema), so it applies`
-      : r.because ?? `${effect === "approve" ? "approval required" : effect === "deny" ? "denied" : "allowed"} by rule \`${r.id}\``,
-  );
-  return {
-    effect,
-    decidedBy: "rule",
-    rules: deciding.map((r) => ({ id: r.id, kind: "rule", effect: r.effect, span: r.span })),
-    matched: rules.map((r) => r.id),
-    reasons,
-    approvers: effect === "approve" ? [...new Set(deciding.flatMap((r) => r.approvers))] : [],
-    limits,
-    redact: meta.redact,
-  };
+
+  private build(c: { tool: string; declared: boolean }, matched: number[]): Decision {
+    const meta = this.meta;
+    const frozen = <T>(xs: T[]) => Object.freeze(xs) as T[];
+    if (matched.length === 0) {
+      const d = defaultFor(meta, c.tool);
+      const reason = `no rule matched \`${c.tool}\`; ${d.id === "default" ? `the policy default is ${d.effect}` : `\`${d.id}\` is ${d.effect}`}`;
+      return { effect: d.effect, decidedBy: "default", rules: frozen([d]), matched: frozen([]), reasons: frozen([reason]), approvers: frozen([]), limits: frozen([]), redact: meta.redact };
+    }
+    const rules = matched.map((i) => meta.rules[i]!);
+    const effect = rules.reduce<Effect>((e, r) => (EFFECT_RANK[r.effect] > EFFECT_RANK[e] ? r.effect : e), "allow");
+    const deciding = rules.filter((r) => r.effect === effect);
+    const reasons = deciding.map((r) =>
+      isBlind(r, c)
+        ? `rule \`${r.id}\` cannot check the arguments of \`${c.tool}\` (no declared schema), so it applies`
+        : r.because ?? `${effect === "approve" ? "approval required" : effect === "deny" ? "denied" : "allowed"} by rule \`${r.id}\``,
+    );
+    return {
+      effect,
+      decidedBy: "rule",
+      rules: frozen(deciding.map((r) => ({ id: r.id, kind: "rule", effect: r.effect, span: r.span }))),
+      matched: frozen(rules.map((r) => r.id)),
+      reasons: frozen(reasons),
+      approvers: frozen(effect === "approve" ? [...new Set(deciding.flatMap((r) => r.approvers))] : []),
+      limits: frozen([]),
+      redact: meta.redact,
+    };
+  }
+
+  decide(c: CallFacts, matched: ArrayLike<number>, amount: (limit: number) => number): Decision {
+    return this.decideFor(this.toolFacts(c.tool, c.declared), () => c, matched, amount);
+  }
+
+  /** As decide(), for a host that keeps ToolFacts per tool; `facts` is only called when a limit needs a key. */
+  decideFor(tf: ToolFacts, facts: () => CallFacts, matched: ArrayLike<number>, amount: (limit: number) => number): Decision {
+    if (tf.blindLimit) return denyWith(this.meta, "error", tf.blindLimit);
+    const t = this.template(tf, matched);
+    if (tf.limits.length === 0) return t;
+    const c = facts();
+    const keys = this.keys(tf, c);
+    const limits: LimitUse[] = new Array(tf.limits.length);
+    for (let j = 0; j < tf.limits.length; j++) {
+      const i = tf.limits[j]!;
+      const l = this.meta.limits[i]!;
+      limits[j] = { id: l.id, kind: l.kind, amount: l.kind === "calls" ? 1 : amount(i), max: l.max, windowSeconds: l.windowSeconds, key: keys[j]!, span: l.span };
+    }
+    return { ...t, limits };
+  }
+
+  private keys(tf: ToolFacts, c: CallFacts): string[] {
+    const m = tf.memo;
+    if (m && m.agentId === c.agentId && m.runId === c.runId) return m.keys;
+    const keys = tf.limits.map((i) => limitKey(this.meta.limits[i]!, c));
+    const pathFree = tf.limits.every((i) => this.meta.limits[i]!.keys.every((k) => k.kind !== "path"));
+    if (pathFree) tf.memo = { agentId: c.agentId, runId: c.runId, keys };
+    return keys;
+  }
 }

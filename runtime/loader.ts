@@ -10,12 +10,11 @@ import { ABI_VERSION } from "../compiler/emit.js";
 import { readManifest, type Manifest } from "../compiler/manifest.js";
 import type { Decision } from "../language/call.js";
 import { loadFile } from "../language/load.js";
-import { assemble, denyWith, type PolicyMeta, type ToolMeta } from "../language/meta.js";
+import { Assembler, denyWith, type CallFacts, type PolicyMeta, type ToolFacts, type ToolMeta } from "../language/meta.js";
 import { renderDiagnostics } from "../language/render.js";
-import { AGENT_TYPE, RUN_TYPE } from "../language/check-expr.js";
-import type { FieldType, Type } from "../language/types.js";
-import { validateCall, type Input, type ValidateOptions } from "../language/validate.js";
-import { Writer, recordEncoder } from "./encoder.js";
+import { validateCall, type ValidateOptions } from "../language/validate.js";
+import { compileCodec, type Codec } from "./codec.js";
+import { Writer } from "./encoder.js";
 
 export class PolicyLoadError extends Error {}
 
@@ -26,7 +25,6 @@ interface Exports {
   pol_decide(tool: number, used: number): number;
 }
 
-const fieldsOf = (t: Type): FieldType[] => (t.kind === "record" ? t.fields : []);
 
 export function metaFromManifest(m: Manifest): PolicyMeta {
   const tools = new Map<string, ToolMeta>();
@@ -45,44 +43,61 @@ export function metaFromManifest(m: Manifest): PolicyMeta {
   };
 }
 
-type InputEncoder = (w: Writer, input: Input) => void;
-
-function inputEncoder(m: Manifest, args: FieldType[]): InputEncoder {
-  const L = m.layout;
-  const IN = L.in;
-  const top = recordEncoder(L.top, [{ name: "tool", type: { kind: "string" }, optional: false }, { name: "env", type: { kind: "string" }, optional: false }]);
-  const argsEnc = recordEncoder(L.args, args);
-  const ctxEnc = recordEncoder(L.ctx, m.context);
-  const agentEnc = recordEncoder(L.agent, fieldsOf(AGENT_TYPE));
-  const runEnc = recordEncoder(L.run, fieldsOf(RUN_TYPE));
-  return (w, input) => {
-    top(w, IN, input);
-    argsEnc(w, IN, input.args);
-    if (L.ctx.length) ctxEnc(w, IN, input.ctx);
-    if (L.agent.length) agentEnc(w, IN, input.agent);
-    if (L.run.length) runEnc(w, IN, input.run);
+/** Limit-key facts read straight from a call the codec has validated (defaults as in validate.ts). */
+function rawFacts(tool: string, declared: boolean, call: Record<string, unknown>): CallFacts {
+  const agent = (call["agent"] ?? {}) as Record<string, unknown>;
+  const run = (call["run"] ?? {}) as Record<string, unknown>;
+  return {
+    tool,
+    declared,
+    agentId: (agent["id"] as string | undefined) ?? "",
+    runId: (run["id"] as string | undefined) ?? "",
+    get(path) {
+      const [root, ...rest] = path;
+      if (root === "agent" || root === "run") {
+        const f = rest[0]!;
+        const v = (root === "agent" ? agent : run)[f];
+        return v ?? ({ id: "", trust: 0, calls: 0, roles: [] } as Record<string, unknown>)[f];
+      }
+      if (root === "env") return call["env"] ?? "";
+      if (root === "tool") return tool;
+      let cur: unknown = call[root!] ?? {};
+      for (const f of rest) cur = typeof cur === "object" && cur !== null && Object.prototype.hasOwnProperty.call(cur, f) ? (cur as Record<string, unknown>)[f] : undefined;
+      return cur;
+    },
   };
 }
+
+const NO_FACTS = (): CallFacts => { throw new Error("internal error: limit facts requested without limits"); };
+const NO_AMOUNT = () => 0;
+
+interface ToolRuntime { id: number; declared: boolean; codec: Codec; facts?: ToolFacts }
 
 export interface LoadOptions extends ValidateOptions {}
 
 /** A loaded policy module: evaluates calls through the compiled wasm. */
 export class WasmPolicy {
   readonly meta: PolicyMeta;
-  private readonly ids = new Map<string, number>();
-  private readonly encoders = new Map<number, InputEncoder>();
+  private readonly tools = new Map<string, ToolRuntime>();
+  private readonly other: ToolRuntime;
+  private readonly asm: Assembler;
   private readonly writer: Writer;
+  private readonly outAt: number;
+  private readonly matched: number[] = [];
+  /** The summed amount of limit k from the output block. */
+  private readonly amount = (k: number): number => this.writer.f64[(this.sumsAt >> 3) + k]!;
   private readonly sumsAt: number;
   private readonly matchedAt: number;
 
   private constructor(readonly manifest: Manifest, readonly hash: string, private readonly ex: Exports, private readonly options: ValidateOptions) {
     this.meta = metaFromManifest(manifest);
-    for (const t of manifest.tools) {
-      this.ids.set(t.name, t.id);
-      this.encoders.set(t.id, inputEncoder(manifest, t.args ?? []));
-    }
-    this.encoders.set(0, inputEncoder(manifest, []));
+    this.asm = new Assembler(this.meta);
+    const lim = { extraArgs: options.extraArgs ?? "deny", maxString: options.maxString ?? 1_000_000, maxList: options.maxList ?? 10_000 } as const;
+    const readsTool = manifest.layout.readsTool;
+    for (const t of manifest.tools) this.tools.set(t.name, { id: t.id, declared: t.declared, codec: compileCodec(manifest, t.declared ? t.args : undefined, lim, readsTool) });
+    this.other = { id: 0, declared: false, codec: compileCodec(manifest, undefined, lim, true) };
     this.writer = new Writer({ memory: ex.memory, reserve: (n) => ex.pol_input(n) });
+    this.outAt = manifest.layout.out;
     this.sumsAt = manifest.layout.out + manifest.layout.sums;
     this.matchedAt = manifest.layout.out + manifest.layout.matched;
   }
@@ -128,29 +143,42 @@ export class WasmPolicy {
 
   /** The decision for a call. Never throws: schema failures, traps and internal errors are denies with a reason. */
   evaluate(call: unknown): Decision {
-    const v = validateCall(this.meta, call, this.options);
-    if (!v.ok) return denyWith(this.meta, "schema", v.reason);
-    const input = v.input;
+    if (typeof call !== "object" || call === null || Array.isArray(call)) return this.rejected(call);
+    const c = call as Record<string, unknown>;
+    const tool = c["tool"];
+    if (typeof tool !== "string") return this.rejected(call);
+    const t = this.tools.get(tool) ?? this.other;
+    const w = this.writer;
     try {
-      const id = this.ids.get(input.tool) ?? 0;
-      const w = this.writer;
       w.reset();
-      this.encoders.get(id)!(w, input);
-      this.ex.pol_decide(id, w.used);
+      if (!t.codec(c, w)) return this.rejected(call);
+    } catch {
+      return this.rejected(call);
+    }
+    try {
+      this.ex.pol_decide(t.id, w.used);
       w.refresh();
-      const n = w.u32[this.manifestOut() >> 2]!;
-      const matched: number[] = new Array(n);
-      for (let i = 0; i < n; i++) matched[i] = w.u32[(this.matchedAt >> 2) + i]!;
-      const f64 = w.f64;
-      const sumsAt = this.sumsAt >> 3;
-      return assemble(this.meta, input, matched, (k) => f64[sumsAt + k]!);
+      const u32 = w.u32;
+      const n = u32[this.outAt >> 2]!;
+      // One reused array for the matched indices: no allocation per call on the hot path.
+      const matched = this.matched;
+      matched.length = n;
+      for (let i = 0, j = this.matchedAt >> 2; i < n; i++, j++) matched[i] = u32[j]!;
+      // Known tools keep their facts; other names go through the assembler's own bounded cache.
+      const tf = t.id === 0 ? this.asm.toolFacts(tool, false) : (t.facts ??= this.asm.toolFacts(tool, t.declared));
+      if (tf.limits.length === 0 || tf.blindLimit) return this.asm.decideFor(tf, NO_FACTS, matched, NO_AMOUNT);
+      return this.asm.decideFor(tf, () => rawFacts(tool, t.declared, c), matched, this.amount);
     } catch (e) {
       return denyWith(this.meta, "error", `the policy module failed: ${(e as Error).message}`);
     }
   }
 
-  private manifestOut(): number {
-    return this.manifest.layout.out;
+  /** The slow path for a call the codec refused: the validator names the reason. */
+  private rejected(call: unknown): Decision {
+    const v = validateCall(this.meta, call, this.options);
+    if (!v.ok) return denyWith(this.meta, "schema", v.reason);
+    // The codec and the validator disagree: a bug, so fail closed and say so.
+    return denyWith(this.meta, "error", "internal error: the call passed validation but could not be encoded");
   }
 }
 

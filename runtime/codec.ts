@@ -1,0 +1,137 @@
+// The hot-path call codec: per tool, a JavaScript function generated from the
+// manifest that validates a raw call exactly as language/validate.ts does and,
+// in the same walk, writes the slots the policy reads into linear memory. On
+// any failure it returns false and the loader asks validateCall for the reason
+// (the slow path runs only for calls that will be denied anyway).
+
+import type { Manifest, SlotJson } from "../compiler/manifest.js";
+import { sameType, type FieldType, type Type } from "../language/types.js";
+import type { Writer } from "./encoder.js";
+
+export type Codec = (call: Record<string, unknown>, w: Writer) => boolean;
+
+export interface CodecLimits {
+  extraArgs: "deny" | "ignore";
+  maxString: number;
+  maxList: number;
+}
+
+/** Builds the source of one generated function, with unique local names. */
+class Gen {
+  private n = 0;
+  readonly consts: unknown[] = [];
+  fresh(p = "v"): string {
+    return `${p}${this.n++}`;
+  }
+  constant(v: unknown): string {
+    this.consts.push(v);
+    return `K[${this.consts.length - 1}]`;
+  }
+  constructor(readonly lim: CodecLimits) {}
+
+  /** Statements that validate `v` as `t` (return false if not) and, with `addr`, write it at that JS address expression. */
+  value(v: string, t: Type, slot: SlotJson | undefined, addr: string | undefined): string {
+    const write = slot !== undefined && addr !== undefined;
+    switch (t.kind) {
+      case "number":
+        return `if (typeof ${v} !== "number" || !Number.isFinite(${v})) return false;${write ? ` w.f64[(${addr}) >> 3] = ${v};` : ""}`;
+      case "bool":
+        return `if (typeof ${v} !== "boolean") return false;${write ? ` w.i32[(${addr}) >> 2] = ${v} ? 1 : 0;` : ""}`;
+      case "string":
+        return `if (typeof ${v} !== "string" || ${v}.length > ${this.lim.maxString} || !${v}.isWellFormed()) return false;${write ? ` w.string(${addr}, ${v});` : ""}`;
+      case "list":
+        return this.list(v, t.elem, slot, addr);
+      case "record":
+        return this.record(v, t.fields, slot?.record, addr, this.lim.extraArgs);
+      default:
+        return "return false;";
+    }
+  }
+
+  private list(v: string, elem: Type, slot: SlotJson | undefined, addr: string | undefined): string {
+    const i = this.fresh("i");
+    const x = this.fresh("x");
+    const head = `if (!Array.isArray(${v}) || ${v}.length > ${this.lim.maxList}) return false;`;
+    if (!slot?.elem || addr === undefined) return `${head} for (let ${i} = 0; ${i} < ${v}.length; ${i}++) { const ${x} = ${v}[${i}]; ${this.value(x, elem, undefined, undefined)} }`;
+    const e = slot.elem;
+    const p = this.fresh("p");
+    const inner: SlotJson = { name: "", type: elem, offset: 0, ...(e.record ? { record: e.record } : {}), ...(e.elem ? { elem: e.elem } : {}) };
+    const at = `${p} + ${i} * ${e.size}`;
+    return `${head} const ${p} = w.alloc(${v}.length * ${e.size}); for (let ${i} = 0; ${i} < ${v}.length; ${i}++) { const ${x} = ${v}[${i}]; ${this.value(x, elem, inner, e.record ? at : `${at} + 0`)} } w.u32[(${addr}) >> 2] = ${p}; w.u32[((${addr}) >> 2) + 1] = ${v}.length;`;
+  }
+
+  /** A record of declared `fields`; `slots` are the layout's slots for it (offsets relative to `base`). */
+  record(v: string, fields: FieldType[], slots: SlotJson[] | undefined, base: string | undefined, extra: "deny" | "ignore"): string {
+    const out = [`if (typeof ${v} !== "object" || ${v} === null || Array.isArray(${v})) return false;`];
+    for (const f of fields) {
+      const slot = slots?.find((s) => s.name === f.name && s.type.kind === f.type.kind && sameType(s.type, f.type));
+      const x = this.fresh();
+      const key = JSON.stringify(f.name);
+      const addr = slot && base !== undefined ? (slot.type.kind === "record" ? base : `${base} + ${slot.offset}`) : undefined;
+      const pres = slot?.presence !== undefined && base !== undefined ? `w.i32[(${base} + ${slot.presence}) >> 2]` : undefined;
+      out.push(`const ${x} = hasOwn(${v}, ${key}) ? ${v}[${key}] : undefined;`);
+      const absent = f.optional ? `${x} === undefined || ${x} === null` : `${x} === undefined`;
+      const onAbsent = f.optional ? (pres ? `${pres} = 0;` : "") : "return false;";
+      out.push(`if (${absent}) { ${onAbsent} } else { ${this.value(x, f.type, slot, addr)}${pres ? ` ${pres} = 1;` : ""} }`);
+    }
+    if (extra === "deny") {
+      const names = this.constant(new Set(fields.map((f) => f.name)));
+      const k = this.fresh("k");
+      out.push(`for (const ${k} in ${v}) if (hasOwn(${v}, ${k}) && !${names}.has(${k})) return false;`);
+    }
+    return out.join("\n");
+  }
+}
+
+const AGENT: FieldType[] = [
+  { name: "id", type: { kind: "string" }, optional: true },
+  { name: "roles", type: { kind: "list", elem: { kind: "string" } }, optional: true },
+  { name: "trust", type: { kind: "number" }, optional: true },
+];
+const RUN: FieldType[] = [
+  { name: "id", type: { kind: "string" }, optional: true },
+  { name: "calls", type: { kind: "number" }, optional: true },
+];
+
+/** `agent`/`run`: fields may be omitted (defaults apply) but not null; slots have no presence flags. */
+function defaulted(g: Gen, obj: string, fields: FieldType[], slots: SlotJson[], IN: number, defaults: Record<string, string>): string {
+  const out = [`const ${obj}r = call.${obj} ?? EMPTY;`, `if (typeof ${obj}r !== "object" || Array.isArray(${obj}r)) return false;`];
+  for (const f of fields) {
+    const slot = slots.find((s) => s.name === f.name);
+    const x = g.fresh();
+    out.push(`const ${x} = ${obj}r[${JSON.stringify(f.name)}];`);
+    const write = slot ? g.value(`${x}d`, f.type, slot, `${IN + slot.offset}`) : "";
+    const check = g.value(x, f.type, undefined, undefined);
+    out.push(`if (${x} !== undefined) { ${check} }`);
+    if (write) out.push(`{ const ${x}d = ${x} === undefined ? ${defaults[f.name]} : ${x}; ${write} }`);
+  }
+  return out.join("\n");
+}
+
+/** The codec for tool `args` (undefined for tools without a schema: args must only be an object). */
+export function compileCodec(m: Manifest, args: FieldType[] | undefined, lim: CodecLimits, writeTool: boolean): Codec {
+  const g = new Gen(lim);
+  const IN = m.layout.in;
+  const top = m.layout.top;
+  const toolSlot = top.find((s) => s.name === "tool")!;
+  const envSlot = top.find((s) => s.name === "env");
+  const body = [
+    `const tool = call.tool;`,
+    `if (typeof tool !== "string" || tool.length === 0 || tool.length > ${lim.maxString} || !tool.isWellFormed()) return false;`,
+    // The name is in memory only when the module reads it: for pattern targets (tool id 0) or `tool` in an expression.
+    writeTool ? `w.string(${IN + toolSlot.offset}, tool);` : "",
+    `const env = call.env === undefined ? "" : call.env;`,
+    `if (typeof env !== "string" || env.length > ${lim.maxString} || !env.isWellFormed()) return false;`,
+    envSlot ? `w.string(${IN + envSlot.offset}, env);` : "",
+    `const args = call.args ?? EMPTY;`,
+    args ? g.record("args", args, m.layout.args, `${IN}`, lim.extraArgs) : `if (typeof args !== "object" || Array.isArray(args)) return false;`,
+    defaulted(g, "agent", AGENT, m.layout.agent, IN, { id: '""', roles: "NOROLES", trust: "0" }),
+    defaulted(g, "run", RUN, m.layout.run, IN, { id: '""', calls: "0" }),
+    `const ctx = call.ctx ?? EMPTY;`,
+    g.record("ctx", m.context, m.layout.ctx, `${IN}`, "ignore"),
+    "return true;",
+  ].join("\n");
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const make = new Function("K", "hasOwn", "EMPTY", "NOROLES", `return function codec(call, w) {\n${body}\n};`);
+  return make(g.consts, (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k), Object.freeze({}), Object.freeze([])) as Codec;
+}
