@@ -505,8 +505,20 @@ export class PolGrammar extends EmbeddedActionsParser {
   listLit = this.RULE("listLit", (): A.Expr => {
     const open = this.CONSUME(T.LBracket);
     const items: A.Expr[] = [];
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => { const e = this.SUBRULE(this.expr); this.ACTION(() => items.push(e)); } });
-    this.OPTION(() => this.CONSUME2(T.Comma));
+    // Items separated by commas, with an optional trailing comma: `[a, b,]`.
+    this.OPTION(() => {
+      const first = this.SUBRULE(this.expr);
+      this.ACTION(() => items.push(first));
+      this.MANY({
+        GATE: () => this.LA(2).tokenType !== T.RBracket,
+        DEF: () => {
+          this.CONSUME(T.Comma);
+          const e = this.SUBRULE2(this.expr);
+          this.ACTION(() => items.push(e));
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
     const close = this.CONSUME(T.RBracket);
     return this.ACTION((): A.Expr => ({ kind: "list", items, span: join(this.span(open), this.span(close)) }));
   });

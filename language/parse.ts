@@ -3,7 +3,7 @@
 // so one broken statement never hides errors in the next. Consumed by check.ts,
 // the formatter and every tool that reads .pol files.
 
-import type { IRecognitionException, IToken } from "chevrotain";
+import { tokenMatcher, type IRecognitionException, type IToken } from "chevrotain";
 import type * as A from "./ast.js";
 import type { Sink } from "./diagnostics.js";
 import { PolGrammar } from "./grammar.js";
@@ -80,7 +80,7 @@ function splitStatements(tokens: IToken[]): IToken[][] {
     prevLine = tok.endLine ?? tok.startLine ?? prevLine;
     const nextIsColon = next?.tokenType === T.Colon || next?.tokenType === T.Question;
     const isKeyword = T.STATEMENT_KEYWORDS.includes(tok.tokenType) && !nextIsColon;
-    const isLabel = depth === 0 && next?.tokenType === T.Colon && (tok.tokenType === T.Identifier || T.STATEMENT_KEYWORDS.includes(tok.tokenType)) && !!tokens[i + 2] && [T.Allow, T.Deny, T.Approve, T.Limit].includes(tokens[i + 2]!.tokenType);
+    const isLabel = depth === 0 && next?.tokenType === T.Colon && tokenMatcher(tok, T.Name) && !!tokens[i + 2] && [T.Allow, T.Deny, T.Approve, T.Limit].includes(tokens[i + 2]!.tokenType);
     if (firstOnLine && (isKeyword || isLabel) && current.length > 0) {
       out.push(current);
       current = [];
@@ -125,7 +125,8 @@ function describe(err: IRecognitionException): { message: string; help?: string 
 function errorSpan(file: string, err: IRecognitionException, stmt: IToken[]): Span {
   const tok = err.token;
   if (tok.tokenType.name !== "EOF" && tok.image !== "" && !Number.isNaN(tok.startOffset)) return spanOfToken(file, tok);
-  const last = stmt[stmt.length - 1]!;
+  const last = stmt[stmt.length - 1];
+  if (!last || Number.isNaN(last.startOffset)) return { file, start: 0, end: 0, line: 1, col: 1, endLine: 1, endCol: 1 };
   const s = spanOfToken(file, last);
   return { ...s, start: s.end, col: s.endCol, line: s.endLine };
 }
@@ -171,7 +172,7 @@ export function parseExpression(text: string, file: string, sink: Sink): A.Expr 
   for (const s of g.semanticErrors) sink.report(s.code, s.span, s.message);
   if (g.errors.length > 0) {
     const err = g.errors[0]!;
-    sink.report("E0103", errorSpan(file, err, tokens.length ? tokens : [err.token]), describe(err).message);
+    sink.report("E0103", errorSpan(file, err, tokens), describe(err).message);
     return undefined;
   }
   if (g.input.length > 0 && tokens.length === 0) return undefined;
