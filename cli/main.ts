@@ -7,6 +7,7 @@ import { compileCommand } from "./compile.js";
 import { evalCommand } from "./eval.js";
 import { fmtCommand } from "./fmt.js";
 import { inspectCommand } from "./inspect.js";
+import { testCommand } from "./test.js";
 import { processIo, type Io } from "./io.js";
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -26,6 +27,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .action(async (paths: string[], o) => { code = await compileCommand(io, paths, o); });
   program.command("inspect").description("print a compiled policy's manifest").argument("<wasm>").option("--format <format>", "text or json", "text")
     .action(async (file: string, o) => { code = await inspectCommand(io, file, o); });
+  program.command("test").description("run policy test suites (*.test.yaml)").argument("[paths...]", "suite files or directories")
+    .option("--filter <pattern>", "only cases whose name contains this (or matches /regex/)").option("--reporter <name>", "junit: also write JUnit XML").option("--output <file>", "where --reporter junit writes", "pol-junit.xml")
+    .option("--format <format>", "text or json", "text").option("--coverage", "print rules no case decided").option("--coverage-min <percent>", "fail when rule coverage is below this").option("-v, --verbose", "list passing cases too")
+    .action(async (paths: string[], o) => { code = await testCommand(io, paths, o); });
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

@@ -1,0 +1,73 @@
+// pol test end to end: suites load with positions for every mistake, cases
+// run through the compiled policy, reporters and exit codes behave.
+
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../../cli/main.js";
+import type { Io } from "../../cli/io.js";
+import { loadSuite } from "../suite.js";
+
+const FIX = "policytest/test/fixtures";
+
+function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const io: Io = { out: (s) => void (out += s), err: (s) => void (err += s), stdin: async () => "", color: false };
+  return main(args, io).then((code) => ({ code, out, err }));
+}
+
+describe("suite loading", () => {
+  it("expands tables and fixtures", () => {
+    const s = loadSuite(join(FIX, "support_agent.test.yaml"));
+    expect(s.errors).toEqual([]);
+    expect(s.cases.map((c) => c.name)).toContain("thresholds [row 3]");
+    const row = s.cases.find((c) => c.name === "thresholds [row 3]")!;
+    expect(row.call).toMatchObject({ tool: "stripe.refund", args: { amount: 51, currency: "usd" }, env: "production" });
+    expect(row.expect).toEqual({ effect: "approve", approvers: ["finance"] });
+    expect(row.where.line).toBe(13);
+  });
+  it("reports shape mistakes with line and column", () => {
+    const s = loadSuite(join(FIX, "bad.test.yaml"));
+    const msgs = s.errors.map((e) => `${e.line}:${e.col} ${e.message}`);
+    expect(msgs).toContain("7:5 unknown key `expekt` in a case; did you mean `expect`?");
+    expect(msgs.some((m) => m.startsWith("9:10 no fixture `refnud`; did you mean `refund`?"))).toBe(true);
+    expect(msgs.some((m) => m.includes("`effect` must be allow, deny or approve, found `maybe`"))).toBe(true);
+  });
+});
+
+describe("pol test", () => {
+  it("runs, fails the wrong case with an explanation, exit 1", async () => {
+    const r = await run(["test", join(FIX, "support_agent.test.yaml")]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("✗ wrong on purpose");
+    expect(r.out).toContain("expected deny, got allow");
+    expect(r.out).toContain("matched rules: support_agent.pol:17");
+    expect(r.out.trim().split("\n").pop()).toBe("7 passed, 1 failed");
+  });
+  it("suite errors are exit 2 with positions, not crashes", async () => {
+    const r = await run(["test", join(FIX, "bad.test.yaml")]);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain("bad.test.yaml:7:5: unknown key `expekt`");
+  });
+  it("policy-dependent mistakes are suite errors too", async () => {
+    const r = await run(["test", join(FIX, "bad-policy.test.yaml")]);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain("bad-policy.test.yaml:5:5: the policy neither declares nor targets tool `stripe.refnd`; did you mean `stripe.refund`?");
+    expect(r.out).toContain("the call breaks the schema: `args.amount` must be a finite number, found a string");
+    expect(r.out).toContain("no rule `small_refnd` in the policy");
+  });
+  it("filter, coverage, junit and json", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "poltest-"));
+    const out = join(dir, "junit.xml");
+    const r = await run(["test", join(FIX, "support_agent.test.yaml"), "--filter", "thresholds", "--coverage-min", "90", "--reporter", "junit", "--output", out]);
+    expect(r.out).toContain("5 passed, 0 failed");
+    expect(r.out).toContain("uncovered: support_agent.pol:23");
+    expect(r.code).toBe(1);
+    const xml = readFileSync(out, "utf8");
+    expect(xml).toMatch(/<testsuite name="[^"]*support_agent.test.yaml" tests="5" failures="0" errors="0"/);
+    const j = JSON.parse((await run(["test", join(FIX, "support_agent.test.yaml"), "--format", "json"])).out);
+    expect(j).toMatchObject({ passed: 7, failed: 1 });
+  });
+});
