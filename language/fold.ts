@@ -1,7 +1,7 @@
 // Constant evaluation of expressions that read no input. Used by the checker
 // (rules that can never match) and the compiler's lowering (constant folding).
 
-import type { Expr } from "./ast.js";
+import type { BinaryOp, Expr } from "./ast.js";
 
 export type Const = number | string | boolean | Const[];
 
@@ -48,9 +48,17 @@ function foldBinary(op: string, e: Extract<Expr, { kind: "binary" }>, cv: (x: Ex
   if (op === "and" && r === false) return false;
   if (op === "or" && r === true) return true;
   if (l === undefined || r === undefined) return undefined;
+  if (op === "and") return (l as boolean) && (r as boolean);
+  if (op === "or") return (l as boolean) || (r as boolean);
+  return applyBinary(op as Exclude<BinaryOp, "and" | "or">, l, r) as Const;
+}
+
+/**
+ * The meaning of every operator but `and`/`or` (which short-circuit), on
+ * values already computed: shared by constant folding and the interpreter.
+ */
+export function applyBinary(op: Exclude<BinaryOp, "and" | "or">, l: unknown, r: unknown): unknown {
   switch (op) {
-    case "and": return (l as boolean) && (r as boolean);
-    case "or": return (l as boolean) || (r as boolean);
     case "==": return l === r;
     case "!=": return l !== r;
     case "<": return (l as number) < (r as number);
@@ -61,8 +69,7 @@ function foldBinary(op: string, e: Extract<Expr, { kind: "binary" }>, cv: (x: Ex
     case "-": return (l as number) - (r as number);
     case "*": return (l as number) * (r as number);
     // `in` is `==` against each item (so NaN is in no list, as NaN == NaN is false).
-    case "in": return (r as Const[]).some((x) => x === l);
-    case "not in": return !(r as Const[]).some((x) => x === l);
-    default: return undefined;
+    case "in": return (r as unknown[]).some((x) => x === l);
+    case "not in": return !(r as unknown[]).some((x) => x === l);
   }
 }

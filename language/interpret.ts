@@ -9,6 +9,7 @@ import type { Expr, PathExpr } from "./ast.js";
 import type { Decision } from "./call.js";
 import type { CheckedPolicy } from "./checked.js";
 import { Assembler, denyWith, factsOfInput, isBlind, metaOf, type PolicyMeta } from "./meta.js";
+import { applyBinary } from "./fold.js";
 import { assertNever } from "./span.js";
 import { anyTargetMatches } from "./targets.js";
 import { validateCall, type Input, type ValidateOptions } from "./validate.js";
@@ -67,23 +68,7 @@ export class Evaluator {
     // and/or short-circuit: the right side may read a field only the left side proved present.
     if (e.op === "and") return this.eval(e.left, vars) === true && this.eval(e.right, vars) === true;
     if (e.op === "or") return this.eval(e.left, vars) === true || this.eval(e.right, vars) === true;
-    const l = this.eval(e.left, vars);
-    const r = this.eval(e.right, vars);
-    switch (e.op) {
-      case "==": return l === r;
-      case "!=": return l !== r;
-      case "<": return (l as number) < (r as number);
-      case "<=": return (l as number) <= (r as number);
-      case ">": return (l as number) > (r as number);
-      case ">=": return (l as number) >= (r as number);
-      case "+": return (l as number) + (r as number);
-      case "-": return (l as number) - (r as number);
-      case "*": return (l as number) * (r as number);
-      // Membership is `==` against each item, so NaN is in no list.
-      case "in": return (r as V[]).some((x) => x === l);
-      case "not in": return !(r as V[]).some((x) => x === l);
-      default: return assertNever(e.op, "operator");
-    }
+    return applyBinary(e.op, this.eval(e.left, vars), this.eval(e.right, vars));
   }
 
   /** The value at a path and whether every field on the way is present. */
