@@ -1,0 +1,81 @@
+// String refs and UTF-16 helpers for pol's AssemblyScript stdlib and the code
+// the compiler generates. A string is an i64: low 32 bits the byte address of
+// its UTF-16 code units in linear memory, high 32 bits its length in units.
+
+@inline export function sref(ptr: usize, len: u32): i64 {
+  return (<i64>len << 32) | <i64>(<u32>ptr);
+}
+
+@inline export function sptr(s: i64): usize {
+  return <usize>(<u32>s);
+}
+
+@inline export function slen(s: i64): u32 {
+  return <u32>(s >>> 32);
+}
+
+/** Code-unit equality of two string refs. */
+@inline export function str_eq(a: i64, b: i64): bool {
+  const n = slen(a);
+  if (n != slen(b)) return false;
+  if (sptr(a) == sptr(b)) return true;
+  return memory.compare(sptr(a), sptr(b), <usize>n << 1) == 0;
+}
+
+/** The code unit at `i`, or -1 past either end (mirrors `at` in stdlib/ts/pii.ts). */
+@inline export function at(s: i64, i: i32): i32 {
+  if (i < 0 || <u32>i >= slen(s)) return -1;
+  return <i32>load<u16>(sptr(s) + (<usize>i << 1));
+}
+
+/** The code unit at `i`; the caller guarantees 0 <= i < length. */
+@inline export function unit(s: i64, i: i32): i32 {
+  return <i32>load<u16>(sptr(s) + (<usize>i << 1));
+}
+
+@inline export function slen32(s: i64): i32 {
+  return <i32>slen(s);
+}
+
+/** `s[a..b)` as a string ref sharing the same memory. */
+@inline export function slice(s: i64, a: i32, b: i32): i64 {
+  return sref(sptr(s) + (<usize>a << 1), <u32>(b - a));
+}
+
+@inline export function isHigh(u: i32): bool {
+  return u >= 0xd800 && u <= 0xdbff;
+}
+
+@inline export function isLow(u: i32): bool {
+  return u >= 0xdc00 && u <= 0xdfff;
+}
+
+/** The code point starting at unit `i` (a lone surrogate is returned as itself); mirrors stdlib/ts/utf16.ts. */
+export function cpAt(s: i64, i: i32): i32 {
+  const u = unit(s, i);
+  if (isHigh(u) && i + 1 < slen32(s)) {
+    const v = unit(s, i + 1);
+    if (isLow(v)) return 0x10000 + ((u - 0xd800) << 10) + (v - 0xdc00);
+  }
+  return u;
+}
+
+@inline export function cpWidth(c: i32): i32 {
+  return c > 0xffff ? 2 : 1;
+}
+
+@inline export function isDigit(u: i32): bool {
+  return u >= 0x30 && u <= 0x39;
+}
+
+@inline export function isAsciiLetter(u: i32): bool {
+  return (u | 0x20) >= 0x61 && (u | 0x20) <= 0x7a;
+}
+
+@inline export function isAsciiAlnum(u: i32): bool {
+  return isDigit(u) || isAsciiLetter(u);
+}
+
+@inline export function asciiLower(u: i32): i32 {
+  return u >= 0x41 && u <= 0x5a ? u + 32 : u;
+}

@@ -1,0 +1,11 @@
+// The TypeScript reference implementations of pol's builtins, as named in
+// stdlib/signatures.ts (called by the interpreter), plus glob/tool matching
+// and the regex compiler and searcher used by the checker and interpreter.
+
+export { lower, upper, lowerCp, upperCp } from "./case.js";
+export { trim, len, starts_with, ends_with, contains } from "./text.js";
+export { domain, host } from "./url.js";
+export { in_cidr } from "./cidr.js";
+export { is_email, has_pii } from "./pii.js";
+export { globMatch, toolMatch } from "./glob.js";
+export { compileRegex, dfaSearch, serializeDfa, deserializeDfa, type CompileResult, type Dfa } from "../regex/index.js";
