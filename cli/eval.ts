@@ -10,7 +10,7 @@ import { loadFile } from "../language/load.js";
 import type { PolicyMeta } from "../language/meta.js";
 import { renderDiagnostics } from "../language/render.js";
 import { anyTargetMatches } from "../language/targets.js";
-import { compilePolicy } from "../compiler/compile.js";
+import { compileLoaded } from "../compiler/compile.js";
 import { WasmPolicy } from "../runtime/loader.js";
 import type { Io } from "./io.js";
 
@@ -40,12 +40,12 @@ async function openEngine(io: Io, file: string, opts: EvalOpts): Promise<Engine 
   }
   const checked = l.checked;
   if (opts.interpreter) return { meta: metaFor(checked), decide: (c) => evaluate(checked, c, { extraArgs }), sources: l.sources, engine: "interpreter" };
-  const c = await compilePolicy(checked, l.sink);
-  if (!c) {
+  const wasm = await compileLoaded(l);
+  if (!wasm) {
     io.err(renderDiagnostics(l.sink.errors, { sources: l.sources, color: io.color }) + "\n");
     return 1;
   }
-  const p = await WasmPolicy.fromBytes(c.wasm, { extraArgs });
+  const p = await WasmPolicy.fromBytes(wasm, { extraArgs });
   return { meta: p.meta, decide: (x) => p.evaluate(x), sources: l.sources, engine: "wasm" };
 }
 

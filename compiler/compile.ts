@@ -9,6 +9,7 @@ import type { Sink } from "../language/diagnostics.js";
 import { metaFor } from "../language/interpret.js";
 import { NO_SPAN } from "../language/span.js";
 import { compileAssemblyScript } from "./asc.js";
+import { cacheKey, readCache, writeCache } from "./cache.js";
 import { ABI_VERSION, emit, emitBatch, outLayout } from "./emit.js";
 import type { Program } from "./ir.js";
 import { lower } from "./lower.js";
@@ -82,11 +83,26 @@ export async function compilePolicy(policy: CheckedPolicy, sink: Sink, opts: { o
  * Compiles many policies into one module (one asc run), for the differential
  * tests: policy k's exports are prefixed `p${k}_`. Throws on compiler failure.
  */
-export async function compileBatch(policies: CheckedPolicy[]): Promise<{ wasm: Uint8Array; manifests: Manifest[] }> {
+export async function compileBatch(policies: CheckedPolicy[], opts: { optimize?: boolean } = {}): Promise<{ wasm: Uint8Array; manifests: Manifest[] }> {
   const progs = policies.map(lower);
   const source = emitBatch(progs, "./stdlib/as/index");
-  const r = await compileAssemblyScript(source);
+  // Unoptimised batches compile about ten times faster; tests run both settings.
+  const r = await compileAssemblyScript(source, opts);
   if (!r.wasm) throw new Error(`batch did not compile: ${r.errors.slice(0, 2000)}`);
   const addrs = await staticAddresses(r.wasm, policies.map((_, k) => `p${k}_`));
   return { wasm: r.wasm, manifests: policies.map((p, k) => manifestOf(p, progs[k]!, addrs[k]!)) };
+}
+
+/**
+ * Compiles a loaded policy, reusing a cached module when the sources and
+ * toolchain are unchanged (compiler/cache.ts). Diagnostics go to `l.sink`.
+ */
+export async function compileLoaded(l: { checked?: CheckedPolicy; sink: Sink; sources: ReadonlyMap<string, string> }): Promise<Uint8Array | undefined> {
+  if (!l.checked || l.sink.hasErrors()) return undefined;
+  const key = cacheKey(l.sources);
+  const hit = readCache(key);
+  if (hit) return hit;
+  const c = await compilePolicy(l.checked, l.sink);
+  if (c) writeCache(key, c.wasm);
+  return c?.wasm;
 }

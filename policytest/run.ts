@@ -11,7 +11,7 @@ import { renderDiagnostics } from "../language/render.js";
 import { closest } from "../language/suggest.js";
 import { anyTargetMatches } from "../language/targets.js";
 import { validateCall } from "../language/validate.js";
-import { compilePolicy } from "../compiler/compile.js";
+import { compileLoaded } from "../compiler/compile.js";
 import type { Expect, StateSpec, Suite, SuiteError, TestCase } from "./suite.js";
 
 /** One case's runtime: a fresh engine with the case's state applied. */
@@ -115,8 +115,8 @@ function compileOnce(file: string): Promise<{ wasm?: Uint8Array; errors?: string
     p = (async () => {
       const l = loadFile(file);
       if (!l.checked || l.sink.hasErrors()) return { errors: renderDiagnostics(l.sink.errors, { sources: l.sources }) };
-      const c = await compilePolicy(l.checked, l.sink);
-      return c ? { wasm: c.wasm } : { errors: renderDiagnostics(l.sink.errors, { sources: l.sources }) };
+      const wasm = await compileLoaded(l);
+      return wasm ? { wasm } : { errors: renderDiagnostics(l.sink.errors, { sources: l.sources }) };
     })();
     compiled.set(file, p);
   }

@@ -5,7 +5,7 @@
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { compilePolicy } from "../compiler/compile.js";
+import { compileLoaded } from "../compiler/compile.js";
 import { ABI_VERSION } from "../compiler/emit.js";
 import { readManifest, type Manifest } from "../compiler/manifest.js";
 import type { Decision } from "../language/call.js";
@@ -188,9 +188,9 @@ export async function loadPolicy(source: Uint8Array | string, options: LoadOptio
   if (source.endsWith(".pol")) {
     const l = loadFile(source);
     if (!l.checked || l.sink.hasErrors()) throw new PolicyLoadError(`\`${source}\` has errors:\n${renderDiagnostics(l.sink.errors, { sources: l.sources })}`);
-    const c = await compilePolicy(l.checked, l.sink);
-    if (!c) throw new PolicyLoadError(`\`${source}\` could not be compiled:\n${renderDiagnostics(l.sink.errors, { sources: l.sources })}`);
-    return WasmPolicy.fromBytes(c.wasm, options);
+    const wasm = await compileLoaded(l);
+    if (!wasm) throw new PolicyLoadError(`\`${source}\` could not be compiled:\n${renderDiagnostics(l.sink.errors, { sources: l.sources })}`);
+    return WasmPolicy.fromBytes(wasm, options);
   }
   let bytes: Uint8Array;
   try {
