@@ -7,6 +7,9 @@ import { compileCommand } from "./compile.js";
 import { evalCommand } from "./eval.js";
 import { fmtCommand } from "./fmt.js";
 import { inspectCommand } from "./inspect.js";
+import { registerApprovals } from "./approvals.js";
+import { registerAudit } from "./audit.js";
+import { registerPause } from "./pause.js";
 import { testCommand } from "./test.js";
 import { processIo, type Io } from "./io.js";
 
@@ -31,6 +34,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option("--filter <pattern>", "only cases whose name contains this (or matches /regex/)").option("--reporter <name>", "junit: also write JUnit XML").option("--output <file>", "where --reporter junit writes", "pol-junit.xml")
     .option("--format <format>", "text or json", "text").option("--coverage", "print rules no case decided").option("--coverage-min <percent>", "fail when rule coverage is below this").option("-v, --verbose", "list passing cases too")
     .action(async (paths: string[], o) => { code = await testCommand(io, paths, o); });
+  const done = (c: number) => { code = c; };
+  registerAudit(program, io, done);
+  registerApprovals(program, io, done);
+  registerPause(program, io, done);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

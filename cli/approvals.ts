@@ -1,0 +1,124 @@
+// `pol approvals list|show|approve|reject --store <file>`: the approval queue in a SQLite store,
+// for operators without a console. Resolutions go straight to the store; the engine that asked
+// sees them on its next poll and records who approved in the decision that uses the approval.
+// Exit 0 on success, 1 when the approval is unknown or not pending, 2 on usage or store errors.
+
+import { existsSync } from "node:fs";
+import { userInfo } from "node:os";
+import type { Command } from "commander";
+import { openSqliteStore, StoreError, type Approval, type ApprovalStatus, type StateStore } from "../runtime/store/index.js";
+import { durationText } from "../runtime/limits.js";
+import type { Io } from "./io.js";
+
+export interface StoreOpts { store?: string }
+
+/** Opens an existing store file (never creates one: a mistyped path must not look like an empty queue). */
+export async function openStoreFile(io: Io, opts: StoreOpts): Promise<StateStore | number> {
+  const path = opts.store ?? process.env["POL_STORE"];
+  if (!path) {
+    io.err("error: name the state store with --store <file> (or POL_STORE)\n");
+    return 2;
+  }
+  if (!existsSync(path)) {
+    io.err(`error: no store at \`${path}\`\n`);
+    return 2;
+  }
+  try {
+    return await openSqliteStore(path);
+  } catch (e) {
+    io.err(`error: ${(e as Error).message}\n`);
+    return 2;
+  }
+}
+
+/** Runs fn on the store and closes it; store errors become exit 1 (not found, conflict) or 2. */
+export async function withStore(io: Io, opts: StoreOpts, fn: (s: StateStore) => Promise<number>): Promise<number> {
+  const store = await openStoreFile(io, opts);
+  if (typeof store === "number") return store;
+  try {
+    return await fn(store);
+  } catch (e) {
+    io.err(`error: ${(e as Error).message}\n`);
+    return e instanceof StoreError && (e.code === "not-found" || e.code === "conflict") ? 1 : 2;
+  } finally {
+    await store.close();
+  }
+}
+
+export const defaultBy = (): string => {
+  try {
+    return userInfo().username;
+  } catch {
+    return "operator";
+  }
+};
+
+function when(a: Approval, now: number): string {
+  if (a.status === "pending" || a.status === "approved") return `expires in ${durationText(a.expiresAt - now)}`;
+  if (a.status === "expired") return `expired ${durationText(now - a.expiresAt)} ago`;
+  return a.resolvedBy ? `by ${a.resolvedBy}` : "";
+}
+
+function line(a: Approval, now: number): string {
+  const groups = a.groups.length > 0 ? a.groups.join(",") : "any";
+  return `${a.id}  ${a.status.padEnd(8)}  ${a.tool}  agent ${a.agentId || "-"}  approvers ${groups}  ${when(a, now)}  ${a.reasons.join("; ")}`;
+}
+
+function show(a: Approval): string {
+  const out = [
+    `approval  ${a.id}`, `status    ${a.status}`, `tool      ${a.tool}`, `agent     ${a.agentId || "-"}`,
+    ...(a.runId !== undefined ? [`run       ${a.runId}`] : []),
+    `approvers ${a.groups.length > 0 ? a.groups.join(", ") : "any"}`, `decision  ${a.decisionId}`, `created   ${new Date(a.createdAt).toISOString()}`,
+    `expires   ${new Date(a.expiresAt).toISOString()}`, `call hash ${a.callHash}`,
+  ];
+  if (a.resolvedBy) out.push(`resolved  by ${a.resolvedBy} at ${new Date(a.resolvedAt ?? 0).toISOString()}${a.note ? `: ${a.note}` : ""}`);
+  for (const r of a.reasons) out.push(`reason    ${r}`);
+  out.push(`call      ${JSON.stringify(a.call, null, 2).replace(/\n/g, "\n          ")}`);
+  return out.join("\n") + "\n";
+}
+
+interface ListOpts extends StoreOpts { status?: string; group?: string; format?: string }
+interface ResolveOpts extends StoreOpts { by?: string; note?: string; format?: string }
+
+export function listApprovals(io: Io, opts: ListOpts): Promise<number> {
+  return withStore(io, opts, async (s) => {
+    const now = Date.now();
+    const list = await s.approvals.list({ ...(opts.status ? { status: opts.status as ApprovalStatus } : {}), ...(opts.group ? { group: opts.group } : {}) }, now);
+    if (opts.format === "json") io.out(JSON.stringify(list, null, 2) + "\n");
+    else io.out(list.length === 0 ? "no approvals\n" : list.map((a) => line(a, now)).join("\n") + "\n");
+    return 0;
+  });
+}
+
+export function showApproval(io: Io, id: string, opts: ResolveOpts): Promise<number> {
+  return withStore(io, opts, async (s) => {
+    const a = await s.approvals.get(id, Date.now());
+    if (!a) throw new StoreError("not-found", `unknown approval \`${id}\``);
+    io.out(opts.format === "json" ? JSON.stringify(a, null, 2) + "\n" : show(a));
+    return 0;
+  });
+}
+
+export function resolveApproval(io: Io, id: string, approve: boolean, opts: ResolveOpts): Promise<number> {
+  return withStore(io, opts, async (s) => {
+    const by = opts.by ?? defaultBy();
+    const a = await s.approvals.resolve(id, { approve, by, ...(opts.note !== undefined ? { note: opts.note } : {}) }, Date.now());
+    io.out(opts.format === "json" ? JSON.stringify(a, null, 2) + "\n" : `${a.id} ${a.status} by ${by}\n`);
+    return 0;
+  });
+}
+
+export function registerApprovals(program: Command, io: Io, done: (code: number) => void): void {
+  const cmd = program.command("approvals").description("list and resolve approval requests in a state store");
+  const store = ["--store <file>", "the SQLite state store (default: $POL_STORE)"] as const;
+  cmd.command("list").description("list approvals, oldest first").option(...store)
+    .option("--status <status>", "pending, approved, rejected, expired or consumed").option("--group <group>", "only those this approver group may resolve").option("--format <format>", "text or json", "text")
+    .action(async (o: ListOpts) => done(await listApprovals(io, o)));
+  cmd.command("show").description("show one approval and the call it covers").argument("<id>").option(...store).option("--format <format>", "text or json", "text")
+    .action(async (id: string, o: ResolveOpts) => done(await showApproval(io, id, o)));
+  for (const [name, approve] of [["approve", true], ["reject", false]] as const) {
+    cmd.command(name).description(`${name} a pending approval`).argument("<id>").option(...store)
+      .option("--by <name>", "who resolves (default: the current user)").option("--note <text>", "a note for the audit trail").option("--format <format>", "text or json", "text")
+      .action(async (id: string, o: ResolveOpts) => done(await resolveApproval(io, id, approve, o)));
+  }
+}

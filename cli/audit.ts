@@ -1,0 +1,31 @@
+// `pol audit verify <file or dir>`: checks a JSONL audit chain (runtime/audit's verifier) and
+// prints one line. Exit 0 with the record count when intact, 1 naming the first broken record
+// and why, 2 when there is nothing to verify (no log, no key). Registered by cli/main.ts.
+
+import type { Command } from "commander";
+import { AuditError, formatVerifyResult, verifyAudit } from "../runtime/audit/index.js";
+import type { Io } from "./io.js";
+
+interface VerifyOpts { keyFile?: string; format?: string }
+
+export async function auditVerifyCommand(io: Io, path: string, opts: VerifyOpts): Promise<number> {
+  let result;
+  try {
+    result = await verifyAudit(path, opts.keyFile ? { keyFile: opts.keyFile } : {});
+  } catch (e) {
+    io.err(`error: ${e instanceof AuditError ? e.message : (e as Error).message}\n`);
+    return 2;
+  }
+  if (opts.format === "json") io.out(JSON.stringify(result, null, 2) + "\n");
+  else (result.ok ? io.out : io.err)(formatVerifyResult(result) + "\n");
+  return result.ok ? 0 : 1;
+}
+
+export function registerAudit(program: Command, io: Io, done: (code: number) => void): void {
+  const audit = program.command("audit").description("work with the tamper-evident audit log");
+  audit.command("verify").description("verify an audit chain: exit 0 when intact, 1 at the first broken record")
+    .argument("<path>", "the log file (audit.jsonl) or the directory holding it")
+    .option("--key-file <file>", "the chain's key (default: <log>.key)")
+    .option("--format <format>", "text or json", "text")
+    .action(async (path: string, o: VerifyOpts) => done(await auditVerifyCommand(io, path, o)));
+}

@@ -1,0 +1,524 @@
+// The host runtime services embed: `Engine.load(policy, options)` then `decide(call)` per tool call,
+// `guard(tool, fn)` around tool implementations, and the operator API (approvals, pause/resume,
+// trust). It owns everything stateful (StateStore, audit log) so the policy module stays pure.
+//
+// decide() applies, in order: schema validation and the policy (the wasm, with agent.trust read
+// from the trust store), the kill switch, trust (revoked: deny; below the minimum: writes need
+// approval), approvals (use a granted approval of exactly this call, else request one), limits
+// (charged atomically, only when the final effect is allow), then one audit record. It never
+// throws: an internal error is a deny with decidedBy "error", audited as an `error` record.
+
+import type { Effect } from "../language/ast.js";
+import type { Decision, LimitUse } from "../language/call.js";
+import { JsonlAuditLog, type AuditEntry, type AuditSink } from "./audit/index.js";
+import { auditArgs, auditText, compact, entry, errorText, isoTime } from "./audit-entries.js";
+import { ApprovalFlow, EngineApprovals } from "./approvals.js";
+import { callHash } from "./callhash.js";
+import {
+  EngineError, systemClock,
+  type AuditOption, type Clock, type DecidedBy, type EngineDecision, type EngineHooks, type EngineOptions,
+  type OutcomeRecord, type PauseTarget, type TrustOutcome, type TrustSettings, type TrustStatus,
+} from "./engine-types.js";
+import { guardTool, type GuardInfo, type GuardOptions, type Guarded } from "./guard.js";
+import { IdGenerator } from "./ids.js";
+import { charges, limitReason } from "./limits.js";
+import { loadPolicy, WasmPolicy } from "./loader.js";
+import { pauseFor, pauseReason, pauseRequest, resumeTarget } from "./pauses.js";
+import { SqliteProbe, StateCache } from "./state-cache.js";
+import { openMemoryStore, openSqliteStore, type Pause, type StateStore, type ToolClass, type TrustRecord } from "./store/index.js";
+import { outcomeDelta, restrictedReason, revokedReason, statusOf, trustSettings } from "./trust.js";
+
+const DEFAULT_APPROVAL_TIMEOUT_MS = 15 * 60_000;
+const MAX_AGENT_ID = 1024;
+
+/** What the caller sent, read once and defensively (the call may be hostile). */
+interface Facts {
+  tool: string;
+  rawTool: unknown;
+  args: unknown;
+  agentId: string;
+  /** Why the agent id cannot be looked up (the policy's validation then denies the call), if so. */
+  agentProblem?: string;
+  /** Set when the agent id is valid but the engine refuses it outright. */
+  agentRefused?: string;
+  rawAgentId: unknown;
+  runId: string;
+  rawRunId: unknown;
+  env: unknown;
+  roles: unknown;
+}
+
+/** A decision being built; becomes an EngineDecision and an audit record in finish(). */
+interface Draft {
+  effect: Effect;
+  decidedBy: DecidedBy;
+  rule: string | null;
+  rules: string[];
+  reasons: string[];
+  approvers: string[];
+  redact: readonly string[];
+  trust: number;
+  approval?: string;
+  approvedBy?: string;
+  limit?: string;
+  pause?: string;
+  callHash?: string;
+  charged?: readonly LimitUse[];
+  error?: string;
+  /** A call to a closed engine: its log is closed too, so there is nothing to append to. */
+  unaudited?: true;
+}
+
+/** Facts of a call whose fields could not even be read (a throwing getter or proxy). */
+const NO_FACTS: Facts = { tool: "", rawTool: undefined, args: undefined, agentId: "", rawAgentId: undefined, runId: "", rawRunId: undefined, env: undefined, roles: undefined };
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function factsOf(call: unknown): Facts {
+  const c = isRecord(call) ? call : {};
+  const agent = isRecord(c["agent"]) ? c["agent"] : {};
+  const run = isRecord(c["run"]) ? c["run"] : {};
+  const rawAgentId = agent["id"];
+  const f: Facts = {
+    tool: typeof c["tool"] === "string" ? c["tool"] : "",
+    rawTool: c["tool"],
+    args: c["args"],
+    agentId: typeof rawAgentId === "string" ? rawAgentId : "",
+    rawAgentId,
+    runId: typeof run["id"] === "string" ? run["id"] : "",
+    rawRunId: run["id"],
+    env: c["env"],
+    roles: agent["roles"],
+  };
+  if (rawAgentId !== undefined && (typeof rawAgentId !== "string" || !rawAgentId.isWellFormed())) f.agentProblem = "invalid agent id";
+  else if (f.agentId.length > MAX_AGENT_ID) f.agentRefused = `\`agent.id\` is longer than ${MAX_AGENT_ID} characters`;
+  return f;
+}
+
+/** The call with agent.trust set from the store (never the caller's claim); other shapes pass through for validation to deny. */
+function withTrust(call: unknown, score: number): unknown {
+  if (!isRecord(call)) return call;
+  const agent = call["agent"];
+  if (agent !== undefined && agent !== null && !isRecord(agent)) return call;
+  return { ...call, agent: { ...(agent ?? {}), trust: score } };
+}
+
+function fromPolicy(d: Decision, trust: number): Draft {
+  return {
+    effect: d.effect,
+    decidedBy: d.decidedBy,
+    rule: d.rules[0]?.id ?? null,
+    rules: d.rules.map((r) => r.id),
+    reasons: [...d.reasons],
+    approvers: [...d.approvers],
+    redact: d.redact,
+    trust,
+  };
+}
+
+const deny = (draft: Draft, decidedBy: DecidedBy, reason: string, extra: Partial<Draft> = {}): Draft =>
+  ({ ...draft, effect: "deny", decidedBy, reasons: [reason], approvers: [], ...extra });
+
+function openAudit(opt: AuditOption | undefined, storePath: string | null): Promise<AuditSink | null> | AuditSink | null {
+  if (opt === false) return null;
+  if (opt === undefined) {
+    if (storePath === null) throw new EngineError("invalid", "the engine needs an audit log: pass `audit: \"path.jsonl\"` (or `audit: false` to run without one)");
+    return JsonlAuditLog.open(`${storePath.replace(/\.(db|sqlite3?)$/, "")}.audit.jsonl`);
+  }
+  if (typeof opt === "string") return JsonlAuditLog.open(opt);
+  if (typeof (opt as AuditSink).append === "function") return opt as AuditSink;
+  const { path, ...rest } = opt as { path: string };
+  return JsonlAuditLog.open(path, rest);
+}
+
+function positive(name: string, v: number | undefined, fallback: number): number {
+  const n = v ?? fallback;
+  if (typeof n !== "number" || !Number.isFinite(n) || n <= 0) throw new EngineError("invalid", `${name} must be a positive number of milliseconds, got \`${String(v)}\``);
+  return n;
+}
+
+export class Engine {
+  readonly approvals: EngineApprovals;
+  readonly approvalTimeoutMs: number;
+  private readonly ids = new IdGenerator();
+  private readonly cache: StateCache;
+  private readonly flow: ApprovalFlow;
+  private readonly trustCfg: TrustSettings;
+  private readonly hooks: EngineHooks;
+  private readonly auditMaxString: number;
+  private closing: Promise<void> | null = null;
+  /** Approvals requested by decisions not yet audited, so resolve() can wait for that record. */
+  private readonly unannounced = new Map<string, { done: Promise<void>; settle: () => void }>();
+
+  private constructor(
+    readonly policy: WasmPolicy,
+    readonly store: StateStore,
+    private readonly audit: AuditSink | null,
+    private readonly owns: { store: boolean; audit: boolean },
+    private readonly clock: Clock,
+    probe: SqliteProbe | EngineOptions["probe"] | null,
+    options: EngineOptions,
+    trustCfg: TrustSettings,
+  ) {
+    this.trustCfg = trustCfg;
+    this.hooks = options.hooks ?? {};
+    this.approvalTimeoutMs = positive("approvalTimeoutMs", options.approvalTimeoutMs, DEFAULT_APPROVAL_TIMEOUT_MS);
+    this.auditMaxString = Math.max(16, Math.floor(options.auditMaxString ?? 4096));
+    this.cache = new StateCache(store, probe ?? null, Math.max(0, options.cacheTtlMs ?? 0));
+    this.flow = new ApprovalFlow(store.approvals, this.approvalTimeoutMs);
+    this.approvals = new EngineApprovals({
+      store: store.approvals,
+      clock,
+      pollMs: positive("approvalPollMs", options.approvalPollMs, 250),
+      hooks: this.hooks,
+      audit: (e) => this.appendAdmin(e),
+      closed: () => this.closing !== null,
+      announced: (id) => this.unannounced.get(id)?.done ?? Promise.resolve(),
+    });
+  }
+
+  /**
+   * Loads a policy (`.wasm` path or bytes, a `.pol` path compiled on load, or a loaded WasmPolicy)
+   * and opens the store and audit log the options name.
+   */
+  static async load(policy: string | Uint8Array | WasmPolicy, options: EngineOptions = {}): Promise<Engine> {
+    const trustCfg = trustSettings(options.trust);
+    const clock = options.clock ?? systemClock;
+    positive("approvalTimeoutMs", options.approvalTimeoutMs, DEFAULT_APPROVAL_TIMEOUT_MS);
+    positive("approvalPollMs", options.approvalPollMs, 250);
+    const p = policy instanceof WasmPolicy ? policy : await loadPolicy(policy, options);
+    const storeOpt = options.store ?? ":memory:";
+    const storePath = typeof storeOpt === "string" && storeOpt !== ":memory:" ? storeOpt : null;
+    let store: StateStore;
+    if (typeof storeOpt !== "string") store = storeOpt;
+    else if (storePath === null) store = await openMemoryStore({ initialTrust: trustCfg.initial });
+    else store = await openSqliteStore(storePath, { initialTrust: trustCfg.initial });
+    const ownsStore = typeof storeOpt === "string";
+    // The engine closes what it opened; a sink or store passed in stays the caller's.
+    const ownsAudit = options.audit === undefined || typeof options.audit === "string" || (typeof options.audit === "object" && typeof (options.audit as AuditSink).append !== "function");
+    let audit: AuditSink | null = null;
+    let probe: SqliteProbe | null = null;
+    try {
+      audit = await openAudit(options.audit, storePath);
+      if (storePath !== null) probe = new SqliteProbe(storePath);
+    } catch (e) {
+      if (audit && ownsAudit) await audit.close().catch(() => undefined);
+      if (ownsStore) await store.close();
+      throw e;
+    }
+    const engine = new Engine(p, store, audit, { store: ownsStore, audit: ownsAudit }, clock, probe ?? options.probe ?? null, options, trustCfg);
+    engine.appendAdmin(entry({ type: "admin", time: isoTime(clock.now()), event: "engine.start", policy: p.hash, policyName: p.meta.name }));
+    return engine;
+  }
+
+  get policyHash(): string {
+    return this.policy.hash;
+  }
+
+  // -------------------------------------------------------------------------
+  // Deciding
+
+  /** The decision for one call; audited; never throws. */
+  async decide(call: unknown): Promise<EngineDecision> {
+    const t0 = performance.now();
+    const now = this.clock.now();
+    const id = this.ids.next(now);
+    let f = NO_FACTS;
+    let draft: Draft;
+    try {
+      // One read of each top-level field: the facts, the policy and the audit see the same values.
+      const snap = isRecord(call) ? { ...call } : call;
+      f = factsOf(snap);
+      draft = await this.pipeline(snap, f, now, id);
+    } catch (e) {
+      draft = this.failed(e, "decide");
+    }
+    return this.finish(call, id, now, t0, f, draft);
+  }
+
+  private failed(e: unknown, where: string): Draft {
+    this.reportError(e, where);
+    const message = errorText(e);
+    return { effect: "deny", decidedBy: "error", rule: null, rules: [], reasons: [`internal error, so the call is denied: ${message}`], approvers: [], redact: this.policy.meta.redact, trust: 0, error: message };
+  }
+
+  private async pipeline(call: unknown, f: Facts, now: number, id: string): Promise<Draft> {
+    const base: Draft = { effect: "deny", decidedBy: "schema", rule: null, rules: [], reasons: [], approvers: [], redact: this.policy.meta.redact, trust: 0 };
+    if (this.closing) return deny(base, "error", "the engine is closed, so the call is denied", { unaudited: true });
+    if (f.agentRefused) return deny(base, "schema", f.agentRefused);
+    this.cache.check();
+    const record = f.agentProblem ? null : await this.cache.trust(f.agentId);
+    const d = this.policy.evaluate(withTrust(call, record?.score ?? 0));
+    let draft = fromPolicy(d, record?.score ?? 0);
+    if (d.effect === "deny") return this.denied(draft, f);
+    // Validation passed, so the agent id was valid and looked up; anything else is a bug.
+    if (!record) throw new Error("a call passed validation without a readable agent id");
+    const cls = this.toolClass(f.tool);
+    const pause = pauseFor(await this.cache.pauses(), f.tool, cls);
+    if (pause) return deny(draft, "pause", pauseReason(pause, f.tool), { pause: pause.id });
+    if (record.revoked) return deny(draft, "trust", revokedReason(f.agentId));
+    if (draft.effect === "allow" && cls !== "read" && record.score < this.trustCfg.minimum) {
+      draft = { ...draft, effect: "approve", decidedBy: "trust", reasons: [restrictedReason(f.agentId, record.score, this.trustCfg)], approvers: [...this.trustCfg.approvers] };
+    }
+    if (draft.effect === "approve") return this.approveStep(draft, d, f, now, id);
+    return this.charge(draft, d.limits, now);
+  }
+
+  /** Charges the limits of an allowed call; a charge that does not fit turns it into a deny. */
+  private async charge(draft: Draft, uses: readonly LimitUse[], now: number): Promise<Draft> {
+    if (uses.length === 0) return draft;
+    const r = await this.store.limits.consume(charges(uses), now);
+    if (!r.ok) return deny(draft, "limit", limitReason(r, uses, now), { limit: r.id });
+    return { ...draft, charged: uses };
+  }
+
+  /**
+   * An approve decision: uses a granted approval of exactly this call (limits first, so a call a
+   * limit denies leaves the grant for later), else reuses or requests a pending one.
+   */
+  private async approveStep(draft: Draft, d: Decision, f: Facts, now: number, id: string): Promise<Draft> {
+    const hash = callHash({ tool: f.tool, args: f.args, agentId: f.agentId, runId: f.runId });
+    const granted = await this.flow.granted(hash, now);
+    if (granted) {
+      const charged = await this.charge(draft, d.limits, now);
+      if (charged.effect === "deny") return { ...charged, callHash: hash };
+      const used = await this.flow.use(granted.id, hash, now);
+      if (used.ok) {
+        const by = granted.resolvedBy ?? "an approver";
+        const reason = `approval \`${granted.id}\` granted by ${by}${granted.note ? ` (${granted.note})` : ""}`;
+        return { ...charged, effect: "allow", decidedBy: "approval", reasons: [reason, ...draft.reasons], approvers: [], approval: granted.id, approvedBy: by, callHash: hash };
+      }
+      // Another call used the grant between find and use (limits were charged: the safe side).
+      draft = { ...draft, reasons: [...draft.reasons, used.message] };
+    }
+    const pending = await this.flow.pending(hash, now);
+    if (pending) return { ...draft, approval: pending.id, callHash: hash };
+    let settle = () => {};
+    const done = new Promise<void>((r) => (settle = r));
+    let requested = "";
+    try {
+      const created = await this.flow.request({
+        callHash: hash, tool: f.tool, agentId: f.agentId, ...(f.rawRunId !== undefined ? { runId: f.runId } : {}),
+        groups: draft.approvers, reasons: draft.reasons, call: this.approverView(f, draft.redact), decisionId: id, createdAt: now,
+      }, (approvalId) => this.unannounced.set((requested = approvalId), { done, settle }));
+      return { ...draft, approval: created.id, callHash: hash };
+    } catch (e) {
+      this.unannounced.delete(requested);
+      settle();
+      throw e;
+    }
+  }
+
+  /** A policy deny; optionally costs the agent trust (rule and default denies only). */
+  private async denied(draft: Draft, f: Facts): Promise<Draft> {
+    const penalty = this.trustCfg.deniedPenalty;
+    if (penalty > 0 && (draft.decidedBy === "rule" || draft.decidedBy === "default") && !f.agentProblem) {
+      await this.adjust(f.agentId, -penalty);
+    }
+    return draft;
+  }
+
+  /** The call as approvers see it: redacted and bounded like the audit log. */
+  private approverView(f: Facts, redactPaths: readonly string[]): unknown {
+    return compact({
+      tool: f.tool, args: auditArgs(f.args, redactPaths, this.auditMaxString) as never, agent: f.agentId, run: auditText(f.rawRunId),
+      roles: Array.isArray(f.roles) ? (auditArgs(f.roles, [], 256) as never) : undefined, env: auditText(f.env),
+    });
+  }
+
+  private toolClass(tool: string): ToolClass {
+    return this.policy.meta.tools.get(tool)?.toolClass ?? "destructive";
+  }
+
+  /** Builds the returned decision and its audit record; an audit failure turns the decision into a deny. */
+  private finish(call: unknown, id: string, now: number, t0: number, f: Facts, draft: Draft): EngineDecision {
+    const latencyUs = Math.round((performance.now() - t0) * 10_000) / 10;
+    let d = this.result(id, draft, latencyUs);
+    if (this.audit && !draft.unaudited) {
+      try {
+        this.audit.append(this.decisionEntry(d, draft, f, now));
+      } catch (e) {
+        this.reportError(e, "audit");
+        const reason = `the audit log failed, so the call is denied: ${errorText(e)}`;
+        d = { ...d, effect: "deny", decidedBy: "error", reasons: [reason], approvers: [] };
+      }
+    }
+    const waiting = draft.approval !== undefined ? this.unannounced.get(draft.approval) : undefined;
+    if (waiting) {
+      this.unannounced.delete(draft.approval!);
+      waiting.settle();
+    }
+    this.hook("onDecision", () => this.hooks.onDecision?.(d, call));
+    return d;
+  }
+
+  private result(id: string, draft: Draft, latencyUs: number): EngineDecision {
+    const d: EngineDecision = {
+      id, effect: draft.effect, decidedBy: draft.decidedBy, rule: draft.rule, reasons: draft.reasons, approvers: draft.approvers,
+      trust: draft.trust, policyHash: this.policy.hash, latencyUs,
+    };
+    if (draft.approval !== undefined) d.approval = draft.approval;
+    if (draft.limit !== undefined) d.limit = draft.limit;
+    if (draft.pause !== undefined) d.pause = draft.pause;
+    return d;
+  }
+
+  private decisionEntry(d: EngineDecision, draft: Draft, f: Facts, now: number): AuditEntry {
+    return entry({
+      type: d.decidedBy === "error" ? "error" : "decision",
+      time: isoTime(now), id: d.id, policy: d.policyHash,
+      agent: auditText(f.rawAgentId), run: auditText(f.rawRunId), env: auditText(f.env),
+      tool: auditText(f.rawTool), args: auditArgs(f.args, draft.redact, this.auditMaxString),
+      effect: d.effect, decidedBy: d.decidedBy, rule: d.rule, rules: draft.rules.length > 1 ? draft.rules : undefined,
+      reasons: d.reasons, approvers: d.approvers.length > 0 ? d.approvers : undefined,
+      approval: d.approval, approvedBy: draft.approvedBy, callHash: draft.callHash, pause: d.pause, limit: d.limit,
+      limits: draft.charged?.map((u) => ({ id: u.id, key: u.key, amount: u.amount })),
+      trust: d.trust, latencyUs: d.latencyUs, error: draft.error,
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // Guarding and outcomes
+
+  /** Wraps a tool implementation: allow runs it, approve waits for a human, deny throws PolicyDenied. */
+  guard<A = Record<string, unknown>, R = unknown>(tool: string, fn: (args: A, info: GuardInfo) => R | Promise<R>, options?: GuardOptions<R>): Guarded<A, R> {
+    if (typeof tool !== "string" || tool === "") throw new EngineError("invalid", "guard needs a tool name");
+    if (typeof fn !== "function") throw new EngineError("invalid", `guard(\`${tool}\`) needs the tool's implementation as a function`);
+    return guardTool(this, tool, fn, options);
+  }
+
+  /**
+   * Audits an execution outcome and applies its trust change. Never throws: a failure is reported
+   * to hooks.onError (the tool has already run, its result must reach the caller).
+   */
+  async recordOutcome(o: OutcomeRecord, trust?: TrustOutcome): Promise<void> {
+    const now = this.clock.now();
+    let after: TrustRecord | undefined;
+    let delta = 0;
+    try {
+      if (trust !== undefined && o.agent !== null && !this.closing) {
+        delta = outcomeDelta(trust, this.trustCfg);
+        after = await this.adjust(o.agent, delta);
+      }
+    } catch (e) {
+      this.reportError(e, "outcome trust");
+    }
+    this.appendAdmin(entry({
+      type: "outcome", time: isoTime(now), ...o, agent: o.agent === null ? null : auditText(o.agent),
+      trustDelta: after ? delta : undefined, trust: after?.score,
+    }));
+    this.hook("onOutcome", () => this.hooks.onOutcome?.(o));
+  }
+
+  // -------------------------------------------------------------------------
+  // Trust
+
+  /** The agent's current score and level, read from the store. */
+  async trust(agentId: string): Promise<TrustStatus> {
+    return statusOf(await this.store.trust.get(agentId), this.trustCfg);
+  }
+
+  /** Applies an outcome's trust change (success, error, rejected, denied, or a delta) and audits it. */
+  async report(agentId: string, outcome: TrustOutcome): Promise<TrustStatus> {
+    const delta = outcomeDelta(outcome, this.trustCfg);
+    const r = await this.adjust(agentId, delta);
+    const reason = typeof outcome === "object" ? outcome.reason : outcome;
+    this.appendAdmin(entry({ type: "admin", time: isoTime(this.clock.now()), event: "trust.report", agent: agentId, delta, reason, score: r.score, revoked: r.revoked }));
+    return statusOf(r, this.trustCfg);
+  }
+
+  /** Operator action: clears a revocation and sets the score (default: the recovery threshold). */
+  async restoreTrust(agentId: string, opts: { score?: number; by?: string } = {}): Promise<TrustStatus> {
+    const r = await this.store.trust.restore(agentId, opts.score ?? this.trustCfg.recovery, this.clock.now());
+    this.cache.remember(r);
+    this.appendAdmin(entry({ type: "admin", time: isoTime(this.clock.now()), event: "trust.restore", agent: agentId, score: r.score, by: opts.by }));
+    return statusOf(r, this.trustCfg);
+  }
+
+  /** Adds delta to the score; skips the write when it cannot change anything. */
+  private async adjust(agentId: string, delta: number): Promise<TrustRecord> {
+    const cur = await this.cache.trust(agentId);
+    if (delta === 0 || (delta > 0 && (cur.score >= 100 || cur.revoked)) || (delta < 0 && cur.score <= 0)) return cur;
+    const r = await this.store.trust.adjust(agentId, delta, this.clock.now());
+    this.cache.remember(r);
+    return r;
+  }
+
+  // -------------------------------------------------------------------------
+  // Kill switch
+
+  /** Pauses matching tools: persisted, and in effect for the next decision of every engine sharing the store. */
+  async pause(target: PauseTarget, reason: string, by?: string): Promise<Pause> {
+    const p = await this.store.pauses.pause(pauseRequest(target, reason, by), this.clock.now());
+    this.cache.invalidate();
+    this.appendAdmin(entry({ type: "admin", time: isoTime(this.clock.now()), event: "pause", pause: p.id, pattern: p.pattern, class: p.toolClass, reason, by }));
+    return p;
+  }
+
+  /** Lifts pauses: by id or pattern (a string), or by class (`{ class }`). */
+  async resume(target: PauseTarget, by?: string): Promise<Pause[]> {
+    const lifted = await resumeTarget(this.store.pauses, target);
+    this.cache.invalidate();
+    this.appendAdmin(entry({ type: "admin", time: isoTime(this.clock.now()), event: "resume", pauses: lifted.map((p) => p.id), by }));
+    return lifted;
+  }
+
+  paused(): Promise<Pause[]> {
+    return this.store.pauses.list();
+  }
+
+  // -------------------------------------------------------------------------
+  // Plumbing
+
+  /** Appends a non-decision entry; a failure is reported, not thrown. */
+  private appendAdmin(e: AuditEntry): void {
+    if (!this.audit) return;
+    try {
+      this.audit.append(e);
+    } catch (err) {
+      this.reportError(err, "audit");
+    }
+  }
+
+  /** An internal error: to hooks.onError, else a process warning. */
+  private reportError(e: unknown, where: string): void {
+    const err = e instanceof Error ? e : new Error(String(e));
+    if (this.hooks.onError) this.hook("onError", () => this.hooks.onError?.(err, where));
+    else process.emitWarning(`pol engine: ${where}: ${err.message}`, "PolEngineWarning");
+  }
+
+  private hook(name: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      process.emitWarning(`pol engine hook ${name} failed: ${errorText(e)}`, "PolEngineWarning");
+    }
+  }
+
+  /** Makes every audit record appended so far durable. */
+  async flush(): Promise<void> {
+    await this.audit?.flush();
+  }
+
+  /** Stops deciding, wakes approval waiters, flushes and closes the audit log and the stores the engine opened. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.approvals.wakeAll();
+    const errors: unknown[] = [];
+    const step = async (fn: () => unknown) => {
+      try {
+        await fn();
+      } catch (e) {
+        errors.push(e);
+      }
+    };
+    if (this.audit) await step(() => (this.owns.audit ? this.audit!.close() : this.audit!.flush()));
+    await step(() => this.cache.close());
+    if (this.owns.store) await step(() => this.store.close());
+    if (errors.length > 0) throw errors[0];
+  }
+}

@@ -1,0 +1,42 @@
+// Decision and approval ids: ULID-like (48-bit time, 80-bit random, Crockford base32), strictly
+// increasing within a process so ids sort in decision order even within one millisecond.
+// Used by engine.ts for decision ids and approvals.ts for approval ids.
+
+import { randomBytes } from "node:crypto";
+
+const B32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const MAX_TIME = 2 ** 48 - 1;
+const LO_LIMIT = 2 ** 40;
+
+function encode(value: number, chars: number): string {
+  let out = "";
+  for (let i = 0; i < chars; i++) {
+    out = B32[value % 32]! + out;
+    value = Math.floor(value / 32);
+  }
+  return out;
+}
+
+/** 26 characters; the time part comes from the caller's clock. */
+export class IdGenerator {
+  private lastMs = -1;
+  // The 80 random bits as two 40-bit halves, so the increment below stays exact in a double.
+  private hi = 0;
+  private lo = 0;
+
+  next(now: number): string {
+    const ms = Math.min(MAX_TIME, Math.max(0, Math.floor(Number.isFinite(now) ? now : 0)));
+    if (ms > this.lastMs) {
+      // A fresh random start per millisecond: ids stay unguessable across milliseconds.
+      const b = randomBytes(10);
+      this.hi = b.readUIntBE(0, 5);
+      this.lo = b.readUIntBE(5, 5);
+      this.lastMs = ms;
+    } else if (++this.lo === LO_LIMIT) {
+      // Same (or an earlier, if the clock stepped back) millisecond: increment, so order holds.
+      this.lo = 0;
+      this.hi = (this.hi + 1) % LO_LIMIT;
+    }
+    return encode(this.lastMs, 10) + encode(this.hi, 8) + encode(this.lo, 8);
+  }
+}

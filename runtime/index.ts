@@ -1,0 +1,22 @@
+// The public runtime API (`pol/runtime`): the Engine and its types, PolicyDenied, the policy
+// loader, and the store and audit packages services may plug in or inspect. Consumed by
+// embedding services, the CLI and the examples.
+
+export { Engine } from "./engine.js";
+export {
+  EngineError, systemClock,
+  type AuditOption, type Clock, type DecidedBy, type EngineDecision, type EngineErrorCode, type EngineHooks, type EngineOptions,
+  type OutcomeRecord, type OutcomeStatus, type PauseTarget, type StateProbe, type TrustLevel, type TrustOptions, type TrustOutcome, type TrustStatus,
+} from "./engine-types.js";
+export { PolicyDenied, type CallContext, type GuardInfo, type GuardOptions, type Guarded } from "./guard.js";
+export type { EngineApprovals, ResolveOptions } from "./approvals.js";
+export { callHash, type HashedCall } from "./callhash.js";
+export { pauseCovers, pauseFor } from "./pauses.js";
+export { SqliteProbe } from "./state-cache.js";
+export { loadPolicy, PolicyLoadError, WasmPolicy, type LoadOptions } from "./loader.js";
+export type { Call, Decision, LimitUse } from "../language/call.js";
+export {
+  openMemoryStore, openSqliteStore, StoreError,
+  type Approval, type ApprovalChange, type ApprovalFilter, type ApprovalListener, type ApprovalStatus, type Pause, type StateStore, type ToolClass, type TrustRecord,
+} from "./store/index.js";
+export { JsonlAuditLog, verifyAudit, formatVerifyResult, type AuditSink, type VerifyResult } from "./audit/index.js";

@@ -1,0 +1,178 @@
+// Approvals through the Engine: binding to the exact call, single use, expiry into a deny,
+// persistence across a restart, reuse of a pending request, who may resolve, waiting (locally
+// and across connections) and change notifications. Real SQLite files, real JSONL logs.
+
+import { describe, expect, it } from "vitest";
+import { verifyAudit } from "../audit/index.js";
+import { EngineError } from "../engine-types.js";
+import { openSqliteStore, type ApprovalChange } from "../store/index.js";
+import { harness, MINUTE, records, refund, sleep } from "./helpers.js";
+
+describe("an approval", () => {
+  it("is bound to the exact call: other args, agent or run are not authorised", async () => {
+    const h = await harness();
+    const first = await h.engine.decide(refund(120));
+    expect(first).toMatchObject({ effect: "approve", decidedBy: "rule", rule: "mid_refund", approvers: ["finance"] });
+    expect(first.approval).toMatch(/^apr_/);
+    await h.engine.approvals.resolve(first.approval!, { approve: true, by: "alice" });
+    const bigger = await h.engine.decide(refund(290));
+    expect(bigger.effect).toBe("approve");
+    expect(bigger.approval).not.toBe(first.approval);
+    const otherAgent = await h.engine.decide(refund(120, "other-bot"));
+    expect(otherAgent.effect).toBe("approve");
+    const otherRun = await h.engine.decide({ ...refund(120), run: { id: "run-2" } });
+    expect(otherRun.effect).toBe("approve");
+    const extraNote = await h.engine.decide(refund(120, "bot", { note: "x" }));
+    expect(extraNote.effect).toBe("approve");
+    const same = await h.engine.decide(refund(120));
+    expect(same).toMatchObject({ effect: "allow", decidedBy: "approval", rule: "mid_refund", approval: first.approval });
+    expect(same.reasons[0]).toBe(`approval \`${first.approval}\` granted by alice`);
+    await h.engine.close();
+    const used = records(h.audit).find((r) => r["id"] === same.id)!;
+    expect(used).toMatchObject({ approval: first.approval, approvedBy: "alice", callHash: records(h.audit).find((r) => r["id"] === first.id)!["callHash"] });
+  });
+
+  it("is single use", async () => {
+    const h = await harness();
+    const a = (await h.engine.decide(refund(100))).approval!;
+    await h.engine.approvals.resolve(a, { approve: true, by: "alice" });
+    expect((await h.engine.decide(refund(100))).effect).toBe("allow");
+    const again = await h.engine.decide(refund(100));
+    expect(again.effect).toBe("approve");
+    expect(again.approval).not.toBe(a);
+    expect((await h.engine.approvals.get(a))!.status).toBe("consumed");
+    await h.engine.close();
+  });
+
+  it("expires after the timeout into a deny, pending or granted", async () => {
+    const h = await harness({ approvalTimeoutMs: 15 * MINUTE });
+    const pending = (await h.engine.decide(refund(100))).approval!;
+    h.clock.advance(15 * MINUTE);
+    expect((await h.engine.approvals.get(pending))!.status).toBe("expired");
+    await expect(h.engine.approvals.resolve(pending, { approve: true, by: "alice" })).rejects.toThrow(`approval \`${pending}\` is expired, not pending`);
+    const granted = (await h.engine.decide(refund(100))).approval!;
+    expect(granted).not.toBe(pending);
+    await h.engine.approvals.resolve(granted, { approve: true, by: "alice" });
+    h.clock.advance(15 * MINUTE + 1);
+    const late = await h.engine.decide(refund(100));
+    expect(late.effect).toBe("approve");
+    expect(late.approval).not.toBe(granted);
+    const guarded = h.engine.guard("refund", () => "refunded", { waitMs: 5_000 });
+    const stop = h.engine.approvals.onChange((c) => {
+      if (c.type === "created") setTimeout(() => h.clock.advance(16 * MINUTE), 10);
+    });
+    await expect(guarded({ amount: 99, customer: "cus_1" }, { agent: { id: "bot" } })).rejects.toThrow(/approval `apr_\w+` expired at 2025-01-01T09:[\d:.]+Z before anyone granted it/);
+    stop();
+    await h.engine.close();
+    expect(records(h.audit).filter((r) => r["type"] === "outcome").map((r) => r["status"])).toEqual(["not-run"]);
+  });
+
+  it("survives a restart while pending, then authorises the call in the new process", async () => {
+    const h = await harness();
+    const d = await h.engine.decide(refund(200));
+    await h.engine.close();
+    const h2 = await harness({ dir: h.dir, clock: h.clock });
+    const listed = await h2.engine.approvals.list({ status: "pending" });
+    expect(listed.map((a) => a.id)).toEqual([d.approval]);
+    expect(listed[0]).toMatchObject({ tool: "refund", agentId: "bot", runId: "run-1", groups: ["finance"], decisionId: d.id, call: { tool: "refund", args: { amount: 200, customer: "cus_1" }, agent: "bot" } });
+    await h2.engine.approvals.resolve(d.approval!, { approve: true, by: "alice", note: "ok" });
+    expect(await h2.engine.decide(refund(200))).toMatchObject({ effect: "allow", approval: d.approval });
+    await h2.engine.close();
+    expect(await verifyAudit(h.audit)).toMatchObject({ ok: true, count: 5 }); // start, approve, start, approved, allow
+  });
+
+  it("is reused while pending instead of piling up duplicates", async () => {
+    const h = await harness();
+    const a = await h.engine.decide(refund(150));
+    const b = await h.engine.decide(refund(150));
+    expect(b.approval).toBe(a.approval);
+    expect(await h.engine.approvals.list({ status: "pending" })).toHaveLength(1);
+    await h.engine.close();
+  });
+
+  it("charges limits when the granted call is allowed, not when it is requested", async () => {
+    const h = await harness();
+    const usage = () => h.engine.store.limits.usage("refund_sum|agent=bot", 86_400_000, h.clock.now());
+    const a = (await h.engine.decide(refund(120))).approval!;
+    expect(await usage()).toBe(0);
+    await h.engine.approvals.resolve(a, { approve: true, by: "alice" });
+    expect(await usage()).toBe(0);
+    await h.engine.decide(refund(120));
+    expect(await usage()).toBe(120);
+    await h.engine.close();
+  });
+});
+
+describe("resolving", () => {
+  it("refuses an agent approving its own request", async () => {
+    const h = await harness();
+    const a = (await h.engine.decide(refund(120))).approval!;
+    const err = await h.engine.approvals.resolve(a, { approve: true, by: "bot" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as EngineError).message).toBe("agent `bot` cannot resolve its own approval request");
+    await h.engine.close();
+  });
+
+  it("checks group membership when the resolver's groups are known", async () => {
+    const groups: Record<string, string[]> = { alice: ["finance"], bob: ["support"] };
+    const h = await harness({ hooks: { approverGroups: (by) => groups[by] ?? [] } });
+    const a = (await h.engine.decide(refund(120))).approval!;
+    await expect(h.engine.approvals.resolve(a, { approve: true, by: "bob" })).rejects.toThrow("`bob` is not in approver group `finance`");
+    await expect(h.engine.approvals.resolve(a, { approve: true, by: "carol", groups: ["ops"] })).rejects.toThrow("`carol` is not in approver group `finance`");
+    const ok = await h.engine.approvals.resolve(a, { approve: false, by: "alice", note: "no" });
+    expect(ok).toMatchObject({ status: "rejected", resolvedBy: "alice", note: "no" });
+    expect(await h.engine.approvals.list({ group: "finance", status: "rejected" })).toHaveLength(1);
+    expect(await h.engine.approvals.list({ group: "support" })).toHaveLength(0);
+    await h.engine.close();
+    expect(records(h.audit).find((r) => r["event"] === "approval.rejected")).toMatchObject({ approval: a, by: "alice", note: "no", tool: "refund", agent: "bot" });
+  });
+});
+
+describe("waiting and notifications", () => {
+  it("wakes a waiter on a local resolution and times out while pending", async () => {
+    const h = await harness({ approvalPollMs: 10_000 });
+    const a = (await h.engine.decide(refund(120))).approval!;
+    expect((await h.engine.approvals.wait(a, 30)).status).toBe("pending");
+    const started = performance.now();
+    setTimeout(() => void h.engine.approvals.resolve(a, { approve: true, by: "alice" }), 20);
+    expect((await h.engine.approvals.wait(a, 5_000)).status).toBe("approved");
+    // the poll interval is 10 s: only the change notification can explain a prompt wake-up
+    expect(performance.now() - started).toBeLessThan(2_000);
+    await h.engine.close();
+  });
+
+  it("sees a resolution made through another connection to the store file", async () => {
+    const h = await harness({ approvalPollMs: 20 });
+    const a = (await h.engine.decide(refund(120))).approval!;
+    const other = await openSqliteStore(h.store);
+    setTimeout(() => void other.approvals.resolve(a, { approve: false, by: "cli-user", note: "nope" }, h.clock.now()), 30);
+    const got = await h.engine.approvals.wait(a, 5_000);
+    expect(got).toMatchObject({ status: "rejected", resolvedBy: "cli-user" });
+    await other.close();
+    await h.engine.close();
+  });
+
+  it("notifies created, resolved and consumed changes", async () => {
+    const h = await harness();
+    const seen: string[] = [];
+    const stop = h.engine.approvals.onChange((c: ApprovalChange) => seen.push(`${c.type}:${c.approval.status}`));
+    const a = (await h.engine.decide(refund(120))).approval!;
+    await h.engine.approvals.resolve(a, { approve: true, by: "alice" });
+    await h.engine.decide(refund(120));
+    stop();
+    await h.engine.decide(refund(121));
+    expect(seen).toEqual(["created:pending", "resolved:approved", "consumed:consumed"]);
+    await h.engine.close();
+  });
+
+  it("throws a closed error to waiters when the engine closes", async () => {
+    const h = await harness();
+    const a = (await h.engine.decide(refund(120))).approval!;
+    const waiting = h.engine.approvals.wait(a, 60_000).catch((e: unknown) => e);
+    await sleep(10);
+    await h.engine.close();
+    const err = await waiting;
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as EngineError).message).toBe("the engine closed while waiting for an approval");
+  });
+});

@@ -1,0 +1,169 @@
+// Engine.decide end to end over a real SQLite file and JSONL log: decision shape and ids, the
+// policy's verdicts, agent.trust from the store, audit records with redactions, sync mode, fail
+// closed on internal and audit errors, close(), and loading from .wasm and .pol paths.
+
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { verifyAudit, type AuditSink } from "../audit/index.js";
+import { Engine } from "../engine.js";
+import { EngineError } from "../engine-types.js";
+import { WasmPolicy } from "../loader.js";
+import { openMemoryStore, type StateStore } from "../store/index.js";
+import { compiled, FakeClock, harness, records, refund, SHOP, tempDir, wasmFile } from "./helpers.js";
+
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+describe("decide", () => {
+  it("returns the documented shape with the policy hash and a positive latency", async () => {
+    const h = await harness();
+    const d = await h.engine.decide(refund(20));
+    expect(d).toMatchObject({ effect: "allow", decidedBy: "rule", rule: "small_refund", reasons: ["allowed by rule `small_refund`"], approvers: [], trust: 100 });
+    expect(d.id).toMatch(ULID);
+    expect(d.policyHash).toBe(createHash("sha256").update(await compiled(SHOP)).digest("hex"));
+    expect(d.latencyUs).toBeGreaterThan(0);
+    await h.engine.close();
+  });
+
+  it("gives strictly increasing ids within one millisecond", async () => {
+    const h = await harness();
+    const ids: string[] = [];
+    for (let i = 0; i < 200; i++) ids.push((await h.engine.decide({ tool: "lookup", args: { id: "x" }, agent: { id: "bot" } })).id);
+    expect(new Set(ids).size).toBe(200);
+    expect([...ids].sort()).toEqual(ids);
+    await h.engine.close();
+  });
+
+  it("denies by rule, by default for unknown tools, and by schema naming the field", async () => {
+    const h = await harness();
+    const big = await h.engine.decide(refund(500));
+    expect(big).toMatchObject({ effect: "deny", decidedBy: "rule", rule: "big_refund", reasons: ["refunds over 300 are never automatic"] });
+    const unknown = await h.engine.decide({ tool: "db.drop", args: {}, agent: { id: "bot" } });
+    expect(unknown).toMatchObject({ effect: "deny", decidedBy: "default", rule: "default" });
+    expect(unknown.reasons[0]).toContain("no rule matched `db.drop`");
+    const bad = await h.engine.decide({ tool: "refund", args: { amount: "20", customer: "c" }, agent: { id: "bot" } });
+    expect(bad).toMatchObject({ effect: "deny", decidedBy: "schema", rule: null });
+    expect(bad.reasons[0]).toBe("`args.amount` must be a finite number, found a string");
+    await h.engine.close();
+  });
+
+  it("sets agent.trust from the trust store, ignoring what the caller claims", async () => {
+    const h = await harness();
+    await h.engine.store.trust.set("low", 60, h.clock.now());
+    const claimed = await h.engine.decide({ tool: "email", args: { to: "a@b.c", body: "hi" }, agent: { id: "low", trust: 100 } });
+    expect(claimed).toMatchObject({ effect: "approve", trust: 60, rule: "default for email" });
+    await h.engine.store.trust.set("high", 95, h.clock.now());
+    const modest = await h.engine.decide({ tool: "email", args: { to: "a@b.c", body: "hi" }, agent: { id: "high", trust: 0 } });
+    expect(modest).toMatchObject({ effect: "allow", rule: "trusted_email", trust: 95 });
+    await h.engine.close();
+  });
+});
+
+describe("the audit log", () => {
+  it("holds one chained record per decision with declared and default secrets redacted", async () => {
+    const h = await harness();
+    const d = await h.engine.decide(refund(20, "bot", { card_number: "4242424242424242", note: "vip" }));
+    await h.engine.decide({ tool: "vault.read", args: { password: "hunter2", path: "/x" }, agent: { id: "bot" }, run: { id: "r" } });
+    await h.engine.close();
+    const recs = records(h.audit);
+    expect(recs.map((r) => r["type"])).toEqual(["admin", "decision", "decision"]);
+    expect(recs[0]).toMatchObject({ event: "engine.start", policy: d.policyHash, policyName: "shop" });
+    expect(recs[1]).toMatchObject({
+      id: d.id, policy: d.policyHash, agent: "bot", run: "run-1", tool: "refund", effect: "allow", rule: "small_refund",
+      reasons: d.reasons, latencyUs: d.latencyUs, trust: 100, time: "2025-01-01T09:00:00.000Z",
+      args: { amount: 20, customer: "cus_1", card_number: "[redacted]", note: "[redacted]" },
+      limits: [{ id: "refund_count", key: "refund_count|agent=bot", amount: 1 }, { id: "refund_sum", key: "refund_sum|agent=bot", amount: 20 }],
+    });
+    expect(recs[2]!["args"]).toEqual({ password: "[redacted]", path: "/x" });
+    expect(recs[2]!["prev"]).toBe(recs[1]!["hash"]);
+    expect(readFileSync(h.audit, "utf8")).not.toContain("4242424242424242");
+    expect(readFileSync(h.audit, "utf8")).not.toContain("hunter2");
+    const v = await verifyAudit(h.audit);
+    expect(v).toMatchObject({ ok: true, count: 3 });
+  });
+
+  it("in sync mode has each record on disk when decide returns", async () => {
+    const dir = tempDir();
+    const h = await harness({ dir, audit: { path: join(dir, "sync.jsonl"), sync: true } });
+    const d = await h.engine.decide(refund(10));
+    const onDisk = readFileSync(join(dir, "sync.jsonl"), "utf8");
+    expect(onDisk).toContain(d.id);
+    expect(JSON.parse(readFileSync(join(dir, "sync.jsonl.head"), "utf8")).seq).toBe(2);
+    await h.engine.close();
+  });
+
+  it("defaults to a log next to the store file, and insists on one for other stores", async () => {
+    const dir = tempDir();
+    const p = await WasmPolicy.fromBytes(await compiled(SHOP));
+    const e = await Engine.load(p, { store: join(dir, "pol.db") });
+    await e.decide(refund(1));
+    await e.close();
+    expect((await verifyAudit(join(dir, "pol.audit.jsonl"))).ok).toBe(true);
+    await expect(Engine.load(p, {})).rejects.toThrow(EngineError);
+    await expect(Engine.load(p, {})).rejects.toThrow("the engine needs an audit log");
+  });
+});
+
+describe("failing closed", () => {
+  it("turns an internal error into an audited deny and reports it", async () => {
+    const inner = await openMemoryStore();
+    const broken: StateStore = { ...inner, trust: { ...inner.trust, get: async () => { throw new Error("disk on fire"); } } };
+    const errors: string[] = [];
+    const dir = tempDir();
+    const h = await harness({ dir, store: broken, hooks: { onError: (e, where) => errors.push(`${where}: ${e.message}`) } });
+    const d = await h.engine.decide(refund(20));
+    expect(d).toMatchObject({ effect: "deny", decidedBy: "error", rule: null });
+    expect(d.reasons[0]).toBe("internal error, so the call is denied: disk on fire");
+    expect(errors).toEqual(["decide: disk on fire"]);
+    await h.engine.close();
+    const rec = records(h.audit).find((r) => r["id"] === d.id)!;
+    expect(rec).toMatchObject({ type: "error", effect: "deny", error: "disk on fire" });
+    await inner.close();
+  });
+
+  it("denies when the audit log cannot take the record", async () => {
+    const failing: AuditSink = {
+      append: () => { throw new Error("audit log is full"); },
+      flush: async () => undefined,
+      close: async () => undefined,
+      lastHash: "0".repeat(64),
+      seq: 0,
+    };
+    const h = await harness({ audit: failing, hooks: { onError: () => undefined } });
+    const d = await h.engine.decide(refund(20));
+    expect(d).toMatchObject({ effect: "deny", decidedBy: "error" });
+    expect(d.reasons[0]).toBe("the audit log failed, so the call is denied: audit log is full");
+    await h.engine.close();
+  });
+
+  it("denies after close, and close flushes everything appended", async () => {
+    const log = join(tempDir(), "slow.jsonl");
+    const h = await harness({ audit: { path: log, batchMs: 10_000 } });
+    for (let i = 0; i < 50; i++) await h.engine.decide(refund(1, `a${i}`));
+    await h.engine.close();
+    expect(await verifyAudit(log)).toMatchObject({ ok: true, count: 51 });
+    const after = await h.engine.decide(refund(1));
+    expect(after).toMatchObject({ effect: "deny", decidedBy: "error", reasons: ["the engine is closed, so the call is denied"] });
+    await h.engine.close();
+  });
+});
+
+describe("loading", () => {
+  it("loads a .wasm path and a .pol path to the same policy", async () => {
+    const dir = tempDir();
+    const wasm = await wasmFile(SHOP, dir);
+    const a = await Engine.load(wasm, { store: ":memory:", audit: false, clock: new FakeClock() });
+    const b = await Engine.load(SHOP, { store: ":memory:", audit: false, clock: new FakeClock() });
+    expect(a.policyHash).toBe(b.policyHash);
+    expect((await b.decide(refund(120))).effect).toBe("approve");
+    await a.close();
+    await b.close();
+  });
+
+  it("rejects bad options with one lowercase line", async () => {
+    const p = await WasmPolicy.fromBytes(await compiled(SHOP));
+    await expect(Engine.load(p, { audit: false, approvalTimeoutMs: -1 })).rejects.toThrow("approvalTimeoutMs must be a positive number of milliseconds, got `-1`");
+    await expect(Engine.load(p, { audit: false, trust: { minimum: 120 } })).rejects.toThrow("trust.minimum must be a number from 0 to 100, got `120`");
+  });
+});

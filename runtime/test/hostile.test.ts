@@ -1,0 +1,91 @@
+// Hostile calls through Engine.decide: each is denied with a reason, nothing throws or crashes,
+// no prototype is polluted, the audit log stays small and verifiable, and the engine keeps
+// deciding normally afterwards. Real SQLite file, real JSONL log.
+
+import { statSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { verifyAudit } from "../audit/index.js";
+import { harness, records, refund } from "./helpers.js";
+
+const agent = { id: "bot" };
+const args = (extra: Record<string, unknown>) => ({ amount: 10, customer: "cus_1", ...extra });
+const nested = (depth: number): unknown => {
+  let v: unknown = "leaf";
+  for (let i = 0; i < depth; i++) v = { deeper: v };
+  return v;
+};
+const nestedList = (depth: number): unknown => {
+  let v: unknown = "leaf";
+  for (let i = 0; i < depth; i++) v = [v];
+  return v;
+};
+
+/** [name, call, what the (first) reason must match]. */
+const CASES: [string, unknown, RegExp][] = [
+  ["wrong type", { tool: "refund", args: args({ amount: "10" }), agent }, /^`args\.amount` must be a finite number, found a string$/],
+  ["missing required arg", { tool: "refund", args: { amount: 10 }, agent }, /^argument `args\.customer` is missing$/],
+  ["extra arg (deny mode)", { tool: "refund", args: args({ admin: true }), agent }, /^`args` has an undeclared field `admin`$/],
+  ["NaN", { tool: "refund", args: args({ amount: NaN }), agent }, /must be a finite number, found NaN$/],
+  ["Infinity", { tool: "refund", args: args({ amount: Infinity }), agent }, /must be a finite number, found Infinity$/],
+  ["-Infinity", { tool: "refund", args: args({ amount: -Infinity }), agent }, /must be a finite number, found -Infinity$/],
+  ["10 MB string", { tool: "refund", args: args({ customer: "x".repeat(10 * 1024 * 1024) }), agent }, /^`args\.customer` is longer than 1000000 characters$/],
+  ["10 MB tool name", { tool: "t".repeat(10 * 1024 * 1024), args: {}, agent }, /^`tool` is longer than 1000000 characters$/],
+  ["1,000-deep object", { tool: "tags", args: { items: [], meta: nested(1000) }, agent }, /^(field `args\.meta\.depth` is missing|`args\.meta` has an undeclared field `deeper`)$/],
+  ["1,000-deep list", { tool: "tags", args: { items: nestedList(1000), meta: { depth: 1 } }, agent }, /^`args\.items\[0\]` must be a string, found a list$/],
+  ["1,000-deep args of an unknown tool", { tool: "mystery", args: nested(1000), agent }, /^no rule matched `mystery`; the policy default is deny$/],
+  ["__proto__ key", { tool: "refund", args: JSON.parse('{"amount":10,"customer":"c","__proto__":{"polluted":true}}'), agent }, /^`args` has an undeclared field `__proto__`$/],
+  ["constructor key", { tool: "refund", args: args({ constructor: { prototype: { polluted: true } } }), agent }, /^`args` has an undeclared field `constructor`$/],
+  ["lone surrogate in an arg", { tool: "refund", args: args({ customer: "cus_\uD800" }), agent }, /^`args\.customer` contains an unpaired surrogate \(invalid unicode\)$/],
+  ["lone surrogate in the agent id", { tool: "refund", args: args({}), agent: { id: "bot\uDC00" } }, /^`agent\.id` contains an unpaired surrogate/],
+  ["lone surrogate in the tool", { tool: "refund\uD800", args: args({}), agent }, /^`tool` contains an unpaired surrogate/],
+  ["string args", { tool: "refund", args: "amount=10", agent }, /^`args` must be an object, found a string$/],
+  ["list args", { tool: "refund", args: [10, "c"], agent }, /^`args` must be an object, found a list$/],
+  ["number args", { tool: "refund", args: 10, agent }, /^`args` must be an object, found a number$/],
+  ["null call", null, /^a call must be an object, found null$/],
+  ["string call", "refund 10", /^a call must be an object, found a string$/],
+  ["list call", [{ tool: "refund" }], /^a call must be an object, found a list$/],
+  ["missing tool", { args: args({}), agent }, /^`tool` must be a string, found undefined|`tool` must be a string/],
+  ["unknown tool (default deny)", { tool: "db.drop_all", args: {}, agent }, /^no rule matched `db\.drop_all`; the policy default is deny$/],
+  ["agent not an object", { tool: "refund", args: args({}), agent: "bot" }, /^`agent` must be an object, found a string$/],
+  ["agent id not a string", { tool: "refund", args: args({}), agent: { id: 42 } }, /^`agent\.id` must be a string, found a number$/],
+  ["agent id too long", { tool: "refund", args: args({}), agent: { id: "a".repeat(5000) } }, /^`agent\.id` is longer than 1024 characters$/],
+  ["bigint arg", { tool: "refund", args: args({ amount: 10n }), agent }, /must be a finite number, found a bigint$/],
+  ["function arg", { tool: "refund", args: args({ customer: () => "c" }), agent }, /must be a string, found a function$/],
+  ["huge list", { tool: "tags", args: { items: Array.from({ length: 20_000 }, () => "t"), meta: { depth: 1 } }, agent }, /^`args\.items` has more than 10000 items$/],
+  ["throwing getter", { tool: "refund", get args() { throw new Error("gotcha"); }, agent }, /^internal error, so the call is denied: gotcha$/],
+  ["proxy call", new Proxy({}, { get() { throw new Error("trap"); }, ownKeys() { throw new Error("trap"); } }), /trap|a call must be an object/],
+];
+
+describe("hostile calls", () => {
+  it("are each denied with a reason, without a crash, a leak or a polluted prototype", async () => {
+    const h = await harness({ hooks: { onError: () => undefined } });
+    for (const [name, call, reason] of CASES) {
+      const d = await h.engine.decide(call);
+      expect(d.effect, name).toBe("deny");
+      expect(d.reasons.length, name).toBeGreaterThan(0);
+      expect(d.reasons[0], name).toMatch(reason);
+      expect(d.reasons.join(" ").length, `${name}: reasons stay short`).toBeLessThan(400);
+    }
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+    expect((Object.prototype as Record<string, unknown>)["polluted"]).toBeUndefined();
+    // Still deciding normally afterwards.
+    expect((await h.engine.decide(refund(10))).effect).toBe("allow");
+    await h.engine.close();
+    const v = await verifyAudit(h.audit);
+    expect(v).toMatchObject({ ok: true, count: CASES.length + 2 });
+    // Three 10 MB inputs went in; the log keeps a bounded prefix of each.
+    expect(statSync(h.audit).size).toBeLessThan(1024 * 1024);
+    const recs = records(h.audit);
+    expect(recs.find((r) => (r["reasons"] as string[] | undefined)?.[0]?.includes("is longer than 1000000"))!["args"]).toMatchObject({ customer: expect.stringMatching(/^x{4096}…\[cut: \d+ more chars\]$/) });
+    expect(recs.some((r) => r["type"] === "error")).toBe(true);
+  });
+
+  it("extra args are ignored when configured, and never reach the prototype", async () => {
+    const h = await harness({ extraArgs: "ignore" });
+    const d = await h.engine.decide({ tool: "refund", args: JSON.parse('{"amount":10,"customer":"c","__proto__":{"polluted":true},"admin":true}'), agent });
+    expect(d.effect).toBe("allow");
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+    await h.engine.close();
+    expect(await verifyAudit(h.audit)).toMatchObject({ ok: true });
+  });
+});
