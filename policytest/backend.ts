@@ -1,10 +1,52 @@
-// The backend `pol test` runs cases on: the compiled module through the
-// runtime. Stateless cases need only the WasmPolicy; the audit view applies
-// the same redaction the runtime's audit log does.
+// The backend `pol test` runs cases on: the compiled module behind the real
+// runtime Engine, one fresh in-memory state store per case, seeded from the
+// case's `state`. The audit sink keeps records in memory so `redacted`
+// expectations read what the audit log would have stored.
 
-import { redact } from "../runtime/audit/index.js";
+import type { Decision } from "../language/call.js";
+import { Engine } from "../runtime/engine.js";
+import type { EngineDecision } from "../runtime/engine-types.js";
 import { WasmPolicy } from "../runtime/loader.js";
-import type { Backend } from "./run.js";
+import { openMemoryStore, type StateStore } from "../runtime/store/index.js";
+import type { AuditEntry, AuditRecord, AuditSink } from "../runtime/audit/index.js";
+import type { Backend, CaseRuntime } from "./run.js";
+import type { StateSpec } from "./suite.js";
+
+/** Test time: a fixed instant, one millisecond per decision, so limit windows behave the same every run. */
+const EPOCH = Date.UTC(2026, 0, 1);
+
+class MemoryAudit implements AuditSink {
+  readonly records: AuditRecord[] = [];
+  seq = 0;
+  lastHash = "0".repeat(64);
+  append(entry: AuditEntry): AuditRecord {
+    const r = { ...entry, seq: ++this.seq, prev: this.lastHash, hash: String(this.seq), mac: "" } as AuditRecord;
+    this.records.push(r);
+    return r;
+  }
+  async flush(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+type Obj = Record<string, unknown>;
+const agentOf = (call: Obj) => (typeof call["agent"] === "object" && call["agent"] !== null ? (call["agent"] as Obj) : {});
+
+async function seed(store: StateStore, state: StateSpec, policy: WasmPolicy, main: Obj, now: number): Promise<void> {
+  for (const [agent, score] of Object.entries(state.trust)) await store.trust.set(agent, score, now);
+  for (const p of state.paused) await store.pauses.pause(typeof p === "string" ? { pattern: p, reason: "paused by the test's state" } : { toolClass: p.class, reason: "paused by the test's state" }, now);
+  // A limit's bucket is `id|key`; without `key`, the bucket the case's own call would charge.
+  const uses = state.limits.length ? policy.evaluate(main).limits : [];
+  for (const l of state.limits) {
+    const key = l.key !== undefined ? `${l.limit}|${l.key}` : uses.find((u) => u.id === l.limit)?.key ?? l.limit;
+    await store.limits.seed(key, l.used, now - 1);
+  }
+}
+
+/** The policy's own decision, as seen with the trust the engine used: rules and matches for expectations and coverage. */
+function merged(policy: WasmPolicy, call: Obj, d: EngineDecision): Decision {
+  const p = policy.evaluate({ ...call, agent: { ...agentOf(call), trust: d.trust } });
+  return { ...p, effect: d.effect, decidedBy: d.decidedBy as Decision["decidedBy"], reasons: d.reasons, approvers: d.approvers };
+}
 
 export function engineBackend(): Backend {
   return {
@@ -12,14 +54,31 @@ export function engineBackend(): Backend {
       const policy = await WasmPolicy.fromBytes(wasm);
       return {
         meta: policy.meta,
-        async open(state) {
-          if (state.limits.length || state.paused.length || Object.keys(state.trust).length) throw new Error("case state needs the runtime engine");
+        async open(state): Promise<CaseRuntime> {
+          let now = EPOCH;
+          const clock = { now: () => now };
+          const store = await openMemoryStore();
+          const audit = new MemoryAudit();
+          const engine = await Engine.load(policy, { store, audit, clock });
+          let seeded = false;
           return {
             async decide(call) {
-              const decision = policy.evaluate(call);
-              return { decision, audit: redact({ args: call["args"] }, decision.redact) };
+              if (!seeded) {
+                seeded = true;
+                await seed(store, state, policy, call, now);
+              }
+              // Trust written in a call is the agent's score, unless the case's state sets it.
+              const agent = agentOf(call);
+              if (typeof agent["id"] === "string" && typeof agent["trust"] === "number" && !(agent["id"] in state.trust)) await store.trust.set(agent["id"], agent["trust"], now);
+              now += 1;
+              const d = await engine.decide(call);
+              const record = [...audit.records].reverse().find((r) => r["type"] === "decision" && r["id"] === d.id) ?? audit.records[audit.records.length - 1];
+              return { decision: merged(policy, call, d), audit: record };
             },
-            async close() {},
+            async close() {
+              await engine.close();
+              await store.close();
+            },
           };
         },
       };

@@ -82,7 +82,8 @@ function checkAgainstPolicy(c: TestCase, meta: PolicyMeta): SuiteError[] {
     if (!v.ok && !(isMain && c.expect.invalid)) errs.push(`the call breaks the schema: ${v.reason} (set \`invalid: true\` in \`expect\` to test that)`);
     if (v.ok && isMain && c.expect.invalid) errs.push("the case says `invalid: true` but the call fits the schema");
   }
-  const ids = meta.rules.map((r) => r.id);
+  // Defaults decide too: `default` (the policy's) and `default for TARGETS`.
+  const ids = [...meta.rules.map((r) => r.id), "default", ...meta.defaultsFor.map((d) => `default for ${d.targets!.map((t) => t.text).join(", ")}`)];
   if (c.expect.rule !== undefined && !ids.includes(c.expect.rule)) {
     const near = closest(c.expect.rule, ids);
     errs.push(`no rule \`${c.expect.rule}\` in the policy${near ? `; did you mean \`${near}\`?` : ""}`);
@@ -95,8 +96,9 @@ function checkAgainstPolicy(c: TestCase, meta: PolicyMeta): SuiteError[] {
 
 async function runCase(c: TestCase, open: (s: StateSpec) => Promise<CaseRuntime>): Promise<CaseResult> {
   const t0 = performance.now();
-  const rt = await open(c.state);
+  let rt: CaseRuntime | undefined;
   try {
+    rt = await open(c.state);
     for (const b of c.before) await rt.decide(b);
     const { decision, audit } = await rt.decide(c.call);
     const problems = checkExpectation(c.expect, decision, audit);
@@ -104,7 +106,7 @@ async function runCase(c: TestCase, open: (s: StateSpec) => Promise<CaseRuntime>
   } catch (e) {
     return { case: c, ok: false, problems: [`the runtime failed: ${(e as Error).message}`], ms: performance.now() - t0 };
   } finally {
-    await rt.close();
+    await rt?.close();
   }
 }
 

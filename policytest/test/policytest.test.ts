@@ -71,3 +71,57 @@ describe("pol test", () => {
     expect(j).toMatchObject({ passed: 7, failed: 1 });
   });
 });
+
+describe("stateful cases through the engine", () => {
+  it("limits, pauses and trust from `state`, earlier calls from `before`", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "poltest-"));
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(dir, "p.pol"), `policy p
+tool pay { amount: number } write
+tool look { id: string } read
+allow pay if args.amount <= 100
+allow look
+spend: limit pay sum args.amount 100 per hour per agent
+`);
+    writeFileSync(join(dir, "p.test.yaml"), `defaults:
+  agent: { id: bot }
+cases:
+  - name: spend cap from seeded usage
+    call: { tool: pay, args: { amount: 20 } }
+    state: { limits: [{ limit: spend, used: 90 }] }
+    expect: { effect: deny, reason: "spend" }
+  - name: spend cap from earlier calls
+    call: { tool: pay, args: { amount: 20 } }
+    before: [{ tool: pay, args: { amount: 50 } }, { tool: pay, args: { amount: 40 } }]
+    expect: { effect: deny }
+  - name: under the cap
+    call: { tool: pay, args: { amount: 20 } }
+    before: [{ tool: pay, args: { amount: 50 } }]
+    expect: { effect: allow }
+  - name: paused tools are denied
+    call: { tool: look, args: { id: x } }
+    state: { paused: [look] }
+    expect: { effect: deny }
+  - name: a class pause covers more dangerous classes only
+    call: { tool: look, args: { id: x } }
+    state: { paused: [{ class: write }] }
+    expect: { effect: allow }
+  - name: low trust turns allowed writes into approvals
+    call: { tool: pay, args: { amount: 5 } }
+    state: { trust: { bot: 30 } }
+    expect: { effect: approve }
+  - name: trust written in the call counts as the agent's score
+    call: { tool: pay, args: { amount: 5 }, agent: { trust: 0 } }
+    expect: { effect: deny }
+`);
+    const r = await run(["test", join(dir, "p.test.yaml"), "--coverage-min", "100"]);
+    expect(r.out).toContain("7 passed, 0 failed");
+    expect(r.code).toBe(0);
+  });
+  it("every example suite passes with 100% rule coverage", async () => {
+    const r = await run(["test", "examples", "--coverage-min", "100"]);
+    expect(r.out).toContain("rule coverage:");
+    expect(r.out).toMatch(/\n\d+ passed, 0 failed\n$/);
+    expect(r.code).toBe(0);
+  });
+});

@@ -1,0 +1,99 @@
+// The examples are tests: every example policy checks clean and is in
+// canonical format, schemas mirror their JSON Schema catalogues, and the
+// AgentDojo headline holds (the suites run under pol test's own tests).
+
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { isPartial } from "../cli/files.js";
+import { formatSource } from "../language/format.js";
+import { loadFile } from "../language/load.js";
+import { metaOf, type PolicyMeta } from "../language/meta.js";
+import { renderDiagnostics } from "../language/render.js";
+import { schemaDiff, type JsonSchema } from "./json_schema.js";
+import { DATA_FILE, replay, SUITES, total, type GroundTruth } from "./agentdojo/replay.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const rel = (f: string) => relative(join(HERE, ".."), f);
+
+function walk(dir: string, ext: string): string[] {
+  return readdirSync(dir).sort().flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? walk(p, ext) : n.endsWith(ext) ? [p] : [];
+  });
+}
+
+const polFiles = walk(HERE, ".pol");
+const policies = polFiles.filter((f) => !isPartial(f));
+
+/**
+ * Examples owned elsewhere, held here to the checker only (not to the
+ * formatter or the suite run): the support agent is the design sketch, kept
+ * exactly as DESIGN.md writes it; the service example has its own tests.
+ */
+const OWNED_ELSEWHERE = ["examples/support_agent/", "examples/service/"];
+
+function meta(file: string): PolicyMeta {
+  const l = loadFile(file);
+  if (!l.checked || l.sink.hasErrors()) throw new Error(renderDiagnostics(l.sink.errors, { sources: l.sources }));
+  return metaOf(l.checked);
+}
+
+describe("example policies", () => {
+  it.each(policies.map(rel))("%s checks with no errors or warnings", (f) => {
+    const l = loadFile(f);
+    const all = l.sink.sorted();
+    expect(renderDiagnostics(all, { sources: l.sources })).toBe("");
+  });
+
+  it.each(polFiles.map(rel).filter((f) => !OWNED_ELSEWHERE.some((d) => f.startsWith(d))))("%s is formatted", (f) => {
+    const text = readFileSync(f, "utf8");
+    const r = formatSource(text, f);
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.text).toBe(text);
+  });
+});
+
+describe("schemas mirror their catalogues", () => {
+  it("mcp_catalogue.pol declares exactly the tools of tools.json, with their schemas and classes", () => {
+    const cat = JSON.parse(readFileSync(join(HERE, "mcp_catalogue/tools.json"), "utf8")) as { tools: { name: string; inputSchema: JsonSchema; annotations?: { readOnlyHint?: boolean; destructiveHint?: boolean } }[] };
+    const m = meta(join(HERE, "mcp_catalogue/mcp_catalogue.pol"));
+    expect([...m.tools.keys()].sort()).toEqual(cat.tools.map((t) => t.name).sort());
+    for (const t of cat.tools) {
+      const d = m.tools.get(t.name)!;
+      expect(schemaDiff(t.inputSchema, d.args), t.name).toEqual([]);
+      // MCP: destructiveHint defaults to true for tools that are not read-only.
+      const cls = t.annotations?.readOnlyHint ? "read" : (t.annotations?.destructiveHint ?? true) ? "destructive" : "write";
+      expect(d.toolClass, t.name).toBe(cls);
+    }
+  });
+
+  describe.skipIf(!existsSync(DATA_FILE))("AgentDojo", () => {
+    const gt = existsSync(DATA_FILE) ? (JSON.parse(readFileSync(DATA_FILE, "utf8")) as GroundTruth) : undefined;
+    it.each([...SUITES])("%s.pol declares exactly the suite's tools, with their JSON Schemas", (suite) => {
+      const m = meta(join(HERE, `agentdojo/${suite}.pol`));
+      const tools = gt![suite].tools as { name: string; params: JsonSchema }[];
+      expect([...m.tools.keys()].sort()).toEqual(tools.map((t) => t.name).sort());
+      for (const t of tools) expect(schemaDiff(t.params, m.tools.get(t.name)!.args), t.name).toEqual([]);
+    });
+  });
+});
+
+// The suites themselves run through `pol test` on the Engine in policytest/test/policytest.test.ts.
+
+describe.skipIf(!existsSync(DATA_FILE))("AgentDojo replay", () => {
+  it("keeps the headline: 97/97 utility, 26/26 security, 22 of 339 user calls to approval", async () => {
+    const scores = await replay();
+    const row = (s: (typeof scores)[number]) => [s.suite, s.utility, s.userTasks, s.security, s.injectionTasks, s.approvals, s.userCalls];
+    expect(scores.map(row)).toEqual([
+      ["banking", 16, 16, 9, 9, 5, 33],
+      ["slack", 21, 21, 5, 5, 9, 98],
+      ["travel", 20, 20, 6, 6, 6, 124],
+      ["workspace", 40, 40, 6, 6, 2, 84],
+    ]);
+    const t = total(scores);
+    expect(t.securityNeutral).toBe(26);
+    expect(t.approvals / t.userCalls).toBeLessThanOrEqual(0.1);
+  });
+});
