@@ -92,8 +92,10 @@ class Checker {
         default: assertNever(item, "statement");
       }
     }
+    // A partial (`_name.pol`) exists to be imported: its lets are used by the files importing it.
+    const partial = /(^|[\\/])_[^\\/]*\.pol$/.test(main.file);
     for (const [name, decl] of this.lets) {
-      if (!this.letUses.get(name) && decl.span.file === main.file) this.sink.report("W0102", decl.nameSpan, `\`${name}\` is never used`, { help: "remove it, or use it in a rule" });
+      if (!partial && !this.letUses.get(name) && decl.span.file === main.file) this.sink.report("W0102", decl.nameSpan, `\`${name}\` is never used`, { help: "remove it, or use it in a rule" });
     }
     return {
       name: main.header?.name ?? basename(main.file).replace(/\.pol$/, ""),
