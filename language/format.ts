@@ -90,8 +90,12 @@ function printStatement(s: Stmt, sc: StmtComments, index: SourceIndex): PrintedS
     }
     case "context":
       return { ...printFieldsDecl("context", "", s.fields, s.span.start, sc.inner, index), trailing: sc.trailing };
-    case "let":
-      return simple(`let ${s.name} = ${printExpr(s.value)}`);
+    case "let": {
+      const line = `let ${s.name} = ${printExpr(s.value)}`;
+      // A long list (an allowlist of domains or contacts) gets one item per line, with a trailing comma.
+      if (line.length <= 100 || s.value.kind !== "list" || s.value.items.length < 2) return simple(line);
+      return { lines: [`let ${s.name} = [`, ...s.value.items.map((x) => `  ${printExpr(x)},`), "]"], hoisted: sc.inner, trailing: sc.trailing };
+    }
     case "redact":
       return simple(`redact ${s.paths.map(printPath).join(", ")}`);
     case "limit":

@@ -73,6 +73,8 @@ function splitStatements(tokens: IToken[]): IToken[][] {
   const out: IToken[][] = [];
   let current: IToken[] = [];
   let depth = 0;
+  /** Depth of brackets and parentheses only. */
+  let nested = 0;
   let prevLine = 0;
   tokens.forEach((tok, i) => {
     const next = tokens[i + 1];
@@ -81,13 +83,23 @@ function splitStatements(tokens: IToken[]): IToken[][] {
     const nextIsColon = next?.tokenType === T.Colon || next?.tokenType === T.Question;
     const isKeyword = T.STATEMENT_KEYWORDS.includes(tok.tokenType) && !nextIsColon;
     const isLabel = depth === 0 && next?.tokenType === T.Colon && tokenMatcher(tok, T.Name) && !!tokens[i + 2] && [T.Allow, T.Deny, T.Approve, T.Limit].includes(tokens[i + 2]!.tokenType);
-    if (firstOnLine && (isKeyword || isLabel) && current.length > 0) {
+    // Inside `[...]` or `(...)` a keyword line may be a continuation (a list item `policy.x`): it
+    // starts a statement only when followed by a name, string or `*` (`allow pay`, `let x`), which
+    // no expression can continue with, so an unclosed `(` does not swallow the rest of the file.
+    const startsStatement = nested === 0 || (next !== undefined && (tokenMatcher(next, T.Name) || next.tokenType === T.StringLit || next.tokenType === T.Star));
+    if (firstOnLine && (isKeyword || isLabel) && current.length > 0 && startsStatement) {
       out.push(current);
       current = [];
       depth = 0;
+      nested = 0;
     }
-    if (OPEN.has(tok.tokenType)) depth++;
-    else if (CLOSE.has(tok.tokenType)) depth = Math.max(0, depth - 1);
+    if (OPEN.has(tok.tokenType)) {
+      depth++;
+      if (tok.tokenType !== T.LBrace) nested++;
+    } else if (CLOSE.has(tok.tokenType)) {
+      depth = Math.max(0, depth - 1);
+      if (tok.tokenType !== T.RBrace) nested = Math.max(0, nested - 1);
+    }
     current.push(tok);
   });
   if (current.length > 0) out.push(current);
