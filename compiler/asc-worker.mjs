@@ -14,8 +14,10 @@ async function compile(source, optimize) {
   let wasm;
   let errors = "";
   const stream = { write: (chunk) => { errors += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"); return true; } };
+  // No --initialMemory: asc sizes it to the static data; forcing one page broke policies with
+  // over 64 KiB of constants (AS105 at 10,000 rules) and changes no bytes for smaller ones.
   const result = await asc.main(
-    [ENTRY, "--outFile", "out.wasm", "--runtime", "stub", "--noAssert", optimize ? "-O3" : "-O0", "--initialMemory", "1", "--noColors"],
+    [ENTRY, "--outFile", "out.wasm", "--runtime", "stub", "--noAssert", optimize ? "-O3" : "-O0", "--noColors"],
     {
       stdout: stream,
       stderr: stream,

@@ -105,7 +105,7 @@ class Emitter {
       }
       case "quant": {
         const v: Param = { name: e.name, type: asTypeOf(e.elem.t) };
-        const at = `p + i * ${e.elem.size}`;
+        const at = `p + i * ${e.elem.block.size}`;
         const bind = e.elem.t === "record" ? at : this.load(e.elem.t, at);
         const inner = this.expr(e.body, [...scope, v]);
         const test = e.q === "any" ? `if (${inner}) return true;` : `if (!(${inner})) return false;`;
@@ -122,8 +122,13 @@ class Emitter {
       case "call": return `${BUILTINS.get(e.fn)!.asName}(${e.args.map(g).join(", ")})`;
       case "glob": return `std_glob(${this.str(e.pattern)}, ${g(e.s)})`;
       case "regex": return `std_dfa_search(RX${e.table}, ${g(e.s)})`;
-      case "toolmatch":
-        return e.pattern === "*" && !e.quoted ? "true" : `std_tool_match(${this.str(e.pattern)}, ${e.quoted}, load<i64>(IN + ${this.p.layout.tool.offset}))`;
+      case "toolmatch": {
+        if (e.pattern === "*" && !e.quoted) return "true";
+        // In a quoted target `*` is the only special character (language/targets.ts); std_tool_match reads `\`
+        // as an escape, so each backslash is passed escaped to stay literal.
+        const pattern = e.quoted ? e.pattern.replace(/\\/g, "\\\\") : e.pattern;
+        return `std_tool_match(${this.str(pattern)}, ${e.quoted}, load<i64>(IN + ${this.p.layout.tool.offset}))`;
+      }
     }
   }
 

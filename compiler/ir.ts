@@ -4,7 +4,7 @@
 // fold.ts, printed as AssemblyScript by emit.ts.
 
 import type { Effect } from "../language/ast.js";
-import type { InputLayout } from "./layout.js";
+import type { Block, InputLayout } from "./layout.js";
 
 export type Scalar = "number" | "bool" | "string";
 /** Where a load reads from: the fixed input block, or the element a quantifier variable points at. */
@@ -30,8 +30,12 @@ export type IR =
   | { k: "inlit"; t: Scalar; l: IR; items: IR[]; negate: boolean }
   /** `l in LIST` over an input list of scalars. */
   | { k: "inlist"; t: Scalar; l: IR; list: IR; negate: boolean }
-  /** `any/all name in LIST: body` over an input list; `elem` says what `name` holds. */
-  | { k: "quant"; q: "any" | "all"; name: string; list: IR; elem: { t: Scalar | "list" | "record"; size: number }; body: IR }
+  /**
+   * `any/all name in LIST: body` over an input list; `elem` says what `name` holds. `block` is the element's
+   * layout block itself, not a copy of its size: later rules may still add fields to the element, and the
+   * stride must be the final size the encoder writes.
+   */
+  | { k: "quant"; q: "any" | "all"; name: string; list: IR; elem: { t: Scalar | "list" | "record"; block: Block }; body: IR }
   | { k: "listlen"; list: IR }
   | { k: "call"; fn: string; t: Scalar; args: IR[] }
   | { k: "glob"; pattern: string; s: IR }

@@ -45,7 +45,19 @@ export interface ElemLayout {
   elem?: ElemLayout;
 }
 
-export const fieldKey = (name: string, t: Type) => `${name}#${showType(t)}`;
+/**
+ * A type written with record fields sorted by name: the checker treats records with the same fields in any
+ * order as one type (sameType), and the encoder finds a field's slot by that equality, so slots must be
+ * keyed the same way or two tools declaring `{ a, b }` and `{ b, a }` would read different slots.
+ */
+function canonical(t: Type): string {
+  if (t.kind === "list") return `list<${canonical(t.elem)}>`;
+  if (t.kind !== "record") return showType(t);
+  const fields = [...t.fields].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return `{ ${fields.map((f) => `${f.name}${f.optional ? "?" : ""}: ${canonical(f.type)}`).join(", ")} }`;
+}
+
+export const fieldKey = (name: string, t: Type) => `${name}#${canonical(t)}`;
 
 function alloc(block: Block, bytes: number): number {
   const off = block.size;

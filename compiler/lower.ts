@@ -25,6 +25,12 @@ const scalarOf = (t: Type | undefined): Scalar => {
 };
 const fieldsOf = (t: Type): FieldType[] => (t.kind === "record" ? t.fields : []);
 
+/** `base.f1.f2...`: a path with more field segments (for lets and substituted variables that name a path). */
+function extend(base: PathExpr, more: PathExpr["segments"]): PathExpr {
+  if (more.length === 0) return base;
+  return { ...base, segments: [...base.segments, ...more], ref: { ...base.ref!, fields: [...base.ref!.fields, ...more.map((s) => s.name)] } as PathExpr["ref"] };
+}
+
 /** What a path resolves to: a value, plus the presence flags along it and, for lists, the element layout. */
 interface Resolved {
   ir?: IR;
@@ -119,7 +125,7 @@ class Lowerer {
     const body = this.expr(e.body, new Map(env).set(e.variable, { kind: "elem", elem: r.elem, name }));
     const et = r.elem.type;
     const t = et.kind === "record" ? "record" : et.kind === "list" ? "list" : scalarOf(et);
-    return { k: "quant", q: e.quantifier, name, list: r.ir, elem: { t, size: r.elem.block.size }, body };
+    return { k: "quant", q: e.quantifier, name, list: r.ir, elem: { t, block: r.elem.block }, body };
   }
 
   private regex(source: string, flags: string): number {
@@ -140,14 +146,19 @@ class Lowerer {
     const ref = p.ref;
     if (!ref) throw new Error(`internal error: unresolved path ${p.root}`);
     const segs = p.segments.map((s) => s.name);
-    if (ref.kind === "let") return { ir: this.expr(ref.decl.value, EMPTY), base: { kind: "in" }, presence: [] };
+    if (ref.kind === "let") {
+      // A let naming an input (`let roles = agent.roles`, `let me = agent` read as `me.trust`) resolves to that
+      // input's slot, element layout included, so quantifiers can range over it and fields can be read.
+      if (ref.decl.value.kind === "path") return this.path(extend(ref.decl.value, p.segments), EMPTY);
+      return { ir: this.expr(ref.decl.value, EMPTY), base: { kind: "in" }, presence: [] };
+    }
     if (ref.kind === "var") {
       const b = env.get(p.root);
       if (!b) throw new Error(`internal error: unbound variable ${p.root}`);
       if (b.kind === "subst") {
         if (segs.length === 0) return b.expr.kind === "path" ? this.path(b.expr, env) : { ir: this.expr(b.expr, env), base: { kind: "in" }, presence: [] };
         if (b.expr.kind !== "path") throw new Error("internal error: field of a non-path substitution");
-        return this.path({ ...b.expr, segments: [...b.expr.segments, ...p.segments], ref: { ...b.expr.ref!, fields: [...b.expr.ref!.fields, ...segs] } as PathExpr["ref"] }, env);
+        return this.path(extend(b.expr, p.segments), env);
       }
       const name = b.name;
       if (b.elem.record) return this.walk({ kind: "var", name }, b.elem.record, fieldsOf(b.elem.type), segs);
@@ -207,7 +218,8 @@ export function lower(policy: CheckedPolicy): Program {
   for (const ts of targetsOf) for (const t of ts) if (!t.glob && !names.includes(t.text)) names.push(t.text);
   const tools: ToolPlan[] = names.map((name, i) => {
     const declared = policy.tools.has(name);
-    const rules = policy.rules.filter((r) => r.decl.targets.some((t) => targetMatches(t, name)) && conds[r.index] !== false);
+    // A blind rule (reads args, tool has no schema) applies without its condition, even one that is always false.
+    const rules = policy.rules.filter((r) => r.decl.targets.some((t) => targetMatches(t, name)) && (conds[r.index] !== false || (r.readsArgs && !declared)));
     const blindRules = rules.filter((r) => r.readsArgs && !declared);
     return {
       id: i + 1,
@@ -218,7 +230,7 @@ export function lower(policy: CheckedPolicy): Program {
       sums: policy.limits.filter((l) => l.decl.measure.kind === "sum" && !(l.readsArgs && !declared) && l.decl.targets.some((t) => targetMatches(t, name))).map((l) => l.index),
     };
   });
-  const globRules = policy.rules.filter((r) => r.decl.targets.some((t) => t.glob) && conds[r.index] !== false && !(r.readsArgs && r.decl.effect === "allow"));
+  const globRules = policy.rules.filter((r) => r.decl.targets.some((t) => t.glob) && (conds[r.index] !== false || r.readsArgs) && !(r.readsArgs && r.decl.effect === "allow"));
   const unknown: ToolPlan = {
     id: 0,
     name: "*",

@@ -39,8 +39,10 @@ export type Validation = { ok: true; input: Input } | { ok: false; reason: strin
 class Invalid extends Error {}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const kindOf = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "an object" : typeof v === "number" && !Number.isFinite(v) ? String(v) : `a ${typeof v === "boolean" ? "bool" : typeof v}`);
+const kindOf = (v: unknown): string => (v === undefined ? "nothing" : v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "an object" : typeof v === "number" && !Number.isFinite(v) ? String(v) : `a ${typeof v === "boolean" ? "bool" : typeof v}`);
 const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+/** Only own properties are input: a value inherited from a polluted Object.prototype never is. */
+const get = (o: Record<string, unknown>, k: string): unknown => (own(o, k) ? o[k] : undefined);
 
 class Validator {
   constructor(private readonly opts: Required<ValidateOptions>) {}
@@ -103,33 +105,33 @@ export function validateCall(policy: Schemas, call: unknown, options: ValidateOp
   const v = new Validator(opts);
   try {
     if (!isObject(call)) throw new Invalid(`a call must be an object, found ${kindOf(call)}`);
-    const tool = v.string(call.tool, "tool");
+    const tool = v.string(get(call, "tool"), "tool");
     if (tool.length === 0) throw new Invalid("`tool` is empty");
     const schema = policy.tools.get(tool);
-    const rawArgs = call.args ?? {};
+    const rawArgs = get(call, "args") ?? {};
     let args: Record<string, unknown>;
     if (schema) args = v.record(rawArgs, schema.args, "args", opts.extraArgs);
     else if (isObject(rawArgs)) args = rawArgs;
     else throw new Invalid(`\`args\` must be an object, found ${kindOf(rawArgs)}`);
-    const agentRaw = call.agent ?? {};
+    const agentRaw = get(call, "agent") ?? {};
     if (!isObject(agentRaw)) throw new Invalid(`\`agent\` must be an object, found ${kindOf(agentRaw)}`);
-    const runRaw = call.run ?? {};
+    const runRaw = get(call, "run") ?? {};
     if (!isObject(runRaw)) throw new Invalid(`\`run\` must be an object, found ${kindOf(runRaw)}`);
     const input: Input = {
       tool,
       declared: schema !== undefined,
       args,
       agent: {
-        id: agentRaw.id === undefined ? CALL_DEFAULTS.agentId : v.string(agentRaw.id, "agent.id"),
-        roles: agentRaw.roles === undefined ? [] : (v.value(agentRaw.roles, { kind: "list", elem: { kind: "string" } }, "agent.roles") as string[]),
-        trust: agentRaw.trust === undefined ? CALL_DEFAULTS.trust : v.number(agentRaw.trust, "agent.trust"),
+        id: get(agentRaw, "id") === undefined ? CALL_DEFAULTS.agentId : v.string(get(agentRaw, "id"), "agent.id"),
+        roles: get(agentRaw, "roles") === undefined ? [] : (v.value(get(agentRaw, "roles"), { kind: "list", elem: { kind: "string" } }, "agent.roles") as string[]),
+        trust: get(agentRaw, "trust") === undefined ? CALL_DEFAULTS.trust : v.number(get(agentRaw, "trust"), "agent.trust"),
       },
-      env: call.env === undefined ? CALL_DEFAULTS.env : v.string(call.env, "env"),
+      env: get(call, "env") === undefined ? CALL_DEFAULTS.env : v.string(get(call, "env"), "env"),
       run: {
-        id: runRaw.id === undefined ? CALL_DEFAULTS.runId : v.string(runRaw.id, "run.id"),
-        calls: runRaw.calls === undefined ? CALL_DEFAULTS.runCalls : v.number(runRaw.calls, "run.calls"),
+        id: get(runRaw, "id") === undefined ? CALL_DEFAULTS.runId : v.string(get(runRaw, "id"), "run.id"),
+        calls: get(runRaw, "calls") === undefined ? CALL_DEFAULTS.runCalls : v.number(get(runRaw, "calls"), "run.calls"),
       },
-      ctx: v.record(call.ctx ?? {}, policy.context, "ctx", "ignore"),
+      ctx: v.record(get(call, "ctx") ?? {}, policy.context, "ctx", "ignore"),
     };
     return { ok: true, input };
   } catch (e) {

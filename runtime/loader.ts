@@ -45,23 +45,24 @@ export function metaFromManifest(m: Manifest): PolicyMeta {
 
 /** Limit-key facts read straight from a call the codec has validated (defaults as in validate.ts). */
 function rawFacts(tool: string, declared: boolean, call: Record<string, unknown>): CallFacts {
-  const agent = (call["agent"] ?? {}) as Record<string, unknown>;
-  const run = (call["run"] ?? {}) as Record<string, unknown>;
+  const own = (o: Record<string, unknown>, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
+  const agent = (own(call, "agent") ?? {}) as Record<string, unknown>;
+  const run = (own(call, "run") ?? {}) as Record<string, unknown>;
   return {
     tool,
     declared,
-    agentId: (agent["id"] as string | undefined) ?? "",
-    runId: (run["id"] as string | undefined) ?? "",
+    agentId: (own(agent, "id") as string | undefined) ?? "",
+    runId: (own(run, "id") as string | undefined) ?? "",
     get(path) {
       const [root, ...rest] = path;
       if (root === "agent" || root === "run") {
         const f = rest[0]!;
-        const v = (root === "agent" ? agent : run)[f];
+        const v = own(root === "agent" ? agent : run, f);
         return v ?? ({ id: "", trust: 0, calls: 0, roles: [] } as Record<string, unknown>)[f];
       }
-      if (root === "env") return call["env"] ?? "";
+      if (root === "env") return own(call, "env") ?? "";
       if (root === "tool") return tool;
-      let cur: unknown = call[root!] ?? {};
+      let cur: unknown = own(call, root!) ?? {};
       for (const f of rest) cur = typeof cur === "object" && cur !== null && Object.prototype.hasOwnProperty.call(cur, f) ? (cur as Record<string, unknown>)[f] : undefined;
       return cur;
     },
@@ -145,11 +146,15 @@ export class WasmPolicy {
   evaluate(call: unknown): Decision {
     if (typeof call !== "object" || call === null || Array.isArray(call)) return this.rejected(call);
     const c = call as Record<string, unknown>;
-    const tool = c["tool"];
-    if (typeof tool !== "string") return this.rejected(call);
-    const t = this.tools.get(tool) ?? this.other;
+    let t: ToolRuntime;
+    let tool: string;
     const w = this.writer;
     try {
+      // Reading the call may run a hostile getter or proxy trap: inside the try, so it fails closed.
+      const name = Object.prototype.hasOwnProperty.call(c, "tool") ? c["tool"] : undefined;
+      if (typeof name !== "string") return this.rejected(call);
+      tool = name;
+      t = this.tools.get(tool) ?? this.other;
       w.reset();
       if (!t.codec(c, w)) return this.rejected(call);
     } catch {
@@ -175,7 +180,12 @@ export class WasmPolicy {
 
   /** The slow path for a call the codec refused: the validator names the reason. */
   private rejected(call: unknown): Decision {
-    const v = validateCall(this.meta, call, this.options);
+    let v: ReturnType<typeof validateCall>;
+    try {
+      v = validateCall(this.meta, call, this.options);
+    } catch (e) {
+      return denyWith(this.meta, "schema", `the call could not be checked: ${(e as Error).message}`);
+    }
     if (!v.ok) return denyWith(this.meta, "schema", v.reason);
     // The codec and the validator disagree: a bug, so fail closed and say so.
     return denyWith(this.meta, "error", "internal error: the call passed validation but could not be encoded");
