@@ -51,6 +51,6 @@ export interface Decision {
   approvers: string[];
   /** Limits whose targets cover the call, to be checked and consumed by the runtime. */
   limits: LimitUse[];
-  /** Argument paths to redact in the audit log (declared plus default secrets). */
+  /** Argument paths declared with `redact`; the audit log also hides default secret keys (runtime/audit/redact.ts). */
   redact: string[];
 }
