@@ -212,7 +212,9 @@ class Checker {
     for (const k of l.keys) {
       if (k.kind !== "path") continue;
       const t = this.exprs.check(k.path, scope);
-      if (t.kind === "list" || t.kind === "record") this.sink.report("E0305", k.span, `a limit key must be a number, string or bool, found ${showType(t)}`);
+      // The host computes bucket keys from the call itself, so a key must name an input, not a let.
+      if (k.path.ref && k.path.ref.kind !== "input") this.sink.report("E0305", k.span, `a limit key must be an input path such as \`args.customer\`, found \`${k.path.root}\``);
+      else if (t.kind === "list" || t.kind === "record") this.sink.report("E0305", k.span, `a limit key must be a number, string or bool, found ${showType(t)}`);
     }
     if (scope.reads.args && l.targets.some((t) => t.glob)) {
       this.sink.report("W0108", l.span, "this limit reads `args`, but its pattern also covers tools with no declared schema; calls to those are denied", { help: "name the tools explicitly" });

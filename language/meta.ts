@@ -182,15 +182,15 @@ export class Assembler {
     return f;
   }
 
-  private template(tf: ToolFacts, matched: ArrayLike<number>): Decision {
+  private template(tf: ToolFacts, matched: ArrayLike<number>, n: number): Decision {
     // The common shapes (no match, one match) skip building a key.
-    if (matched.length === 0) return (tf.none ??= Object.freeze(this.build(tf, [])));
-    if (matched.length === 1) return (tf.single[matched[0]!] ??= Object.freeze(this.build(tf, [matched[0]!])));
+    if (n === 0) return (tf.none ??= Object.freeze(this.build(tf, [])));
+    if (n === 1) return (tf.single[matched[0]!] ??= Object.freeze(this.build(tf, [matched[0]!])));
     let key = "";
-    for (let i = 0; i < matched.length; i++) key += `${matched[i]},`;
+    for (let i = 0; i < n; i++) key += `${matched[i]},`;
     let t = tf.templates.get(key);
     if (t) return t;
-    t = Object.freeze(this.build(tf, Array.from(matched)));
+    t = Object.freeze(this.build(tf, Array.from({ length: n }, (_, i) => matched[i]!)));
     if (tf.templates.size >= MAX_CACHE) tf.templates.clear();
     tf.templates.set(key, t);
     return t;
@@ -229,9 +229,9 @@ export class Assembler {
   }
 
   /** As decide(), for a host that keeps ToolFacts per tool; `facts` is only called when a limit needs a key. */
-  decideFor(tf: ToolFacts, facts: () => CallFacts, matched: ArrayLike<number>, amount: (limit: number) => number): Decision {
+  decideFor(tf: ToolFacts, facts: () => CallFacts, matched: ArrayLike<number>, amount: (limit: number) => number, n = matched.length): Decision {
     if (tf.blindLimit) return denyWith(this.meta, "error", tf.blindLimit);
-    const t = this.template(tf, matched);
+    const t = this.template(tf, matched, n);
     if (tf.limits.length === 0) return t;
     const c = facts();
     const keys = this.keys(tf, c);
@@ -241,7 +241,8 @@ export class Assembler {
       const l = this.meta.limits[i]!;
       limits[j] = { id: l.id, kind: l.kind, amount: l.kind === "calls" ? 1 : amount(i), max: l.max, windowSeconds: l.windowSeconds, key: keys[j]!, span: l.span };
     }
-    return { ...t, limits };
+    // Field by field: spreading a frozen object takes V8's slow path (~140 ns against ~8 ns).
+    return { effect: t.effect, decidedBy: t.decidedBy, rules: t.rules, matched: t.matched, reasons: t.reasons, approvers: t.approvers, limits, redact: t.redact };
   }
 
   private keys(tf: ToolFacts, c: CallFacts): string[] {
