@@ -1,0 +1,218 @@
+// fast-check arbitrary of random well-typed pol policies, as source text plus
+// the schemas and names the call generator needs (calls.ts). Tools, context,
+// lets, rules of every effect and target shape, limits, defaults, redactions;
+// expressions come from expr.ts. Consumed by test/differential.test.ts and test/soak.ts.
+
+import fc from "fast-check";
+import type { Target } from "../../language/ast.js";
+import { targetMatches } from "../../language/targets.js";
+import { ExprGen, flatten, numLit, strLit, type Entry, type LetInfo, type Scope } from "./expr.js";
+import { BOOL, NUM, STR, f, list, polString, rec, showField, showTarget, tyEq, type Field, type TargetSpec, type ToolSpec, type Ty } from "./types.js";
+
+export interface PolicySpec {
+  /** One statement per line; `source` is them joined (rule ids are `gen.pol:LINE`). */
+  lines: string[];
+  source: string;
+  tools: ToolSpec[];
+  context: Field[];
+  /** Every target pattern and name the policy mentions (the call generator derives tool names from them). */
+  targets: TargetSpec[];
+}
+
+export const FILE = "gen.pol";
+
+const ITEM = rec(f("sku", STR), f("qty", NUM), f("note", STR, true), f("tags", list(STR)));
+const META = rec(f("source", STR), f("level", NUM, true), f("inner", rec(f("deep", STR, true), f("n", NUM)), true));
+/** The same record type with its fields in another order (the checker treats them as one type). */
+const META_R = rec(f("inner", rec(f("n", NUM), f("deep", STR, true)), true), f("source", STR), f("level", NUM, true));
+/** Same field name, another record type: must get slots of its own. */
+const META2 = rec(f("source", NUM), f("level", NUM, true), f("tags", list(STR)));
+const ITEM2 = rec(f("sku", NUM), f("qty", NUM, true));
+const ITEM_R = rec(f("tags", list(STR)), f("note", STR, true), f("sku", STR), f("qty", NUM));
+/** Field declarations tools draw from; one name mostly keeps one type, so rules over several tools share fields. */
+const FIELDS: Field[] = [
+  f("amount", NUM), f("amount", NUM), f("amount", NUM, true), f("amount", STR),
+  f("currency", STR), f("customer", STR), f("reason", STR, true), f("to", list(STR)), f("tags", list(STR), true),
+  f("scores", list(NUM)), f("flags", list(BOOL)), f("items", list(ITEM)), f("items", list(ITEM_R)), f("items", list(ITEM2)), f("groups", list(list(STR))),
+  f("meta", META), f("meta", META, true), f("meta", META_R), f("meta", META_R, true), f("meta", META2), f("ok", BOOL), f("ok", BOOL, true), f("url", STR), f("ip", STR), f("email", STR, true),
+  f("limit", NUM), f("read", BOOL, true), f("body", STR), f("count", NUM, true), f("constructor", STR, true), f("rows", list(rec(f("id", NUM), f("cells", list(STR), true))), true),
+];
+const CONTEXT: Field[] = [
+  f("region", STR), f("level", NUM, true), f("zones", list(STR)), f("vip", BOOL, true), f("quota", rec(f("daily", NUM), f("note", STR, true))), f("hosts", list(STR), true),
+  f("accounts", list(rec(f("id", STR), f("limit", NUM, true)))),
+];
+
+const DECLARED: TargetSpec[] = [
+  ...["stripe.refund", "email.send", "db.query", "db.delete", "files.read", "send_email"].map((text) => ({ text, quoted: false, glob: false })),
+  ...["delete:user", "mcp:github/create_issue", "mcp:fs.read", "outil:é😀", "a?b", "ns:*"].map((text) => ({ text, quoted: true, glob: text.includes("*") })),
+];
+/** Exact names rules may target without declaring them. */
+const UNDECLARED: TargetSpec[] = [
+  ...["db.drop", "shell.exec", "stripe.charge", "x"].map((text) => ({ text, quoted: false, glob: false })),
+  ...["delete:repo", "mcp:slack/post", "a\\b", "😀"].map((text) => ({ text, quoted: true, glob: false })),
+];
+const GLOBS: TargetSpec[] = [
+  ...["db.*", "*", "files.*", "*.read", "stripe.*", "*.*", "mcp.*"].map((text) => ({ text, quoted: false, glob: true })),
+  ...["mcp:*", "delete:*", "*", "*:*", "db.*", "*refund", "mcp:*/create_*", "a\\*", "?x*", "*é*", "a?*"].map((text) => ({ text, quoted: true, glob: true })),
+];
+
+const asTarget = (t: TargetSpec): Target => ({ ...t, span: { file: FILE, start: 0, end: 0, line: 1, col: 1, endLine: 1, endCol: 1 } });
+const pick = <T>(xs: readonly T[]) => fc.constantFrom(...xs);
+const opt = <T>(a: fc.Arbitrary<T>, present = 1, absent = 1) => fc.oneof({ weight: absent, arbitrary: fc.constant(undefined) }, { weight: present, arbitrary: a });
+
+const fieldsArb = (pool: Field[], max: number, min = 0) => fc.uniqueArray(pick(pool), { minLength: min, maxLength: max, selector: (x) => x.name });
+
+const toolsArb: fc.Arbitrary<ToolSpec[]> = fc
+  .uniqueArray(pick(DECLARED), { minLength: 1, maxLength: 4, selector: (t) => t.text })
+  .chain((names) => fc.tuple(...names.map(() => fc.oneof({ weight: 1, arbitrary: fieldsArb(FIELDS, 2) }, { weight: 6, arbitrary: fieldsArb(FIELDS, 7, 2) }))).map((fss) => names.map((n, i) => ({ name: n.text, quoted: n.quoted, fields: fss[i]! }))));
+
+const BASE_ENTRIES: Entry[] = [
+  { path: "tool", type: STR, needs: [] },
+  { path: "env", type: STR, needs: [] },
+  { path: "agent.id", type: STR, needs: [] },
+  { path: "agent.roles", type: list(STR), needs: [] },
+  { path: "agent.trust", type: NUM, needs: [] },
+  { path: "run.id", type: STR, needs: [] },
+  { path: "run.calls", type: NUM, needs: [] },
+];
+
+/** The `args` fields a rule over `covered` may read: declared by all of them with one type (optional if in any). */
+export function sharedArgs(covered: ToolSpec[]): Field[] {
+  if (covered.length === 0) return [];
+  return covered[0]!.fields.flatMap((x) => {
+    const others = covered.map((t) => t.fields.find((g) => g.name === x.name));
+    return others.every((g) => g && tyEq(g.type, x.type)) ? [{ ...x, optional: others.some((g) => g!.optional) }] : [];
+  });
+}
+
+interface Env { tools: ToolSpec[]; context: Field[]; lets: LetInfo[] }
+
+/** The fields of `agent` and `run` as records, for lets that name them (`let me = agent`, read as `me.trust`). */
+const AGENT_FIELDS = [f("id", STR), f("roles", list(STR)), f("trust", NUM)];
+const RUN_FIELDS = [f("id", STR), f("calls", NUM)];
+
+function scopeFor(env: Env, covered: ToolSpec[]): Scope {
+  // A let naming a record is read through its required fields only: `has` cannot test a let.
+  const letFields = env.lets.flatMap((l) => (l.type.k === "record" ? flatten(l.name, l.type.fields).filter((e) => e.needs.length === 0) : []));
+  const entries = [...BASE_ENTRIES, ...flatten("ctx", env.context), ...flatten("args", sharedArgs(covered)), ...letFields];
+  return { entries, guarded: new Set(), lets: env.lets, nextVar: 0 };
+}
+
+const G = new ExprGen();
+
+/** Targets: mostly the policy's own tools, some names it does not declare, and patterns. */
+const targetsArb = (env: { tools: ToolSpec[] }) => {
+  const own = env.tools.map((t) => ({ text: t.name, quoted: t.quoted, glob: t.name.includes("*") }));
+  const one = fc.oneof({ weight: 8, arbitrary: pick(own) }, { weight: 1, arbitrary: pick(DECLARED) }, { weight: 1, arbitrary: pick(UNDECLARED) }, { weight: 3, arbitrary: pick(GLOBS) });
+  return fc.uniqueArray(one, { minLength: 1, maxLength: 3, selector: (t) => `${t.quoted}${t.text}` });
+};
+const covers = (env: Env, ts: TargetSpec[]) => env.tools.filter((t) => ts.some((x) => targetMatches(asTarget(x), t.name)));
+
+interface Stmt { text: string; targets: TargetSpec[]; label?: boolean }
+
+/** Lets, each possibly reading earlier ones: constants, lists (also of lists), aliases of input lists, input-reading expressions. */
+function letsArb(env: Omit<Env, "lets">): fc.Arbitrary<{ lets: LetInfo[]; lines: string[] }> {
+  const one = (prev: LetInfo[], i: number): fc.Arbitrary<{ info: LetInfo; line: string }> => {
+    const s = scopeFor({ ...env, lets: prev }, []);
+    const name = `k${i}`;
+    const inputLists = G.readable(s, (t) => t.k === "list" && tyEq(t, list(STR)));
+    const records = [
+      { path: "agent", type: rec(...AGENT_FIELDS) },
+      { path: "run", type: rec(...RUN_FIELDS) },
+      ...(env.context.length ? [{ path: "ctx", type: rec(...env.context) }] : []),
+      ...s.entries.filter((e) => e.type.k === "record" && e.needs.length === 0).map((e) => ({ path: e.path, type: e.type })),
+    ];
+    const forms: fc.Arbitrary<[Ty, string]>[] = [
+      numLit.map((x): [Ty, string] => [NUM, x]),
+      strLit.map((x): [Ty, string] => [STR, x]),
+      G.bool(s, 2).map((x): [Ty, string] => [BOOL, x]),
+      G.num(s, 1).map((x): [Ty, string] => [NUM, x]),
+      G.str(s, 1).map((x): [Ty, string] => [STR, x]),
+      G.listLit("string", s, 1, 1).map((x): [Ty, string] => [list(STR), x]),
+      G.listLit("number", s, 1, 1).map((x): [Ty, string] => [list(NUM), x]),
+      G.listLit("bool", s, 0, 1).map((x): [Ty, string] => [list(BOOL), x]),
+      fc.array(G.listLit("string", s, 0, 1), { minLength: 1, maxLength: 3 }).map((xs): [Ty, string] => [list(list(STR)), `[${xs.join(", ")}]`]),
+      ...(inputLists.length ? [pick(inputLists).map((x): [Ty, string] => [list(STR), x])] : []),
+      pick(records).map((r): [Ty, string] => [r.type, r.path]),
+    ];
+    return fc.oneof(...forms).map(([type, text]) => ({ info: { name, type }, line: `let ${name} = ${text}` }));
+  };
+  return fc.integer({ min: 0, max: 4 }).chain((n) => {
+    let acc: fc.Arbitrary<{ lets: LetInfo[]; lines: string[] }> = fc.constant({ lets: [], lines: [] });
+    for (let i = 0; i < n; i++) acc = acc.chain((a) => one(a.lets, i).map((x) => ({ lets: [...a.lets, x.info], lines: [...a.lines, x.line] })));
+    return acc;
+  });
+}
+
+const because = fc.oneof(strLit, pick(['"refunds over $300 are never automatic"', '"needs \\"ops\\" sign-off\\n"', '"é😀 \\u{1F600}"']));
+
+function ruleArb(env: Env): fc.Arbitrary<Stmt> {
+  return fc.tuple(pick(["allow", "allow", "deny", "approve"] as const), targetsArb(env)).chain(([effect, targets]) => {
+    const s = scopeFor(env, covers(env, targets));
+    const by = effect === "approve" ? opt(fc.uniqueArray(pick(['"finance"', '"ops"', '"sécu 😀"']), { minLength: 1, maxLength: 2 })) : fc.constant(undefined);
+    const cond = opt(fc.integer({ min: 1, max: 3 }).chain((d) => G.bool(s, d)), 6);
+    return fc.tuple(by, cond, opt(because)).map(([groups, c, why]) => ({
+      text: [effect, targets.map(showTarget).join(", "), groups ? `by ${groups.join(", ")}` : "", c ? `if ${c}` : "", why ? `because ${why}` : ""].filter(Boolean).join(" "),
+      targets,
+      label: true,
+    }));
+  });
+}
+
+const WINDOWS = ["second", "minute", "hour", "day", "10 minutes", "2 hours", "1 day", "30 seconds"];
+
+function limitArb(env: Env): fc.Arbitrary<Stmt> {
+  return targetsArb(env).chain((targets) => {
+    const s = scopeFor(env, covers(env, targets));
+    const inputRoot = (p: string) => ["tool", "env", "agent", "run", "ctx", "args"].includes(p.split(".")[0]!);
+    const keyPaths = s.entries.filter((e) => e.needs.length === 0 && inputRoot(e.path) && (e.type.k === "number" || e.type.k === "string" || e.type.k === "bool")).map((e) => e.path);
+    const keys = fc.uniqueArray(fc.oneof(pick(["agent", "run", "tool"]), pick(keyPaths)), { maxLength: 2 });
+    const measure = fc.oneof(
+      pick([0, 1, 5, 20, 1000]).map((n) => `${n} calls`),
+      fc.tuple(G.num(s, 2), pick([0, 0.5, 100, 1000.5, 1e6])).map(([e, n]) => `sum (${e}) ${n}`),
+    );
+    return fc.tuple(measure, pick(WINDOWS), keys).map(([m, win, ks]) => ({
+      text: `limit ${targets.map(showTarget).join(", ")} ${m} per ${win}${ks.map((k) => ` per ${k}`).join("")}`,
+      targets,
+      label: true,
+    }));
+  });
+}
+
+const EFFECTS = ["allow", "deny", "approve"] as const;
+const defaultForArb = (env: Env): fc.Arbitrary<Stmt> => fc.tuple(pick(EFFECTS), targetsArb(env)).map(([e, ts]) => ({ text: `default ${e} for ${ts.map(showTarget).join(", ")}`, targets: ts }));
+
+/** Labels for some rules and limits: plain names and soft keywords. */
+const LABELS = ["small_refund", "read", "sum", "calls", "per", "write", "big_one", "tool", "limit"];
+
+export const policyArb: fc.Arbitrary<PolicySpec> = fc.tuple(toolsArb, fieldsArb(CONTEXT, 3)).chain(([tools, context]) =>
+  letsArb({ tools, context }).chain(({ lets, lines: letLines }) => {
+    const env: Env = { tools, context, lets };
+    return fc
+      .tuple(
+        opt(fc.tuple(pick(["gen", "p2", "refunds"]), opt(strLit)).map(([n, d]) => `policy ${n}${d ? ` ${d}` : ""}`)),
+        fc.array(ruleArb(env), { minLength: 1, maxLength: 8 }),
+        fc.array(limitArb(env), { maxLength: 2 }),
+        opt(pick(EFFECTS).map((e) => `default ${e}`)),
+        fc.array(defaultForArb(env), { maxLength: 2 }),
+        opt(fc.uniqueArray(pick(["args.card_number", "args.amount", "args.meta.source", "args.to"]), { minLength: 1, maxLength: 2 }).map((ps) => `redact ${ps.join(", ")}`), 1, 2),
+        fc.array(fc.boolean(), { minLength: 10, maxLength: 10 }),
+        fc.boolean(),
+      )
+      .map(([header, rules, limits, dflt, defaultsFor, redact, labelled, letsLast]) => {
+        const free = [...LABELS];
+        const labelledStmts = [...rules, ...limits].map((st, i) => (labelled[i] && free.length ? `${free.shift()}: ${st.text}` : st.text));
+        const toolLines = tools.map((t) => `tool ${t.quoted ? polString(t.name) : t.name} { ${t.fields.map(showField).join(", ")} }${t.fields.length % 2 ? " read" : ""}`);
+        const ctxLines = context.length ? [`context { ${context.map(showField).join(", ")} }`] : [];
+        const body = [...labelledStmts, ...(dflt ? [dflt] : []), ...defaultsFor.map((d) => d.text), ...(redact ? [redact] : [])];
+        const lines = [...(header ? [header] : []), ...toolLines, ...ctxLines, ...(letsLast ? [...body, ...letLines] : [...letLines, ...body])];
+        const targets = [...rules, ...limits, ...defaultsFor].flatMap((st) => st.targets);
+        return { lines, source: lines.join("\n") + "\n", tools, context, targets };
+      });
+  }),
+);
+
+/** A spec with other statement lines (for shrinking): schemas unchanged. */
+export function withLines(spec: PolicySpec, lines: string[]): PolicySpec {
+  return { ...spec, lines, source: lines.join("\n") + "\n" };
+}
