@@ -197,7 +197,11 @@ class Checker {
       const t = this.exprs.check(r.condition, scope);
       if (t.kind !== "bool" && t.kind !== "error") this.sink.report("E0205", r.condition.span, `the condition of a rule must be bool, found ${showType(t)}`);
       else if (constValue(r.condition, (n) => this.lets.get(n)?.value) === false) {
-        this.sink.report("W0103", r.condition.span, "this rule can never match: its condition is always false", { help: "remove the rule, or fix the condition" });
+        // A rule reading args still applies, fail-closed, to tools without a schema: say so rather than "never".
+        const blind = scope.reads.args && r.effect !== "allow";
+        this.sink.report("W0103", r.condition.span, blind ? "this rule's condition is always false: it never matches a declared tool" : "this rule can never match: its condition is always false", {
+          help: blind ? "it still applies, fail-closed, to matching tools that have no declared schema; remove it or fix the condition" : "remove the rule, or fix the condition",
+        });
       }
     }
     return { decl: r, index, tools, readsArgs: scope.reads.args };
