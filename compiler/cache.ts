@@ -15,7 +15,7 @@ let toolchain: string | undefined;
 function toolchainHash(): string {
   if (toolchain) return toolchain;
   const h = createHash("sha256");
-  for (const dir of ["compiler", "stdlib/as", "stdlib/regex", "language"]) {
+  for (const dir of ["compiler", "wasm", "stdlib/as", "stdlib/regex", "language"]) {
     for (const f of readdirSync(join(ROOT, dir)).filter((x) => x.endsWith(".ts") || x.endsWith(".mjs")).sort()) {
       h.update(`${dir}/${f}\0`).update(readFileSync(join(ROOT, dir, f))).update("\0");
     }

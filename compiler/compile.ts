@@ -61,7 +61,7 @@ export async function compilePolicy(policy: CheckedPolicy, sink: Sink, opts: { o
   let source = "";
   try {
     const prog = lower(policy);
-    source = emit(prog, "./stdlib/as/index");
+    source = emit(prog, ".");
     const r = await compileAssemblyScript(source, opts);
     if (!r.wasm) {
       sink.report("E0901", policy.policy.header?.span ?? { ...NO_SPAN, file: policy.file }, "internal compiler error: the generated code did not compile", {
@@ -85,7 +85,7 @@ export async function compilePolicy(policy: CheckedPolicy, sink: Sink, opts: { o
  */
 export async function compileBatch(policies: CheckedPolicy[], opts: { optimize?: boolean } = {}): Promise<{ wasm: Uint8Array; manifests: Manifest[] }> {
   const progs = policies.map(lower);
-  const source = emitBatch(progs, "./stdlib/as/index");
+  const source = emitBatch(progs, ".");
   // Unoptimised batches compile about ten times faster; tests run both settings.
   const r = await compileAssemblyScript(source, opts);
   if (!r.wasm) throw new Error(`batch did not compile: ${r.errors.slice(0, 2000)}`);
