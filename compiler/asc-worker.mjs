@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 
 const ENTRY = "pol_policy_entry.ts";
+/** The project's asconfig.json options: one place for the flags, also usable with `npx asc --config`. */
+const config = JSON.parse(readFileSync(join(workerData.root, "asconfig.json"), "utf8")).options;
 const asc = (await import("assemblyscript/asc")).default;
 
 async function compile(source, optimize) {
@@ -17,7 +19,10 @@ async function compile(source, optimize) {
   // No --initialMemory: asc sizes it to the static data; forcing one page broke policies with
   // over 64 KiB of constants (AS105 at 10,000 rules) and changes no bytes for smaller ones.
   const result = await asc.main(
-    [ENTRY, "--outFile", "out.wasm", "--runtime", "stub", "--noAssert", optimize ? "-O3" : "-O0", "--noColors"],
+    [
+      ENTRY, "--outFile", "out.wasm", "--runtime", config.runtime, ...(config.noAssert ? ["--noAssert"] : []),
+      "--optimizeLevel", String(optimize ? config.optimizeLevel : 0), "--shrinkLevel", String(optimize ? config.shrinkLevel : 0), "--noColors",
+    ],
     {
       stdout: stream,
       stderr: stream,

@@ -21,6 +21,7 @@ function toolchainHash(): string {
     }
   }
   try {
+    h.update(readFileSync(join(ROOT, "asconfig.json")));
     h.update(JSON.parse(readFileSync(join(ROOT, "node_modules/assemblyscript/package.json"), "utf8")).version);
   } catch {
     h.update("asc?");
