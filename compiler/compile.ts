@@ -53,6 +53,9 @@ async function staticAddresses(wasm: Uint8Array, prefixes: string[]): Promise<{ 
   return prefixes.map((p) => ({ in: ex[`${p}pol_in`]!(), out: ex[`${p}pol_out`]!() }));
 }
 
+/** Policies with more rules than this compile without binaryen's optimiser (see compilePolicy). */
+export const OPTIMIZE_MAX_RULES = 1000;
+
 /**
  * Compiles a checked policy (which must have no errors). Deterministic: the
  * same policy gives the same bytes. Failures inside the compiler become E0901.
@@ -62,7 +65,10 @@ export async function compilePolicy(policy: CheckedPolicy, sink: Sink, opts: { o
   try {
     const prog = lower(policy);
     source = emit(prog, ".");
-    const r = await compileAssemblyScript(source, opts);
+    // binaryen's -O3 costs ~10 ms per rule (97 s at 10,000 rules) for little gain on large, flat
+    // rule sets (benchmarks suite 3: -O0 modules decide as fast); past OPTIMIZE_MAX_RULES it is skipped.
+    const optimize = opts.optimize ?? policy.rules.length <= OPTIMIZE_MAX_RULES;
+    const r = await compileAssemblyScript(source, { optimize });
     if (!r.wasm) {
       sink.report("E0901", policy.policy.header?.span ?? { ...NO_SPAN, file: policy.file }, "internal compiler error: the generated code did not compile", {
         help: `please report this with the policy; asc said: ${r.errors.split("\n").find((l) => l.includes("ERROR")) ?? r.errors.slice(0, 200)}`,
