@@ -1,10 +1,7 @@
-// The input encoder: writes a validated call into the module's linear memory
-// at the slots the manifest lists (numbers as f64, booleans as i32, strings as
-// UTF-16 code units, lists as element arrays), reading only the paths the
-// policy uses. Driven by the manifest; used by loader.ts on every decision.
-
-import type { SlotJson } from "../compiler/manifest.js";
-import { sameType, type FieldType } from "../language/types.js";
+// The writer the generated codecs (codec.ts) use to put a call into the
+// module's linear memory: typed views that survive memory growth, a bump
+// allocator for the variable area, and UTF-16 string writes. Used by
+// loader.ts on every decision.
 
 export interface ModuleMemory {
   memory: WebAssembly.Memory;
@@ -73,58 +70,4 @@ export class Writer {
     this.u32[addr >> 2] = p;
     this.u32[(addr >> 2) + 1] = s.length;
   }
-}
-
-type Enc = (w: Writer, base: number, v: unknown) => void;
-
-/** An encoder for one value of type `t` into its 8-byte slot (or, for records, its inlined fields). */
-function valueEncoder(s: SlotJson): Enc {
-  const t = s.type;
-  const off = s.offset;
-  switch (t.kind) {
-    case "number": return (w, base, v) => { w.f64[(base + off) >> 3] = v as number; };
-    case "bool": return (w, base, v) => { w.i32[(base + off) >> 2] = v ? 1 : 0; };
-    case "string": return (w, base, v) => w.string(base + off, v as string);
-    case "record": {
-      const inner = recordEncoder(s.record ?? [], t.fields);
-      return (w, base, v) => inner(w, base, v);
-    }
-    case "list": {
-      const elem = s.elem!;
-      const size = elem.size;
-      const one: Enc = elem.record ? recordEncoder(elem.record, t.elem.kind === "record" ? t.elem.fields : []) : valueEncoder({ name: "", type: t.elem, offset: 0, ...(elem.elem ? { elem: elem.elem } : {}) });
-      return (w, base, v) => {
-        const items = v as unknown[];
-        const p = w.alloc(items.length * size);
-        for (let i = 0; i < items.length; i++) one(w, p + i * size, items[i]);
-        w.u32[(base + off) >> 2] = p;
-        w.u32[((base + off) >> 2) + 1] = items.length;
-      };
-    }
-    default: return () => { throw new Error(`internal error: cannot encode ${t.kind}`); };
-  }
-}
-
-/**
- * An encoder for a record whose declared fields are `fields`: writes the slots
- * the layout has for exactly those fields (same name and type), with presence.
- */
-export function recordEncoder(slots: SlotJson[], fields: FieldType[]): Enc {
-  const parts: Enc[] = [];
-  for (const s of slots) {
-    const f = fields.find((x) => x.name === s.name && sameType(x.type, s.type) && s.type.kind === x.type.kind);
-    if (!f) continue;
-    const name = s.name;
-    const value = valueEncoder(s);
-    const pres = s.presence;
-    parts.push((w, base, rec) => {
-      const v = (rec as Record<string, unknown>)[name];
-      const present = v !== undefined;
-      if (pres !== undefined) w.i32[(base + pres) >> 2] = present ? 1 : 0;
-      if (present) value(w, base, v);
-    });
-  }
-  return (w, base, rec) => {
-    for (let i = 0; i < parts.length; i++) parts[i]!(w, base, rec);
-  };
 }
