@@ -3,14 +3,14 @@
 // tables the interpreter and compiler need (checked.ts).
 
 import type * as A from "./ast.js";
-import { ExprChecker, facts, type Scope } from "./check-expr.js";
+import { ExprChecker, type Scope } from "./check-expr.js";
 import type { CheckedLimit, CheckedPolicy, CheckedRule, CheckedTool } from "./checked.js";
 import type { Sink } from "./diagnostics.js";
 import { constValue } from "./fold.js";
 import { assertNever, type Span } from "./span.js";
 import { closest } from "./suggest.js";
 import { targetMatches } from "./targets.js";
-import { BOOL, ERROR, NUMBER, sameType, showType, type FieldType, type Type } from "./types.js";
+import { ERROR, NUMBER, sameType, showType, type FieldType, type Type } from "./types.js";
 
 function basename(file: string): string {
   return file.split(/[\\/]/).pop() ?? file;
@@ -244,4 +244,3 @@ export function check(main: A.Policy, sink: Sink, imports: A.Policy[] = []): Che
   return new Checker(sink).run(main, imports);
 }
 
-export { facts, BOOL };

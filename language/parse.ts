@@ -8,7 +8,7 @@ import type * as A from "./ast.js";
 import type { Sink } from "./diagnostics.js";
 import { PolGrammar } from "./grammar.js";
 import * as T from "./lexer.js";
-import { join, type Span } from "./span.js";
+import type { Span } from "./span.js";
 
 let shared: PolGrammar | undefined;
 /** Chevrotain's self-analysis is costly, so one parser instance is reused (parsing is synchronous). */
@@ -143,10 +143,6 @@ function errorSpan(file: string, err: IRecognitionException, stmt: IToken[]): Sp
   return { ...s, start: s.end, col: s.endCol, line: s.endLine };
 }
 
-export interface ParseResult {
-  policy: A.Policy;
-}
-
 /** Parses a whole .pol file. Never throws: every problem becomes a diagnostic in `sink`. */
 export function parse(text: string, file: string, sink: Sink): A.Policy {
   const { tokens, comments } = lex(text, file, sink);
@@ -191,4 +187,3 @@ export function parseExpression(text: string, file: string, sink: Sink): A.Expr 
   return e;
 }
 
-export { join };
