@@ -10,6 +10,7 @@ import { inspectCommand } from "./inspect.js";
 import { registerApprovals } from "./approvals.js";
 import { registerAudit } from "./audit.js";
 import { registerPause } from "./pause.js";
+import { registerTrust } from "./trust.js";
 import { testCommand } from "./test.js";
 import { processIo, type Io } from "./io.js";
 
@@ -38,6 +39,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   registerAudit(program, io, done);
   registerApprovals(program, io, done);
   registerPause(program, io, done);
+  registerTrust(program, io, done);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

@@ -100,3 +100,24 @@ describe("pol pause and resume", () => {
     await h.engine.close();
   });
 });
+
+describe("pol trust", () => {
+  it("shows a revoked agent and restores it; the engine allows again on its next decision", async () => {
+    const h = await harness();
+    expect((await h.engine.decide(refund(10))).effect).toBe("allow");
+    await h.engine.report("bot", { delta: -100 });
+    expect((await h.engine.decide(refund(10))).effect).toBe("deny");
+    const shown = await pol("trust", "bot", "--store", h.store);
+    expect(shown).toMatchObject({ code: 0, out: "bot: trust 0, revoked (every call denied until restored)\n" });
+    const restored = await pol("trust", "restore", "bot", "--store", h.store);
+    expect(restored).toMatchObject({ code: 0, out: "bot: trust 80, trusted\n" });
+    expect(JSON.parse((await pol("trust", "show", "bot", "--store", h.store, "--format", "json")).out)).toMatchObject({ agentId: "bot", score: 80, revoked: false });
+    expect((await h.engine.decide(refund(10))).effect).toBe("allow");
+    await h.engine.close();
+  });
+
+  it("refuses a score out of range and a missing store", async () => {
+    expect((await pol("trust", "restore", "bot", "--store", "x.db", "--score", "0")).code).toBe(2);
+    expect((await pol("trust", "bot", "--store", join(tempDir(), "none.db"))).err).toMatch(/no store at/);
+  });
+});
