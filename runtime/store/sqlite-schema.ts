@@ -59,6 +59,23 @@ export const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  // 1 -> 2: a running total per limit key, kept by triggers, so a charge reads one row instead of
+  // summing every event in its window (a busy bucket holds thousands). The total is a fast
+  // pre-check only: a charge near its limit still folds the events exactly (SqliteLimits).
+  `
+  CREATE TABLE limit_totals (key TEXT PRIMARY KEY, total REAL NOT NULL) WITHOUT ROWID;
+  INSERT INTO limit_totals (key, total) SELECT key, SUM(amount) FROM limit_events GROUP BY key;
+  CREATE TRIGGER limit_events_added AFTER INSERT ON limit_events BEGIN
+    INSERT INTO limit_totals (key, total) VALUES (NEW.key, NEW.amount)
+      ON CONFLICT (key) DO UPDATE SET total = total + excluded.total;
+  END;
+  -- An emptied bucket restarts at exactly 0, so rounding from adding and subtracting never accumulates.
+  CREATE TRIGGER limit_events_removed AFTER DELETE ON limit_events BEGIN
+    UPDATE limit_totals
+      SET total = CASE WHEN EXISTS (SELECT 1 FROM limit_events WHERE key = OLD.key) THEN total - OLD.amount ELSE 0 END
+      WHERE key = OLD.key;
+  END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -107,6 +107,7 @@ class SqliteLimits implements LimitStore {
   private readonly insertEvent;
   private readonly pruneKey;
   private readonly sumEvents;
+  private readonly dropEmptyTotals;
   private readonly sweepAll;
   private lastSweep = -Infinity;
 
@@ -119,7 +120,8 @@ class SqliteLimits implements LimitStore {
       "INSERT INTO limit_events (key, at, amount, expires_at) VALUES (?, ?, ?, ?)",
     );
     this.pruneKey = db.prepare<[string, number]>("DELETE FROM limit_events WHERE key = ? AND at <= ?");
-    this.sumEvents = db.prepare<[string, number], { total: number | null }>("SELECT SUM(amount) AS total FROM limit_events WHERE key = ? AND at > ?");
+    this.sumEvents = db.prepare<[string], { total: number }>("SELECT total FROM limit_totals WHERE key = ?");
+    this.dropEmptyTotals = db.prepare("DELETE FROM limit_totals WHERE total = 0 AND key NOT IN (SELECT key FROM limit_events)");
     this.sweepAll = db.prepare<[number]>("DELETE FROM limit_events WHERE expires_at <= ?");
   }
 
@@ -168,14 +170,16 @@ class SqliteLimits implements LimitStore {
   }
 
   /**
-   * Whether every charge fits with a margin far above any rounding difference between SQLite's
-   * summation order and the exact newest-first fold (so both would accept). Charges to one key
+   * Whether every charge fits with a margin far above any rounding difference between the
+   * running total (limit_totals, kept by triggers) and the exact newest-first fold (so both
+   * would accept). Charges to one key
    * in a batch see each other, as in checkBatch.
    */
   private clearlyFits(charges: readonly LimitCharge[], now: number): boolean {
     const pending = new Map<string, number>();
     for (const c of charges) {
-      const used = (this.sumEvents.get(c.key, windowStart(c.windowMs, now))?.total ?? 0) + (pending.get(c.key) ?? 0);
+      // After pruneKey, every event left for the key is inside the window, so the running total is the window's.
+      const used = (this.sumEvents.get(c.key)?.total ?? 0) + (pending.get(c.key) ?? 0);
       const margin = 1e-9 * Math.max(1, Math.abs(c.max), used);
       if (!(used + c.amount <= c.max - margin)) return false;
       pending.set(c.key, (pending.get(c.key) ?? 0) + c.amount);
@@ -192,6 +196,7 @@ class SqliteLimits implements LimitStore {
     if (now - this.lastSweep < SWEEP_INTERVAL_MS) return;
     this.lastSweep = now;
     this.sweepAll.run(now);
+    this.dropEmptyTotals.run();
   }
 }
 
