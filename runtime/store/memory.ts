@@ -50,6 +50,7 @@ import {
   checkAmount,
   checkBatch,
   checkCharges,
+  clearlyFits,
   checkKey,
   checkTime,
   checkWindow,
@@ -76,6 +77,8 @@ class Lifecycle {
 class MemoryLimits implements LimitStore {
   /** Per key, sorted by (at, insertion). */
   private readonly buckets = new Map<string, MemEvent[]>();
+  /** Per key, the sum of its events: a pre-check so most charges skip folding the window. */
+  private readonly totals = new Map<string, number>();
   private lastSweep = -Infinity;
 
   constructor(private readonly life: Lifecycle) {}
@@ -85,9 +88,11 @@ class MemoryLimits implements LimitStore {
     checkCharges(charges, now);
     this.sweep(now);
     for (const c of charges) this.prune(c.key, windowStart(c.windowMs, now));
-    const denied = checkBatch(charges, now, (key, windowMs) => this.inWindow(key, windowMs, now));
-    if (denied) return denied;
-    for (const c of charges) insertSorted(this.bucket(c.key), { at: now, amount: c.amount, expiresAt: now + c.windowMs });
+    if (!clearlyFits(charges, (key) => this.totals.get(key) ?? 0)) {
+      const denied = checkBatch(charges, now, (key, windowMs) => this.inWindow(key, windowMs, now));
+      if (denied) return denied;
+    }
+    for (const c of charges) this.add(c.key, { at: now, amount: c.amount, expiresAt: now + c.windowMs });
     return { ok: true };
   }
 
@@ -110,7 +115,18 @@ class MemoryLimits implements LimitStore {
     checkKey(key);
     checkAmount(amount, key);
     checkTime(at);
-    insertSorted(this.bucket(key), { at, amount, expiresAt: Infinity });
+    this.add(key, { at, amount, expiresAt: Infinity });
+  }
+
+  private add(key: string, e: MemEvent): void {
+    insertSorted(this.bucket(key), e);
+    this.totals.set(key, (this.totals.get(key) ?? 0) + e.amount);
+  }
+
+  /** Recomputes a key's total after events left it; an emptied bucket restarts at exactly 0. */
+  private retotal(key: string, events: MemEvent[] | undefined): void {
+    if (!events || events.length === 0) this.totals.delete(key);
+    else this.totals.set(key, events.reduce((n, e) => n + e.amount, 0));
   }
 
   private bucket(key: string): MemEvent[] {
@@ -129,8 +145,13 @@ class MemoryLimits implements LimitStore {
     const events = this.buckets.get(key);
     if (!events) return;
     const keep = events.findIndex((e) => e.at > start);
-    if (keep === -1) this.buckets.delete(key);
-    else if (keep > 0) events.splice(0, keep);
+    if (keep === -1) {
+      this.buckets.delete(key);
+      this.totals.delete(key);
+    } else if (keep > 0) {
+      const gone = events.splice(0, keep);
+      this.totals.set(key, (this.totals.get(key) ?? 0) - gone.reduce((n, e) => n + e.amount, 0));
+    }
   }
 
   /** Removes expired events from every bucket, so keys never charged again (per-run keys) do not pile up. */
@@ -141,6 +162,7 @@ class MemoryLimits implements LimitStore {
       const live = events.filter((e) => e.expiresAt > now);
       if (live.length === 0) this.buckets.delete(key);
       else if (live.length !== events.length) this.buckets.set(key, live);
+      if (live.length !== events.length) this.retotal(key, live);
     }
   }
 }

@@ -54,6 +54,7 @@ import {
   checkAmount,
   checkBatch,
   checkCharges,
+  clearlyFits,
   checkKey,
   checkTime,
   checkWindow,
@@ -134,7 +135,8 @@ class SqliteLimits implements LimitStore {
         for (const c of charges) this.pruneKey.run(c.key, windowStart(c.windowMs, now));
         // Fast path: SQLite sums the window in C. Only a batch near a boundary (or over it) pays for
         // loading the events and folding them exactly in JS, which also yields resetAt.
-        if (!this.clearlyFits(charges, now)) {
+        // After pruneKey every event left for a key is inside its window: the trigger-kept total is the window's.
+        if (!clearlyFits(charges, (key) => this.sumEvents.get(key)?.total ?? 0)) {
           const denied = checkBatch(charges, now, (key, windowMs) => this.inWindow(key, windowMs, now));
           if (denied) return denied;
         }
@@ -167,24 +169,6 @@ class SqliteLimits implements LimitStore {
       checkTime(at);
       this.insertEvent.run(key, at, amount, null);
     });
-  }
-
-  /**
-   * Whether every charge fits with a margin far above any rounding difference between the
-   * running total (limit_totals, kept by triggers) and the exact newest-first fold (so both
-   * would accept). Charges to one key
-   * in a batch see each other, as in checkBatch.
-   */
-  private clearlyFits(charges: readonly LimitCharge[], now: number): boolean {
-    const pending = new Map<string, number>();
-    for (const c of charges) {
-      // After pruneKey, every event left for the key is inside the window, so the running total is the window's.
-      const used = (this.sumEvents.get(c.key)?.total ?? 0) + (pending.get(c.key) ?? 0);
-      const margin = 1e-9 * Math.max(1, Math.abs(c.max), used);
-      if (!(used + c.amount <= c.max - margin)) return false;
-      pending.set(c.key, (pending.get(c.key) ?? 0) + c.amount);
-    }
-    return true;
   }
 
   private inWindow(key: string, windowMs: number, now: number): WindowEvent[] {

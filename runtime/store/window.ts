@@ -138,3 +138,20 @@ export function insertSorted<E extends WindowEvent>(events: E[], event: E): void
   }
   events.splice(lo, 0, event);
 }
+
+/**
+ * Whether every charge fits with a margin far above any rounding difference between a running
+ * bucket total and the exact newest-first fold, so both would accept: the fast path of consume.
+ * `total(key)` is the sum of the key's events, all inside the window (the caller pruned first).
+ * Charges to one key in a batch see each other, as in checkBatch. False means "fold exactly".
+ */
+export function clearlyFits(charges: readonly LimitCharge[], total: (key: string) => number): boolean {
+  const pending = new Map<string, number>();
+  for (const c of charges) {
+    const used = total(c.key) + (pending.get(c.key) ?? 0);
+    const margin = 1e-9 * Math.max(1, Math.abs(c.max), used);
+    if (!(used + c.amount <= c.max - margin)) return false;
+    pending.set(c.key, (pending.get(c.key) ?? 0) + c.amount);
+  }
+  return true;
+}
