@@ -3,6 +3,7 @@
 // coincide), the wasm runner against dfaSearch, table round trips, linear time.
 
 import fc from "fast-check";
+import { setFlagsFromString } from "node:v8";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileRegex, deserializeDfa, dfaSearch, serializeDfa, type Dfa } from "../ts/index.js";
 import { AsStdlib } from "./as-harness.js";
@@ -24,6 +25,22 @@ function compile(source: string, flags = ""): Dfa {
 function oracle(source: string, flags: string, s: string): boolean {
   const astral = /[\ud800-\udfff]|\\u\{/.test(source + s);
   return new RegExp(source, flags + (astral ? "u" : "")).test(s);
+}
+
+// V8's linear-time engine (RegExp flag `l`), the oracle for long inputs: the backtracking engine
+// takes exponential time on patterns such as `(a*)*b` (one 400-character input stalled this test
+// past its 2-minute timeout). It takes neither `u` nor lazy quantifiers; laziness cannot change
+// what `test()` answers, so it is dropped, and patterns needing `u` are left to the short-input
+// properties above, where backtracking stays cheap.
+setFlagsFromString("--enable-experimental-regexp-engine");
+
+function linearOracle(source: string, s: string): boolean | undefined {
+  if (/[\ud800-\udfff]|\\u\{/.test(source + s)) return undefined;
+  try {
+    return new RegExp(source.replace(/([*+?}])\?/g, "$1"), "l").test(s);
+  } catch {
+    return undefined; // a construct the linear engine does not implement
+  }
 }
 
 describe("compileRegex diagnostics", () => {
@@ -274,8 +291,9 @@ describe("random regexes against JS RegExp, and the wasm runner against dfaSearc
         const r = compileRegex(source, "");
         fc.pre(r.ok);
         if (!r.ok) return;
-        expect(dfaSearch(r.dfa, s)).toBe(oracle(source, "", s));
         expect(wasm.dfaSearch(serializeDfa(r.dfa), s)).toBe(dfaSearch(r.dfa, s));
+        const want = linearOracle(source, s);
+        if (want !== undefined) expect(dfaSearch(r.dfa, s)).toBe(want);
       }),
       { numRuns: 300 },
     );
