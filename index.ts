@@ -4,4 +4,4 @@
 
 export * from "./runtime/index.js";
 export { loadFile, loadText, check, parse, formatSource, evaluate as interpret, renderDiagnostics, Sink } from "./language/index.js";
-export { compilePolicy, compileLoaded, readManifest, ABI_VERSION } from "./compiler/index.js";
+export { compileFile, compileText, compileErrors, compilePolicy, readManifest, ABI_VERSION } from "./compiler/index.js";

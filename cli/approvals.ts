@@ -1,45 +1,46 @@
 // `pol approvals list|show|approve|reject --store <file>`: the approval queue in a SQLite store,
 // for operators without a console. Resolutions go straight to the store; the engine that asked
 // sees them on its next poll and records who approved in the decision that uses the approval.
-// Exit 0 on success, 1 when the approval is unknown or not pending, 2 on usage or store errors.
+// Exit 0 on success, 1 when the approval is unknown or not pending, 2 on usage or store errors
+// (in the JSON document's `errors` with --format json).
 
 import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
-import type { Command } from "commander";
-import { openSqliteStore, StoreError, type Approval, type ApprovalStatus, type StateStore } from "../runtime/store/index.js";
+import { Option, type Command } from "commander";
+import type { Approval, ApprovalStatus, StateStore } from "../runtime/store/index.js";
 import { durationText } from "../runtime/limits.js";
+import { EXIT } from "./exit.js";
 import type { Io } from "./io.js";
+import { formatOption, storeOption } from "./options.js";
+import { Problems } from "./problems.js";
 
-export interface StoreOpts { store?: string }
+export interface StoreOpts { store?: string; format?: string }
 
 /** Opens an existing store file (never creates one: a mistyped path must not look like an empty queue). */
-export async function openStoreFile(io: Io, opts: StoreOpts): Promise<StateStore | number> {
+async function openStoreFile(opts: StoreOpts, problems: Problems): Promise<StateStore | number> {
   const path = opts.store ?? process.env["POL_STORE"];
-  if (!path) {
-    io.err("error: name the state store with --store <file> (or POL_STORE)\n");
-    return 2;
-  }
-  if (!existsSync(path)) {
-    io.err(`error: no store at \`${path}\`\n`);
-    return 2;
-  }
+  if (!path) return problems.fail("name the state store with --store <file> (or POL_STORE)");
+  if (!existsSync(path)) return problems.fail(`no store at \`${path}\``, path);
   try {
+    // Loaded here, not at start-up: commands that need no store never load the SQLite binding.
+    const { openSqliteStore } = await import("../runtime/store/index.js");
     return await openSqliteStore(path);
   } catch (e) {
-    io.err(`error: ${(e as Error).message}\n`);
-    return 2;
+    return problems.fail((e as Error).message, path);
   }
 }
 
-/** Runs fn on the store and closes it; store errors become exit 1 (not found, conflict) or 2. */
+/** Runs fn on the store and closes it; store errors become exit 1 (not found, conflict) or 2, reported in JSON with --format json. */
 export async function withStore(io: Io, opts: StoreOpts, fn: (s: StateStore) => Promise<number>): Promise<number> {
-  const store = await openStoreFile(io, opts);
+  const problems = new Problems(io, opts.format === "json");
+  const store = await openStoreFile(opts, problems);
   if (typeof store === "number") return store;
   try {
     return await fn(store);
   } catch (e) {
-    io.err(`error: ${(e as Error).message}\n`);
-    return e instanceof StoreError && (e.code === "not-found" || e.code === "conflict") ? 1 : 2;
+    problems.fail((e as Error).message);
+    const code = e instanceof Error && e.name === "StoreError" ? (e as Error & { code: string }).code : undefined;
+    return code === "not-found" || code === "conflict" ? EXIT.failed : EXIT.usage;
   } finally {
     await store.close();
   }
@@ -86,16 +87,19 @@ export function listApprovals(io: Io, opts: ListOpts): Promise<number> {
     const list = await s.approvals.list({ ...(opts.status ? { status: opts.status as ApprovalStatus } : {}), ...(opts.group ? { group: opts.group } : {}) }, now);
     if (opts.format === "json") io.out(JSON.stringify(list, null, 2) + "\n");
     else io.out(list.length === 0 ? "no approvals\n" : list.map((a) => line(a, now)).join("\n") + "\n");
-    return 0;
+    return EXIT.ok;
   });
 }
 
 export function showApproval(io: Io, id: string, opts: ResolveOpts): Promise<number> {
   return withStore(io, opts, async (s) => {
     const a = await s.approvals.get(id, Date.now());
-    if (!a) throw new StoreError("not-found", `unknown approval \`${id}\``);
+    if (!a) {
+      const { StoreError } = await import("../runtime/store/index.js");
+      throw new StoreError("not-found", `unknown approval \`${id}\``);
+    }
     io.out(opts.format === "json" ? JSON.stringify(a, null, 2) + "\n" : show(a));
-    return 0;
+    return EXIT.ok;
   });
 }
 
@@ -104,21 +108,21 @@ export function resolveApproval(io: Io, id: string, approve: boolean, opts: Reso
     const by = opts.by ?? defaultBy();
     const a = await s.approvals.resolve(id, { approve, by, ...(opts.note !== undefined ? { note: opts.note } : {}) }, Date.now());
     io.out(opts.format === "json" ? JSON.stringify(a, null, 2) + "\n" : `${a.id} ${a.status} by ${by}\n`);
-    return 0;
+    return EXIT.ok;
   });
 }
 
 export function registerApprovals(program: Command, io: Io, done: (code: number) => void): void {
   const cmd = program.command("approvals").description("list and resolve approval requests in a state store");
-  const store = ["--store <file>", "the SQLite state store (default: $POL_STORE)"] as const;
-  cmd.command("list").description("list approvals, oldest first").option(...store)
-    .option("--status <status>", "pending, approved, rejected, expired or consumed").option("--group <group>", "only those this approver group may resolve").option("--format <format>", "text or json", "text")
+  cmd.command("list").description("list approvals, oldest first").addOption(storeOption())
+    .addOption(new Option("--status <status>", "only approvals in this state").choices(["pending", "approved", "rejected", "expired", "consumed"]))
+    .option("--group <group>", "only those this approver group may resolve").addOption(formatOption())
     .action(async (o: ListOpts) => done(await listApprovals(io, o)));
-  cmd.command("show").description("show one approval and the call it covers").argument("<id>").option(...store).option("--format <format>", "text or json", "text")
+  cmd.command("show").description("show one approval and the call it covers").argument("<id>").addOption(storeOption()).addOption(formatOption())
     .action(async (id: string, o: ResolveOpts) => done(await showApproval(io, id, o)));
   for (const [name, approve] of [["approve", true], ["reject", false]] as const) {
-    cmd.command(name).description(`${name} a pending approval`).argument("<id>").option(...store)
-      .option("--by <name>", "who resolves (default: the current user)").option("--note <text>", "a note for the audit trail").option("--format <format>", "text or json", "text")
+    cmd.command(name).description(`${name} a pending approval`).argument("<id>").addOption(storeOption())
+      .option("--by <name>", "who resolves (default: the current user)").option("--note <text>", "a note for the audit trail").addOption(formatOption())
       .action(async (id: string, o: ResolveOpts) => done(await resolveApproval(io, id, approve, o)));
   }
 }

@@ -3,22 +3,25 @@
 // and why, 2 when there is nothing to verify (no log, no key). Registered by cli/main.ts.
 
 import type { Command } from "commander";
-import { AuditError, formatVerifyResult, verifyAudit } from "../runtime/audit/index.js";
+
+import { EXIT } from "./exit.js";
 import type { Io } from "./io.js";
+import { formatOption } from "./options.js";
+import { Problems } from "./problems.js";
 
 interface VerifyOpts { keyFile?: string; format?: string }
 
 export async function auditVerifyCommand(io: Io, path: string, opts: VerifyOpts): Promise<number> {
+  const { AuditError, formatVerifyResult, verifyAudit } = await import("../runtime/audit/index.js");
   let result;
   try {
     result = await verifyAudit(path, opts.keyFile ? { keyFile: opts.keyFile } : {});
   } catch (e) {
-    io.err(`error: ${e instanceof AuditError ? e.message : (e as Error).message}\n`);
-    return 2;
+    return new Problems(io, opts.format === "json").fail(e instanceof AuditError ? e.message : (e as Error).message, path);
   }
-  if (opts.format === "json") io.out(JSON.stringify(result, null, 2) + "\n");
+  if (opts.format === "json") io.out(JSON.stringify({ ...result, errors: [] }, null, 2) + "\n");
   else (result.ok ? io.out : io.err)(formatVerifyResult(result) + "\n");
-  return result.ok ? 0 : 1;
+  return result.ok ? EXIT.ok : EXIT.failed;
 }
 
 export function registerAudit(program: Command, io: Io, done: (code: number) => void): void {
@@ -26,6 +29,6 @@ export function registerAudit(program: Command, io: Io, done: (code: number) => 
   audit.command("verify").description("verify an audit chain: exit 0 when intact, 1 at the first broken record")
     .argument("<path>", "the log file (audit.jsonl) or the directory holding it")
     .option("--key-file <file>", "the chain's key (default: <log>.key)")
-    .option("--format <format>", "text or json", "text")
+    .addOption(formatOption())
     .action(async (path: string, o: VerifyOpts) => done(await auditVerifyCommand(io, path, o)));
 }

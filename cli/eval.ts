@@ -1,51 +1,77 @@
 // `pol eval`: decide one call against a policy (.pol compiled on the fly, or
 // .wasm) and print the decision; --explain lists every rule that targets the
 // tool and whether it matched; --interpreter uses the reference interpreter.
+// Exit 0 (1 when --fail-on matches the effect), 1 on policy errors, 2 on a bad
+// call, an unreadable file or a module that does not load.
 
 import { readFileSync } from "node:fs";
 import type { Target } from "../language/ast.js";
 import type { Decision } from "../language/call.js";
 import { evaluate, metaFor } from "../language/interpret.js";
-import { loadFile } from "../language/load.js";
 import type { PolicyMeta } from "../language/meta.js";
-import { renderDiagnostics } from "../language/render.js";
+import { diagnosticsToJson, renderDiagnostics } from "../language/render.js";
 import { anyTargetMatches } from "../language/targets.js";
-import { compileLoaded } from "../compiler/compile.js";
+import { compileFile } from "../compiler/compile-file.js";
 import { WasmPolicy } from "../runtime/loader.js";
+import { EXIT } from "./exit.js";
 import type { Io } from "./io.js";
+import { Problems } from "./problems.js";
 
-interface EvalOpts { call?: string; callFile?: string; explain?: boolean; format?: string; interpreter?: boolean; extraArgs?: string }
+interface EvalOpts { call?: string; callFile?: string; explain?: boolean; format?: string; interpreter?: boolean; extraArgs?: string; failOn?: string }
+
+/** Effects `--fail-on X` turns into exit 1: X and anything more restrictive. */
+const FAIL_ON: Record<string, readonly string[]> = { deny: ["deny"], approve: ["approve", "deny"] };
 
 type Engine = { meta: PolicyMeta; decide: (call: unknown) => Decision; sources: Map<string, string>; engine: string };
 
-async function readCall(io: Io, opts: EvalOpts): Promise<unknown> {
-  const text = opts.call ?? (opts.callFile ? readFileSync(opts.callFile, "utf8") : await io.stdin());
-  return JSON.parse(text);
+/** The call's JSON text, from --call, --call-file or stdin; a problem (exit 2) when unreadable or not JSON. */
+async function readCall(opts: EvalOpts, io: Io, problems: Problems): Promise<{ call: unknown } | undefined> {
+  let text: string;
+  try {
+    text = opts.call ?? (opts.callFile !== undefined ? readFileSync(opts.callFile, "utf8") : await io.stdin());
+  } catch (e) {
+    problems.add(`cannot read the call from \`${opts.callFile}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, opts.callFile);
+    return undefined;
+  }
+  try {
+    return { call: JSON.parse(text) };
+  } catch (e) {
+    problems.add(`the call is not valid JSON: ${(e as Error).message}`, opts.callFile);
+    return undefined;
+  }
 }
 
-async function openEngine(io: Io, file: string, opts: EvalOpts): Promise<Engine | number> {
+async function openEngine(io: Io, file: string, opts: EvalOpts, problems: Problems): Promise<Engine | number> {
   const extraArgs = opts.extraArgs === "ignore" ? "ignore" : "deny";
   if (file.endsWith(".wasm")) {
-    if (opts.interpreter) {
-      io.err("error: `--interpreter` needs the policy's .pol source, not a .wasm\n");
-      return 2;
+    if (opts.interpreter) return problems.fail("`--interpreter` needs the policy's .pol source, not a .wasm");
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(file);
+    } catch (e) {
+      return problems.fail(`cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
     }
-    const p = await WasmPolicy.fromBytes(readFileSync(file), { extraArgs });
-    return { meta: p.meta, decide: (c) => p.evaluate(c), sources: new Map(), engine: "wasm" };
+    try {
+      const p = await WasmPolicy.fromBytes(bytes, { extraArgs });
+      return { meta: p.meta, decide: (c) => p.evaluate(c), sources: new Map(), engine: "wasm" };
+    } catch (e) {
+      return problems.fail(`\`${file}\` is not a loadable policy: ${(e as Error).message}`, file);
+    }
   }
-  const l = loadFile(file);
-  if (!l.checked || l.sink.hasErrors()) {
-    io.err(renderDiagnostics(l.sink.errors, { sources: l.sources, color: io.color }) + "\n");
-    return 1;
+  const c = await compileFile(file, opts.interpreter ? { cache: false } : {});
+  const l = c.loaded;
+  if (!l.checked || l.sink.hasErrors() || (!opts.interpreter && !c.wasm)) {
+    if (opts.format === "json") {
+      if (!l.checked) problems.list.push(...l.sink.errors.map((d) => ({ message: d.message, path: file })));
+      io.out(JSON.stringify({ errors: problems.list, diagnostics: diagnosticsToJson(l.sink.errors) }, null, 2) + "\n");
+    }
+    else io.err(renderDiagnostics(l.sink.errors, { sources: l.sources, color: io.colorErr }) + "\n");
+    // A missing file is reported by the front end as a diagnostic on the file itself.
+    return l.checked ? EXIT.failed : EXIT.usage;
   }
   const checked = l.checked;
-  if (opts.interpreter) return { meta: metaFor(checked), decide: (c) => evaluate(checked, c, { extraArgs }), sources: l.sources, engine: "interpreter" };
-  const wasm = await compileLoaded(l);
-  if (!wasm) {
-    io.err(renderDiagnostics(l.sink.errors, { sources: l.sources, color: io.color }) + "\n");
-    return 1;
-  }
-  const p = await WasmPolicy.fromBytes(wasm, { extraArgs });
+  if (opts.interpreter) return { meta: metaFor(checked), decide: (x) => evaluate(checked, x, { extraArgs }), sources: l.sources, engine: "interpreter" };
+  const p = await WasmPolicy.fromBytes(c.wasm!, { extraArgs });
   return { meta: p.meta, decide: (x) => p.evaluate(x), sources: l.sources, engine: "wasm" };
 }
 
@@ -73,23 +99,13 @@ function render(e: Engine, call: unknown, d: Decision, opts: EvalOpts): string {
 }
 
 export async function evalCommand(io: Io, file: string, opts: EvalOpts): Promise<number> {
-  let call: unknown;
-  try {
-    call = await readCall(io, opts);
-  } catch (err) {
-    io.err(`error: the call is not valid JSON: ${(err as Error).message}\n`);
-    return 2;
-  }
-  let e: Engine | number;
-  try {
-    e = await openEngine(io, file, opts);
-  } catch (err) {
-    io.err(`error: ${(err as Error).message}\n`);
-    return 2;
-  }
+  const problems = new Problems(io, opts.format === "json");
+  const read = await readCall(opts, io, problems);
+  if (!read) return problems.fail();
+  const e = await openEngine(io, file, opts, problems);
   if (typeof e === "number") return e;
-  const d = e.decide(call);
+  const d = e.decide(read.call);
   if (opts.format === "json") io.out(JSON.stringify({ ...d, engine: e.engine }, null, 2) + "\n");
-  else io.out(render(e, call, d, opts));
-  return 0;
+  else io.out(render(e, read.call, d, opts));
+  return opts.failOn !== undefined && FAIL_ON[opts.failOn]!.includes(d.effect) ? EXIT.failed : EXIT.ok;
 }

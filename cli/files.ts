@@ -1,8 +1,9 @@
-// Expands the CLI's file and directory arguments into sorted .pol paths.
-// Used by every command that takes "files or dirs".
+// Expands the CLI's file and directory arguments into sorted input paths. Used by every command
+// that takes "files or dirs"; a missing path, or arguments holding no input at all, is reported.
 
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import type { Problems } from "./problems.js";
 
 /** Every `ext` file under the given paths (directories recursively, skipping node_modules and dot folders), sorted. */
 export function expandPaths(paths: string[], ext = ".pol"): { files: string[]; missing: string[] } {
@@ -28,6 +29,20 @@ export function expandPaths(paths: string[], ext = ".pol"): { files: string[]; m
     else files.push(p);
   }
   return { files: [...new Set(files)], missing };
+}
+
+/**
+ * The input files a command works on (default: the current directory), `keep` applied; every
+ * missing path, and finding no input at all, goes to `problems` (exit 2: a typo in CI must not
+ * pass as "nothing to check").
+ */
+export function inputs(paths: string[], ext: string, problems: Problems, keep: (f: string) => boolean = () => true, what = `\`*${ext}\` files`): string[] {
+  const given = paths.length ? paths : ["."];
+  const { files, missing } = expandPaths(given, ext);
+  for (const m of missing) problems.add(`no such file or directory \`${m}\``, m);
+  const kept = files.filter(keep);
+  if (kept.length === 0 && missing.length < given.length) problems.add(`no ${what} found in ${given.map((p) => `\`${p}\``).join(", ")}`);
+  return kept;
 }
 
 /** Files named `_*.pol` are partials: imported by policies, not policies of their own. */

@@ -1,33 +1,46 @@
-// `pol fmt`: rewrite policies in canonical form, or with --check report the
-// files that are not formatted (exit 1). Files with syntax errors are left alone.
+// `pol fmt`: rewrite policies in canonical form, or with --check report the files that are not
+// formatted (exit 1). Files with syntax errors are left alone and make the run exit 2, as do
+// missing or unreadable paths.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { formatSource } from "../language/format.js";
 import { renderDiagnostics } from "../language/render.js";
-import { expandPaths } from "./files.js";
+import { EXIT } from "./exit.js";
+import { inputs } from "./files.js";
 import type { Io } from "./io.js";
+import { Problems } from "./problems.js";
 
 export function fmtCommand(io: Io, paths: string[], opts: { check?: boolean }): number {
-  const { files, missing } = expandPaths(paths.length ? paths : ["."]);
-  for (const m of missing) io.err(`error: no such file or directory \`${m}\`\n`);
+  const problems = new Problems(io, false);
+  const files = inputs(paths, ".pol", problems);
   let unformatted = 0;
   let broken = 0;
   for (const f of files) {
-    const text = readFileSync(f, "utf8");
+    let text: string;
+    try {
+      text = readFileSync(f, "utf8");
+    } catch (e) {
+      problems.add(`cannot read \`${f}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, f);
+      continue;
+    }
     const r = formatSource(text, f);
     if (!r.ok) {
       broken++;
-      io.err(renderDiagnostics(r.diagnostics, { sources: new Map([[f, text]]), color: io.color }) + "\n");
+      io.err(renderDiagnostics(r.diagnostics, { sources: new Map([[f, text]]), color: io.colorErr }) + "\n");
       continue;
     }
     if (!r.changed) continue;
     unformatted++;
     if (opts.check) io.out(`${f}: not formatted\n`);
     else {
-      writeFileSync(f, r.text);
-      io.out(`formatted ${f}\n`);
+      try {
+        writeFileSync(f, r.text);
+        io.out(`formatted ${f}\n`);
+      } catch (e) {
+        problems.add(`cannot write \`${f}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, f);
+      }
     }
   }
   if (opts.check) io.err(`${files.length - unformatted - broken} of ${files.length} files formatted\n`);
-  return missing.length || broken ? 2 : opts.check && unformatted ? 1 : 0;
+  return problems.any || broken ? EXIT.usage : opts.check && unformatted ? EXIT.failed : EXIT.ok;
 }

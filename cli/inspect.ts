@@ -5,7 +5,9 @@ import { readFileSync } from "node:fs";
 import { WasmPolicy } from "../runtime/loader.js";
 import type { SlotJson } from "../compiler/manifest.js";
 import { showType } from "../language/types.js";
+import { EXIT } from "./exit.js";
 import type { Io } from "./io.js";
+import { Problems } from "./problems.js";
 
 function slots(prefix: string, ss: SlotJson[], out: string[]): void {
   for (const s of ss) {
@@ -17,17 +19,23 @@ function slots(prefix: string, ss: SlotJson[], out: string[]): void {
 }
 
 export async function inspectCommand(io: Io, file: string, opts: { format?: string }): Promise<number> {
+  const problems = new Problems(io, opts.format === "json");
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    return problems.fail(`cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
+  }
   let p: WasmPolicy;
   try {
-    p = await WasmPolicy.fromBytes(readFileSync(file));
+    p = await WasmPolicy.fromBytes(bytes);
   } catch (e) {
-    io.err(`error: ${(e as Error).message}\n`);
-    return 2;
+    return problems.fail(`\`${file}\` is not a loadable policy: ${(e as Error).message}`, file);
   }
   const m = p.manifest;
   if (opts.format === "json") {
-    io.out(JSON.stringify({ hash: p.hash, ...m }, null, 2) + "\n");
-    return 0;
+    io.out(JSON.stringify({ hash: p.hash, ...m, errors: [] }, null, 2) + "\n");
+    return EXIT.ok;
   }
   const out = [`policy ${m.policy.name}${m.policy.description ? ` "${m.policy.description}"` : ""}`, `  source ${m.policy.file}`, `  sha256 ${p.hash}`, `  abi ${m.abi}`, "tools:"];
   for (const t of m.tools) out.push(`  #${t.id} ${t.name}${t.declared ? ` (${t.toolClass})` : " (no schema)"}`);
@@ -41,5 +49,5 @@ export async function inspectCommand(io: Io, file: string, opts: { format?: stri
   for (const [root, ss] of [["", m.layout.top], ["args", m.layout.args], ["ctx", m.layout.ctx], ["agent", m.layout.agent], ["run", m.layout.run]] as const) slots(root, ss, out);
   if (m.redact.length) out.push(`redact: ${m.redact.join(", ")}`);
   io.out(out.join("\n") + "\n");
-  return 0;
+  return EXIT.ok;
 }

@@ -1,7 +1,7 @@
-// `pol test`: finds `*.test.yaml` suites, runs them against the compiled
-// policies, prints a summary ending in `N passed, N failed`; JUnit/JSON
-// reporters and rule coverage. Exit 0 all pass, 1 a case failed (or coverage
-// below --coverage-min), 2 a suite or policy does not load.
+// `pol test`: finds `*.test.yaml` suites, runs them against the compiled policies, prints a
+// summary ending in `N passed, N failed`; JUnit/JSON reporters and rule coverage. Exit 0 all
+// pass, 1 a case failed (or coverage below --coverage-min), 2 a suite or policy does not load,
+// a path is missing, or a report cannot be written.
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -9,10 +9,12 @@ import { engineBackend } from "../policytest/backend.js";
 import { coveragePercent, jsonReport, junitReport, textReport, totals } from "../policytest/report.js";
 import { runSuite, type SuiteResult } from "../policytest/run.js";
 import { loadSuite } from "../policytest/suite.js";
-import { expandPaths } from "./files.js";
+import { EXIT } from "./exit.js";
+import { inputs } from "./files.js";
 import type { Io } from "./io.js";
+import { Problems } from "./problems.js";
 
-interface TestOpts { filter?: string; reporter?: string; output?: string; format?: string; coverage?: boolean; coverageMin?: string; verbose?: boolean }
+interface TestOpts { filter?: string; reporter?: string; output?: string; format?: string; coverage?: boolean; coverageMin?: number; verbose?: boolean }
 
 function filterOf(pattern: string | undefined): ((name: string) => boolean) | undefined {
   if (!pattern) return undefined;
@@ -25,32 +27,39 @@ function filterOf(pattern: string | undefined): ((name: string) => boolean) | un
 }
 
 export async function testCommand(io: Io, paths: string[], opts: TestOpts): Promise<number> {
-  const { files: all, missing } = expandPaths(paths.length ? paths : ["."], ".yaml");
-  for (const m of missing) io.err(`error: no such file or directory \`${m}\`\n`);
-  const files = all.filter((f) => /\.test\.ya?ml$/.test(f));
-  if (files.length === 0 && !missing.length) {
-    io.err("error: no `*.test.yaml` suites found\n");
-    return 2;
+  const json = opts.format === "json";
+  const problems = new Problems(io, json);
+  if (opts.output !== undefined && opts.reporter === undefined) return problems.fail("`--output` names the file `--reporter junit` writes: add `--reporter junit`");
+  let filter: ((name: string) => boolean) | undefined;
+  try {
+    filter = filterOf(opts.filter);
+  } catch (e) {
+    return problems.fail(`\`--filter\` is not a valid /regex/: ${(e as Error).message}`);
   }
+  const files = inputs(paths, ".yaml", problems, (f) => /\.test\.ya?ml$/.test(f), "`*.test.yaml` suites");
+  if (files.length === 0) return problems.fail();
   const backend = engineBackend();
   const results: SuiteResult[] = [];
-  for (const f of files) results.push(await runSuite(loadSuite(f), backend, filterOf(opts.filter)));
+  for (const f of files) results.push(await runSuite(loadSuite(f), backend, filter));
   const t = totals(results);
-  const min = opts.coverageMin === undefined ? undefined : Number(opts.coverageMin);
-  const text = textReport(results, { coverage: opts.coverage || min !== undefined, verbose: opts.verbose ?? false });
-  if (opts.format === "json") io.out(jsonReport(results));
-  else io.out(text);
+  const min = opts.coverageMin;
   if (opts.reporter === "junit") {
     const out = opts.output ?? "pol-junit.xml";
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, junitReport(results));
-    io.err(`wrote JUnit report to ${out}\n`);
+    try {
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, junitReport(results));
+      io.err(`wrote JUnit report to ${out}\n`);
+    } catch (e) {
+      problems.add(`cannot write the JUnit report \`${out}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, out);
+    }
   }
-  if (missing.length || t.errors) return 2;
-  if (t.failed) return 1;
+  if (json) io.out(jsonReport(results, { errors: problems.list }));
+  else io.out(textReport(results, { coverage: opts.coverage || min !== undefined, verbose: opts.verbose ?? false }));
+  if (problems.any || t.errors) return EXIT.usage;
+  if (t.failed) return EXIT.failed;
   if (min !== undefined && coveragePercent(t) < min) {
     io.err(`rule coverage ${coveragePercent(t).toFixed(1)}% is below --coverage-min ${min}%\n`);
-    return 1;
+    return EXIT.failed;
   }
-  return 0;
+  return EXIT.ok;
 }

@@ -4,12 +4,12 @@
 // purpose. Receives {id, source, optimize} from asc.ts; replies {id, wasm, errors}.
 
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { resolve } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 
 const ENTRY = "pol_policy_entry.ts";
 /** The project's asconfig.json options: one place for the flags, also usable with `npx asc --config`. */
-const config = JSON.parse(readFileSync(join(workerData.root, "asconfig.json"), "utf8")).options;
+const config = JSON.parse(readFileSync(workerData.asconfig, "utf8")).options;
 const asc = (await import("assemblyscript/asc")).default;
 
 async function compile(source, optimize) {
@@ -28,8 +28,10 @@ async function compile(source, optimize) {
       stderr: stream,
       readFile: (name, baseDir) => {
         if (name === ENTRY) return source;
+        // asc names files relative to the entry's directory ("." for the entry): resolve them against
+        // the package's own root, never the process's working directory.
         try {
-          return readFileSync(join(baseDir || workerData.root, name), "utf8");
+          return readFileSync(resolve(workerData.root, baseDir || ".", name), "utf8");
         } catch {
           return null;
         }

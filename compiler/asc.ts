@@ -3,12 +3,21 @@
 // thread that keeps asc warm (asc-worker.mjs). asc's diagnostics are
 // returned, never printed. Used by compile.ts.
 
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 
-/** The project root, from which the generated entry imports `./stdlib/as/index`. */
+/**
+ * The package root the generated entry's imports resolve against (AS_IMPORTS): the repository in a
+ * checkout, `dist/` in the built package (the build copies the AssemblyScript sources there).
+ */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The asc options file the worker reads (also usable with `npx asc --config`). */
+export const ASCONFIG = join(ROOT, "asconfig.json");
+
+/** The worker that runs asc; plain JavaScript (see asc-worker.mjs). */
+export const WORKER = new URL("./asc-worker.mjs", import.meta.url);
 
 export interface AscResult {
   wasm?: Uint8Array;
@@ -28,7 +37,9 @@ function fail(message: string): void {
 
 function getWorker(): Worker {
   if (worker) return worker;
-  const w = new Worker(new URL("./asc-worker.mjs", import.meta.url), { workerData: { root: ROOT } });
+  // No inherited execArgv: the worker is plain JavaScript, and flags valid for the host process
+  // (`--input-type`, a loader) make a worker fail to start.
+  const w = new Worker(WORKER, { workerData: { root: ROOT, asconfig: ASCONFIG }, execArgv: [] });
   w.on("message", (m: { id: number; wasm?: Uint8Array; errors: string }) => {
     const done = pending.get(m.id);
     pending.delete(m.id);

@@ -2,7 +2,7 @@
 // from the grammar's precedence), literals, tool names, types and windows.
 // Fed AST nodes by format.ts and format-block.ts; knows nothing of comments.
 
-import { tokenMatcher } from "chevrotain";
+import { tokenMatcher } from "./chevrotain.js";
 import type * as A from "./ast.js";
 import * as T from "./lexer.js";
 import { assertNever } from "./span.js";

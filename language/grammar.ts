@@ -2,7 +2,8 @@
 // embedded actions. Fed tokens of one statement by parse.ts, which splits a
 // file into statements so one broken statement never hides the next.
 
-import { EmbeddedActionsParser, type IToken, type TokenType } from "chevrotain";
+import type { IToken, TokenType } from "chevrotain";
+import { EmbeddedActionsParser } from "./chevrotain.js";
 import type * as A from "./ast.js";
 import * as T from "./lexer.js";
 import { join, type Span } from "./span.js";

@@ -2,7 +2,8 @@
 // consumed by grammar.ts (the parser) and parse.ts (statement splitting,
 // comment collection for the formatter).
 
-import { createToken, Lexer, type TokenType } from "chevrotain";
+import type { TokenType } from "chevrotain";
+import { createToken, Lexer } from "./chevrotain.js";
 
 /** Every word-like token (identifiers and all keywords): accepted after `.` and as schema field names. */
 export const AnyWord = createToken({ name: "AnyWord", pattern: Lexer.NA });

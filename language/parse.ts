@@ -3,7 +3,8 @@
 // so one broken statement never hides errors in the next. Consumed by check.ts,
 // the formatter and every tool that reads .pol files.
 
-import { tokenMatcher, type IRecognitionException, type IToken } from "chevrotain";
+import type { IRecognitionException, IToken } from "chevrotain";
+import { tokenMatcher } from "./chevrotain.js";
 import type * as A from "./ast.js";
 import type { Sink } from "./diagnostics.js";
 import { PolGrammar } from "./grammar.js";

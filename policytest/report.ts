@@ -76,7 +76,7 @@ export function junitReport(rs: SuiteResult[]): string {
   return out.join("\n") + "\n";
 }
 
-export function jsonReport(rs: SuiteResult[]): string {
+export function jsonReport(rs: SuiteResult[], extra: Record<string, unknown> = {}): string {
   const t = totals(rs);
   return JSON.stringify(
     {
@@ -89,6 +89,7 @@ export function jsonReport(rs: SuiteResult[]): string {
         cases: r.results.map((x) => ({ name: x.case.name, file: x.case.where.file, line: x.case.where.line, ok: x.ok, problems: x.problems, effect: x.decision?.effect, rules: x.decision?.rules.map((q) => q.id) })),
         rules: r.coverage satisfies RuleCoverage[],
       })),
+      ...extra,
     },
     null,
     2,

@@ -5,13 +5,11 @@
 
 import type { Target } from "../language/ast.js";
 import type { Decision } from "../language/call.js";
-import { loadFile } from "../language/load.js";
 import type { PolicyMeta } from "../language/meta.js";
-import { renderDiagnostics } from "../language/render.js";
 import { closest } from "../language/suggest.js";
 import { anyTargetMatches } from "../language/targets.js";
 import { validateCall } from "../language/validate.js";
-import { compileLoaded } from "../compiler/compile.js";
+import { compileErrors, compileFile } from "../compiler/compile-file.js";
 import type { Expect, StateSpec, Suite, SuiteError, TestCase } from "./suite.js";
 
 /** One case's runtime: a fresh engine with the case's state applied. */
@@ -115,10 +113,8 @@ function compileOnce(file: string): Promise<{ wasm?: Uint8Array; errors?: string
   let p = compiled.get(file);
   if (!p) {
     p = (async () => {
-      const l = loadFile(file);
-      if (!l.checked || l.sink.hasErrors()) return { errors: renderDiagnostics(l.sink.errors, { sources: l.sources }) };
-      const wasm = await compileLoaded(l);
-      return wasm ? { wasm } : { errors: renderDiagnostics(l.sink.errors, { sources: l.sources }) };
+      const c = await compileFile(file);
+      return c.wasm ? { wasm: c.wasm } : { errors: compileErrors(c) };
     })();
     compiled.set(file, p);
   }

@@ -3,7 +3,7 @@
 // composes (approvals, trust, pauses, guard) and re-exported from runtime/index.ts.
 
 import type { Effect } from "../language/ast.js";
-import type { ValidateOptions } from "../language/validate.js";
+import type { LoadOptions } from "./loader.js";
 import type { AuditSink, JsonlAuditOptions } from "./audit/index.js";
 import type { Approval, StateStore, ToolClass } from "./store/index.js";
 
@@ -90,7 +90,7 @@ export interface StateProbe {
 
 export type AuditOption = string | false | AuditSink | ({ path: string } & JsonlAuditOptions);
 
-export interface EngineOptions extends ValidateOptions {
+export interface EngineOptions extends LoadOptions {
   /**
    * A SQLite file (created if missing), `":memory:"` for an unpersisted in-process store (the
    * default), or a StateStore the caller opened and keeps ownership of.

@@ -200,7 +200,7 @@ export class Engine {
     let probe: SqliteProbe | null = null;
     try {
       audit = await openAudit(options.audit, storePath);
-      if (storePath !== null) probe = new SqliteProbe(storePath);
+      if (storePath !== null) probe = await SqliteProbe.open(storePath);
     } catch (e) {
       if (audit && ownsAudit) await audit.close().catch(() => undefined);
       if (ownsStore) await store.close();

@@ -5,13 +5,10 @@
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { compileLoaded } from "../compiler/compile.js";
-import { ABI_VERSION } from "../compiler/emit.js";
-import { readManifest, type Manifest } from "../compiler/manifest.js";
+import { ABI_VERSION, EXPORTS } from "../compiler/abi.js";
+import { SECTION, metaFromManifest, readManifest, withoutSection, type Manifest } from "../compiler/manifest.js";
 import type { Decision } from "../language/call.js";
-import { loadFile } from "../language/load.js";
-import { Assembler, denyWith, type CallFacts, type PolicyMeta, type ToolFacts, type ToolMeta } from "../language/meta.js";
-import { renderDiagnostics } from "../language/render.js";
+import { Assembler, denyWith, type CallFacts, type PolicyMeta, type ToolFacts } from "../language/meta.js";
 import { validateCall, type ValidateOptions } from "../language/validate.js";
 import { compileCodec, type Codec } from "./codec.js";
 import { Writer } from "./encoder.js";
@@ -25,23 +22,6 @@ interface Exports {
   pol_decide(tool: number, used: number): number;
 }
 
-
-export function metaFromManifest(m: Manifest): PolicyMeta {
-  const tools = new Map<string, ToolMeta>();
-  for (const t of m.tools) if (t.declared && t.args) tools.set(t.name, { name: t.name, args: t.args, toolClass: (t.toolClass ?? "write") as ToolMeta["toolClass"] });
-  return {
-    name: m.policy.name,
-    ...(m.policy.description !== undefined ? { description: m.policy.description } : {}),
-    file: m.policy.file,
-    tools,
-    context: m.context,
-    rules: m.rules,
-    limits: m.limits,
-    defaultRule: m.defaultRule,
-    defaultsFor: m.defaultsFor,
-    redact: m.redact,
-  };
-}
 
 // Module-level, not per call: under tsx (esbuild keepNames) a closure created per call is
 // wrapped in __name(), an Object.defineProperty costing ~300 ns per decision with limits.
@@ -85,7 +65,13 @@ const NO_AMOUNT = () => 0;
 
 interface ToolRuntime { id: number; declared: boolean; codec: Codec; facts?: ToolFacts }
 
-export interface LoadOptions extends ValidateOptions {}
+export interface LoadOptions extends ValidateOptions {
+  /**
+   * The policy hash (hex SHA-256 of the whole module) this service expects; any other module is
+   * refused. Pins the exact policy a deployment reviewed, whoever can write the policy file.
+   */
+  expectHash?: string;
+}
 
 /** A loaded policy module: evaluates calls through the compiled wasm. */
 export class WasmPolicy {
@@ -131,19 +117,25 @@ export class WasmPolicy {
   /** The ABI exports of one policy in an instance (`prefix` is non-empty for batch modules). */
   private static exportsOf(instance: WebAssembly.Instance, prefix: string): Exports {
     const raw = instance.exports as Record<string, unknown>;
-    const ex = { POL_ABI: raw["POL_ABI"], memory: raw["memory"], pol_input: raw["pol_input"], pol_decide: raw[`${prefix}pol_decide`] } as Exports;
+    const ex = { POL_ABI: raw[EXPORTS.abi], memory: raw[EXPORTS.memory], pol_input: raw[EXPORTS.input], pol_decide: raw[`${prefix}${EXPORTS.decide}`] } as Exports;
     if (!(ex.POL_ABI instanceof WebAssembly.Global) || ex.POL_ABI.value !== ABI_VERSION || typeof ex.pol_decide !== "function" || typeof ex.pol_input !== "function" || !(ex.memory instanceof WebAssembly.Memory)) {
-      throw new PolicyLoadError(`the module does not export pol ABI ${ABI_VERSION} (POL_ABI, memory, pol_input, pol_decide)`);
+      throw new PolicyLoadError(`the module does not export pol ABI ${ABI_VERSION} (${EXPORTS.abi}, ${EXPORTS.memory}, ${EXPORTS.input}, ${EXPORTS.decide})`);
     }
     return ex;
   }
 
   static async fromBytes(bytes: Uint8Array, options: LoadOptions = {}): Promise<WasmPolicy> {
+    const hash = sha256(bytes);
+    if (options.expectHash !== undefined && options.expectHash.toLowerCase() !== hash) {
+      throw new PolicyLoadError(`the policy hash is ${hash}, not the expected ${options.expectHash}: refusing to load a policy other than the one pinned by \`expectHash\``);
+    }
     const { mod, instance } = await WasmPolicy.instantiate(bytes);
     const m = readManifest(mod);
     if (typeof m === "string") throw new PolicyLoadError(m);
     if (m.abi !== ABI_VERSION) throw new PolicyLoadError(`the module was compiled for pol ABI ${m.abi}, this runtime speaks ABI ${ABI_VERSION}; recompile it with this version of pol`);
-    const hash = createHash("sha256").update(bytes).digest("hex");
+    // The manifest gives matched rules their effects: one paired with other code would decide wrongly.
+    if (typeof m.codeHash !== "string") throw new PolicyLoadError("the module's manifest does not carry the hash of its code (compiled by an older pol?): recompile it");
+    if (sha256(withoutSection(bytes, SECTION)) !== m.codeHash) throw new PolicyLoadError("the module's manifest does not belong to its code (code hash mismatch): the module was altered after compiling; recompile it");
     return new WasmPolicy(m, hash, WasmPolicy.exportsOf(instance, ""), options);
   }
 
@@ -202,15 +194,17 @@ export class WasmPolicy {
   }
 }
 
+const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
+
 /** Loads a policy from `.wasm` bytes, a `.wasm` path, or a `.pol` path (compiled on load). */
 export async function loadPolicy(source: Uint8Array | string, options: LoadOptions = {}): Promise<WasmPolicy> {
   if (typeof source !== "string") return WasmPolicy.fromBytes(source, options);
   if (source.endsWith(".pol")) {
-    const l = loadFile(source);
-    if (!l.checked || l.sink.hasErrors()) throw new PolicyLoadError(`\`${source}\` has errors:\n${renderDiagnostics(l.sink.errors, { sources: l.sources })}`);
-    const wasm = await compileLoaded(l);
-    if (!wasm) throw new PolicyLoadError(`\`${source}\` could not be compiled:\n${renderDiagnostics(l.sink.errors, { sources: l.sources })}`);
-    return WasmPolicy.fromBytes(wasm, options);
+    // The front end and compiler load only here: a service that loads .wasm never pays for them.
+    const { compileFile, compileErrors } = await import("../compiler/compile-file.js");
+    const c = await compileFile(source);
+    if (!c.wasm) throw new PolicyLoadError(`\`${source}\` ${c.loaded.sink.hasErrors() ? "has errors" : "could not be compiled"}:\n${compileErrors(c)}`);
+    return WasmPolicy.fromBytes(c.wasm, options);
   }
   let bytes: Uint8Array;
   try {

@@ -8,8 +8,9 @@
 // token is read before the store, so a change racing a reload is seen again on the next check.
 // Without a probe, entries live for `ttlMs` (0: no caching, every decision reads the store).
 
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import type { StateProbe } from "./engine-types.js";
+import { sqliteDriver } from "./store/sqlite-schema.js";
 import type { Pause, StateStore, TrustRecord } from "./store/index.js";
 
 const MAX_AGENTS = 10_000;
@@ -22,9 +23,15 @@ export class SqliteProbe implements StateProbe {
   private readonly db: Database.Database;
   private readonly stmt: Database.Statement<[], number>;
 
-  constructor(path: string) {
-    this.db = new Database(path, { fileMustExist: true });
+  private constructor(db: Database.Database) {
+    this.db = db;
     this.stmt = this.db.prepare<[], number>("PRAGMA data_version").pluck();
+  }
+
+  /** A probe on an existing store file. */
+  static async open(path: string): Promise<SqliteProbe> {
+    const Driver = await sqliteDriver();
+    return new SqliteProbe(new Driver(path, { fileMustExist: true }));
   }
 
   token(): unknown {

@@ -11,7 +11,7 @@ import type { Io } from "../io.js";
 function run(args: string[], stdin = ""): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const io: Io = { out: (s) => void (out += s), err: (s) => void (err += s), stdin: async () => stdin, color: false };
+  const io: Io = { out: (s) => void (out += s), err: (s) => void (err += s), stdin: async () => stdin, colorOut: false, colorErr: false };
   return main(args, io).then((code) => ({ code, out, err }));
 }
 

@@ -3,7 +3,7 @@
 
 import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
-import { ABI_VERSION } from "../emit.js";
+import { ABI_VERSION } from "../abi.js";
 
 it("wasm/abi.ts exports the ABI version the compiler and loader use", () => {
   const src = readFileSync("wasm/abi.ts", "utf8");

@@ -86,7 +86,7 @@ export async function runSession(dir: string, log: (line: string) => void = () =
   await engine.close();
 
   let out = "";
-  const code = await main(["audit", "verify", auditPath], { out: (s) => void (out += s), err: (s) => void (out += s), stdin: async () => "", color: false });
+  const code = await main(["audit", "verify", auditPath], { out: (s) => void (out += s), err: (s) => void (out += s), stdin: async () => "", colorOut: false, colorErr: false });
   say(`pol audit verify ${auditPath} -> exit ${code}: ${out.trim()}`);
   return { transcript, auditPath, storePath, verify: { code, out } };
 }

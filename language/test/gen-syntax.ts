@@ -3,7 +3,8 @@
 // re-layouts of their text, and token-level mutations. Used by the formatter's
 // property tests and the parser fuzz tests, which print these ASTs with format().
 
-import { type IToken, tokenMatcher } from "chevrotain";
+import type { IToken } from "chevrotain";
+import { tokenMatcher } from "../chevrotain.js";
 import fc from "fast-check";
 import type * as A from "../ast.js";
 import * as T from "../lexer.js";

@@ -14,7 +14,7 @@ const FIX = "policytest/test/fixtures";
 function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const io: Io = { out: (s) => void (out += s), err: (s) => void (err += s), stdin: async () => "", color: false };
+  const io: Io = { out: (s) => void (out += s), err: (s) => void (err += s), stdin: async () => "", colorOut: false, colorErr: false };
   return main(args, io).then((code) => ({ code, out, err }));
 }
 

@@ -68,12 +68,12 @@ export function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-export function recordMac(key: Buffer, hash: string): string {
+export function recordMac(key: Uint8Array, hash: string): string {
   return createHmac("sha256", key).update(hash, "utf8").digest("hex");
 }
 
 /** The head file's MAC is domain-separated so a record's MAC can never be replayed as a head's. */
-export function headMac(key: Buffer, seq: number, hash: string): string {
+export function headMac(key: Uint8Array, seq: number, hash: string): string {
   return createHmac("sha256", key).update(`pol-audit-head\n${seq}\n${hash}`, "utf8").digest("hex");
 }
 
@@ -113,7 +113,7 @@ export interface Sealed {
 }
 
 /** Seals `entry` as record `seq` after `prev`. Pure: the caller advances its own chain state. */
-export function sealEntry(entry: AuditEntry, seq: number, prev: string, key: Buffer): Sealed {
+export function sealEntry(entry: AuditEntry, seq: number, prev: string, key: Uint8Array): Sealed {
   checkEntry(entry);
   let body: string;
   try {
@@ -136,7 +136,7 @@ export function sealEntry(entry: AuditEntry, seq: number, prev: string, key: Buf
 
 export interface KeyOptions {
   /** Raw key bytes, or a hex string (the same text a key file holds). */
-  key?: Buffer | string;
+  key?: Uint8Array | string;
   /** A file holding the key as hex; defaults to `<log path>.key`. */
   keyFile?: string;
 }
@@ -144,7 +144,7 @@ export interface KeyOptions {
 const MIN_KEY_BYTES = 16;
 
 /** Decodes a key given inline or as key-file text; throws AuditError("key") on bad input. */
-export function parseKey(key: Buffer | string, source: string): Buffer {
+export function parseKey(key: Uint8Array | string, source: string): Uint8Array {
   let bytes: Buffer;
   if (typeof key === "string") {
     const hex = key.trim();
@@ -161,7 +161,7 @@ export function parseKey(key: Buffer | string, source: string): Buffer {
  * The key for the log at `logPath`: inline, else read from the key file; with `create`, a missing
  * key file is made (32 random bytes as hex, mode 0600, exclusive so two openers agree on one key).
  */
-export function loadKey(logPath: string, opts: KeyOptions, create: boolean): Buffer {
+export function loadKey(logPath: string, opts: KeyOptions, create: boolean): Uint8Array {
   if (opts.key !== undefined) return parseKey(opts.key, "the key option");
   const file = opts.keyFile ?? `${logPath}.key`;
   try {

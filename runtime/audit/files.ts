@@ -101,7 +101,7 @@ export type HeadState =
   | { state: "forged" }
   | { state: "ok"; seq: number; hash: string };
 
-export function readHead(logPath: string, key: Buffer): HeadState {
+export function readHead(logPath: string, key: Uint8Array): HeadState {
   let text: string;
   try {
     text = readFileSync(headPath(logPath), "utf8");
@@ -124,7 +124,7 @@ export function readHead(logPath: string, key: Buffer): HeadState {
   return { state: "ok", seq: h.seq as number, hash: h.hash };
 }
 
-export function headText(key: Buffer, seq: number, hash: string): string {
+export function headText(key: Uint8Array, seq: number, hash: string): string {
   return `${JSON.stringify({ seq, hash, mac: headMac(key, seq, hash) })}\n`;
 }
 

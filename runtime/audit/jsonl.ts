@@ -41,7 +41,7 @@ export class JsonlAuditLog implements AuditSink {
   readonly path: string;
   /** What open() recovered from (files left with a partial record by a crash); usually empty. */
   readonly recovered: readonly DamagedFile[];
-  private readonly key: Buffer;
+  private readonly key: Uint8Array;
   private readonly sync: boolean;
   private readonly batchMs: number;
   private readonly rotateBytes: number;
@@ -82,7 +82,7 @@ export class JsonlAuditLog implements AuditSink {
     }
   }
 
-  private constructor(path: string, key: Buffer, sync: boolean, batchMs: number, rotateBytes: number) {
+  private constructor(path: string, key: Uint8Array, sync: boolean, batchMs: number, rotateBytes: number) {
     this.path = path;
     this.key = key;
     this.sync = sync;
@@ -311,7 +311,7 @@ export class JsonlAuditLog implements AuditSink {
 }
 
 /** Where the chain continues: after the last whole record, or after the head if it is further. */
-function findResumePoint(path: string, key: Buffer): ResumePoint {
+function findResumePoint(path: string, key: Uint8Array): ResumePoint {
   const head = readHead(path, key);
   const verifyHint = `run \`pol audit verify ${path}\``;
   if (head.state === "malformed") throw new AuditError("damaged", `audit head file ${headPath(path)} ${head.reason}; ${verifyHint}`);

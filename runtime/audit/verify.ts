@@ -76,7 +76,7 @@ class ChainWalker {
 
   constructor(
     private readonly path: string,
-    private readonly key: Buffer,
+    private readonly key: Uint8Array,
     private readonly files: string[],
     private readonly head: HeadState,
   ) {

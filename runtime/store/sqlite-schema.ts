@@ -5,7 +5,7 @@
 // transaction together with the version bump, so processes opening the same file at the same
 // time apply each step exactly once and a crash mid-migration leaves the previous version intact.
 
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { StoreError } from "./types.js";
 
 /** Index i migrates the schema from version i to i + 1. Never edit a shipped entry; append. */
@@ -91,8 +91,22 @@ export interface SqliteOptions {
   synchronous?: "normal" | "full";
 }
 
-/** Opens (creating if needed) and migrates the file; ":memory:" gives a private database. */
-export function openDatabase(path: string, options: SqliteOptions): Database.Database {
+let driver: Promise<typeof Database> | undefined;
+
+/**
+ * better-sqlite3, loaded on first use rather than at import: a service on another store, or a
+ * CLI command without one, never loads the native binding (about 12 ms here).
+ * @internal better-sqlite3's types stay out of the published declarations (tsconfig.build.json stripInternal).
+ */
+export function sqliteDriver(): Promise<typeof Database> {
+  return (driver ??= import("better-sqlite3").then((m) => m.default));
+}
+
+/**
+ * Opens (creating if needed) and migrates the file; ":memory:" gives a private database.
+ * @internal
+ */
+export function openDatabase(path: string, options: SqliteOptions, Driver: typeof Database): Database.Database {
   if (typeof path !== "string" || path === "") throw new StoreError("invalid", "store path must be a non-empty string");
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
@@ -100,7 +114,7 @@ export function openDatabase(path: string, options: SqliteOptions): Database.Dat
   }
   let db: Database.Database | undefined;
   try {
-    db = new Database(path, { timeout: busyTimeoutMs });
+    db = new Driver(path, { timeout: busyTimeoutMs });
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // WAL lets readers (peek, list, get) run alongside the single writer. NORMAL makes commits
     // durable against a process crash without an fsync each (an fsync costs ~4 ms, far over the
@@ -117,7 +131,10 @@ export function openDatabase(path: string, options: SqliteOptions): Database.Dat
   }
 }
 
-/** Applies the migrations the file lacks; a no-op on an up-to-date file. */
+/**
+ * Applies the migrations the file lacks; a no-op on an up-to-date file.
+ * @internal
+ */
 export function migrate(db: Database.Database): void {
   db.transaction(() => {
     db.exec("CREATE TABLE IF NOT EXISTS pol_schema (version INTEGER NOT NULL)");

@@ -27,7 +27,7 @@ import {
   unknownAgent,
   type StoredApproval,
 } from "./rules.js";
-import { describe, openDatabase, type SqliteOptions } from "./sqlite-schema.js";
+import { describe, openDatabase, sqliteDriver, type SqliteOptions } from "./sqlite-schema.js";
 import {
   StoreError,
   type Approval,
@@ -483,7 +483,7 @@ class SqlitePauses implements PauseStore {
  */
 export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<StateStore> {
   const initial = checkInitialTrust(options.initialTrust);
-  const conn = new Conn(openDatabase(path, options), options.synchronous === "full");
+  const conn = new Conn(openDatabase(path, options, await sqliteDriver()), options.synchronous === "full");
   return {
     limits: new SqliteLimits(conn),
     approvals: new SqliteApprovals(conn),

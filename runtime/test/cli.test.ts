@@ -12,7 +12,7 @@ import { FakeClock, harness, refund, tempDir } from "./helpers.js";
 async function pol(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const io: Io = { out: (s) => void (out += s), err: (s) => void (err += s), stdin: async () => "", color: false };
+  const io: Io = { out: (s) => void (out += s), err: (s) => void (err += s), stdin: async () => "", colorOut: false, colorErr: false };
   const code = await main(args, io);
   return { code, out, err };
 }
@@ -96,7 +96,7 @@ describe("pol pause and resume", () => {
     const none = await pol("resume", "refund", "--store", h.store);
     expect(none).toMatchObject({ code: 1, err: "error: no pause has id or pattern `refund`\n" });
     const bad = await pol("pause", "--class", "huge", "--store", h.store);
-    expect(bad).toMatchObject({ code: 2, err: "error: unknown tool class `huge`; expected read, write or destructive\n" });
+    expect(bad).toMatchObject({ code: 2, err: "error: option '--class <class>' argument 'huge' is invalid. Allowed choices are read, write, destructive.\n" });
     await h.engine.close();
   });
 });

@@ -1,0 +1,20 @@
+// Options shared by several `pol` commands, with their validation: an option value that is not
+// one of its choices, or not a number in range, is a usage error (exit 2) naming the option,
+// never a silent default (`--coverage-min abc` once switched a CI gate off).
+
+import { InvalidArgumentError, Option } from "commander";
+
+export const formatOption = (): Option => new Option("--format <format>", "output format").choices(["text", "json"]).default("text");
+
+export const storeOption = (): Option => new Option("--store <store>", "the state store: a SQLite file (default: $POL_STORE)");
+
+/** A parser for numbers in [min, max]; `what` completes "expected ...". */
+export function numberIn(min: number, max: number, what: string, opts: { aboveMin?: boolean } = {}): (value: string) => number {
+  return (value) => {
+    const n = value.trim() === "" ? NaN : Number(value);
+    if (!Number.isFinite(n) || n < min || n > max || (opts.aboveMin && n === min)) throw new InvalidArgumentError(`expected ${what}`);
+    return n;
+  };
+}
+
+export const percent = numberIn(0, 100, "a number from 0 to 100, without `%` (e.g. 90)");

@@ -1,0 +1,29 @@
+// The host side of the pol wasm ABI in one place: the version, the names a policy module exports,
+// and the byte layout of its output block. The emitter (emit.ts) writes modules to it, the loader
+// (runtime/loader.ts) and the compiler's address probe read them through it; the AssemblyScript
+// side (wasm/abi.ts) repeats the version, and a test keeps the two equal. docs/abi.md explains it.
+
+import type { Program } from "./ir.js";
+
+/** Bumped whenever a module built by one version could be misread by a host of another. */
+export const ABI_VERSION = 1;
+
+/** Export names. `decide`, `in` and `out` carry a `p${k}_` prefix in batch modules (compileBatch). */
+export const EXPORTS = {
+  abi: "POL_ABI",
+  memory: "memory",
+  input: "pol_input",
+  decide: "pol_decide",
+  in: "pol_in",
+  out: "pol_out",
+} as const;
+
+/** The AssemblyScript modules every generated policy imports, relative to the package root (without `.ts`, as asc resolves them). */
+export const AS_IMPORTS = { stdlib: "stdlib/as/index", abi: "wasm/abi" } as const;
+
+/** Byte layout of the output block: the rule count, then one f64 per sum expression, then the matched rule indices (u32). */
+export function outLayout(p: Pick<Program, "sumExprs" | "effects">): { sums: number; matched: number; size: number } {
+  const sums = 8;
+  const matched = sums + 8 * p.sumExprs.length;
+  return { sums, matched, size: matched + 4 * Math.max(1, p.effects.length) };
+}

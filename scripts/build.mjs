@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// The package build (`npm run build`, and `prepare` on install and pack): tsc emits the library
+// and CLI to dist/ (.js + .d.ts, one file per source, see tsconfig.build.json), then the files the
+// compiler reads or runs at run time are copied beside it, so dist/ is the whole package:
+// the AssemblyScript stdlib and ABI (read by asc), asconfig.json, and the asc worker.
+// Plain JavaScript on purpose: it runs before anything is built.
+
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const dist = join(root, "dist");
+const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+
+if (!existsSync(tsc)) {
+  console.error("pol build: typescript is not installed; run `npm install` in the repository first");
+  process.exit(2);
+}
+rmSync(dist, { recursive: true, force: true });
+execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
+
+/** Copies every file of `dir` whose name passes `keep` (not recursive: these folders are flat). */
+function copyFlat(dir, keep) {
+  mkdirSync(join(dist, dir), { recursive: true });
+  for (const name of readdirSync(join(root, dir))) if (keep(name)) cpSync(join(root, dir, name), join(dist, dir, name));
+}
+copyFlat("stdlib/as", (n) => n.endsWith(".ts"));
+copyFlat("wasm", (n) => n.endsWith(".ts"));
+cpSync(join(root, "asconfig.json"), join(dist, "asconfig.json"));
+cpSync(join(root, "compiler", "asc-worker.mjs"), join(dist, "compiler", "asc-worker.mjs"));
