@@ -1,10 +1,12 @@
 // Layout of field blocks (`tool NAME { ... }`, `context { ... }` and nested
 // record types) for the formatter: one line when it fits and holds no
 // comments, else one field per line with every comment kept beside its field.
-// Called by format.ts with a statement's inner comments and the SourceIndex.
+// Called by format.ts with a statement's inner comments and the SourceIndex;
+// returns lines whose comment gaps format-align.ts pads.
 
 import type * as A from "./ast.js";
-import { commentText, type SourceIndex, withTrailing } from "./format-comments.js";
+import { type Gap, type Line, plain, spaced, text, withTrailing, wrap } from "./format-align.js";
+import { commentText, type SourceIndex } from "./format-comments.js";
 import { printFieldsInline, printTypeInline, width } from "./format-expr.js";
 import * as T from "./lexer.js";
 
@@ -12,7 +14,7 @@ export const MAX_WIDTH = 100;
 const INDENT = "  ";
 
 export interface BlockResult {
-  lines: string[];
+  lines: Line[];
   /** Comments that have no place in the layout (e.g. between `tool` and `{`): printed before the statement. */
   hoisted: A.Comment[];
 }
@@ -23,18 +25,21 @@ const outside = (cs: A.Comment[], from: number, to: number): A.Comment[] => cs.f
 /**
  * Prints `prefix { fields } suffix` (a tool or context declaration). `searchFrom`
  * is an offset before the block's `{` and after anything else that could hold
- * a brace; `inner` are the statement's comments between its first and last token.
+ * a brace; `inner` are the statement's comments between its first and last
+ * token. `gap` makes the space before `{` an alignment gap (a tool's name),
+ * given the offset of the `{`, which is -1 for a synthesized AST.
  */
-export function printFieldsDecl(prefix: string, suffix: string, fields: A.FieldDecl[], searchFrom: number, inner: A.Comment[], index: SourceIndex): BlockResult {
+export function printFieldsDecl(prefix: string, gap: ((open: number) => Gap) | undefined, suffix: string, fields: A.FieldDecl[], searchFrom: number, inner: A.Comment[], index: SourceIndex): BlockResult {
   // Without source text (a synthesized AST) there are no braces to find, and no comments.
   const { open, close } = findBraces(index, searchFrom) ?? { open: -1, close: -1 };
   const blockComments = inside(inner, open, close);
   const hoisted = outside(inner, open, close);
-  const oneLine = `${prefix} ${printFieldsInline(fields)}${suffix}`;
-  if (blockComments.length === 0 && width(oneLine) <= MAX_WIDTH) return { lines: [oneLine], hoisted };
+  const join = (block: Line): Line => (gap ? spaced(text(prefix), gap(open), block) : wrap(`${prefix} `, block));
+  const oneLine = join(text(`${printFieldsInline(fields)}${suffix}`));
+  if (blockComments.length === 0 && width(plain(oneLine)) <= MAX_WIDTH) return { lines: [oneLine], hoisted };
   const lines = blockLines(fields, open, close, "", blockComments, index);
-  lines[0] = `${prefix} ${lines[0]}`;
-  lines[lines.length - 1] += suffix;
+  lines[0] = join(lines[0]!);
+  lines[lines.length - 1] = wrap("", lines[lines.length - 1]!, suffix);
   return { lines, hoisted };
 }
 
@@ -100,25 +105,26 @@ function classify(fields: A.FieldDecl[], open: number, comments: A.Comment[], in
  * plus two spaces (blank lines between fields kept, at most one), and `}` at
  * `indent`. Callers prefix the first line and suffix the last.
  */
-function blockLines(fields: A.FieldDecl[], open: number, close: number, indent: string, comments: A.Comment[], index: SourceIndex): string[] {
+function blockLines(fields: A.FieldDecl[], open: number, close: number, indent: string, comments: A.Comment[], index: SourceIndex): Line[] {
   const fc = classify(fields, open, comments, index);
   const pad = indent + INDENT;
-  const lines = [withTrailing("{", fc.open)];
+  const own = (c: A.Comment): Line => text(pad + commentText(c));
+  const lines = [withTrailing(text("{"), fc.open, index)];
   let prevEnd = fc.open ? fc.open.span.end : open + 1;
-  const put = (start: number, end: number, text: string[]): void => {
-    if (lines.length > 1 && index.blankBetween(prevEnd, start)) lines.push("");
-    lines.push(...text);
+  const put = (start: number, end: number, more: Line[]): void => {
+    if (lines.length > 1 && index.blankBetween(prevEnd, start)) lines.push(text(""));
+    lines.push(...more);
     prevEnd = Math.max(prevEnd, end);
   };
   fields.forEach((f, i) => {
-    for (const c of fc.leading[i]!) put(c.span.start, c.span.end, [pad + commentText(c)]);
+    for (const c of fc.leading[i]!) put(c.span.start, c.span.end, [own(c)]);
     const printed = fieldLines(f, pad, fc.within[i]!, index);
     const trailing = fc.trailing[i];
-    printed.lines[printed.lines.length - 1] = withTrailing(printed.lines[printed.lines.length - 1]!, trailing);
-    put(f.nameSpan.start, trailing?.span.end ?? f.span.end, [...printed.hoisted.map((c) => pad + commentText(c)), ...printed.lines]);
+    printed.lines[printed.lines.length - 1] = withTrailing(printed.lines[printed.lines.length - 1]!, trailing, index);
+    put(f.nameSpan.start, trailing?.span.end ?? f.span.end, [...printed.hoisted.map(own), ...printed.lines]);
   });
-  for (const c of fc.dangling) put(c.span.start, c.span.end, [pad + commentText(c)]);
-  lines.push(indent + "}");
+  for (const c of fc.dangling) put(c.span.start, c.span.end, [own(c)]);
+  lines.push(text(indent + "}"));
   return lines;
 }
 
@@ -134,14 +140,14 @@ function fieldLines(f: A.FieldDecl, pad: string, within: A.Comment[], index: Sou
   const head = `${pad}${f.name}${f.optional ? "?" : ""}: `;
   const inline = head + printTypeInline(f.type);
   const rec = recordOf(f.type);
-  if (!rec) return { lines: [inline], hoisted: within };
+  if (!rec) return { lines: [text(inline)], hoisted: within };
   const open = rec.record.span.start;
   const close = rec.record.span.end - 1;
   const recComments = inside(within, open, close);
   const hoisted = outside(within, open, close);
-  if (recComments.length === 0 && width(inline) <= MAX_WIDTH) return { lines: [inline], hoisted };
+  if (recComments.length === 0 && width(inline) <= MAX_WIDTH) return { lines: [text(inline)], hoisted };
   const lines = blockLines(rec.record.fields, open, close, pad, recComments, index);
-  lines[0] = head + "list<".repeat(rec.depth) + lines[0];
-  lines[lines.length - 1] += ">".repeat(rec.depth);
+  lines[0] = wrap(head + "list<".repeat(rec.depth), lines[0]!);
+  lines[lines.length - 1] = wrap("", lines[lines.length - 1]!, ">".repeat(rec.depth));
   return { lines, hoisted };
 }

@@ -1,10 +1,12 @@
 // Where each comment of a file belongs, for the formatter: before a statement,
 // at the end of its last line, inside it, or at the end of the file. Fed the
 // parsed Policy and its source text by format.ts; also gives format-block.ts
-// and the rule layout the token positions they need (braces, clause keywords).
+// and the rule layout the token positions they need (braces, clause keywords),
+// and format-align.ts where the author put things (columns, padding).
 
 import type { TokenType } from "chevrotain";
 import type * as A from "./ast.js";
+import { width } from "./format-expr.js";
 import * as T from "./lexer.js";
 import type { Span } from "./span.js";
 
@@ -52,6 +54,20 @@ export class SourceIndex {
   isEndOfLine(c: A.Comment): boolean {
     const p = this.before(c.span.start);
     return p >= 0 && this.tokens[p]!.endLine === c.span.line;
+  }
+
+  /**
+   * Where the token or comment at `offset` stands when it follows the previous
+   * token on the same line: its column (0-based, in code points) and whether
+   * the author padded it (two or more blanks before it). Undefined otherwise.
+   */
+  placement(offset: number): { column: number; padded: boolean } | undefined {
+    const p = this.before(offset);
+    if (p < 0) return undefined;
+    const blanks = this.source.slice(this.tokens[p]!.end, offset);
+    if (/[^ \t\f\v\u00a0\ufeff]/.test(blanks)) return undefined;
+    const lineStart = Math.max(this.source.lastIndexOf("\n", offset - 1), this.source.lastIndexOf("\r", offset - 1)) + 1;
+    return { column: width(this.source.slice(lineStart, offset)), padded: blanks.length >= 2 };
   }
 
   /** Whether the text between two offsets holds an empty line (only whitespace between two line breaks). */
@@ -118,9 +134,4 @@ export function attachComments(stmts: Stmt[], comments: A.Comment[], index: Sour
 /** A comment's text without trailing blanks (the lexer keeps them). */
 export function commentText(c: A.Comment): string {
   return c.text.replace(/\s+$/, "");
-}
-
-/** `line` with `c` appended as an end-of-line comment. */
-export function withTrailing(line: string, c: A.Comment | undefined): string {
-  return c ? `${line} ${commentText(c)}` : line;
 }

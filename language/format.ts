@@ -7,11 +7,13 @@
 // hold comments or exceed 100 columns (format-block.ts). A rule longer than
 // 100 columns moves `because` to its own line (indent 8); if the rest is still
 // too long, `if` moves to its own line too (indent 4); see printRule. Widths
-// ignore end-of-line comments, which follow their code after one space.
+// ignore end-of-line comments and alignment padding: columns the author
+// aligned (comments, rule keywords, names) are kept by format-align.ts.
 
 import type * as A from "./ast.js";
+import { align, type Gap, gapAt, type Line, plain, type Row, spaced, text, withTrailing } from "./format-align.js";
 import { MAX_WIDTH, printFieldsDecl, type BlockResult } from "./format-block.js";
-import { attachComments, commentText, SourceIndex, type Stmt, type StmtComments, withTrailing } from "./format-comments.js";
+import { attachComments, commentText, SourceIndex, type Stmt, type StmtComments } from "./format-comments.js";
 import { checkFormatted } from "./format-verify.js";
 import { printExpr, printLimitKey, printPath, printTargets, printToolName, printWindow, quote, width } from "./format-expr.js";
 import * as T from "./lexer.js";
@@ -30,24 +32,26 @@ export function format(policy: A.Policy, source: string): string {
   const stmts: Stmt[] = [...(policy.header ? [{ kind: "header" as const, header: policy.header, span: policy.header.span }] : []), ...policy.items];
   const comments = [...policy.comments].sort((a, b) => a.span.start - b.span.start);
   const { perStmt, eof } = attachComments(stmts, comments, index);
-  const out: string[] = [];
+  const rows: Row[] = [];
   let prevEnd: number | undefined;
   // Each chunk (a comment line or a statement) keeps one blank line before it if the source had any.
-  const put = (start: number, end: number, lines: string[]): void => {
-    if (prevEnd !== undefined && index.blankBetween(prevEnd, start)) out.push("");
-    out.push(...lines);
+  // Lines from `continuesFrom` on continue a statement (see Row).
+  const put = (start: number, end: number, lines: Line[], continuesFrom = lines.length): void => {
+    if (prevEnd !== undefined && index.blankBetween(prevEnd, start)) rows.push({ ...text(""), continues: false });
+    rows.push(...lines.map((l, i) => ({ ...l, continues: i >= continuesFrom })));
     prevEnd = end;
   };
+  const own = (c: A.Comment): Line => text(commentText(c));
   stmts.forEach((s, i) => {
     const sc = perStmt[i]!;
-    for (const c of sc.leading) put(c.span.start, c.span.end, [commentText(c)]);
+    for (const c of sc.leading) put(c.span.start, c.span.end, [own(c)]);
     const printed = printStatement(s, sc, index);
-    const lines = [...printed.hoisted.map(commentText), ...printed.lines];
-    lines[lines.length - 1] = withTrailing(lines[lines.length - 1]!, printed.trailing);
-    put(s.span.start, Math.max(sc.end, sc.trailing?.span.end ?? 0), lines);
+    const lines = [...printed.hoisted.map(own), ...printed.lines];
+    lines[lines.length - 1] = withTrailing(lines[lines.length - 1]!, printed.trailing, index);
+    put(s.span.start, Math.max(sc.end, sc.trailing?.span.end ?? 0), lines, printed.hoisted.length + 1);
   });
-  for (const c of eof) put(c.span.start, c.span.end, [commentText(c)]);
-  return out.length > 0 ? out.join("\n") + "\n" : "";
+  for (const c of eof) put(c.span.start, c.span.end, [own(c)]);
+  return rows.length > 0 ? align(rows).join("\n") + "\n" : "";
 }
 
 export type FormatResult = { ok: true; text: string; changed: boolean } | { ok: false; diagnostics: Diagnostic[] };
@@ -76,30 +80,38 @@ interface PrintedStmt extends BlockResult {
 }
 
 function printStatement(s: Stmt, sc: StmtComments, index: SourceIndex): PrintedStmt {
-  const simple = (line: string): PrintedStmt => ({ lines: [line], hoisted: sc.inner, trailing: sc.trailing });
+  const simple = (line: Line): PrintedStmt => ({ lines: [line], hoisted: sc.inner, trailing: sc.trailing });
+  // Offset of the first token at or after `offset`: the text after a gap.
+  const tokenAfter = (offset: number): number | undefined => index.tokens[index.after(offset)]?.start;
   switch (s.kind) {
     case "header":
-      return simple(`policy ${s.header.name}${s.header.description !== undefined ? ` ${quote(s.header.description)}` : ""}`);
+      return simple(text(`policy ${s.header.name}${s.header.description !== undefined ? ` ${quote(s.header.description)}` : ""}`));
     case "import":
-      return simple(`import ${quote(s.path)}`);
-    case "default":
-      return simple(`default ${s.effect}${s.targets ? ` for ${printTargets(s.targets)}` : ""}`);
+      return simple(text(`import ${quote(s.path)}`));
+    case "default": {
+      // The effect is the token after `default`.
+      const effect = index.tokens[index.after(s.span.start) + 1]?.start;
+      return simple(spaced(text("default"), gapAt(index, "keyword", "effect", effect), text(`${s.effect}${s.targets ? ` for ${printTargets(s.targets)}` : ""}`)));
+    }
     case "tool": {
-      const block = printFieldsDecl(`tool ${printToolName({ text: s.name, quoted: s.quoted })}`, s.toolClass ? ` ${s.toolClass}` : "", s.fields, s.nameSpan.end, sc.inner, index);
+      const gap = (open: number): Gap => gapAt(index, "subject", "tool", open >= 0 ? open : undefined);
+      const block = printFieldsDecl(`tool ${printToolName({ text: s.name, quoted: s.quoted })}`, gap, s.toolClass ? ` ${s.toolClass}` : "", s.fields, s.nameSpan.end, sc.inner, index);
       return { ...block, trailing: sc.trailing };
     }
     case "context":
-      return { ...printFieldsDecl("context", "", s.fields, s.span.start, sc.inner, index), trailing: sc.trailing };
+      return { ...printFieldsDecl("context", undefined, "", s.fields, s.span.start, sc.inner, index), trailing: sc.trailing };
     case "let": {
+      const name = text(`let ${s.name}`);
+      const gap = gapAt(index, "subject", "let", tokenAfter(s.nameSpan.end));
       const line = `let ${s.name} = ${printExpr(s.value)}`;
       // A long list (an allowlist of domains or contacts) gets one item per line, with a trailing comma.
-      if (line.length <= 100 || s.value.kind !== "list" || s.value.items.length < 2) return simple(line);
-      return { lines: [`let ${s.name} = [`, ...s.value.items.map((x) => `  ${printExpr(x)},`), "]"], hoisted: sc.inner, trailing: sc.trailing };
+      if (line.length <= 100 || s.value.kind !== "list" || s.value.items.length < 2) return simple(spaced(name, gap, text(`= ${printExpr(s.value)}`)));
+      return { lines: [spaced(name, gap, text("= [")), ...s.value.items.map((x) => text(`  ${printExpr(x)},`)), text("]")], hoisted: sc.inner, trailing: sc.trailing };
     }
     case "redact":
-      return simple(`redact ${s.paths.map(printPath).join(", ")}`);
+      return simple(text(`redact ${s.paths.map(printPath).join(", ")}`));
     case "limit":
-      return simple(limitLine(s));
+      return simple(limitLine(s, gapAt(index, "keyword", "limit", s.targets[0]?.span.start), gapAt(index, "subject", "limit", tokenAfter(s.targets.at(-1)!.span.end))));
     case "rule":
       return printRule(s, sc, index);
     default:
@@ -109,10 +121,11 @@ function printStatement(s: Stmt, sc: StmtComments, index: SourceIndex): PrintedS
 
 const labelPrefix = (label: string | undefined): string => (label !== undefined ? `${label}: ` : "");
 
-function limitLine(l: A.LimitDecl): string {
+function limitLine(l: A.LimitDecl, keyword: Gap, subject: Gap): Line {
   const measure = l.measure.kind === "calls" ? `${String(l.max)} calls` : `sum ${printExpr(l.measure.expr)} ${String(l.max)}`;
   const keys = l.keys.map((k) => ` per ${printLimitKey(k)}`).join("");
-  return `${labelPrefix(l.label)}limit ${printTargets(l.targets)} ${measure} per ${printWindow(l.window)}${keys}`;
+  const head = spaced(text(`${labelPrefix(l.label)}limit`), keyword, text(printTargets(l.targets)));
+  return spaced(head, subject, text(`${measure} per ${printWindow(l.window)}${keys}`));
 }
 
 // ------------------------------------------------------------------ rules
@@ -127,13 +140,20 @@ type Slot = "head" | "if" | "because";
  * 3. `if` on its own line indented 4, then `because` on its own line indented 8.
  * An end-of-line comment the author wrote after a clause that is followed by
  * another clause forces the break after that clause, so the comment keeps its
- * place; other comments inside the rule move to the lines above it.
+ * place; other comments inside the rule move to the lines above it. The gaps
+ * after the effect and after the head (when a clause follows on its line) are
+ * alignment gaps.
  */
 function printRule(r: A.RuleDecl, sc: StmtComments, index: SourceIndex): PrintedStmt {
-  const head = `${labelPrefix(r.label)}${r.effect} ${printTargets(r.targets)}${r.approvers.length > 0 ? ` by ${r.approvers.map(quote).join(", ")}` : ""}`;
+  const { slots, hoisted, firstClause } = ruleSlots(r, sc.inner, index);
+  const by = r.approvers.length > 0 ? ` by ${r.approvers.map(quote).join(", ")}` : "";
+  const head = spaced(text(`${labelPrefix(r.label)}${r.effect}`), gapAt(index, "keyword", "effect", r.targets[0]?.span.start), text(printTargets(r.targets) + by));
+  const clauses = (...cs: (string | undefined)[]): Line => {
+    const rest = cs.filter((c) => c !== undefined);
+    return rest.length === 0 ? head : spaced(head, gapAt(index, "subject", "rule", firstClause), text(rest.join(" ")));
+  };
   const cond = r.condition ? `if ${printExpr(r.condition)}` : undefined;
   const because = r.because !== undefined ? `because ${quote(r.because)}` : undefined;
-  const { slots, hoisted } = ruleSlots(r, sc.inner, index);
   // The last clause's comment is the statement's trailing comment (there is room for one).
   const last: Slot = because ? "because" : cond ? "if" : "head";
   let trailing = sc.trailing;
@@ -144,15 +164,15 @@ function printRule(r: A.RuleDecl, sc: StmtComments, index: SourceIndex): Printed
     delete slots[last];
   }
   hoisted.sort((a, b) => a.span.start - b.span.start);
-  const oneLine = [head, cond, because].filter((x) => x !== undefined).join(" ");
-  const withIf = cond ? `${head} ${cond}` : head;
-  const breakIf = cond !== undefined && (slots.head !== undefined || width(withIf) > MAX_WIDTH);
-  const breakBecause = because !== undefined && (breakIf || slots.head !== undefined || slots.if !== undefined || width(oneLine) > MAX_WIDTH);
-  const lines: string[] = [];
-  if (breakIf) lines.push(withTrailing(head, slots.head), withTrailing(`    ${cond}`, slots.if));
-  else if (breakBecause) lines.push(withTrailing(withIf, slots.head ?? slots.if));
+  const oneLine = clauses(cond, because);
+  const withIf = clauses(cond);
+  const breakIf = cond !== undefined && (slots.head !== undefined || width(plain(withIf)) > MAX_WIDTH);
+  const breakBecause = because !== undefined && (breakIf || slots.head !== undefined || slots.if !== undefined || width(plain(oneLine)) > MAX_WIDTH);
+  const lines: Line[] = [];
+  if (breakIf) lines.push(withTrailing(head, slots.head, index), withTrailing(text(`    ${cond}`), slots.if, index));
+  else if (breakBecause) lines.push(withTrailing(withIf, slots.head ?? slots.if, index));
   else lines.push(oneLine);
-  if (breakBecause) lines.push(`        ${because}`);
+  if (breakBecause) lines.push(text(`        ${because}`));
   return { lines, hoisted, trailing };
 }
 
@@ -167,11 +187,20 @@ const CLAUSE_SLOT = new Map<unknown, Slot>([
  * keyword (`by`, `if`, `because`) belongs to the clause it ends, in canonical
  * clause order; anything else (own-line, or mid-expression) is hoisted.
  */
-function ruleSlots(r: A.RuleDecl, inner: A.Comment[], index: SourceIndex): { slots: Partial<Record<Slot, A.Comment>>; hoisted: A.Comment[] } {
+function ruleSlots(r: A.RuleDecl, inner: A.Comment[], index: SourceIndex): { slots: Partial<Record<Slot, A.Comment>>; hoisted: A.Comment[]; firstClause?: number } {
   const toks = index.tokens;
   const first = index.after(r.span.start);
   // A clause keyword after `.` is a name segment (`args.if`), not a clause.
   const slotAt = (i: number): Slot | undefined => (toks[i - 1]?.type === T.Dot ? undefined : CLAUSE_SLOT.get(toks[i]?.type));
+  // The first `if` or `because`: what follows the head's alignment gap.
+  let firstClause: number | undefined;
+  for (let i = first; i < toks.length && toks[i]!.start < r.span.end; i++) {
+    const s = slotAt(i);
+    if (s === "if" || s === "because") {
+      firstClause = toks[i]!.start;
+      break;
+    }
+  }
   const slots: Partial<Record<Slot, A.Comment>> = {};
   const hoisted: A.Comment[] = [];
   for (const c of inner) {
@@ -191,5 +220,5 @@ function ruleSlots(r: A.RuleDecl, inner: A.Comment[], index: SourceIndex): { slo
     if (slots[slot] === undefined) slots[slot] = c;
     else hoisted.push(c);
   }
-  return { slots, hoisted };
+  return { slots, hoisted, firstClause };
 }

@@ -205,7 +205,7 @@ describe("comments", () => {
   });
 
   it("keeps end-of-line comments in a tool block beside their field, the `{` and the class", () => {
-    const src = "tool t {  # brace\n  a: number # field a\n  b?: { c: string # c\n  } # b\n} read # class\n";
+    const src = "tool t { # brace\n  a: number # field a\n  b?: { c: string # c\n  } # b\n} read # class\n";
     expect(fmt(src)).toBe("tool t { # brace\n  a: number # field a\n  b?: {\n    c: string # c\n  } # b\n} read # class\n");
   });
 
@@ -245,6 +245,107 @@ describe("comments", () => {
 
   it("keeps a comment after a closing parenthesis on the statement's line", () => {
     expect(fmt("let x = (a or b) # c\nlet y = 1\n")).toBe("let x = a or b # c\nlet y = 1\n");
+  });
+});
+
+/** Formats `text` and checks the result is a fixed point. */
+function fmtStable(text: string): string {
+  const once = fmt(text);
+  expect(fmt(once)).toBe(once);
+  return once;
+}
+
+describe("alignment", () => {
+  it("keeps the DESIGN.md sketch exactly as written", () => {
+    const sketch = readFileSync(join(FIXTURES, "design-sketch.pol"), "utf8");
+    expect(fmt(sketch)).toBe(sketch);
+    expect(readFileSync(join(FIXTURES, "..", "..", "..", "examples", "support_agent", "support_agent.pol"), "utf8")).toBe(sketch);
+  });
+
+  it("keeps the example in docs/language.md's Formatting section, and completes it from a partly aligned draft", () => {
+    const doc = readFileSync(join(FIXTURES, "..", "..", "..", "docs", "language.md"), "utf8");
+    const example = /## Formatting\n[\s\S]*?```\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toBeDefined();
+    expect(fmt(example!)).toBe(example);
+    const draft = example!.replace(/ +# keyword/, " # keyword").replace("deny    ", "deny ");
+    expect(draft).not.toBe(example);
+    expect(fmt(draft)).toBe(example);
+  });
+
+  it("aligns a block of end-of-line comments when the author padded one, at the rightmost column", () => {
+    expect(fmtStable("allow a      # one\ndeny b # two\napprove c   # three\n")).toBe("allow a      # one\ndeny b       # two\napprove c    # three\n");
+    // Longer code pushes the whole block right, one space past the longest line.
+    expect(fmtStable("allow a  # one\ndeny bbbbbbbbbbbb # two\n")).toBe("allow a           # one\ndeny bbbbbbbbbbbb # two\n");
+    // A lone padded comment keeps its column.
+    expect(fmtStable("default deny          # fallback\n")).toBe("default deny          # fallback\n");
+  });
+
+  it("leaves comments nobody aligned one space after their code", () => {
+    expect(fmtStable("allow a # one\ndeny bbbbbb # two\n")).toBe("allow a # one\ndeny bbbbbb # two\n");
+  });
+
+  it("ends a comment block at a blank line, a line without a comment and an own-line comment", () => {
+    expect(fmtStable("allow a      # one\n\ndeny b # two\n")).toBe("allow a      # one\n\ndeny b # two\n");
+    expect(fmtStable("allow a      # one\ndeny b\ndeny c # three\n")).toBe("allow a      # one\ndeny b\ndeny c # three\n");
+    expect(fmtStable("allow a      # one\n# about c\ndeny c # three\n")).toBe("allow a      # one\n# about c\ndeny c # three\n");
+  });
+
+  it("aligns comments across a tool block's lines and the statement around it", () => {
+    expect(fmtStable("tool t {       # brace\n  a: number # a\n  b: string\n} write # class\n")).toBe(
+      "tool t {       # brace\n  a: number    # a\n  b: string\n} write # class\n",
+    );
+  });
+
+  it("keeps a rule block's keyword column when two rules share it, and completes it for the others", () => {
+    const aligned = "allow   a\napprove b\ndeny    c\n";
+    expect(fmtStable(aligned)).toBe(aligned);
+    expect(fmtStable("allow   a\napprove b\ndeny c\n")).toBe(aligned);
+    expect(fmtStable("deny    \"delete:*\"\ndeny    db.*\n")).toBe("deny    \"delete:*\"\ndeny    db.*\n");
+  });
+
+  it("takes a stray double space for a typo, not a column", () => {
+    expect(fmtStable("allow  a\ndeny b\n")).toBe("allow a\ndeny b\n");
+    expect(fmtStable("allow   a\n")).toBe("allow a\n");
+    expect(fmtStable("default   approve\nlimit   x 5 calls per hour\n")).toBe("default approve\nlimit x 5 calls per hour\n");
+    // A column nobody else shares is not kept even inside an aligned block: the shared one wins.
+    expect(fmtStable("allow   a\ndeny    b\napprove         c\n")).toBe("allow   a\ndeny    b\napprove c\n");
+  });
+
+  it("leaves rules nobody aligned with single spaces", () => {
+    expect(fmtStable("allow a\napprove b\ndeny c\n")).toBe("allow a\napprove b\ndeny c\n");
+  });
+
+  it("ends a keyword block at a blank line, a comment line or another statement, but not at a rule's own continuation lines", () => {
+    expect(fmtStable("allow   a\napprove b\n\ndeny c\n")).toBe("allow   a\napprove b\n\ndeny c\n");
+    expect(fmtStable("allow   a\napprove b\n# c\ndeny c\n")).toBe("allow   a\napprove b\n# c\ndeny c\n");
+    expect(fmtStable("allow   a\napprove b\nlet x = 1\ndeny c\n")).toBe("allow   a\napprove b\nlet x = 1\ndeny c\n");
+    const long = `"${"x".repeat(90)}"`;
+    expect(fmtStable(`allow   a\napprove b because ${long}\ndeny c\n`)).toBe(`allow   a\napprove b\n        because ${long}\ndeny    c\n`);
+  });
+
+  it("aligns labelled rules and `default` with rules, limits only with limits", () => {
+    expect(fmtStable("big: approve a\nallow        b\n")).toBe("big: approve a\nallow        b\n");
+    expect(fmtStable("allow   a\ndefault approve for b\n")).toBe("allow   a\ndefault approve for b\n");
+    expect(fmtStable("deny    a\ndefault deny\n")).toBe("deny    a\ndefault deny\n");
+    expect(fmtStable("approve a\nlimit   b 5 calls per hour\n")).toBe("approve a\nlimit b 5 calls per hour\n");
+    const limits = "limit   a   5 calls per hour\nlimit   bbb 1 calls per day\n";
+    expect(fmtStable(limits)).toBe(limits);
+  });
+
+  it("keeps the column after a rule's head, a tool's name and a let's name", () => {
+    const rules = 'deny    "delete:*"     because "never"\ndeny    db.*           if env == "production"\n';
+    expect(fmtStable(rules)).toBe(rules);
+    const tools = "tool email.send { to: string } write\ntool db.delete  { id: string } destructive\n";
+    expect(fmtStable(tools)).toBe(tools);
+    const lets = "let a   = 1\nlet bbb = 2\n";
+    expect(fmtStable(lets)).toBe(lets);
+    expect(fmtStable("let a  = 1\nlet bbb = 2\n")).toBe("let a = 1\nlet bbb = 2\n");
+  });
+
+  it("lays out lines without their padding: an aligned rule keeps the line breaks it had unaligned", () => {
+    const base = `allow t if a == "" because "`;
+    const at100 = `${base}${"x".repeat(100 - base.length - 1)}"`;
+    expect(fmtStable(`approve x\n${at100.replace("allow t", "allow   t")}\n`)).toBe(`approve x\n${at100.replace("allow t", "allow   t")}\n`);
   });
 });
 

@@ -1,7 +1,8 @@
 // fast-check generators of random syntactically valid policies: ASTs over every
 // statement and expression form (not necessarily well-typed), meaning-keeping
-// re-layouts of their text, and token-level mutations. Used by the formatter's
-// property tests and the parser fuzz tests, which print these ASTs with format().
+// re-layouts of their text (line breaks, comments, blanks and aligned columns),
+// and token-level mutations. Used by the formatter's property tests and the
+// parser fuzz tests, which print these ASTs with format().
 
 import type { IToken } from "chevrotain";
 import { tokenMatcher } from "../chevrotain.js";
@@ -179,9 +180,15 @@ export const itemArb: fc.Arbitrary<A.Item> = fc.oneof(
 
 const headerArb: fc.Arbitrary<A.PolicyHeader> = fc.record({ name: nameArb, description: optional(stringArb) }).map((h) => ({ name: h.name, ...opt("description", h.description), span: S, nameSpan: S }));
 
+/** Runs of consecutive rules (with defaults and limits among them): the blocks whose keyword columns authors align. */
+const ruleRunArb: fc.Arbitrary<A.Item[]> = fc.array(
+  fc.oneof({ weight: 4, arbitrary: ruleArb }, fc.record({ effect: effectArb, targets: optional(targetsArb) }).map((d): A.Item => ({ kind: "default", effect: d.effect, ...opt("targets", d.targets), span: S })), limitArb),
+  { minLength: 2, maxLength: 4 },
+);
+
 /** A random policy with no comments, for `format(policy, "")`. */
 export const policyArb: fc.Arbitrary<A.Policy> = fc
-  .record({ header: optional(headerArb), items: fc.array(itemArb, { maxLength: 8 }) })
+  .record({ header: optional(headerArb), items: fc.array(fc.oneof({ weight: 3, arbitrary: itemArb.map((i) => [i]) }, ruleRunArb), { maxLength: 6 }).map((runs) => runs.flat()) })
   .map((p) => ({ kind: "policy", file: "gen.pol", ...opt("header", p.header), items: p.items, comments: [], span: S }));
 
 // -------------------------------------------------------------- comparing
@@ -227,7 +234,9 @@ export function relayout(text: string, gaps: Gap[]): { text: string; comments: s
     const c = `# c${comments.length}`;
     const indent = " ".repeat(g.at % 5);
     if (g.kind === "eol-comment" || g.kind === "own-comment") comments.push(c);
-    inserts.set(i, g.kind === "newline" ? `\n${indent}` : g.kind === "blank" ? `\n\n${indent}` : g.kind === "eol-comment" ? `  ${c}\n${indent}` : `\n${indent}${c}\n${indent}`);
+    // End-of-line comments get one to four blanks before them: a padded comment asks for a column.
+    const before = " ".repeat(1 + (g.at % 4));
+    inserts.set(i, g.kind === "newline" ? `\n${indent}` : g.kind === "blank" ? `\n\n${indent}` : g.kind === "eol-comment" ? `${before}${c}\n${indent}` : `\n${indent}${c}\n${indent}`);
   }
   let out = "";
   let pos = 0;
@@ -238,6 +247,64 @@ export function relayout(text: string, gaps: Gap[]): { text: string; comments: s
     pos = t.startOffset;
   });
   return { text: out + text.slice(pos), comments };
+}
+
+/** Extra blanks before the `at`-th token or comment of a text, where it follows another on its line. */
+export interface Pad { at: number; blanks: number }
+export const padsArb: fc.Arbitrary<Pad[]> = fc.array(fc.record({ at: fc.nat(), blanks: fc.integer({ min: 1, max: 6 }) }), { maxLength: 8 });
+
+/** Tokens and comments of `text` in order, with their line and column (for padding). */
+function pieces(text: string): { start: number; line: number; col: number; type: unknown }[] {
+  const r = T.polLexer.tokenize(text);
+  return [...r.tokens, ...(r.groups["comments"] ?? [])]
+    .map((t) => ({ start: t.startOffset, line: t.startLine ?? 1, col: (t.startColumn ?? 1) - 1, type: t.tokenType }))
+    .sort((a, b) => a.start - b.start);
+}
+
+/** Inserts blanks at the given offsets (applied from the end, so offsets stay valid). */
+function insertBlanks(text: string, at: Map<number, number>): string {
+  let out = text;
+  for (const [offset, n] of [...at].sort((a, b) => b[0] - a[0])) out = out.slice(0, offset) + " ".repeat(n) + out.slice(offset);
+  return out;
+}
+
+/** Stray extra blanks between tokens on a line (never at a line's start): only whitespace changes. */
+export function pad(text: string, pads: Pad[]): string {
+  const ps = pieces(text);
+  const at = new Map<number, number>();
+  for (const p of pads) {
+    if (ps.length < 2) break;
+    const i = 1 + (p.at % (ps.length - 1));
+    if (ps[i]!.line === ps[i - 1]!.line) at.set(ps[i]!.start, p.blanks);
+  }
+  return insertBlanks(text, at);
+}
+
+const EFFECT_KEYWORDS = [T.Allow, T.Deny, T.Approve, T.Default, T.Limit];
+
+/**
+ * Aligns columns the way an author does: on every line starting with a rule,
+ * `default` or `limit` keyword (after an optional label), the next token moves
+ * right to `keywordColumn`; every end-of-line comment moves right to
+ * `commentColumn`. Lines already past a column keep one space.
+ */
+export function alignColumns(text: string, keywordColumn: number, commentColumn: number): string {
+  const ps = pieces(text);
+  const at = new Map<number, number>();
+  const push = (i: number, column: number): void => {
+    const p = ps[i]!;
+    if (i > 0 && ps[i - 1]!.line === p.line && p.col < column) at.set(p.start, column - p.col);
+  };
+  ps.forEach((p, i) => {
+    const lineStart = i === 0 || ps[i - 1]!.line !== p.line;
+    if (p.type === T.Comment) push(i, commentColumn);
+    if (!lineStart) return;
+    const isEffect = (j: number): boolean => EFFECT_KEYWORDS.includes(ps[j]?.type as typeof T.Allow);
+    // A label first (`deny: allow x` is labelled `deny`), then a bare keyword.
+    const k = ps[i + 1]?.type === T.Colon && isEffect(i + 2) ? i + 2 : isEffect(i) ? i : -1;
+    if (k >= 0 && ps[k + 1]?.line === p.line) push(k + 1, keywordColumn);
+  });
+  return insertBlanks(text, at);
 }
 
 /** Pieces of text for mutations: every keyword and operator, literals, and things the lexer rejects. */
