@@ -148,6 +148,21 @@ function memorySection(m: any): string {
   ].join("\n");
 }
 
+/** The installed package as a user gets it (scripts/check-package.mjs writes results/package.json). */
+function packageSection(p: any): string {
+  return [
+    `Measured ${p.date} by \`node scripts/check-package.mjs\` (run in CI): \`npm pack\`, then \`npm install\` of the tarball into an empty project outside the repository, Node ${p.node}. Times are medians of ${p.importRuntimeMs.runs} fresh processes each.`,
+    "",
+    table(["what", "figure"], [
+      ["tarball", `${p.tarballKiB} KiB, ${p.files} files`],
+      ["pol in node_modules", `${(p.polKiB / 1024).toFixed(1)} MiB`],
+      ["install size (pol and every dependency)", `${(p.installKiB / 1024).toFixed(0)} MiB (assemblyscript + binaryen, the compiler, are most of it; better-sqlite3 builds from source)`],
+      ["`import(\"pol/runtime\")` in a fresh process", `${p.importRuntimeMs.median} ms (min ${p.importRuntimeMs.min})`],
+      ["`node node_modules/pol/bin/pol.js check` on one small policy, wall time", `${p.checkWallMs.median} ms (min ${p.checkWallMs.min})`],
+    ], ["---", "---"]),
+  ].join("\n");
+}
+
 export function render(doc: Doc): string {
   const s = doc.suites;
   const m = doc.machine;
@@ -175,6 +190,8 @@ export function render(doc: Doc): string {
   parts.push("", "## 4. Full Engine", "", s["engine"] ? engineSection(s["engine"]) : "Not run.");
   if (s["compile"]) parts.push("", "## 5. Compile time", "", compileSection(s["compile"]));
   if (s["memory"]) parts.push("", "## 6. Memory", "", memorySection(s["memory"]));
+  const pkg = `${here}results/package.json`;
+  if (existsSync(pkg)) parts.push("", "## The package", "", packageSection(JSON.parse(readFileSync(pkg, "utf8"))));
   return parts.join("\n") + "\n";
 }
 

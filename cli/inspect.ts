@@ -45,7 +45,7 @@ export async function inspectCommand(io: Io, file: string, opts: { format?: stri
   for (const d of m.defaultsFor) out.push(`  ${d.effect} for ${d.targets!.map((t) => t.text).join(", ")}`);
   if (m.limits.length) out.push("limits:");
   for (const l of m.limits) out.push(`  ${l.id}: ${l.kind} max ${l.max} per ${l.windowSeconds}s on ${l.targets.map((t) => t.text).join(", ")}`);
-  out.push(`input slots (${m.layout.fixedSize} bytes at ${m.layout.in}):`);
+  out.push(`input slots (${m.layout.fixedSize} bytes at ${p.inputAt}):`);
   for (const [root, ss] of [["", m.layout.top], ["args", m.layout.args], ["ctx", m.layout.ctx], ["agent", m.layout.agent], ["run", m.layout.run]] as const) slots(root, ss, out);
   if (m.redact.length) out.push(`redact: ${m.redact.join(", ")}`);
   io.out(out.join("\n") + "\n");

@@ -5,8 +5,8 @@
 
 import type { Program } from "./ir.js";
 
-/** Bumped whenever a module built by one version could be misread by a host of another. */
-export const ABI_VERSION = 1;
+/** Bumped whenever a module built by one version could be misread by a host of another. 2: modules export the SHA-256 of their manifest. */
+export const ABI_VERSION = 2;
 
 /** Export names. `decide`, `in` and `out` carry a `p${k}_` prefix in batch modules (compileBatch). */
 export const EXPORTS = {
@@ -16,6 +16,8 @@ export const EXPORTS = {
   decide: "pol_decide",
   in: "pol_in",
   out: "pol_out",
+  /** Address of the 32-byte SHA-256 of the module's manifest section: binds the manifest (which gives matched rules their effects) to the code. */
+  manifest: "pol_manifest",
 } as const;
 
 /** The AssemblyScript modules every generated policy imports, relative to the package root (without `.ts`, as asc resolves them). */

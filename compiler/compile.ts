@@ -8,7 +8,6 @@ import type { CheckedPolicy } from "../language/checked.js";
 import type { Sink } from "../language/diagnostics.js";
 import { metaFor } from "../language/interpret.js";
 import { NO_SPAN } from "../language/span.js";
-import { EXPORTS } from "./abi.js";
 import { compileAssemblyScript } from "./asc.js";
 import { emit, emitBatch } from "./emit.js";
 import { lower } from "./lower.js";
@@ -21,14 +20,6 @@ export interface Compiled {
   hash: string;
   /** The generated AssemblyScript, for `pol compile --emit-as` and debugging. */
   source: string;
-}
-
-/** Reads the static IN/OUT addresses by instantiating the module once (they are constants of the data layout). */
-async function staticAddresses(wasm: Uint8Array, prefixes: string[]): Promise<{ in: number; out: number }[]> {
-  const mod = await WebAssembly.compile(wasm as BufferSource);
-  const instance = await WebAssembly.instantiate(mod, { env: { abort: () => { throw new Error("abort"); } } });
-  const ex = instance.exports as Record<string, () => number>;
-  return prefixes.map((p) => ({ in: ex[`${p}${EXPORTS.in}`]!(), out: ex[`${p}${EXPORTS.out}`]!() }));
 }
 
 const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
@@ -44,7 +35,10 @@ export async function compilePolicy(policy: CheckedPolicy, sink: Sink, opts: { o
   let source = "";
   try {
     const prog = lower(policy);
-    source = emit(prog, ".");
+    // The manifest is complete before asc runs, so the code can carry its hash (loader checks it).
+    const manifest = toManifest(metaFor(policy), prog);
+    const payload = new TextEncoder().encode(JSON.stringify(manifest));
+    source = emit(prog, ".", createHash("sha256").update(payload).digest());
     // binaryen's -O3 costs ~10 ms per rule (97 s at 10,000 rules) for little gain on large, flat
     // rule sets (benchmarks suite 3: -O0 modules decide as fast); past OPTIMIZE_MAX_RULES it is skipped.
     const optimize = opts.optimize ?? policy.rules.length <= OPTIMIZE_MAX_RULES;
@@ -55,9 +49,7 @@ export async function compilePolicy(policy: CheckedPolicy, sink: Sink, opts: { o
       });
       return undefined;
     }
-    const [addrs] = await staticAddresses(r.wasm, [""]);
-    const manifest = toManifest(metaFor(policy), prog, addrs!, sha256(r.wasm));
-    const wasm = appendCustomSection(r.wasm, SECTION, new TextEncoder().encode(JSON.stringify(manifest)));
+    const wasm = appendCustomSection(r.wasm, SECTION, payload);
     return { wasm, manifest, hash: sha256(wasm), source };
   } catch (e) {
     sink.report("E0901", policy.policy.header?.span ?? { ...NO_SPAN, file: policy.file }, `internal compiler error: ${(e as Error).message}`, { help: "please report this with the policy" });
@@ -75,7 +67,5 @@ export async function compileBatch(policies: CheckedPolicy[], opts: { optimize?:
   // Unoptimised batches compile about ten times faster; tests run both settings.
   const r = await compileAssemblyScript(source, opts);
   if (!r.wasm) throw new Error(`batch did not compile: ${r.errors.slice(0, 2000)}`);
-  const addrs = await staticAddresses(r.wasm, policies.map((_, k) => `p${k}_`));
-  const codeHash = sha256(r.wasm);
-  return { wasm: r.wasm, manifests: policies.map((p, k) => toManifest(metaFor(p), progs[k]!, addrs[k]!, codeHash)) };
+  return { wasm: r.wasm, manifests: policies.map((p, k) => toManifest(metaFor(p), progs[k]!)) };
 }

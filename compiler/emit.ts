@@ -176,7 +176,7 @@ const header = (root: string) => [
  * batch of policies (the differential tests compile hundreds per asc run)
  * can share one module; the exports are `${prefix}pol_in/out/decide`.
  */
-function body(p: Program, prefix: string): string[] {
+function body(p: Program, prefix: string, manifestDigest?: Uint8Array): string[] {
   const em = new Emitter(p);
   const fns: string[] = [];
   p.conds.forEach((c, i) => {
@@ -196,6 +196,7 @@ function body(p: Program, prefix: string): string[] {
     ...p.regexTables.map((t, i) => `const RX${i}: usize = memory.data<u8>([${Array.from(t).join(",")}]);`),
     "let N: usize = 0;",
     "let E: i32 = -1;",
+    ...(manifestDigest ? [`const MD: usize = memory.data<u8>([${Array.from(manifestDigest).join(",")}]);`, `export function ${EXPORTS.manifest}(): usize { return MD; }`] : []),
     `export function ${EXPORTS.in}(): usize { return IN; }`,
     `export function ${EXPORTS.out}(): usize { return OUT; }`,
     "",
@@ -219,9 +220,13 @@ function body(p: Program, prefix: string): string[] {
   return lines.map((l) => l.replace(names, (n) => `${prefix}${n}`));
 }
 
-/** The AssemblyScript source of the policy module. `root` is the import path of the project root (holding stdlib/ and wasm/). */
-export function emit(p: Program, root = "."): string {
-  return [...header(root), ...body(p, "")].join("\n");
+/**
+ * The AssemblyScript source of the policy module. `root` is the import path of the project root
+ * (holding stdlib/ and wasm/); `manifestDigest` is the SHA-256 of the manifest section the module
+ * will carry, compiled into its data so the loader can check the two belong together.
+ */
+export function emit(p: Program, root: string, manifestDigest: Uint8Array): string {
+  return [...header(root), ...body(p, "", manifestDigest)].join("\n");
 }
 
 /** One module holding several policies; policy k's exports are prefixed `p${k}_`. */

@@ -4,7 +4,7 @@
 // which rules each tool id evaluates. Fed by the checker; feeds fold/emit.
 
 import type { Expr, PathExpr } from "../language/ast.js";
-import { AGENT_TYPE, RUN_TYPE } from "../language/check-expr.js";
+import { AGENT_TYPE, RUN_TYPE } from "../language/inputs.js";
 import type { CheckedPolicy } from "../language/checked.js";
 import { assertNever } from "../language/span.js";
 import { targetMatches } from "../language/targets.js";

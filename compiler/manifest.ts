@@ -1,9 +1,9 @@
 // The manifest: everything a host needs to use a compiled policy without its
 // source (ABI version, tool ids, input layout, rule/limit/default metadata,
-// schemas, the hash of the code it describes), stored as JSON in a
-// `pol.manifest` custom section of the module. Both directions live here:
-// policy metadata -> manifest (compile.ts) and manifest -> metadata (the
-// runtime loader, `pol inspect`).
+// schemas), stored as JSON in a `pol.manifest` custom section of the module,
+// whose code carries the section's SHA-256 (EXPORTS.manifest). Both directions
+// live here: policy metadata -> manifest (compile.ts) and manifest -> metadata
+// (the runtime loader, `pol inspect`).
 
 import type { PolicyMeta, ToolMeta } from "../language/meta.js";
 import type { FieldType } from "../language/types.js";
@@ -25,16 +25,12 @@ export interface ElemJson { size: number; record?: SlotJson[]; elem?: ElemJson }
 
 export interface Manifest {
   abi: number;
-  /**
-   * Hex SHA-256 of the module without its manifest section: binds this manifest (which gives the
-   * matched rules their effects) to the code that matches them, checked at load.
-   */
-  codeHash: string;
   policy: { name: string; description?: string; file: string };
   /** Tool name → id (1-based); names not listed dispatch as id 0. */
   tools: { name: string; id: number; declared: boolean; toolClass?: string; args?: FieldType[] }[];
   context: FieldType[];
-  layout: { in: number; out: number; fixedSize: number; readsTool: boolean; sums: number; matched: number; top: SlotJson[]; args: SlotJson[]; ctx: SlotJson[]; agent: SlotJson[]; run: SlotJson[] };
+  /** Offsets within the input block (at the module's `pol_in()`) and the output block (at `pol_out()`). */
+  layout: { fixedSize: number; readsTool: boolean; sums: number; matched: number; top: SlotJson[]; args: SlotJson[]; ctx: SlotJson[]; agent: SlotJson[]; run: SlotJson[] };
   rules: PolicyMeta["rules"];
   limits: PolicyMeta["limits"];
   defaultRule: PolicyMeta["defaultRule"];
@@ -61,19 +57,18 @@ export function layoutJson(l: InputLayout): Pick<Manifest["layout"], "fixedSize"
   return { fixedSize: l.block.size, readsTool: l.readsTool, top: recordJson(l.top), args: recordJson(l.args), ctx: recordJson(l.ctx), agent: recordJson(l.agent), run: recordJson(l.run) };
 }
 
-/** The manifest of a lowered policy whose module exports IN/OUT at `addrs` and hashes to `codeHash` (before the manifest is added). */
-export function toManifest(meta: PolicyMeta, prog: Program, addrs: { in: number; out: number }, codeHash: string): Manifest {
+/** The manifest of a lowered policy: known before its code is compiled, so the code can carry its hash. */
+export function toManifest(meta: PolicyMeta, prog: Program): Manifest {
   const out = outLayout(prog);
   return {
     abi: ABI_VERSION,
-    codeHash,
     policy: { name: meta.name, ...(meta.description !== undefined ? { description: meta.description } : {}), file: meta.file },
     tools: prog.tools.map((t) => {
       const d = meta.tools.get(t.name);
       return { name: t.name, id: t.id, declared: t.declared, ...(d ? { toolClass: d.toolClass, args: d.args } : {}) };
     }),
     context: meta.context,
-    layout: { in: addrs.in, out: addrs.out, sums: out.sums, matched: out.matched, ...layoutJson(prog.layout) },
+    layout: { sums: out.sums, matched: out.matched, ...layoutJson(prog.layout) },
     rules: meta.rules,
     limits: meta.limits,
     defaultRule: meta.defaultRule,
@@ -124,56 +119,13 @@ export function appendCustomSection(wasm: Uint8Array, name: string, payload: Uin
   return out;
 }
 
-/** Reads an unsigned LEB128 at `at`; returns the value and the offset after it (throws past the end). */
-function readLeb(bytes: Uint8Array, at: number): [number, number] {
-  let n = 0;
-  for (let shift = 0; shift < 35; shift += 7) {
-    const b = bytes[at++];
-    if (b === undefined) throw new Error("truncated module");
-    n += (b & 0x7f) * 2 ** shift;
-    if ((b & 0x80) === 0) return [n, at];
-  }
-  throw new Error("malformed LEB128 in module");
-}
-
-/**
- * The module's bytes without its custom sections named `name` (the bytes the manifest's codeHash
- * covers). Throws on a module whose section structure is malformed; callers have usually
- * compiled it already, so that only happens to bytes nobody validated.
- */
-export function withoutSection(wasm: Uint8Array, name: string): Uint8Array {
-  const want = new TextEncoder().encode(name);
-  const keep: Uint8Array[] = [wasm.subarray(0, 8)];
-  let at = 8;
-  while (at < wasm.length) {
-    const start = at;
-    const id = wasm[at++]!;
-    const [size, body] = readLeb(wasm, at);
-    const end = body + size;
-    if (end > wasm.length) throw new Error("truncated module");
-    let drop = false;
-    if (id === 0) {
-      const [len, nameAt] = readLeb(wasm, body);
-      drop = len === want.length && want.every((b, i) => wasm[nameAt + i] === b);
-    }
-    if (!drop) keep.push(wasm.subarray(start, end));
-    at = end;
-  }
-  const out = new Uint8Array(keep.reduce((n, k) => n + k.length, 0));
-  let o = 0;
-  for (const k of keep) {
-    out.set(k, o);
-    o += k.length;
-  }
-  return out;
-}
-
-/** Reads the manifest of a compiled module, or explains why it cannot. */
-export function readManifest(mod: WebAssembly.Module): Manifest | string {
+/** Reads the manifest of a compiled module (and its raw bytes, which the code's digest covers), or explains why it cannot. */
+export function readManifest(mod: WebAssembly.Module): { manifest: Manifest; bytes: Uint8Array } | string {
   const sections = WebAssembly.Module.customSections(mod, SECTION);
   if (sections.length !== 1) return sections.length === 0 ? "the module has no pol manifest (was it compiled by `pol compile`?)" : "the module has more than one pol manifest";
+  const bytes = new Uint8Array(sections[0]!);
   try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(sections[0]!)) as Manifest;
+    return { manifest: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as Manifest, bytes };
   } catch (e) {
     return `the module's manifest is corrupt: ${(e as Error).message}`;
   }

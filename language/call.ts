@@ -5,7 +5,7 @@
 import type { Effect } from "./ast.js";
 import type { Span } from "./span.js";
 
-/** A tool call. Every field but `tool` may be omitted; see CALL_DEFAULTS. */
+/** A tool call. Every field but `tool` may be omitted; what omitted fields read as is in inputs.ts. */
 export interface Call {
   tool: string;
   args?: Record<string, unknown>;
@@ -14,9 +14,6 @@ export interface Call {
   run?: { id?: string; calls?: number };
   ctx?: Record<string, unknown>;
 }
-
-/** What a call's omitted fields read as. Trust defaults to 0 so a missing score never unlocks a rule. */
-export const CALL_DEFAULTS = { agentId: "", roles: [] as string[], trust: 0, env: "", runId: "", runCalls: 0 } as const;
 
 export interface RuleRef {
   /** The rule's label or `file:line` id; for defaults `default` or `default for <targets>`. */

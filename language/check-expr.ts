@@ -8,18 +8,10 @@ import { compileRegex } from "../stdlib/regex/index.js";
 import { INPUT_ROOTS, type Expr, type InputRoot, type LetDecl, type PathExpr } from "./ast.js";
 import type { Sink } from "./diagnostics.js";
 import { assertNever, type Span } from "./span.js";
+import { AGENT_TYPE, RUN_TYPE } from "./inputs.js";
 import { didYouMean } from "./suggest.js";
 import { BOOL, ERROR, NUMBER, STRING, joinType, listOf, sameType, showType, type FieldType, type Type } from "./types.js";
 
-export const AGENT_TYPE: Type = { kind: "record", fields: [
-  { name: "id", type: STRING, optional: false },
-  { name: "roles", type: listOf(STRING), optional: false },
-  { name: "trust", type: NUMBER, optional: false },
-] };
-export const RUN_TYPE: Type = { kind: "record", fields: [
-  { name: "id", type: STRING, optional: false },
-  { name: "calls", type: NUMBER, optional: false },
-] };
 
 export interface Scope {
   /** Fields of `args` readable here; undefined when no schema applies (`argsWhy` says why). */

@@ -2,7 +2,7 @@
 // runs: a call that does not fit is denied with a reason naming the field.
 // Used by the interpreter and by the runtime in front of the wasm evaluator.
 
-import { CALL_DEFAULTS } from "./call.js";
+import { DEFAULTED, ENV_FALLBACK, type BuiltinField } from "./inputs.js";
 import type { FieldType, Type } from "./types.js";
 
 /** The schemas a call is checked against (a checked policy's, or a compiled module's manifest). */
@@ -78,6 +78,18 @@ class Validator {
     }
   }
 
+  /** `agent` or `run`: may be omitted wholly or field by field (the fallbacks apply), never null; other keys are ignored. */
+  defaulted(v: unknown, where: string, fields: readonly BuiltinField[]): Record<string, unknown> {
+    const raw = v ?? {};
+    if (!isObject(raw)) throw new Invalid(`\`${where}\` must be an object, found ${kindOf(raw)}`);
+    const out: Record<string, unknown> = {};
+    for (const f of fields) {
+      const x = get(raw, f.name);
+      out[f.name] = x === undefined ? f.fallback : this.value(x, f.type, `${where}.${f.name}`);
+    }
+    return out;
+  }
+
   /** A record of declared fields; the copy has only declared keys, so `__proto__` and friends never get through. */
   record(v: unknown, fields: FieldType[], where: string, extra: "deny" | "ignore"): Record<string, unknown> {
     if (!isObject(v)) throw new Invalid(`\`${where}\` must be an object, found ${kindOf(v)}`);
@@ -113,24 +125,13 @@ export function validateCall(policy: Schemas, call: unknown, options: ValidateOp
     if (schema) args = v.record(rawArgs, schema.args, "args", opts.extraArgs);
     else if (isObject(rawArgs)) args = rawArgs;
     else throw new Invalid(`\`args\` must be an object, found ${kindOf(rawArgs)}`);
-    const agentRaw = get(call, "agent") ?? {};
-    if (!isObject(agentRaw)) throw new Invalid(`\`agent\` must be an object, found ${kindOf(agentRaw)}`);
-    const runRaw = get(call, "run") ?? {};
-    if (!isObject(runRaw)) throw new Invalid(`\`run\` must be an object, found ${kindOf(runRaw)}`);
     const input: Input = {
       tool,
       declared: schema !== undefined,
       args,
-      agent: {
-        id: get(agentRaw, "id") === undefined ? CALL_DEFAULTS.agentId : v.string(get(agentRaw, "id"), "agent.id"),
-        roles: get(agentRaw, "roles") === undefined ? [] : (v.value(get(agentRaw, "roles"), { kind: "list", elem: { kind: "string" } }, "agent.roles") as string[]),
-        trust: get(agentRaw, "trust") === undefined ? CALL_DEFAULTS.trust : v.number(get(agentRaw, "trust"), "agent.trust"),
-      },
-      env: get(call, "env") === undefined ? CALL_DEFAULTS.env : v.string(get(call, "env"), "env"),
-      run: {
-        id: get(runRaw, "id") === undefined ? CALL_DEFAULTS.runId : v.string(get(runRaw, "id"), "run.id"),
-        calls: get(runRaw, "calls") === undefined ? CALL_DEFAULTS.runCalls : v.number(get(runRaw, "calls"), "run.calls"),
-      },
+      agent: v.defaulted(get(call, "agent"), "agent", DEFAULTED.agent) as Input["agent"],
+      env: get(call, "env") === undefined ? ENV_FALLBACK : v.string(get(call, "env"), "env"),
+      run: v.defaulted(get(call, "run"), "run", DEFAULTED.run) as Input["run"],
       ctx: v.record(get(call, "ctx") ?? {}, policy.context, "ctx", "ignore"),
     };
     return { ok: true, input };

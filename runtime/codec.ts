@@ -5,6 +5,7 @@
 // (the slow path runs only for calls that will be denied anyway).
 
 import type { Manifest, SlotJson } from "../compiler/manifest.js";
+import { DEFAULTED, ENV_FALLBACK, type BuiltinField } from "../language/inputs.js";
 import { sameType, type FieldType, type Type } from "../language/types.js";
 import type { Writer } from "./encoder.js";
 
@@ -90,35 +91,27 @@ class Gen {
   }
 }
 
-const AGENT: FieldType[] = [
-  { name: "id", type: { kind: "string" }, optional: true },
-  { name: "roles", type: { kind: "list", elem: { kind: "string" } }, optional: true },
-  { name: "trust", type: { kind: "number" }, optional: true },
-];
-const RUN: FieldType[] = [
-  { name: "id", type: { kind: "string" }, optional: true },
-  { name: "calls", type: { kind: "number" }, optional: true },
-];
+/** The fallback of a built-in field as a literal in generated code (lists are the one frozen empty list, NOROLES). */
+const literal = (f: BuiltinField): string => (Array.isArray(f.fallback) ? "NOROLES" : JSON.stringify(f.fallback));
 
-/** `agent`/`run`: fields may be omitted (defaults apply) but not null; slots have no presence flags. */
-function defaulted(g: Gen, obj: string, fields: FieldType[], slots: SlotJson[], IN: number, defaults: Record<string, string>): string {
+/** `agent`/`run` (language/inputs.ts): fields may be omitted (the fallbacks apply) but not null; slots have no presence flags. */
+function defaulted(g: Gen, obj: "agent" | "run", slots: SlotJson[], IN: number): string {
   const out = [`const ${obj}r = ${own("call", `"${obj}"`)} ?? EMPTY;`, `if (typeof ${obj}r !== "object" || Array.isArray(${obj}r)) return false;`];
-  for (const f of fields) {
+  for (const f of DEFAULTED[obj]) {
     const slot = slots.find((s) => s.name === f.name);
     const x = g.fresh();
     out.push(`const ${x} = ${own(`${obj}r`, JSON.stringify(f.name))};`);
     const write = slot ? g.value(`${x}d`, f.type, slot, `${IN + slot.offset}`) : "";
     const check = g.value(x, f.type, undefined, undefined);
     out.push(`if (${x} !== undefined) { ${check} }`);
-    if (write) out.push(`{ const ${x}d = ${x} === undefined ? ${defaults[f.name]} : ${x}; ${write} }`);
+    if (write) out.push(`{ const ${x}d = ${x} === undefined ? ${literal(f)} : ${x}; ${write} }`);
   }
   return out.join("\n");
 }
 
 /** The codec for tool `args` (undefined for tools without a schema: args must only be an object). */
-export function compileCodec(m: Manifest, args: FieldType[] | undefined, lim: CodecLimits, writeTool: boolean): Codec {
+export function compileCodec(m: Manifest, IN: number, args: FieldType[] | undefined, lim: CodecLimits, writeTool: boolean): Codec {
   const g = new Gen(lim);
-  const IN = m.layout.in;
   const top = m.layout.top;
   const toolSlot = top.find((s) => s.name === "tool")!;
   const envSlot = top.find((s) => s.name === "env");
@@ -128,13 +121,13 @@ export function compileCodec(m: Manifest, args: FieldType[] | undefined, lim: Co
     // The name is in memory only when the module reads it: for pattern targets (tool id 0) or `tool` in an expression.
     writeTool ? `w.string(${IN + toolSlot.offset}, tool);` : "",
     `const env0 = ${own("call", '"env"')};`,
-    `const env = env0 === undefined ? "" : env0;`,
+    `const env = env0 === undefined ? ${JSON.stringify(ENV_FALLBACK)} : env0;`,
     `if (typeof env !== "string" || env.length > ${lim.maxString} || !env.isWellFormed()) return false;`,
     envSlot ? `w.string(${IN + envSlot.offset}, env);` : "",
     `const args = ${own("call", '"args"')} ?? EMPTY;`,
     args ? g.record("args", args, m.layout.args, `${IN}`, lim.extraArgs) : `if (typeof args !== "object" || Array.isArray(args)) return false;`,
-    defaulted(g, "agent", AGENT, m.layout.agent, IN, { id: '""', roles: "NOROLES", trust: "0" }),
-    defaulted(g, "run", RUN, m.layout.run, IN, { id: '""', calls: "0" }),
+    defaulted(g, "agent", m.layout.agent, IN),
+    defaulted(g, "run", m.layout.run, IN),
     `const ctx = ${own("call", '"ctx"')} ?? EMPTY;`,
     g.record("ctx", m.context, m.layout.ctx, `${IN}`, "ignore"),
     "return true;",

@@ -6,9 +6,10 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ABI_VERSION, EXPORTS } from "../compiler/abi.js";
-import { SECTION, metaFromManifest, readManifest, withoutSection, type Manifest } from "../compiler/manifest.js";
+import { metaFromManifest, readManifest, type Manifest } from "../compiler/manifest.js";
 import type { Decision } from "../language/call.js";
 import { Assembler, denyWith, type CallFacts, type PolicyMeta, type ToolFacts } from "../language/meta.js";
+import { ENV_FALLBACK, fallbackOf } from "../language/inputs.js";
 import { validateCall, type ValidateOptions } from "../language/validate.js";
 import { compileCodec, type Codec } from "./codec.js";
 import { Writer } from "./encoder.js";
@@ -20,6 +21,8 @@ interface Exports {
   memory: WebAssembly.Memory;
   pol_input(bytes: number): number;
   pol_decide(tool: number, used: number): number;
+  pol_in(): number;
+  pol_out(): number;
 }
 
 
@@ -27,7 +30,6 @@ interface Exports {
 // wrapped in __name(), an Object.defineProperty costing ~300 ns per decision with limits.
 const own = (o: Record<string, unknown>, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
 
-const AGENT_RUN_DEFAULTS: Record<string, unknown> = { id: "", trust: 0, calls: 0, roles: [] };
 
 /**
  * Limit-key facts read straight from a call the codec has validated (defaults as in validate.ts).
@@ -50,9 +52,9 @@ class RawFacts implements CallFacts {
     const [root, ...rest] = path;
     if (root === "agent" || root === "run") {
       const f = rest[0]!;
-      return own(root === "agent" ? this.agent : this.run, f) ?? AGENT_RUN_DEFAULTS[f];
+      return own(root === "agent" ? this.agent : this.run, f) ?? fallbackOf(root, f);
     }
-    if (root === "env") return own(this.call, "env") ?? "";
+    if (root === "env") return own(this.call, "env") ?? ENV_FALLBACK;
     if (root === "tool") return this.tool;
     let cur: unknown = own(this.call, root!) ?? {};
     for (const f of rest) cur = typeof cur === "object" && cur !== null ? own(cur as Record<string, unknown>, f) : undefined;
@@ -87,17 +89,21 @@ export class WasmPolicy {
   private readonly sumsAt: number;
   private readonly matchedAt: number;
 
+  /** Where the module reads its input block (the manifest's slot offsets are relative to it). */
+  readonly inputAt: number;
+
   private constructor(readonly manifest: Manifest, readonly hash: string, private readonly ex: Exports, private readonly options: ValidateOptions) {
     this.meta = metaFromManifest(manifest);
     this.asm = new Assembler(this.meta);
     const lim = { extraArgs: options.extraArgs ?? "deny", maxString: options.maxString ?? 1_000_000, maxList: options.maxList ?? 10_000 } as const;
     const readsTool = manifest.layout.readsTool;
-    for (const t of manifest.tools) this.tools.set(t.name, { id: t.id, declared: t.declared, codec: compileCodec(manifest, t.declared ? t.args : undefined, lim, readsTool) });
-    this.other = { id: 0, declared: false, codec: compileCodec(manifest, undefined, lim, true) };
+    this.inputAt = ex.pol_in();
+    for (const t of manifest.tools) this.tools.set(t.name, { id: t.id, declared: t.declared, codec: compileCodec(manifest, this.inputAt, t.declared ? t.args : undefined, lim, readsTool) });
+    this.other = { id: 0, declared: false, codec: compileCodec(manifest, this.inputAt, undefined, lim, true) };
     this.writer = new Writer({ memory: ex.memory, reserve: (n) => ex.pol_input(n) });
-    this.outAt = manifest.layout.out;
-    this.sumsAt = manifest.layout.out + manifest.layout.sums;
-    this.matchedAt = manifest.layout.out + manifest.layout.matched;
+    this.outAt = ex.pol_out();
+    this.sumsAt = this.outAt + manifest.layout.sums;
+    this.matchedAt = this.outAt + manifest.layout.matched;
   }
 
   private static async instantiate(bytes: Uint8Array): Promise<{ mod: WebAssembly.Module; instance: WebAssembly.Instance }> {
@@ -117,9 +123,13 @@ export class WasmPolicy {
   /** The ABI exports of one policy in an instance (`prefix` is non-empty for batch modules). */
   private static exportsOf(instance: WebAssembly.Instance, prefix: string): Exports {
     const raw = instance.exports as Record<string, unknown>;
-    const ex = { POL_ABI: raw[EXPORTS.abi], memory: raw[EXPORTS.memory], pol_input: raw[EXPORTS.input], pol_decide: raw[`${prefix}${EXPORTS.decide}`] } as Exports;
-    if (!(ex.POL_ABI instanceof WebAssembly.Global) || ex.POL_ABI.value !== ABI_VERSION || typeof ex.pol_decide !== "function" || typeof ex.pol_input !== "function" || !(ex.memory instanceof WebAssembly.Memory)) {
-      throw new PolicyLoadError(`the module does not export pol ABI ${ABI_VERSION} (${EXPORTS.abi}, ${EXPORTS.memory}, ${EXPORTS.input}, ${EXPORTS.decide})`);
+    const ex = {
+      POL_ABI: raw[EXPORTS.abi], memory: raw[EXPORTS.memory], pol_input: raw[EXPORTS.input],
+      pol_decide: raw[`${prefix}${EXPORTS.decide}`], pol_in: raw[`${prefix}${EXPORTS.in}`], pol_out: raw[`${prefix}${EXPORTS.out}`],
+    } as Exports;
+    const fns = [ex.pol_decide, ex.pol_input, ex.pol_in, ex.pol_out];
+    if (!(ex.POL_ABI instanceof WebAssembly.Global) || ex.POL_ABI.value !== ABI_VERSION || fns.some((f) => typeof f !== "function") || !(ex.memory instanceof WebAssembly.Memory)) {
+      throw new PolicyLoadError(`the module does not export pol ABI ${ABI_VERSION} (${[EXPORTS.abi, EXPORTS.memory, EXPORTS.input, EXPORTS.decide, EXPORTS.in, EXPORTS.out].join(", ")})`);
     }
     return ex;
   }
@@ -130,13 +140,28 @@ export class WasmPolicy {
       throw new PolicyLoadError(`the policy hash is ${hash}, not the expected ${options.expectHash}: refusing to load a policy other than the one pinned by \`expectHash\``);
     }
     const { mod, instance } = await WasmPolicy.instantiate(bytes);
-    const m = readManifest(mod);
-    if (typeof m === "string") throw new PolicyLoadError(m);
+    const read = readManifest(mod);
+    if (typeof read === "string") throw new PolicyLoadError(read);
+    const m = read.manifest;
     if (m.abi !== ABI_VERSION) throw new PolicyLoadError(`the module was compiled for pol ABI ${m.abi}, this runtime speaks ABI ${ABI_VERSION}; recompile it with this version of pol`);
-    // The manifest gives matched rules their effects: one paired with other code would decide wrongly.
-    if (typeof m.codeHash !== "string") throw new PolicyLoadError("the module's manifest does not carry the hash of its code (compiled by an older pol?): recompile it");
-    if (sha256(withoutSection(bytes, SECTION)) !== m.codeHash) throw new PolicyLoadError("the module's manifest does not belong to its code (code hash mismatch): the module was altered after compiling; recompile it");
-    return new WasmPolicy(m, hash, WasmPolicy.exportsOf(instance, ""), options);
+    const ex = WasmPolicy.exportsOf(instance, "");
+    WasmPolicy.checkBinding(instance, ex.memory, read.bytes);
+    return new WasmPolicy(m, hash, ex, options);
+  }
+
+  /**
+   * The manifest gives matched rules their effects, so one paired with code it was not compiled
+   * with decides wrongly (a strict module with a lax manifest once allowed a $1,000,000 refund).
+   * The code carries the SHA-256 of its manifest; a module rewritten whole is caught only by
+   * `expectHash` or a signed bundle.
+   */
+  private static checkBinding(instance: WebAssembly.Instance, memory: WebAssembly.Memory, manifest: Uint8Array): void {
+    const at = (instance.exports as Record<string, unknown>)[EXPORTS.manifest];
+    if (typeof at !== "function") throw new PolicyLoadError("the module does not carry the hash of its manifest (compiled by an older pol?): recompile it");
+    const addr = (at as () => number)();
+    const want = addr >= 0 && addr + 32 <= memory.buffer.byteLength ? new Uint8Array(memory.buffer, addr, 32) : new Uint8Array(0);
+    const got = createHash("sha256").update(manifest).digest();
+    if (want.length !== 32 || !got.equals(want)) throw new PolicyLoadError("the module's manifest does not belong to its code (manifest hash mismatch): the module was altered after compiling; recompile it");
   }
 
   /** The policies of a batch module (see compileBatch), sharing one instance. */

@@ -3,6 +3,7 @@
 // compilation is deterministic, and loading and evaluation fail closed on
 // corrupt modules, traps and hostile calls. Drives compiler/ and runtime/loader.ts.
 
+import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileAssemblyScript } from "../compiler/asc.js";
 import { compilePolicy, type Compiled } from "../compiler/compile.js";
@@ -26,6 +27,11 @@ async function compile(p: CheckedPolicy): Promise<Compiled> {
   const c = await compilePolicy(p, sink);
   expect(sink.errors.map((d) => d.message)).toEqual([]);
   return c!;
+}
+
+/** A module compiled from hand-modified generated source (which still carries the digest of `m`), with `m` as its manifest. */
+function withManifest(code: Uint8Array, m: Compiled["manifest"]): Uint8Array {
+  return appendCustomSection(code, SECTION, new TextEncoder().encode(JSON.stringify(m)));
 }
 
 /** Calls `f` and returns what it returned or threw, so a throw is an assertion failure with the error, not a crash. */
@@ -234,9 +240,33 @@ describe("loading fails closed", () => {
     expect(source).not.toBe(good.source);
     const r = await compileAssemblyScript(source);
     expect(r.errors).toBe("");
-    const bytes = appendCustomSection(r.wasm!, SECTION, new TextEncoder().encode(JSON.stringify(good.manifest)));
-    expect(await rejection(bytes)).toMatch(/does not export pol ABI/);
+    expect(await rejection(withManifest(r.wasm!, good.manifest))).toMatch(/does not export pol ABI/);
   }, 60_000);
+
+  it("rejects a manifest that does not belong to its code (a lax manifest on strict code)", async () => {
+    // The review's case: the same code, with the manifest's deny rules turned into allows.
+    const lax = { ...good.manifest, rules: good.manifest.rules.map((r) => ({ ...r, effect: "allow" as const })) };
+    const forged = appendCustomSection(withoutCustomSection(good.wasm, SECTION), SECTION, new TextEncoder().encode(JSON.stringify(lax)));
+    expect(await rejection(forged)).toMatch(/manifest does not belong to its code \(manifest hash mismatch\)/);
+    // Any other change to the manifest, even one that leaves decisions alone, is caught too.
+    const renamed = appendCustomSection(withoutCustomSection(good.wasm, SECTION), SECTION, new TextEncoder().encode(JSON.stringify({ ...good.manifest, policy: { ...good.manifest.policy, name: "renamed" } })));
+    expect(await rejection(renamed)).toMatch(/manifest hash mismatch/);
+  });
+
+  it("rejects code that does not carry its manifest's hash", async () => {
+    const source = good.source.replace(/export function pol_manifest\(\): usize \{ return MD; \}/, "");
+    expect(source).not.toBe(good.source);
+    const r = await compileAssemblyScript(source);
+    expect(r.errors).toBe("");
+    expect(await rejection(withManifest(r.wasm!, good.manifest))).toMatch(/does not carry the hash of its manifest/);
+  }, 60_000);
+
+  it("expectHash pins the exact module", async () => {
+    const hash = createHash("sha256").update(good.wasm).digest("hex");
+    await expect(WasmPolicy.fromBytes(good.wasm, { expectHash: hash.toUpperCase() })).resolves.toBeInstanceOf(WasmPolicy);
+    const other = await compile(check("tool t { n: number }\nallow t\n", "other.pol"));
+    await expect(WasmPolicy.fromBytes(other.wasm, { expectHash: hash })).rejects.toThrow(/not the expected .*refusing to load a policy other than the one pinned/);
+  });
 });
 
 describe("evaluation fails closed", () => {
@@ -249,7 +279,7 @@ describe("evaluation fails closed", () => {
     expect(source).not.toBe(good.source);
     const r = await compileAssemblyScript(source);
     expect(r.errors).toBe("");
-    trapping = await WasmPolicy.fromBytes(appendCustomSection(r.wasm!, SECTION, new TextEncoder().encode(JSON.stringify(good.manifest))));
+    trapping = await WasmPolicy.fromBytes(withManifest(r.wasm!, good.manifest));
   }, 60_000);
 
   it("a trap in decide is a deny decided by error, not an exception", () => {

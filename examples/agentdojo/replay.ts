@@ -1,4 +1,4 @@
-// Replays the AgentDojo ground truth (../shared/agentdojo) through the four
+// Replays the AgentDojo ground truth (data/, MIT licensed) through the four
 // compiled policies and scores them: utility, security, human burden. Run by
 // `npm run agentdojo` (prints the table, writes RESULTS.md) and by examples.test.ts.
 
@@ -13,8 +13,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 export const SUITES = ["banking", "slack", "travel", "workspace"] as const;
 export type SuiteName = (typeof SUITES)[number];
 
-/** The ground truth file: $AGENTDOJO_DATA, else the shared copy next to the repository. */
-export const DATA_FILE = process.env["AGENTDOJO_DATA"] ?? join(HERE, "../../../shared/agentdojo/ground-truth-v1.2.1.json");
+/** The ground truth file: $AGENTDOJO_DATA, else the copy committed in data/. */
+export const DATA_FILE = process.env["AGENTDOJO_DATA"] ?? join(HERE, "data", "ground-truth-v1.2.1.json");
 
 interface GtCall { function: string; args: Record<string, unknown>; placeholder_args?: Record<string, unknown> }
 interface GtSuite { tools: { name: string; params: unknown }[]; user_tasks: Record<string, GtCall[]>; injection_tasks: Record<string, GtCall[]> }
