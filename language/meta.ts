@@ -127,11 +127,24 @@ export function factsOfInput(input: Input): CallFacts {
   };
 }
 
-function limitKey(l: LimitMeta, c: CallFacts): string {
-  let key = l.id;
+/**
+ * A bucket key part with `%`, `|` and `=` percent-encoded, so parts cannot run into each other:
+ * an agent id containing `|run=x` once shared another agent's bucket. Plain ids read as before.
+ */
+const keyPart = (s: string): string => (/[%|=]/.test(s) ? s.replace(/[%|=]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`) : s);
+
+/**
+ * The bucket key of limit `l` for a call: `id|agent=a|run=r|tool=t|args.x=v`, each part encoded by
+ * keyPart. `mask` may replace the value of a path (the Engine hashes redacted fields with its key).
+ */
+export function limitKey(l: LimitMeta, c: CallFacts, mask?: (path: string, value: string) => string): string {
+  let key = keyPart(l.id);
   for (const k of l.keys) {
-    if (k.kind === "path") key += `|${k.path.join(".")}=${String(c.get(k.path))}`;
-    else key += k.kind === "agent" ? `|agent=${c.agentId}` : k.kind === "run" ? `|run=${c.runId}` : `|tool=${c.tool}`;
+    if (k.kind === "path") {
+      const path = k.path.join(".");
+      const value = String(c.get(k.path));
+      key += `|${keyPart(path)}=${keyPart(mask ? mask(path, value) : value)}`;
+    } else key += k.kind === "agent" ? `|agent=${keyPart(c.agentId)}` : k.kind === "run" ? `|run=${keyPart(c.runId)}` : `|tool=${keyPart(c.tool)}`;
   }
   return key;
 }
@@ -239,7 +252,11 @@ export class Assembler {
     for (let j = 0; j < tf.limits.length; j++) {
       const i = tf.limits[j]!;
       const l = this.meta.limits[i]!;
-      limits[j] = { id: l.id, kind: l.kind, amount: l.kind === "calls" ? 1 : amount(i), max: l.max, windowSeconds: l.windowSeconds, key: keys[j]!, span: l.span };
+      const a = l.kind === "calls" ? 1 : amount(i);
+      // A sum limit charged a negative amount would give back what earlier calls used (a -$1,000
+      // "refund" restoring the day's cap): the call does not fit the limit's meaning, so deny it.
+      if (!(a >= 0) || a === Infinity) return denyWith(this.meta, "schema", `limit \`${l.id}\` sums ${Number.isNaN(a) ? "NaN" : a} for this call: the amounts a sum limit adds up must be zero or more`);
+      limits[j] = { id: l.id, kind: l.kind, amount: a, max: l.max, windowSeconds: l.windowSeconds, key: keys[j]!, span: l.span };
     }
     // Field by field: spreading a frozen object takes V8's slow path (~140 ns against ~8 ns).
     return { effect: t.effect, decidedBy: t.decidedBy, rules: t.rules, matched: t.matched, reasons: t.reasons, approvers: t.approvers, limits, redact: t.redact };

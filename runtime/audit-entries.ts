@@ -14,7 +14,7 @@ const BUDGET = 64 * 1024;
 const MAX_ITEMS = 1000;
 const MAX_KEY = 256;
 
-interface Budget { left: number; maxString: number }
+interface Budget { left: number; maxString: number; maxItems: number }
 
 function text(s: string, b: Budget): string {
   if (b.left <= 0) return `[omitted: ${s.length} chars over the audit size budget]`;
@@ -35,7 +35,7 @@ function safe(v: unknown, b: Budget): unknown {
   }
   if (v === null) return null;
   if (Array.isArray(v)) {
-    const n = Math.min(v.length, MAX_ITEMS);
+    const n = Math.min(v.length, b.maxItems);
     const out: unknown[] = new Array(n);
     for (let i = 0; i < n; i++) out[i] = safe(v[i], b);
     if (v.length > n) out.push(`[cut: ${v.length - n} more items]`);
@@ -45,19 +45,25 @@ function safe(v: unknown, b: Budget): unknown {
   // object; build the copy the same way so a `__proto__` key stays a plain data key.
   const keys = Object.keys(v);
   const entries: [string, unknown][] = [];
-  for (let i = 0; i < keys.length && i < MAX_ITEMS; i++) {
+  for (let i = 0; i < keys.length && i < b.maxItems; i++) {
     const k = keys[i]!;
     const key = k.length > MAX_KEY ? `${k.slice(0, MAX_KEY)}…[cut key ${i}]` : k;
     entries.push([key, safe((v as Record<string, unknown>)[k], b)]);
   }
-  if (keys.length > MAX_ITEMS) entries.push(["…", `[cut: ${keys.length - MAX_ITEMS} more keys]`]);
+  if (keys.length > b.maxItems) entries.push(["…", `[cut: ${keys.length - b.maxItems} more keys]`]);
   return Object.fromEntries(entries);
 }
 
-/** The arguments as the audit log and approvers see them: redacted, JSON-safe, bounded. */
+/** The arguments as the audit log sees them: redacted, JSON-safe, bounded. */
 export function auditArgs(args: unknown, redactPaths: readonly string[], maxString: number): unknown {
   const redacted = (redact({ args }, redactPaths) as { args: unknown }).args;
-  return safe(redacted, { left: BUDGET, maxString });
+  return safe(redacted, { left: BUDGET, maxString, maxItems: MAX_ITEMS });
+}
+
+/** A value redacted and made JSON-safe but never cut: what an approver is shown must be all of what they approve. */
+export function wholeArgs(value: unknown, redactPaths: readonly string[]): unknown {
+  const redacted = (redact({ args: value }, redactPaths) as { args: unknown }).args;
+  return safe(redacted, { left: Infinity, maxString: Infinity, maxItems: Infinity });
 }
 
 /** A short, safe rendering of an identifier the caller sent (tool, agent id, run id). */

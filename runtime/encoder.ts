@@ -39,6 +39,11 @@ export class Writer {
     this.cap = b.byteLength - this.base - 65536;
   }
 
+  /** The module's memory size as last seen (bytes). */
+  get memoryBytes(): number {
+    return this.buffer?.byteLength ?? 0;
+  }
+
   /** Starts a new call: the variable area is reused from its start. */
   reset(): void {
     this.refresh();

@@ -115,6 +115,18 @@ export interface EngineOptions extends LoadOptions {
   cacheTtlMs?: number;
   /** Longest argument string written to the audit log in full; longer ones are cut (default 4096). */
   auditMaxString?: number;
+  /**
+   * The engine's secret (bytes or hex, at least 16 bytes): keys the hash approvals are bound to
+   * and the hashes standing for redacted values in limit keys. Default: POL_SECRET, else a key
+   * file beside a SQLite store (`<store>.key`, created once), else a random key per process.
+   * Engines sharing approvals through any other store must share it.
+   */
+  secret?: Uint8Array | string;
+  /**
+   * Largest call decided on: string lengths plus list lengths plus object keys, over the whole
+   * call (default 4,000,000). A larger call is denied before any of it reaches the policy module.
+   */
+  maxCallSize?: number;
 }
 
 export type TrustLevel = "trusted" | "restricted" | "revoked";

@@ -10,8 +10,9 @@
 
 import type { Effect } from "../language/ast.js";
 import type { Decision, LimitUse } from "../language/call.js";
+import type { Input } from "../language/validate.js";
 import { JsonlAuditLog, type AuditEntry, type AuditSink } from "./audit/index.js";
-import { auditArgs, auditText, compact, entry, errorText, isoTime } from "./audit-entries.js";
+import { auditArgs, auditText, compact, entry, errorText, isoTime, wholeArgs } from "./audit-entries.js";
 import { ApprovalFlow, EngineApprovals } from "./approvals.js";
 import { callHash } from "./callhash.js";
 import {
@@ -24,11 +25,18 @@ import { IdGenerator } from "./ids.js";
 import { charges, limitReason } from "./limits.js";
 import { loadPolicy, WasmPolicy } from "./loader.js";
 import { pauseFor, pauseReason, pauseRequest, resumeTarget } from "./pauses.js";
+import { engineSecret } from "./secret.js";
+import { snapshotCall, DEFAULT_MAX_CALL_SIZE } from "./snapshot.js";
 import { SqliteProbe, StateCache } from "./state-cache.js";
 import { openMemoryStore, openSqliteStore, type Pause, type StateStore, type ToolClass, type TrustRecord } from "./store/index.js";
 import { outcomeDelta, restrictedReason, revokedReason, statusOf, trustSettings } from "./trust.js";
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 15 * 60_000;
+/** Largest call, as JSON characters, an approval request may show; larger calls are denied rather than shown cut. */
+const MAX_APPROVER_VIEW = 256 * 1024;
+
+/** A deny the pipeline decides on the way (not an internal error): its message is the reason. */
+class Refused extends Error {}
 const MAX_AGENT_ID = 1024;
 
 /** What the caller sent, read once and defensively (the call may be hostile). */
@@ -69,26 +77,30 @@ interface Draft {
   unaudited?: true;
 }
 
-/** Facts of a call whose fields could not even be read (a throwing getter or proxy). */
-const NO_FACTS: Facts = { tool: "", rawTool: undefined, args: undefined, agentId: "", rawAgentId: undefined, runId: "", rawRunId: undefined, env: undefined, roles: undefined };
-
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+/** Own properties only: a value inherited from a polluted Object.prototype is never input. */
+const own = (o: Record<string, unknown>, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
 
+/** The facts of a call snapshot (plain data: reading it has no side effects). */
 function factsOf(call: unknown): Facts {
   const c = isRecord(call) ? call : {};
-  const agent = isRecord(c["agent"]) ? c["agent"] : {};
-  const run = isRecord(c["run"]) ? c["run"] : {};
-  const rawAgentId = agent["id"];
+  const agentRaw = own(c, "agent");
+  const runRaw = own(c, "run");
+  const agent = isRecord(agentRaw) ? agentRaw : {};
+  const run = isRecord(runRaw) ? runRaw : {};
+  const rawAgentId = own(agent, "id");
+  const rawTool = own(c, "tool");
+  const rawRunId = own(run, "id");
   const f: Facts = {
-    tool: typeof c["tool"] === "string" ? c["tool"] : "",
-    rawTool: c["tool"],
-    args: c["args"],
+    tool: typeof rawTool === "string" ? rawTool : "",
+    rawTool,
+    args: own(c, "args"),
     agentId: typeof rawAgentId === "string" ? rawAgentId : "",
     rawAgentId,
-    runId: typeof run["id"] === "string" ? run["id"] : "",
-    rawRunId: run["id"],
-    env: c["env"],
-    roles: agent["roles"],
+    runId: typeof rawRunId === "string" ? rawRunId : "",
+    rawRunId,
+    env: own(c, "env"),
+    roles: own(agent, "roles"),
   };
   if (rawAgentId !== undefined && (typeof rawAgentId !== "string" || !rawAgentId.isWellFormed())) f.agentProblem = "invalid agent id";
   else if (f.agentId.length > MAX_AGENT_ID) f.agentRefused = `\`agent.id\` is longer than ${MAX_AGENT_ID} characters`;
@@ -98,7 +110,7 @@ function factsOf(call: unknown): Facts {
 /** The call with agent.trust set from the store (never the caller's claim); other shapes pass through for validation to deny. */
 function withTrust(call: unknown, score: number): unknown {
   if (!isRecord(call)) return call;
-  const agent = call["agent"];
+  const agent = own(call, "agent");
   if (agent !== undefined && agent !== null && !isRecord(agent)) return call;
   return { ...call, agent: { ...(agent ?? {}), trust: score } };
 }
@@ -131,9 +143,9 @@ function openAudit(opt: AuditOption | undefined, storePath: string | null): Prom
   return JsonlAuditLog.open(path, rest);
 }
 
-function positive(name: string, v: number | undefined, fallback: number): number {
+function positive(name: string, v: number | undefined, fallback: number, unit = "milliseconds"): number {
   const n = v ?? fallback;
-  if (typeof n !== "number" || !Number.isFinite(n) || n <= 0) throw new EngineError("invalid", `${name} must be a positive number of milliseconds, got \`${String(v)}\``);
+  if (typeof n !== "number" || !Number.isFinite(n) || n <= 0) throw new EngineError("invalid", `${name} must be a positive number of ${unit}, got \`${String(v)}\``);
   return n;
 }
 
@@ -146,6 +158,11 @@ export class Engine {
   private readonly trustCfg: TrustSettings;
   private readonly hooks: EngineHooks;
   private readonly auditMaxString: number;
+  private readonly maxCallSize: number;
+  /** Keys the approval binding and the hashes of redacted values in limit keys (secret.ts). */
+  private readonly secret: Uint8Array;
+  /** The `run` fields the policy reads: bound into approvals besides the run id. */
+  private readonly runReads: string[];
   private closing: Promise<void> | null = null;
   /** Approvals requested by decisions not yet audited, so resolve() can wait for that record. */
   private readonly unannounced = new Map<string, { done: Promise<void>; settle: () => void }>();
@@ -159,11 +176,15 @@ export class Engine {
     probe: SqliteProbe | EngineOptions["probe"] | null,
     options: EngineOptions,
     trustCfg: TrustSettings,
+    secret: Uint8Array,
   ) {
     this.trustCfg = trustCfg;
     this.hooks = options.hooks ?? {};
     this.approvalTimeoutMs = positive("approvalTimeoutMs", options.approvalTimeoutMs, DEFAULT_APPROVAL_TIMEOUT_MS);
     this.auditMaxString = Math.max(16, Math.floor(options.auditMaxString ?? 4096));
+    this.maxCallSize = positive("maxCallSize", options.maxCallSize, DEFAULT_MAX_CALL_SIZE, "characters and items");
+    this.secret = secret;
+    this.runReads = policy.manifest.layout.run.map((slot) => slot.name).filter((n) => n !== "id");
     this.cache = new StateCache(store, probe ?? null, Math.max(0, options.cacheTtlMs ?? 0));
     this.flow = new ApprovalFlow(store.approvals, this.approvalTimeoutMs);
     this.approvals = new EngineApprovals({
@@ -186,6 +207,7 @@ export class Engine {
     const clock = options.clock ?? systemClock;
     positive("approvalTimeoutMs", options.approvalTimeoutMs, DEFAULT_APPROVAL_TIMEOUT_MS);
     positive("approvalPollMs", options.approvalPollMs, 250);
+    positive("maxCallSize", options.maxCallSize, DEFAULT_MAX_CALL_SIZE, "characters and items");
     const p = policy instanceof WasmPolicy ? policy : await loadPolicy(policy, options);
     const storeOpt = options.store ?? ":memory:";
     const storePath = typeof storeOpt === "string" && storeOpt !== ":memory:" ? storeOpt : null;
@@ -198,7 +220,9 @@ export class Engine {
     const ownsAudit = options.audit === undefined || typeof options.audit === "string" || (typeof options.audit === "object" && typeof (options.audit as AuditSink).append !== "function");
     let audit: AuditSink | null = null;
     let probe: SqliteProbe | null = null;
+    let secret: Uint8Array;
     try {
+      secret = engineSecret(options.secret, storePath).key;
       audit = await openAudit(options.audit, storePath);
       if (storePath !== null) probe = await SqliteProbe.open(storePath);
     } catch (e) {
@@ -206,7 +230,7 @@ export class Engine {
       if (ownsStore) await store.close();
       throw e;
     }
-    const engine = new Engine(p, store, audit, { store: ownsStore, audit: ownsAudit }, clock, probe ?? options.probe ?? null, options, trustCfg);
+    const engine = new Engine(p, store, audit, { store: ownsStore, audit: ownsAudit }, clock, probe ?? options.probe ?? null, options, trustCfg, secret);
     engine.appendAdmin(entry({ type: "admin", time: isoTime(clock.now()), event: "engine.start", policy: p.hash, policyName: p.meta.name }));
     return engine;
   }
@@ -223,17 +247,22 @@ export class Engine {
     const t0 = performance.now();
     const now = this.clock.now();
     const id = this.ids.next(now);
-    let f = NO_FACTS;
+    // One read of the whole call (runtime/snapshot.ts): the policy, limits, approvals and the
+    // audit record all see the same plain data, whatever getters or proxies the caller passed.
+    const snap = snapshotCall(call, this.maxCallSize);
+    const f = factsOf(snap.value);
     let draft: Draft;
     try {
-      // One read of each top-level field: the facts, the policy and the audit see the same values.
-      const snap = isRecord(call) ? { ...call } : call;
-      f = factsOf(snap);
-      draft = await this.pipeline(snap, f, now, id);
+      draft = snap.problem !== undefined ? this.unreadable(snap.problem) : await this.pipeline(snap.value, f, now, id);
     } catch (e) {
-      draft = this.failed(e, "decide");
+      draft = e instanceof Refused ? this.unreadable(e.message) : this.failed(e, "decide");
     }
-    return this.finish(call, id, now, t0, f, draft);
+    return this.finish(snap.value, id, now, t0, f, draft);
+  }
+
+  /** A call that could not be read as plain data, or shown whole: denied like a schema failure, and audited with what could be read. */
+  private unreadable(problem: string): Draft {
+    return { effect: "deny", decidedBy: "schema", rule: null, rules: [], reasons: [problem], approvers: [], redact: this.policy.meta.redact, trust: 0 };
   }
 
   private failed(e: unknown, where: string): Draft {
@@ -260,7 +289,7 @@ export class Engine {
     if (draft.effect === "allow" && cls !== "read" && record.score < this.trustCfg.minimum) {
       draft = { ...draft, effect: "approve", decidedBy: "trust", reasons: [restrictedReason(f.agentId, record.score, this.trustCfg)], approvers: [...this.trustCfg.approvers] };
     }
-    if (draft.effect === "approve") return this.approveStep(draft, d, f, now, id);
+    if (draft.effect === "approve") return this.approveStep(draft, d, call, f, now, id);
     return this.charge(draft, d.limits, now);
   }
 
@@ -276,8 +305,8 @@ export class Engine {
    * An approve decision: uses a granted approval of exactly this call (limits first, so a call a
    * limit denies leaves the grant for later), else reuses or requests a pending one.
    */
-  private async approveStep(draft: Draft, d: Decision, f: Facts, now: number, id: string): Promise<Draft> {
-    const hash = callHash({ tool: f.tool, args: f.args, agentId: f.agentId, runId: f.runId });
+  private async approveStep(draft: Draft, d: Decision, call: unknown, f: Facts, now: number, id: string): Promise<Draft> {
+    const { hash, input } = this.binding(call, draft);
     const granted = await this.flow.granted(hash, now);
     if (granted) {
       const charged = await this.charge(draft, d.limits, now);
@@ -299,7 +328,7 @@ export class Engine {
     try {
       const created = await this.flow.request({
         callHash: hash, tool: f.tool, agentId: f.agentId, ...(f.rawRunId !== undefined ? { runId: f.runId } : {}),
-        groups: draft.approvers, reasons: draft.reasons, call: this.approverView(f, draft.redact), decisionId: id, createdAt: now,
+        groups: draft.approvers, reasons: draft.reasons, call: this.approverView(input, draft.redact), decisionId: id, createdAt: now,
       }, (approvalId) => this.unannounced.set((requested = approvalId), { done, settle }));
       return { ...draft, approval: created.id, callHash: hash };
     } catch (e) {
@@ -318,12 +347,33 @@ export class Engine {
     return draft;
   }
 
-  /** The call as approvers see it: redacted and bounded like the audit log. */
-  private approverView(f: Facts, redactPaths: readonly string[]): unknown {
-    return compact({
-      tool: f.tool, args: auditArgs(f.args, redactPaths, this.auditMaxString) as never, agent: f.agentId, run: auditText(f.rawRunId),
-      roles: Array.isArray(f.roles) ? (auditArgs(f.roles, [], 256) as never) : undefined, env: auditText(f.env),
+  /**
+   * The approval binding of an approve decision (callhash.ts) and the validated input it covers.
+   * The call passed the policy, so it validates; the validated copy is what the policy saw.
+   */
+  private binding(call: unknown, draft: Draft): { hash: string; input: Input } {
+    const v = this.policy.validate(call);
+    if (!v.ok) throw new Error(`a call the policy decided failed validation: ${v.reason}`);
+    const input = v.input;
+    const run: Record<string, unknown> = { id: input.run.id };
+    for (const name of this.runReads) run[name] = (input.run as unknown as Record<string, unknown>)[name];
+    const rules = draft.decidedBy === "trust" ? ["(trust minimum)"] : draft.rules;
+    const hash = callHash({ tool: input.tool, args: input.args, agentId: input.agent.id, roles: input.agent.roles, env: input.env, ctx: input.ctx, run, rules, groups: draft.approvers }, this.secret);
+    return { hash, input };
+  }
+
+  /**
+   * The call as approvers see it: all of what the binding covers, redacted but never cut (they
+   * approve all of it). A call too large to show whole cannot be sent for approval.
+   */
+  private approverView(input: Input, redactPaths: readonly string[]): unknown {
+    const view = compact({
+      tool: input.tool, args: wholeArgs(input.args, redactPaths) as never, agent: input.agent.id, roles: input.agent.roles.length > 0 ? input.agent.roles : undefined,
+      env: input.env || undefined, run: input.run.id || undefined, ctx: Object.keys(input.ctx).length > 0 ? wholeArgs(input.ctx, []) : undefined,
     });
+    const size = JSON.stringify(view).length;
+    if (size > MAX_APPROVER_VIEW) throw new Refused(`the call is too large to show an approver in full (${size} characters; at most ${MAX_APPROVER_VIEW}), so it cannot be sent for approval`);
+    return view;
   }
 
   private toolClass(tool: string): ToolClass {

@@ -7,6 +7,7 @@ import type { Call } from "../language/call.js";
 import { errorText, isoTime } from "./audit-entries.js";
 import type { EngineApprovals } from "./approvals.js";
 import type { EngineDecision, OutcomeRecord, TrustOutcome } from "./engine-types.js";
+import { snapshotCall } from "./snapshot.js";
 import type { Approval } from "./store/index.js";
 
 /** Thrown by guarded tools when the call is not allowed; `message` is written to be shown to the model. */
@@ -80,9 +81,12 @@ export function guardTool<A, R>(host: GuardHost, tool: string, fn: (args: A, inf
   const sideEffectId = opts.sideEffectId ?? defaultSideEffectId;
   const rejectedSeen = new Set<string>();
   return async (original: A, context?: CallContext): Promise<R> => {
-    // Decide on, and run with, a private copy: a caller mutating its args object while the call
-    // waits for approval must not get different arguments executed than the ones approved.
-    const args = snapshot(original);
+    // Decide on, and run with, one plain-data copy (runtime/snapshot.ts): a caller mutating its
+    // args while the call waits for approval, or a getter or Proxy answering differently on a
+    // second read, must not get other arguments executed than the ones decided and approved.
+    // Args that cannot be copied go to decide() as they are, which denies them with the reason.
+    const snap = snapshotCall(original);
+    const args = (snap.problem === undefined ? snap.value : original) as A;
     const base = typeof opts.context === "function" ? opts.context() : opts.context;
     const call = { ...base, ...context, tool, args } as Call;
     const d = await settle(host, call, waitMs, rejectedSeen);
@@ -104,15 +108,6 @@ export function guardTool<A, R>(host: GuardHost, tool: string, fn: (args: A, inf
     await host.recordOutcome({ ...who, status: "succeeded", ...(effectId !== undefined ? { sideEffectId: effectId } : {}), durationMs: ms(started) }, "success");
     return result;
   };
-}
-
-/** A deep copy when the value can be cloned; otherwise the value itself (the policy then denies what it cannot check). */
-function snapshot<A>(args: A): A {
-  try {
-    return structuredClone(args);
-  } catch {
-    return args;
-  }
 }
 
 const ms = (since: number) => Math.round((performance.now() - since) * 1000) / 1000;

@@ -10,7 +10,7 @@ export {
 } from "./engine-types.js";
 export { PolicyDenied, type CallContext, type GuardInfo, type GuardOptions, type Guarded } from "./guard.js";
 export type { EngineApprovals, ResolveOptions } from "./approvals.js";
-export { callHash, type HashedCall } from "./callhash.js";
+export { callHash, type BoundCall } from "./callhash.js";
 export { pauseCovers, pauseFor } from "./pauses.js";
 export { SqliteProbe } from "./state-cache.js";
 export { loadPolicy, PolicyLoadError, WasmPolicy, type LoadOptions } from "./loader.js";

@@ -81,7 +81,7 @@ export class WasmPolicy {
   private readonly tools = new Map<string, ToolRuntime>();
   private readonly other: ToolRuntime;
   private readonly asm: Assembler;
-  private readonly writer: Writer;
+  private writer: Writer;
   private readonly outAt: number;
   private readonly matched: number[] = [];
   /** The summed amount of limit k from the output block. */
@@ -92,7 +92,7 @@ export class WasmPolicy {
   /** Where the module reads its input block (the manifest's slot offsets are relative to it). */
   readonly inputAt: number;
 
-  private constructor(readonly manifest: Manifest, readonly hash: string, private readonly ex: Exports, private readonly options: ValidateOptions) {
+  private constructor(readonly manifest: Manifest, readonly hash: string, private ex: Exports, private readonly options: ValidateOptions, private readonly mod?: WebAssembly.Module) {
     this.meta = metaFromManifest(manifest);
     this.asm = new Assembler(this.meta);
     const lim = { extraArgs: options.extraArgs ?? "deny", maxString: options.maxString ?? 1_000_000, maxList: options.maxList ?? 10_000 } as const;
@@ -106,6 +106,14 @@ export class WasmPolicy {
     this.matchedAt = this.outAt + manifest.layout.matched;
   }
 
+  /**
+   * Memory never shrinks, so after a call that grew it past this the instance is replaced by a
+   * fresh one of the same module (well under a millisecond): one huge call must not hold memory
+   * for good (a 200M-character call once kept 400 MB). The largest call the Engine accepts
+   * (maxCallSize) needs about 8 MB.
+   */
+  static readonly RENEW_BYTES = 16 * 1024 * 1024;
+
   private static async instantiate(bytes: Uint8Array): Promise<{ mod: WebAssembly.Module; instance: WebAssembly.Instance }> {
     let mod: WebAssembly.Module;
     try {
@@ -114,7 +122,7 @@ export class WasmPolicy {
       throw new PolicyLoadError(`not a valid WebAssembly module: ${(e as Error).message}`);
     }
     try {
-      return { mod, instance: await WebAssembly.instantiate(mod, { env: { abort: () => { throw new Error("the policy module aborted"); } } }) };
+      return { mod, instance: await WebAssembly.instantiate(mod, IMPORTS) };
     } catch (e) {
       throw new PolicyLoadError(`the module cannot be instantiated: ${(e as Error).message}`);
     }
@@ -146,7 +154,7 @@ export class WasmPolicy {
     if (m.abi !== ABI_VERSION) throw new PolicyLoadError(`the module was compiled for pol ABI ${m.abi}, this runtime speaks ABI ${ABI_VERSION}; recompile it with this version of pol`);
     const ex = WasmPolicy.exportsOf(instance, "");
     WasmPolicy.checkBinding(instance, ex.memory, read.bytes);
-    return new WasmPolicy(m, hash, ex, options);
+    return new WasmPolicy(m, hash, ex, options, mod);
   }
 
   /**
@@ -198,11 +206,31 @@ export class WasmPolicy {
       for (let i = 0, j = this.matchedAt >> 2; i < n; i++, j++) matched[i] = u32[j]!;
       // Known tools keep their facts; other names go through the assembler's own bounded cache.
       const tf = t.id === 0 ? this.asm.toolFacts(tool, false) : (t.facts ??= this.asm.toolFacts(tool, t.declared));
-      if (tf.limits.length === 0 || tf.blindLimit) return this.asm.decideFor(tf, NO_FACTS, matched, NO_AMOUNT, n);
-      return this.asm.decideFor(tf, () => new RawFacts(tool, t.declared, c), matched, this.amount, n);
+      const d = tf.limits.length === 0 || tf.blindLimit
+        ? this.asm.decideFor(tf, NO_FACTS, matched, NO_AMOUNT, n)
+        : this.asm.decideFor(tf, () => new RawFacts(tool, t.declared, c), matched, this.amount, n);
+      if (w.memoryBytes > WasmPolicy.RENEW_BYTES && this.mod) this.renew();
+      return d;
     } catch (e) {
       return denyWith(this.meta, "error", `the policy module failed: ${(e as Error).message}`);
     }
+  }
+
+  /** A fresh instance of the same module, with its own (baseline-sized) memory. */
+  private renew(): void {
+    this.ex = WasmPolicy.exportsOf(new WebAssembly.Instance(this.mod!, IMPORTS), "");
+    const ex = this.ex;
+    this.writer = new Writer({ memory: ex.memory, reserve: (n) => ex.pol_input(n) });
+  }
+
+  /** The module's current memory size in bytes (for tests and `pol inspect`). */
+  get memoryBytes(): number {
+    return this.ex.memory.buffer.byteLength;
+  }
+
+  /** The call validated against this policy's schemas as the interpreter validates it (the normalised input, or why not). */
+  validate(call: unknown): ReturnType<typeof validateCall> {
+    return validateCall(this.meta, call, this.options);
   }
 
   /** The slow path for a call the codec refused: the validator names the reason. */
@@ -218,6 +246,9 @@ export class WasmPolicy {
     return denyWith(this.meta, "error", "internal error: the call passed validation but could not be encoded");
   }
 }
+
+/** What a policy module imports: AssemblyScript's abort hook, which the loader turns into a deny. */
+const IMPORTS = { env: { abort: () => { throw new Error("the policy module aborted"); } } };
 
 const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
 

@@ -72,6 +72,20 @@ function memoryCalls(): unknown[] {
 }
 
 describe("memory", () => {
+  it("returns to its baseline after one huge call (a fresh instance), and decisions go on unchanged", async () => {
+    const checked = check("tool t { s: list<string> }\nallow t if any x in args.s: x == \"a\"\n");
+    const p = await WasmPolicy.fromBytes((await compile(checked)).wasm);
+    expect(p.evaluate({ tool: "t", args: { s: ["a"] } }).effect).toBe("allow");
+    const baseline = p.memoryBytes;
+    expect(baseline).toBeLessThan(WasmPolicy.RENEW_BYTES);
+    // 12 strings of 900,000 characters: each under maxString, 21.6 MB of UTF-16 in all.
+    const huge = { tool: "t", args: { s: Array.from({ length: 12 }, (_, i) => String.fromCharCode(98 + i).repeat(900_000)) } };
+    expect(p.evaluate(huge).effect).toBe("deny");
+    expect(p.memoryBytes).toBe(baseline);
+    expect(p.evaluate({ tool: "t", args: { s: ["b", "a"] } }).effect).toBe("allow");
+    expect(p.evaluate({ tool: "t", args: { s: ["b"] } }).effect).toBe("deny");
+  });
+
   it("stays flat over 1,000,000 evaluations after the first pass over the call mix", async () => {
     const checked = check(MEMORY_POLICY);
     const wasm = await WasmPolicy.fromBytes((await compile(checked)).wasm);

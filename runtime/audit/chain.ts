@@ -143,17 +143,17 @@ export interface KeyOptions {
 
 const MIN_KEY_BYTES = 16;
 
-/** Decodes a key given inline or as key-file text; throws AuditError("key") on bad input. */
-export function parseKey(key: Uint8Array | string, source: string): Uint8Array {
+/** Decodes a key given inline or as key-file text; throws AuditError("key") on bad input. `what` names the key in messages. */
+export function parseKey(key: Uint8Array | string, source: string, what = "audit key"): Uint8Array {
   let bytes: Buffer;
   if (typeof key === "string") {
     const hex = key.trim();
-    if (!/^([0-9a-fA-F]{2})+$/.test(hex)) throw new AuditError("key", `audit key in ${source} must be hex`);
+    if (!/^([0-9a-fA-F]{2})+$/.test(hex)) throw new AuditError("key", `${what} in ${source} must be hex`);
     bytes = Buffer.from(hex, "hex");
   } else {
     bytes = Buffer.from(key);
   }
-  if (bytes.length < MIN_KEY_BYTES) throw new AuditError("key", `audit key in ${source} is too short: need at least ${MIN_KEY_BYTES} bytes`);
+  if (bytes.length < MIN_KEY_BYTES) throw new AuditError("key", `${what} in ${source} is too short: need at least ${MIN_KEY_BYTES} bytes`);
   return bytes;
 }
 
@@ -161,21 +161,21 @@ export function parseKey(key: Uint8Array | string, source: string): Uint8Array {
  * The key for the log at `logPath`: inline, else read from the key file; with `create`, a missing
  * key file is made (32 random bytes as hex, mode 0600, exclusive so two openers agree on one key).
  */
-export function loadKey(logPath: string, opts: KeyOptions, create: boolean): Uint8Array {
-  if (opts.key !== undefined) return parseKey(opts.key, "the key option");
+export function loadKey(logPath: string, opts: KeyOptions, create: boolean, what = "audit key"): Uint8Array {
+  if (opts.key !== undefined) return parseKey(opts.key, "the key option", what);
   const file = opts.keyFile ?? `${logPath}.key`;
   try {
-    return parseKey(readFileSync(file, "utf8"), file);
+    return parseKey(readFileSync(file, "utf8"), file, what);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw wrapIo(e, `cannot read audit key ${file}`);
-    if (!create) throw new AuditError("key", `no audit key: ${file} does not exist; pass the key the log was written with`);
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw wrapIo(e, `cannot read ${what} ${file}`);
+    if (!create) throw new AuditError("key", `no ${what}: ${file} does not exist; pass the key the log was written with`);
   }
   try {
     writeFileSync(file, randomBytes(32).toString("hex") + "\n", { mode: 0o600, flag: "wx" });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw wrapIo(e, `cannot create audit key ${file}`);
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw wrapIo(e, `cannot create ${what} ${file}`);
   }
-  return parseKey(readFileSync(file, "utf8"), file);
+  return parseKey(readFileSync(file, "utf8"), file, what);
 }
 
 /** Keeps AuditErrors as they are; turns anything else into a one-line AuditError("io"). */

@@ -42,6 +42,45 @@ describe("guard", () => {
     await h.engine.close();
   });
 
+  it("decides and executes on one plain copy: a Proxy cannot show $10 to the policy and $100,000 to the tool", async () => {
+    const h = await harness();
+    const executed: unknown[] = [];
+    const refund = h.engine.guard("refund", (args: RefundArgs) => { executed.push(args); return { id: "re_1" }; }, { context: { agent: { id: "bot" } } });
+    // The first plain read of `amount` says 10, every later one 100,000 (structuredClone refuses a
+    // Proxy, so the old guard fell back to this live object and the tool read 100,000).
+    let reads = 0;
+    const shifty = new Proxy({ amount: 10, customer: "cus_1" }, {
+      get: (t, k) => (k === "amount" ? (reads++ === 0 ? 10 : 100_000) : Reflect.get(t, k)),
+    });
+    await refund(shifty as unknown as RefundArgs);
+    expect(executed).toEqual([{ amount: 10, customer: "cus_1" }]);
+    expect(executed[0]).not.toBe(shifty);
+    await h.engine.close();
+    const decision = records(h.audit).find((r) => r["type"] === "decision")!;
+    expect(decision["args"]).toEqual({ amount: 10, customer: "cus_1" });
+    expect(decision["effect"]).toBe("allow");
+  });
+
+  it("denies, audits and never runs args that are not plain data (a function, an accessor, a class instance)", async () => {
+    const h = await harness();
+    let ran = 0;
+    const refund = h.engine.guard("refund", () => { ran++; }, { context: { agent: { id: "bot" } } });
+    const cases: [unknown, RegExp][] = [
+      [{ amount: 10, customer: () => "cus_1" }, /`args\.customer` must be a string, found a function/],
+      [{ amount: 10, get customer() { return "cus_1"; } }, /`args\.customer` is an accessor property; calls must be plain data/],
+      [{ amount: 10, customer: new String("cus_1") }, /`args\.customer` is not plain data \(an instance of a class\)/],
+    ];
+    for (const [args, reason] of cases) {
+      const err = await refund(args as RefundArgs).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PolicyDenied);
+      expect((err as PolicyDenied).reasons.join(" ")).toMatch(reason);
+    }
+    expect(ran).toBe(0);
+    await h.engine.close();
+    expect(records(h.audit).filter((r) => r["type"] === "decision" && r["effect"] === "deny")).toHaveLength(3);
+    expect(await verifyAudit(h.audit)).toMatchObject({ ok: true });
+  });
+
   it("waits for a granted approval, then runs the call once", async () => {
     const h = await harness();
     let runs = 0;

@@ -28,11 +28,14 @@ const CASES: [string, unknown, RegExp][] = [
   ["NaN", { tool: "refund", args: args({ amount: NaN }), agent }, /must be a finite number, found NaN$/],
   ["Infinity", { tool: "refund", args: args({ amount: Infinity }), agent }, /must be a finite number, found Infinity$/],
   ["-Infinity", { tool: "refund", args: args({ amount: -Infinity }), agent }, /must be a finite number, found -Infinity$/],
-  ["10 MB string", { tool: "refund", args: args({ customer: "x".repeat(10 * 1024 * 1024) }), agent }, /^`args\.customer` is longer than 1000000 characters$/],
-  ["10 MB tool name", { tool: "t".repeat(10 * 1024 * 1024), args: {}, agent }, /^`tool` is longer than 1000000 characters$/],
-  ["1,000-deep object", { tool: "tags", args: { items: [], meta: nested(1000) }, agent }, /^(field `args\.meta\.depth` is missing|`args\.meta` has an undeclared field `deeper`)$/],
-  ["1,000-deep list", { tool: "tags", args: { items: nestedList(1000), meta: { depth: 1 } }, agent }, /^`args\.items\[0\]` must be a string, found a list$/],
-  ["1,000-deep args of an unknown tool", { tool: "mystery", args: nested(1000), agent }, /^no rule matched `mystery`; the policy default is deny$/],
+  ["2 MB string", { tool: "refund", args: args({ customer: "x".repeat(2 * 1024 * 1024) }), agent }, /^`args\.customer` is longer than 1000000 characters$/],
+  ["2 MB tool name", { tool: "t".repeat(2 * 1024 * 1024), args: {}, agent }, /^`tool` is longer than 1000000 characters$/],
+  ["10 MB string", { tool: "refund", args: args({ customer: "x".repeat(10 * 1024 * 1024) }), agent }, /^`args\.customer` makes the call larger than 4000000 characters, list items and keys in all \(`maxCallSize`\)$/],
+  ["3 MB strings in many fields", { tool: "refund", args: args(Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`f${i}`, "y".repeat(900_000)]))), agent }, /^`args\.f4` makes the call larger than 4000000/],
+  ["1,000-deep object", { tool: "tags", args: { items: [], meta: nested(1000) }, agent }, /^`args\.meta\.deeper\.deeper[.a-z]*…` is nested more than 64 levels deep$/],
+  ["60-deep object", { tool: "tags", args: { items: [], meta: nested(60) }, agent }, /^(field `args\.meta\.depth` is missing|`args\.meta` has an undeclared field `deeper`)$/],
+  ["1,000-deep list", { tool: "tags", args: { items: nestedList(1000), meta: { depth: 1 } }, agent }, /^`args\.items\[0\]\[0\][[\]0]*…` is nested more than 64 levels deep$/],
+  ["1,000-deep args of an unknown tool", { tool: "mystery", args: nested(1000), agent }, /is nested more than 64 levels deep$/],
   ["__proto__ key", { tool: "refund", args: JSON.parse('{"amount":10,"customer":"c","__proto__":{"polluted":true}}'), agent }, /^`args` has an undeclared field `__proto__`$/],
   ["constructor key", { tool: "refund", args: args({ constructor: { prototype: { polluted: true } } }), agent }, /^`args` has an undeclared field `constructor`$/],
   ["lone surrogate in an arg", { tool: "refund", args: args({ customer: "cus_\uD800" }), agent }, /^`args\.customer` contains an unpaired surrogate \(invalid unicode\)$/],
@@ -52,7 +55,9 @@ const CASES: [string, unknown, RegExp][] = [
   ["bigint arg", { tool: "refund", args: args({ amount: 10n }), agent }, /must be a finite number, found a bigint$/],
   ["function arg", { tool: "refund", args: args({ customer: () => "c" }), agent }, /must be a string, found a function$/],
   ["huge list", { tool: "tags", args: { items: Array.from({ length: 20_000 }, () => "t"), meta: { depth: 1 } }, agent }, /^`args\.items` has more than 10000 items$/],
-  ["throwing getter", { tool: "refund", get args() { throw new Error("gotcha"); }, agent }, /^internal error, so the call is denied: gotcha$/],
+  ["throwing getter", { tool: "refund", get args() { throw new Error("gotcha"); }, agent }, /^`args` is an accessor property; calls must be plain data$/],
+  ["nested getter", { tool: "refund", args: { amount: 10, get customer() { throw new Error("gotcha"); } }, agent }, /^`args.customer` is an accessor property; calls must be plain data$/],
+  ["class instance", { tool: "refund", args: args({ when: new Date(0) }), agent }, /^`args.when` is not plain data \(an instance of a class\); calls must be JSON-like$/],
   ["proxy call", new Proxy({}, { get() { throw new Error("trap"); }, ownKeys() { throw new Error("trap"); } }), /trap|a call must be an object/],
 ];
 
@@ -77,7 +82,10 @@ describe("hostile calls", () => {
     expect(statSync(h.audit).size).toBeLessThan(1024 * 1024);
     const recs = records(h.audit);
     expect(recs.find((r) => (r["reasons"] as string[] | undefined)?.[0]?.includes("is longer than 1000000"))!["args"]).toMatchObject({ customer: expect.stringMatching(/^x{4096}…\[cut: \d+ more chars\]$/) });
-    expect(recs.some((r) => r["type"] === "error")).toBe(true);
+    // A call that could not be read whole is still audited, with what was decided on.
+    const getter = recs.find((r) => (r["reasons"] as string[] | undefined)?.[0] === "`args.customer` is an accessor property; calls must be plain data")!;
+    expect(getter).toMatchObject({ type: "decision", effect: "deny", decidedBy: "schema", tool: "refund", agent: "bot", args: { amount: 10 } });
+    expect(getter["args"]).not.toHaveProperty("customer");
   });
 
   it("extra args are ignored when configured, and never reach the prototype", async () => {

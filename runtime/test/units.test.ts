@@ -25,16 +25,24 @@ describe("ids", () => {
 });
 
 describe("callHash", () => {
-  const base = { tool: "refund", args: { amount: 120, customer: "c" }, agentId: "bot", runId: "r1" };
-  it("ignores key order and changes with any bound field", () => {
-    expect(callHash(base)).toBe(callHash({ ...base, args: { customer: "c", amount: 120 } }));
-    for (const other of [{ ...base, tool: "refund2" }, { ...base, args: { amount: 121, customer: "c" } }, { ...base, agentId: "b2" }, { ...base, runId: "r2" }]) {
-      expect(callHash(other)).not.toBe(callHash(base));
-    }
-    expect(callHash(base)).toMatch(/^[0-9a-f]{64}$/);
+  const key = new Uint8Array(32).fill(7);
+  const base = { tool: "refund", args: { amount: 120, customer: "c" }, agentId: "bot", roles: ["support"], env: "staging", ctx: { region: "eu" }, run: { id: "r1" }, rules: ["mid"], groups: ["finance"] };
+  it("ignores key order and changes with every bound field", () => {
+    expect(callHash(base, key)).toBe(callHash({ ...base, args: { customer: "c", amount: 120 } }, key));
+    expect(callHash(base, key)).toBe(callHash({ ...base, groups: ["finance", "finance"] }, key));
+    const others = [
+      { ...base, tool: "refund2" }, { ...base, args: { amount: 121, customer: "c" } }, { ...base, agentId: "b2" }, { ...base, roles: ["support", "admin"] },
+      { ...base, env: "production" }, { ...base, ctx: { region: "us" } }, { ...base, run: { id: "r2" } }, { ...base, run: { id: "r1", calls: 3 } },
+      { ...base, rules: ["big"] }, { ...base, groups: ["oncall"] }, { ...base, groups: [] },
+    ];
+    for (const other of others) expect(callHash(other, key), JSON.stringify(other)).not.toBe(callHash(base, key));
+    expect(callHash(base, key)).toMatch(/^[0-9a-f]{64}$/);
+  });
+  it("is keyed: without the secret a guess cannot be checked", () => {
+    expect(callHash(base, key)).not.toBe(callHash(base, new Uint8Array(32).fill(8)));
   });
   it("refuses values JSON cannot carry", () => {
-    expect(() => callHash({ ...base, args: { amount: NaN } })).toThrow("audit entry field `args.amount` is NaN");
+    expect(() => callHash({ ...base, args: { amount: NaN } }, key)).toThrow("audit entry field `args.amount` is NaN");
   });
 });
 
