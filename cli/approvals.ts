@@ -9,6 +9,7 @@ import { userInfo } from "node:os";
 import { Option, type Command } from "commander";
 import type { Approval, ApprovalStatus, StateStore } from "../runtime/store/index.js";
 import { durationText } from "../runtime/limits.js";
+import { resolverProblem } from "../runtime/approval-rules.js";
 import { EXIT } from "./exit.js";
 import type { Io } from "./io.js";
 import { formatOption, storeOption } from "./options.js";
@@ -79,7 +80,7 @@ function show(a: Approval): string {
 }
 
 interface ListOpts extends StoreOpts { status?: string; group?: string; format?: string }
-interface ResolveOpts extends StoreOpts { by?: string; note?: string; format?: string }
+interface ResolveOpts extends StoreOpts { by?: string; note?: string; format?: string; group?: string[] }
 
 export function listApprovals(io: Io, opts: ListOpts): Promise<number> {
   return withStore(io, opts, async (s) => {
@@ -103,9 +104,24 @@ export function showApproval(io: Io, id: string, opts: ResolveOpts): Promise<num
   });
 }
 
+/**
+ * Resolves with the same rule as the Engine API (resolverProblem): nobody resolves their own
+ * agent's request, and an approval that names approver groups needs `--group` naming one of them.
+ */
 export function resolveApproval(io: Io, id: string, approve: boolean, opts: ResolveOpts): Promise<number> {
   return withStore(io, opts, async (s) => {
     const by = opts.by ?? defaultBy();
+    const pending = await s.approvals.get(id, Date.now());
+    if (pending && pending.groups.length > 0 && opts.group === undefined) {
+      const names = pending.groups.map((g) => `\`${g}\``).join(", ");
+      new Problems(io, opts.format === "json").fail(`approval \`${id}\` needs an approver from ${names}: pass --group with the group you approve for`);
+      return EXIT.failed;
+    }
+    const refused = pending ? resolverProblem(pending, by, opts.group) : undefined;
+    if (refused) {
+      new Problems(io, opts.format === "json").fail(refused);
+      return EXIT.failed;
+    }
     const a = await s.approvals.resolve(id, { approve, by, ...(opts.note !== undefined ? { note: opts.note } : {}) }, Date.now());
     io.out(opts.format === "json" ? JSON.stringify(a, null, 2) + "\n" : `${a.id} ${a.status} by ${by}\n`);
     return EXIT.ok;
@@ -122,7 +138,8 @@ export function registerApprovals(program: Command, io: Io, done: (code: number)
     .action(async (id: string, o: ResolveOpts) => done(await showApproval(io, id, o)));
   for (const [name, approve] of [["approve", true], ["reject", false]] as const) {
     cmd.command(name).description(`${name} a pending approval`).argument("<id>").addOption(storeOption())
-      .option("--by <name>", "who resolves (default: the current user)").option("--note <text>", "a note for the audit trail").addOption(formatOption())
+      .option("--by <name>", "who resolves (default: the current user)").option("--group <group...>", "the approver group(s) you act for; needed when the approval names groups")
+      .option("--note <text>", "a note for the audit trail").addOption(formatOption())
       .action(async (id: string, o: ResolveOpts) => done(await resolveApproval(io, id, approve, o)));
   }
 }

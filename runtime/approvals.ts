@@ -8,6 +8,7 @@
 import { EngineError, type Clock, type EngineHooks } from "./engine-types.js";
 import type { AuditEntry } from "./audit/index.js";
 import { entry, isoTime } from "./audit-entries.js";
+import { resolverProblem } from "./approval-rules.js";
 import { IdGenerator } from "./ids.js";
 import type { Approval, ApprovalFilter, ApprovalListener, ApprovalRequest, ApprovalStore, ConsumeResult } from "./store/index.js";
 
@@ -60,11 +61,9 @@ export class EngineApprovals {
     await this.ctx.announced(id);
     const a = await this.get(id);
     if (!a) throw new EngineError("not-found", `unknown approval \`${id}\``);
-    if (a.agentId !== "" && opts.by === a.agentId) throw new EngineError("forbidden", `agent \`${a.agentId}\` cannot resolve its own approval request`);
     const groups = opts.groups ?? (this.ctx.hooks.approverGroups ? await this.ctx.hooks.approverGroups(opts.by) : undefined);
-    if (groups !== undefined && a.groups.length > 0 && !a.groups.some((g) => groups.includes(g))) {
-      throw new EngineError("forbidden", `\`${opts.by}\` is not in ${a.groups.length === 1 ? "approver group" : "any of the approver groups"} ${a.groups.map((g) => `\`${g}\``).join(", ")}`);
-    }
+    const refused = resolverProblem(a, opts.by, groups);
+    if (refused) throw new EngineError("forbidden", refused);
     const now = this.ctx.clock.now();
     const out = await this.ctx.store.resolve(id, { approve: opts.approve, by: opts.by, ...(opts.note !== undefined ? { note: opts.note } : {}) }, now);
     this.ctx.audit(entry({

@@ -109,7 +109,12 @@ describe("resolving", () => {
     const a = (await h.engine.decide(refund(120))).approval!;
     const err = await h.engine.approvals.resolve(a, { approve: true, by: "bot" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineError);
-    expect((err as EngineError).message).toBe("agent `bot` cannot resolve its own approval request");
+    expect((err as EngineError).message).toBe("`bot` cannot resolve a request made by agent `bot` (its own)");
+    // Names compare as people read them: case, outer spaces and compatibility forms do not help.
+    for (const by of ["BOT", " Bot ", "\uFF42\uFF4F\uFF54"]) {
+      await expect(h.engine.approvals.resolve(a, { approve: true, by })).rejects.toThrow(/cannot resolve a request made by agent `bot` \(its own\)/);
+    }
+    expect((await h.engine.approvals.get(a))!.status).toBe("pending");
     await h.engine.close();
   });
 

@@ -61,9 +61,14 @@ describe("pol approvals", () => {
     const show = await pol("approvals", "show", a, "--store", h.store);
     expect(show.out).toContain(`approval  ${a}`);
     expect(show.out).toContain('"amount": 120');
-    expect((await pol("approvals", "approve", a, "--store", h.store, "--by", "alice", "--note", "ok"))).toMatchObject({ code: 0, out: `${a} approved by alice\n` });
-    expect((await pol("approvals", "reject", b, "--store", h.store, "--by", "bob")).code).toBe(0);
-    const again = await pol("approvals", "approve", a, "--store", h.store, "--by", "alice");
+    // The same rule as the Engine API: the agent cannot approve its own request, in any case, and
+    // an approval naming groups needs a resolver acting for one of them.
+    expect(await pol("approvals", "approve", a, "--store", h.store, "--by", "BOT", "--group", "finance")).toMatchObject({ code: 1, err: "error: `BOT` cannot resolve a request made by agent `bot` (its own)\n" });
+    expect(await pol("approvals", "approve", a, "--store", h.store, "--by", "alice")).toMatchObject({ code: 1, err: `error: approval \`${a}\` needs an approver from \`finance\`: pass --group with the group you approve for\n` });
+    expect(await pol("approvals", "approve", a, "--store", h.store, "--by", "alice", "--group", "support")).toMatchObject({ code: 1, err: "error: `alice` is not in approver group `finance`\n" });
+    expect((await pol("approvals", "approve", a, "--store", h.store, "--by", "alice", "--group", "finance", "--note", "ok"))).toMatchObject({ code: 0, out: `${a} approved by alice\n` });
+    expect((await pol("approvals", "reject", b, "--store", h.store, "--by", "bob", "--group", "finance")).code).toBe(0);
+    const again = await pol("approvals", "approve", a, "--store", h.store, "--by", "alice", "--group", "finance");
     expect(again.code).toBe(1);
     expect(again.err).toBe(`error: approval \`${a}\` is approved, not pending\n`);
     expect((await pol("approvals", "show", "apr_nope", "--store", h.store)).code).toBe(1);
