@@ -112,6 +112,16 @@ export interface Sealed {
   line: string;
 }
 
+/**
+ * The one line a record is written as: the canonical JSON of its body with hash and mac spliced
+ * in last (instead of at their sorted place, which saves an encoding). verify.ts rebuilds it from
+ * the parsed record and refuses any other text, so a line with a duplicated key (which JSON.parse
+ * resolves silently) or re-encoded values cannot pass as intact.
+ */
+export function recordLine(body: string, hash: string, mac: string): string {
+  return `${body.slice(0, -1)},"hash":"${hash}","mac":"${mac}"}\n`;
+}
+
 /** Seals `entry` as record `seq` after `prev`. Pure: the caller advances its own chain state. */
 export function sealEntry(entry: AuditEntry, seq: number, prev: string, key: Uint8Array): Sealed {
   checkEntry(entry);
@@ -123,9 +133,7 @@ export function sealEntry(entry: AuditEntry, seq: number, prev: string, key: Uin
   }
   const hash = sha256Hex(body);
   const mac = recordMac(key, hash);
-  // hash and mac are spliced in last instead of at their sorted place: verify.ts re-encodes the
-  // parsed record canonically, so key order on disk is immaterial and one encoding is saved.
-  const line = `${body.slice(0, -1)},"hash":"${hash}","mac":"${mac}"}\n`;
+  const line = recordLine(body, hash, mac);
   // spread defines properties (Object.assign would set them, and an own `__proto__` key from
   // parsed JSON would then replace the record's prototype)
   return { record: { ...entry, seq, prev, hash, mac }, line };

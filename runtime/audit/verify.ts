@@ -4,8 +4,9 @@
 
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
+import { canonicalJson } from "./canonical.js";
 import {
-  AuditError, GENESIS_HASH, HEX64, loadKey, macEquals, recordHash, recordMac, type KeyOptions,
+  AuditError, GENESIS_HASH, HEX64, loadKey, macEquals, recordHash, recordLine, recordMac, type KeyOptions,
 } from "./chain.js";
 import { chainFiles, exists, headPath, readHead, resolveLogPath, type HeadState } from "./files.js";
 import { RECOVERY_EVENT, type DamagedFile } from "./jsonl.js";
@@ -158,6 +159,11 @@ class ChainWalker {
       const after = seq === 1 ? "start the chain" : `follow record ${seq - 1}`;
       return this.brk(file, line, "forged", `record ${seq} does not ${after}: its prev hash belongs to another chain`);
     }
+    // Last: a line whose parsed record checks out but whose text is not the writer's (a duplicated
+    // key shows one value to JSON.parse and another to grep) is not intact either.
+    if (!isCanonical(text, rec)) {
+      return this.brk(file, line, "malformed", `line ${line} is not written the way the log writes records (a duplicated key or re-encoded json), so what it holds cannot be trusted`);
+    }
     if (damage) {
       this.recovered.push({ file, line, seq, damaged: this.pendingDamage.map((d) => ({ file: basename(d.file), bytes: d.bytes })) });
       this.pendingDamage = [];
@@ -219,6 +225,16 @@ function parseRecord(text: string): Rec | string {
     return "is not an audit record: it lacks a valid seq, prev, hash or mac";
   }
   return r as Rec;
+}
+
+/** Whether `text` is exactly the line the writer makes of `rec` (chain.ts recordLine). */
+function isCanonical(text: string, rec: Rec): boolean {
+  const { hash, mac, ...body } = rec;
+  try {
+    return `${text}\n` === recordLine(canonicalJson(body), hash, mac);
+  } catch {
+    return false;
+  }
 }
 
 function seqOf(text: string): unknown {

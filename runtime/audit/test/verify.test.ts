@@ -131,6 +131,25 @@ describe("single file", () => {
   });
 });
 
+describe("non-canonical lines", () => {
+  it("refuses a duplicated key that shows JSON.parse one value and a text search another", async () => {
+    const path = await makeLog(3);
+    // JSON.parse keeps the last `amount` (the real one, so the hash still matches); grep sees 999999.
+    rewrite(path, (ls) => ls.map((l, i) => (i === 1 ? l.replace('{"args":{', '{"args":{"amount":999999},"args":{') : l)));
+    expect(fileLines(path)[1]).toContain('"amount":999999');
+    expect(JSON.parse(fileLines(path)[1]!).args.amount).toBe(2);
+    const r = await broken(path);
+    expect(r).toMatchObject({ count: 1, error: { kind: "malformed", line: 2, seq: 2 } });
+    expect(r.error.message).toBe("line 2 is not written the way the log writes records (a duplicated key or re-encoded json), so what it holds cannot be trusted");
+  });
+
+  it("refuses a record re-encoded with other whitespace or key order", async () => {
+    const path = await makeLog(3);
+    rewrite(path, (ls) => ls.map((l, i) => (i === 2 ? JSON.stringify(JSON.parse(l), null, 0).replace('"seq":3', '"seq": 3') : l)));
+    expect(await broken(path)).toMatchObject({ count: 2, error: { kind: "malformed", line: 3 } });
+  });
+});
+
 describe("head file", () => {
   it("is required once the log holds records", async () => {
     const path = await makeLog(3);
