@@ -4,11 +4,11 @@
 
 import type * as A from "./ast.js";
 import { ExprChecker, type Scope } from "./check-expr.js";
-import type { CheckedLimit, CheckedPolicy, CheckedRule, CheckedTool } from "./checked.js";
+import { DEFAULT_REDACT, type CheckedLimit, type CheckedPolicy, type CheckedRule, type CheckedTool } from "./checked.js";
 import type { Sink } from "./diagnostics.js";
 import { constValue } from "./fold.js";
 import { assertNever, type Span } from "./span.js";
-import { closest } from "./suggest.js";
+import { closest, didYouMean } from "./suggest.js";
 import { targetMatches } from "./targets.js";
 import { ERROR, NUMBER, sameType, showType, type FieldType, type Type } from "./types.js";
 
@@ -226,6 +226,12 @@ class Checker {
     return { decl: l, index, tools, readsArgs: scope.reads.args };
   }
 
+  /**
+   * `redact` paths: argument fields some declared tool has (`*` for every element of a list or
+   * field of a record), so a misspelt path is an error instead of a secret written in clear.
+   * Only the common secret names (DEFAULT_REDACT) may be named without a tool declaring them:
+   * they are redacted anyway, and naming them is a harmless statement of intent.
+   */
   private redact(r: A.RedactDecl): string[] {
     const out: string[] = [];
     for (const p of r.paths) {
@@ -233,10 +239,60 @@ class Checker {
         this.sink.report("E0306", p.span, "`redact` names argument fields such as `args.card_number`");
         continue;
       }
-      out.push([p.root, ...p.segments.map((s) => s.name)].join("."));
+      const names = p.segments.map((s) => s.name);
+      const text = ["args", ...names].join(".");
+      const problem = this.redactProblem(names);
+      const lastName = names[names.length - 1]!;
+      if (problem === undefined || (problem.kind === "absent" && (DEFAULT_REDACT as readonly string[]).includes(lastName.toLowerCase()))) out.push(text);
+      else if (problem.kind === "list") this.sink.report("E0306", p.span, `\`${problem.path}\` is a list: redact its elements' fields as \`${problem.path}.*${text.slice(problem.path.length)}\``);
+      else {
+        const suggestion = didYouMean(text, this.argPaths());
+        this.sink.report("E0306", p.span, `no declared tool has an argument \`${text}\``, suggestion.help ? suggestion : { help: "declare the field in a tool's schema, or remove the path" });
+      }
     }
     return out;
   }
+
+  /** Why `args.<names>` is not a field of any declared tool (undefined when one has it). */
+  private redactProblem(names: string[]): { kind: "absent" } | { kind: "list"; path: string } | undefined {
+    let list: { kind: "list"; path: string } | undefined;
+    for (const t of this.tools.values()) {
+      const r = resolveRedact({ kind: "record", fields: t.args }, names, ["args"]);
+      if (r === true) return undefined;
+      if (r !== false) list ??= { kind: "list", path: r.list };
+    }
+    return list ?? { kind: "absent" };
+  }
+
+  /** Every `args.…` path the declared tools have, for did-you-mean. */
+  private argPaths(): string[] {
+    const out = new Set<string>();
+    const walk = (prefix: string, t: Type): void => {
+      if (t.kind === "record") for (const f of t.fields) { out.add(`${prefix}.${f.name}`); walk(`${prefix}.${f.name}`, f.type); }
+      else if (t.kind === "list") walk(`${prefix}.*`, t.elem);
+    };
+    for (const t of this.tools.values()) walk("args", { kind: "record", fields: t.args });
+    return [...out];
+  }
+}
+
+/**
+ * Whether `names` reach a field from type `t`: true, false, or the list a name was applied to
+ * (`args.items.card` where `args.items` is a list must be written `args.items.*.card`).
+ */
+function resolveRedact(t: Type, names: string[], prefix: string[]): true | false | { list: string } {
+  if (names.length === 0) return true;
+  const [n, ...rest] = names as [string, ...string[]];
+  if (t.kind === "list") return n === "*" ? resolveRedact(t.elem, rest, [...prefix, "*"]) : { list: prefix.join(".") };
+  if (t.kind !== "record") return false;
+  let found: true | false | { list: string } = false;
+  for (const f of t.fields) {
+    if (n !== "*" && f.name !== n) continue;
+    const r = resolveRedact(f.type, rest, [...prefix, f.name]);
+    if (r === true) return true;
+    if (r !== false) found = r;
+  }
+  return found;
 }
 
 /** Type-checks a parsed policy (with its parsed imports). Never throws. */

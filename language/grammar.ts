@@ -194,8 +194,26 @@ export class PolGrammar extends EmbeddedActionsParser {
   redactDecl = this.RULE("redactDecl", (): A.RedactDecl => {
     const kw = this.CONSUME(T.Redact);
     const paths: A.PathExpr[] = [];
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => { const p = this.SUBRULE(this.path); this.ACTION(() => paths.push(p)); } });
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => { const p = this.SUBRULE(this.redactPath); this.ACTION(() => paths.push(p)); } });
     return this.ACTION(() => ({ kind: "redact", paths, span: join(this.span(kw), paths[paths.length - 1]!.span) }));
+  });
+
+  /** A redact path: a path whose segments may also be `*` (every element of a list, every field of a record). */
+  redactPath = this.RULE("redactPath", (): A.PathExpr => {
+    const root = this.CONSUME(T.Name);
+    const segments: { name: string; span: Span }[] = [];
+    this.MANY(() => {
+      this.CONSUME(T.Dot);
+      const seg = this.OR([{ ALT: () => this.CONSUME(T.AnyWord) }, { ALT: () => this.CONSUME(T.Star) }]);
+      this.ACTION(() => segments.push({ name: seg.image, span: this.span(seg) }));
+    });
+    return this.ACTION(() => ({
+      kind: "path" as const,
+      root: root.image,
+      rootSpan: this.span(root),
+      segments,
+      span: join(this.span(root), segments.length ? segments[segments.length - 1]!.span : this.span(root)),
+    }));
   });
 
   /** A rule or limit, optionally preceded by a label: `small_refund: allow stripe.refund if ...`. */

@@ -22,6 +22,7 @@ import {
 } from "./engine-types.js";
 import { guardTool, type GuardInfo, type GuardOptions, type Guarded } from "./guard.js";
 import { IdGenerator } from "./ids.js";
+import { KeyMasker } from "./limit-keys.js";
 import { charges, limitReason } from "./limits.js";
 import { loadPolicy, WasmPolicy } from "./loader.js";
 import { pauseFor, pauseReason, pauseRequest, resumeTarget } from "./pauses.js";
@@ -163,6 +164,7 @@ export class Engine {
   private readonly secret: Uint8Array;
   /** The `run` fields the policy reads: bound into approvals besides the run id. */
   private readonly runReads: string[];
+  private readonly keys: KeyMasker;
   private closing: Promise<void> | null = null;
   /** Approvals requested by decisions not yet audited, so resolve() can wait for that record. */
   private readonly unannounced = new Map<string, { done: Promise<void>; settle: () => void }>();
@@ -185,6 +187,7 @@ export class Engine {
     this.maxCallSize = positive("maxCallSize", options.maxCallSize, DEFAULT_MAX_CALL_SIZE, "characters and items");
     this.secret = secret;
     this.runReads = policy.manifest.layout.run.map((slot) => slot.name).filter((n) => n !== "id");
+    this.keys = new KeyMasker(policy.meta, secret);
     this.cache = new StateCache(store, probe ?? null, Math.max(0, options.cacheTtlMs ?? 0));
     this.flow = new ApprovalFlow(store.approvals, this.approvalTimeoutMs);
     this.approvals = new EngineApprovals({
@@ -290,12 +293,14 @@ export class Engine {
       draft = { ...draft, effect: "approve", decidedBy: "trust", reasons: [restrictedReason(f.agentId, record.score, this.trustCfg)], approvers: [...this.trustCfg.approvers] };
     }
     if (draft.effect === "approve") return this.approveStep(draft, d, call, f, now, id);
-    return this.charge(draft, d.limits, now);
+    return this.charge(draft, d.limits, call, now);
   }
 
   /** Charges the limits of an allowed call; a charge that does not fit turns it into a deny. */
-  private async charge(draft: Draft, uses: readonly LimitUse[], now: number): Promise<Draft> {
-    if (uses.length === 0) return draft;
+  private async charge(draft: Draft, policyUses: readonly LimitUse[], call: unknown, now: number): Promise<Draft> {
+    if (policyUses.length === 0) return draft;
+    // Buckets keyed by a redacted field are keyed by its keyed hash (limit-keys.ts).
+    const uses = this.keys.apply(policyUses, () => this.validated(call));
     const r = await this.store.limits.consume(charges(uses), now);
     if (!r.ok) return deny(draft, "limit", limitReason(r, uses, now), { limit: r.id });
     return { ...draft, charged: uses };
@@ -309,7 +314,7 @@ export class Engine {
     const { hash, input } = this.binding(call, draft);
     const granted = await this.flow.granted(hash, now);
     if (granted) {
-      const charged = await this.charge(draft, d.limits, now);
+      const charged = await this.charge(draft, d.limits, call, now);
       if (charged.effect === "deny") return { ...charged, callHash: hash };
       const used = await this.flow.use(granted.id, hash, now);
       if (used.ok) {
@@ -352,14 +357,19 @@ export class Engine {
    * The call passed the policy, so it validates; the validated copy is what the policy saw.
    */
   private binding(call: unknown, draft: Draft): { hash: string; input: Input } {
-    const v = this.policy.validate(call);
-    if (!v.ok) throw new Error(`a call the policy decided failed validation: ${v.reason}`);
-    const input = v.input;
+    const input = this.validated(call);
     const run: Record<string, unknown> = { id: input.run.id };
     for (const name of this.runReads) run[name] = (input.run as unknown as Record<string, unknown>)[name];
     const rules = draft.decidedBy === "trust" ? ["(trust minimum)"] : draft.rules;
     const hash = callHash({ tool: input.tool, args: input.args, agentId: input.agent.id, roles: input.agent.roles, env: input.env, ctx: input.ctx, run, rules, groups: draft.approvers }, this.secret);
     return { hash, input };
+  }
+
+  /** The normalised input of a call the policy has decided (so it validates; anything else is a bug). */
+  private validated(call: unknown): Input {
+    const v = this.policy.validate(call);
+    if (!v.ok) throw new Error(`a call the policy decided failed validation: ${v.reason}`);
+    return v.input;
   }
 
   /**

@@ -69,6 +69,18 @@ describe("errors", () => {
   it("bad regex", () => expectError("allow t if args.currency =~ /a(b/\n", { code: "E0214" }));
   it("backreference is not linear", () => expectError("allow t if args.currency =~ /(a)\\1/\n", { code: "E0215" }));
   it("redact outside args", () => expectError("redact agent.id\n", { code: "E0306", underline: "agent.id" }));
+  it("a misspelt redact path is an error with a suggestion", () => {
+    const d = expectError("redact args.curency\n", { code: "E0306", underline: "args.curency", message: "no declared tool has an argument `args.curency`" });
+    expect(d.help).toBe("did you mean `args.currency`?");
+  });
+  it("a redact path no tool has, far from any field", () => {
+    const d = expectError("redact args.zzzzzzzz\n", { code: "E0306", underline: "args.zzzzzzzz" });
+    expect(d.help).toBe("declare the field in a tool's schema, or remove the path");
+  });
+  it("a list needs `*` to reach its elements' fields", () =>
+    expectError("redact args.items.note\n", { code: "E0306", underline: "args.items.note", message: "`args.items` is a list: redact its elements' fields as `args.items.*.note`" }));
+  it("redact paths into lists of records, records and their fields", () => expectClean("redact args.items.*.note, args.items.*, args.customer.email, args.customer.*, args.to.*, args.reason\n"));
+  it("the common secret names may be redacted without a tool declaring them", () => expectClean("redact args.card_number, args.SSN, args.password\n"));
   it("limit key must be scalar", () => expectError("limit t 5 calls per hour per args.to\n", { code: "E0305", underline: "args.to" }));
   it("sum must be a number", () => expectError("limit t sum args.currency 5 per day\n", { code: "E0204", underline: "args.currency" }));
 });
