@@ -1,0 +1,18 @@
+// What the console's page modules share: the host, the action layer, live events, the audit
+// log's path and verifier, and the policy's name. Built once by server/app.ts.
+
+import type { Actions } from "../actions.js";
+import type { AuditVerifier } from "../audit-read.js";
+import type { ApprovalEvents } from "../events.js";
+import type { ServeHost } from "../host.js";
+
+export interface ConsoleDeps {
+  host: ServeHost;
+  actions: Actions;
+  events: ApprovalEvents;
+  auditPath: string;
+  verifier: AuditVerifier;
+  policyName: string;
+  /** How often the queue re-reads the store besides live events (changes by other processes). */
+  queuePollSeconds: number;
+}
