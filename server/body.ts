@@ -43,8 +43,7 @@ export async function readJson(req: Request, limit: number): Promise<BodyResult>
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (e) {
-    // V8's message names the position ("Unexpected token } in JSON at position 12"); a nesting too deep for the stack is a RangeError.
-    const why = e instanceof RangeError ? "it is nested too deeply" : (e as Error).message;
-    return { ok: false, code: "bad-json", reason: `the request body is not valid JSON: ${why}` };
+    // V8's message names the position ("Expected property name or '}' in JSON at position 1").
+    return { ok: false, code: "bad-json", reason: `the request body is not valid JSON: ${(e as Error).message}` };
   }
 }

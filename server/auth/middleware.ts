@@ -56,6 +56,7 @@ export function consoleAuth(users: Users, sessions: Sessions): MiddlewareHandler
       c.header("HX-Redirect", login);
       return c.text("not signed in, or the session has ended: sign in again", 401);
     }
+    if (!may(p, "view")) return c.text(refusal(p, "view"), 403);
     c.set("principal", p);
     c.set("session", s);
     await next();
