@@ -56,7 +56,7 @@ describe("POST /v1/decide", () => {
   });
 
   it("without credentials, or with wrong ones, is a 401 deny", async () => {
-    for (const headers of [{}, { authorization: "Basic " + Buffer.from("svc:nope").toString("base64") }, { authorization: "Bearer svc" }, { authorization: "Token svc:svc-secret" }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: "Basic " + Buffer.from("svc:nope").toString("base64") }, { authorization: "Bearer svc" }, { authorization: "Token svc:svc-secret" }]) {
       const r = await s.api("/v1/decide", { as: null, headers, body: refundCall(1) });
       expect(r.status).toBe(401);
       expect((await r.json()).effect).toBe("deny");
