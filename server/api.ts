@@ -36,7 +36,7 @@ function agentOf(call: unknown): unknown {
 
 /** The JSON body, or the 400 to send; `optional` bodies (actions without fields) read as {} when empty. */
 async function body(c: Context<ServeEnv>, limit: number, deny: boolean, optional = false): Promise<unknown | Response> {
-  const b = await readJson(c.req.raw, limit);
+  const b = await readJson(c.req.raw, limit, (c.env as { incoming?: AsyncIterable<Uint8Array> } | undefined)?.incoming);
   if (!b.ok && optional && b.code === "empty-body") return {};
   return b.ok ? b.value : apiError(c, 400, b.code, b.reason, deny);
 }

@@ -13,23 +13,23 @@ function tooLarge(limit: number): BodyResult {
   return { ok: false, code: "body-too-large", reason: `the request body is larger than the ${kib(limit)} limit (pol serve --max-body)` };
 }
 
-/** Reads at most `limit` bytes of `req`'s body and parses it as JSON. */
-export async function readJson(req: Request, limit: number): Promise<BodyResult> {
+/**
+ * Reads at most `limit` bytes of the body and parses it as JSON. `incoming` is Node's request
+ * when the server runs on node:http: read directly, because Node's web-stream bridge for
+ * `req.body` was a third of the server's cost per decision (unknown-tool calls, 20 connections,
+ * on this shared 2-core machine: 1,930 → 2,810 requests/s).
+ */
+export async function readJson(req: Request, limit: number, incoming?: AsyncIterable<Uint8Array>): Promise<BodyResult> {
   const declared = Number(req.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > limit) return tooLarge(limit);
-  const body = req.body;
-  if (!body) return { ok: false, code: "empty-body", reason: "the request body is empty; send the call as a JSON object" };
+  const source: AsyncIterable<Uint8Array> | null = incoming ?? req.body;
+  if (!source) return { ok: false, code: "empty-body", reason: "the request body is empty; send the call as a JSON object" };
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  for await (const value of source) {
     size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      return tooLarge(limit);
-    }
+    // Leaving the loop early stops reading (the stream is destroyed or cancelled).
+    if (size > limit) return tooLarge(limit);
     chunks.push(value);
   }
   if (size === 0) return { ok: false, code: "empty-body", reason: "the request body is empty; send the call as a JSON object" };
