@@ -159,7 +159,7 @@ function serveSection(v: any): string {
   const ratio = (k: "p50" | "p99") => (v.pol.fixed.latency[k] / v.floor.fixed.latency[k]).toFixed(1);
   const met = v.pol.fixed.latency.p99 <= 2e6 && v.pol.fixed.perSecond >= v.targetRate * 0.95;
   return [
-    `\`POST /v1/decide\` over loopback, autocannon with ${v.connections} connections for ${v.seconds} s per row (after a 2 s warm-up), cycling the suite-4 calls; pol serve with a SQLite store and the JSONL audit, in its own process. The floor is a bare node:http server that parses the body and answers a fixed decision. Latency per response, to the microsecond. Target: p99 ≤ 2 ms at ${v.targetRate.toLocaleString("en")} requests/s: **${met ? "met" : "missed"}**. At the fixed rate, pol/floor p50 = ${ratio("p50")}, p99 = ${ratio("p99")}; flat out, pol serves ${(v.pol.max.perSecond / v.floor.max.perSecond * 100).toFixed(0)}% of the floor's rate.`,
+    `\`POST /v1/decide\` over loopback, autocannon with ${v.connections} connections for ${v.seconds} s per row (after a 5 s warm-up flat out), cycling the suite-4 calls; pol serve with a SQLite store and the JSONL audit, in its own process. The floor is a bare node:http server that parses the body and answers a fixed decision. Latency per response, to the microsecond. Target: p99 ≤ 2 ms at ${v.targetRate.toLocaleString("en")} requests/s: **${met ? "met" : "missed"}**. At the fixed rate, pol/floor p50 = ${ratio("p50")}, p99 = ${ratio("p99")}; flat out, pol serves ${(v.pol.max.perSecond / v.floor.max.perSecond * 100).toFixed(0)}% of the floor's rate.`,
     "",
     table(["server", "rate asked", "achieved", "p50", "p99", "p99.9", "non-2xx + errors"], rows),
   ].join("\n");
