@@ -55,6 +55,12 @@ export class Users {
   private readonly byName = new Map<string, Entry>();
   /** sha256(name + NUL + secret) → principal, for credentials already verified (services send them per request). */
   private readonly verified = new Map<string, Principal>();
+  /**
+   * Checks under way, by the same key: a service opening 20 connections at once sends its
+   * credentials 20 times before the first check ends, and 20 scrypt runs (110 ms and 32 MiB
+   * each) stalled a fresh server for seconds.
+   */
+  private readonly checking = new Map<string, Promise<Principal | undefined>>();
 
   private constructor(entries: Entry[], readonly source: string) {
     for (const e of entries) {
@@ -102,10 +108,19 @@ export class Users {
   }
 
   /** The principal when name and secret match, else undefined; unknown names take as long as wrong secrets. */
-  async authenticate(name: string, secret: string): Promise<Principal | undefined> {
+  authenticate(name: string, secret: string): Promise<Principal | undefined> {
     const key = sha256(`${name.toLowerCase()}\0${secret}`);
     const hit = this.verified.get(key);
-    if (hit) return hit;
+    if (hit) return Promise.resolve(hit);
+    let check = this.checking.get(key);
+    if (!check) {
+      check = this.check(name, secret, key).finally(() => this.checking.delete(key));
+      this.checking.set(key, check);
+    }
+    return check;
+  }
+
+  private async check(name: string, secret: string, key: string): Promise<Principal | undefined> {
     const e = this.byName.get(name.toLowerCase());
     const ok = await verifySecret(secret, e?.secret ?? DECOY);
     if (!ok || !e) return undefined;
