@@ -72,7 +72,7 @@ export function createApp(o: AppOptions): ServeApp {
   const actions = new Actions(host);
   const policyName = host.policy.manifest.policy.name;
   const login = { users, sessions, secureCookies: o.secureCookies ?? false, policyName };
-  const deps: ConsoleDeps = { host, actions, events, auditPath: o.auditPath, verifier, policyName, queuePollSeconds: o.queuePollSeconds ?? 5 };
+  const deps: ConsoleDeps = { host, users, actions, events, auditPath: o.auditPath, verifier, policyName, queuePollSeconds: o.queuePollSeconds ?? 5 };
 
   const app = new Hono<ServeEnv>();
   // Browser-facing headers for pages only: the JSON API is not rendered, and skipping twelve

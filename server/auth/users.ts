@@ -103,6 +103,11 @@ export class Users {
     return this.byName.get(name.toLowerCase());
   }
 
+  /** Every principal, in file order. */
+  all(): Principal[] {
+    return [...this.byName.values()].map((e) => ({ name: e.name, roles: e.roles, groups: e.groups, agents: e.agents }));
+  }
+
   get size(): number {
     return this.byName.size;
   }

@@ -1,13 +1,15 @@
-// What the console's page modules share: the host, the action layer, live events, the audit
-// log's path and verifier, and the policy's name. Built once by server/app.ts.
+// What the console's page modules share: the host, the users, the action layer, live events,
+// the audit log's path and verifier, and the policy's name. Built once by server/app.ts.
 
 import type { Actions } from "../actions.js";
 import type { AuditVerifier } from "../audit-read.js";
+import type { Users } from "../auth/users.js";
 import type { ApprovalEvents } from "../events.js";
 import type { ServeHost } from "../host.js";
 
 export interface ConsoleDeps {
   host: ServeHost;
+  users: Users;
   actions: Actions;
   events: ApprovalEvents;
   auditPath: string;

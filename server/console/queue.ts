@@ -13,9 +13,11 @@ import { csrfField, duration, html, json, page, when, type Html } from "./layout
 
 const RECENT = 10;
 
-function approvalCard(c: Context<ServeEnv>, a: Approval, p: Principal, now: number): Html {
+function approvalCard(c: Context<ServeEnv>, d: ConsoleDeps, a: Approval, p: Principal, now: number): Html {
   const problem = approveProblem(p, a);
   const who = a.groups.length > 0 ? a.groups.join(", ") : "any approver";
+  // The people who may resolve it (the same rule the action applies), so a stuck request finds its human.
+  const people = d.users.all().filter((u) => approveProblem(u, a) === undefined).map((u) => u.name);
   return html`<article class="approval" id="${a.id}" data-tool="${a.tool}">
   <header>
     <strong class="tool">${a.tool}</strong>
@@ -24,7 +26,7 @@ function approvalCard(c: Context<ServeEnv>, a: Approval, p: Principal, now: numb
     <span class="left" title="expires ${new Date(a.expiresAt).toISOString()}">${a.expiresAt > now ? `${duration(a.expiresAt - now)} left` : "expired"}</span>
   </header>
   <ul class="reasons">${a.reasons.map((r) => html`<li>${r}</li>`)}</ul>
-  <p class="who-may">May approve: <strong>${who}</strong> · requested ${when(new Date(a.createdAt).toISOString())} · <code>${a.id}</code></p>
+  <p class="who-may">May approve: <strong>${who}</strong> (${people.length > 0 ? people.join(", ") : "nobody in the users file"}) · requested ${when(new Date(a.createdAt).toISOString())} · <code>${a.id}</code></p>
   <details open><summary>The call</summary><pre>${json(a.call)}</pre></details>
   ${problem
     ? html`<p class="muted cannot">You cannot resolve this: ${problem}.</p>`
@@ -49,7 +51,7 @@ async function rows(c: Context<ServeEnv>, d: ConsoleDeps): Promise<Html> {
   const done = all.filter((a) => a.status !== "pending").slice(-RECENT).reverse();
   const p = c.get("principal");
   return html`<p class="count"><strong>${pending.length}</strong> waiting</p>
-${pending.length === 0 ? html`<p class="empty">Nothing is waiting for a human.</p>` : pending.map((a) => approvalCard(c, a, p, now))}
+${pending.length === 0 ? html`<p class="empty">Nothing is waiting for a human.</p>` : pending.map((a) => approvalCard(c, d, a, p, now))}
 ${done.length > 0 ? html`<h2>Recently resolved</h2><table><thead><tr><th>when</th><th>tool</th><th>agent</th><th>status</th><th>by</th><th>note</th></tr></thead><tbody>${done.map(resolvedRow)}</tbody></table>` : ""}`;
 }
 

@@ -116,6 +116,8 @@ describe("the console", () => {
     const page = await (await vera.get("/queue")).text();
     expect(page).toContain(`You cannot resolve this: \`vera\` (viewer) may not do this`);
     expect(page).not.toContain(`/approvals/${id}/approve"`);
+    // Who may resolve it, by name: admins and finance approvers, never bob (he runs the agent).
+    expect(page).toMatch(new RegExp(`id="${id}"[\\s\\S]*?May approve: <strong>finance</strong> \\(ada, alice\\)`));
   });
 
   it("an agent-only principal cannot open the console", async () => {
