@@ -58,7 +58,7 @@ export function storeFor(spec: string): string | StateStore {
 
 /** host and port from `host:port`, `[v6]:port`, `:port` or `port`; the host defaults to 127.0.0.1 (never every interface by accident). */
 export function parseListen(v: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*))?:?(\d+)$/.exec(v.trim());
+  const m = /^(?:(?:\[([^\]]+)\]|([^:[\]]*)):)?(\d+)$/.exec(v.trim());
   const port = m ? Number(m[3]) : NaN;
   if (!m || !Number.isInteger(port) || port < 0 || port > 65535) throw new ServeError(`--listen \`${v}\` is not host:port (e.g. 127.0.0.1:8181)`);
   return { host: m[1] ?? (m[2] || "127.0.0.1"), port };
