@@ -79,7 +79,13 @@ export function apiRoutes(d: ApiDeps): Hono<ServeEnv> {
   const decisionPath = (c: Context) => c.req.path === "/v1/decide";
   api.use("/v1/*", apiAuth(d.users, decisionPath));
   api.use("/metrics", apiAuth(d.users, () => false));
+  decisionRoutes(api, d);
+  operatorRoutes(api, d);
+  return api;
+}
 
+/** What services call: decide, report outcomes, wait for a human. */
+function decisionRoutes(api: Hono<ServeEnv>, d: ApiDeps): void {
   api.post("/v1/decide", apiNeeds("decide", true), async (c) => {
     const call = await body(c, d.maxBodyBytes, true);
     if (call instanceof Response) return call;
@@ -99,12 +105,6 @@ export function apiRoutes(d: ApiDeps): Hono<ServeEnv> {
     return c.json({ recorded: true });
   });
 
-  api.get("/v1/approvals", apiNeeds("view"), async (c) => {
-    const status = c.req.query("status");
-    if (status !== undefined && !APPROVAL_STATUSES.includes(status as ApprovalStatus)) return apiError(c, 400, "invalid", `\`status\` must be one of ${APPROVAL_STATUSES.join(", ")}`);
-    return c.json(await d.host.approvals.list(status ? { status: status as ApprovalStatus } : {}));
-  });
-
   // An agent waiting for a human: long-polls until the approval is no longer pending or waitMs passes.
   api.get("/v1/approvals/:id", async (c) => {
     const p = c.get("principal");
@@ -122,6 +122,15 @@ export function apiRoutes(d: ApiDeps): Hono<ServeEnv> {
     }
   });
 
+}
+
+/** What people and automation call: the queue, resolutions, the kill switch, trust, metrics. */
+function operatorRoutes(api: Hono<ServeEnv>, d: ApiDeps): void {
+  api.get("/v1/approvals", apiNeeds("view"), async (c) => {
+    const status = c.req.query("status");
+    if (status !== undefined && !APPROVAL_STATUSES.includes(status as ApprovalStatus)) return apiError(c, 400, "invalid", `\`status\` must be one of ${APPROVAL_STATUSES.join(", ")}`);
+    return c.json(await d.host.approvals.list(status ? { status: status as ApprovalStatus } : {}));
+  });
   /** A JSON action: the body's fields to `fn`, its result as JSON, a refusal as its status. */
   const action = (fn: (c: Context<ServeEnv>, v: Record<string, unknown>) => Promise<unknown>, optional = false) => async (c: Context<ServeEnv>) => {
     const v = await body(c, d.maxBodyBytes, false, optional);
@@ -145,5 +154,4 @@ export function apiRoutes(d: ApiDeps): Hono<ServeEnv> {
     c.header("Content-Type", d.metrics.contentType);
     return c.body(await d.metrics.text());
   });
-  return api;
 }
