@@ -1,6 +1,6 @@
 // The server side of suite 7, in its own process so the load generator does not share its event
-// loop: `pol` runs `pol serve` (startServer, from the sources) on the support_agent example with
-// a SQLite store and the JSONL audit log; `floor` is a plain node:http server that parses the
+// loop: `sqlite` and `memory` run `pol serve` (startServer, from the sources) on the support_agent
+// example with that state store and the JSONL audit log; `floor` is a plain node:http server that parses the
 // JSON body and answers a fixed decision, the HTTP floor pol's figures are compared with.
 // Prints one JSON line {url, authorization} on stdout, then serves until killed.
 
@@ -28,7 +28,7 @@ if (mode === "floor") {
   });
 } else {
   const dir = mkdtempSync(join(tmpdir(), "pol-bench-serve-"));
-  const r = await startServer({ policy: EXAMPLE, store: join(dir, "pol.db"), audit: join(dir, "audit.jsonl"), listen: "127.0.0.1:0", verifyEveryMs: 3_600_000 });
+  const r = await startServer({ policy: EXAMPLE, store: mode === "memory" ? ":memory:" : join(dir, "pol.db"), audit: join(dir, "audit.jsonl"), listen: "127.0.0.1:0", verifyEveryMs: 3_600_000 });
   process.stdout.write(JSON.stringify({ url: r.url, authorization: `Basic ${Buffer.from(`admin:${r.adminSecret}`).toString("base64")}` }) + "\n");
   process.on("SIGTERM", () => void r.close().then(() => process.exit(0)));
 }

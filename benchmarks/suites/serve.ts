@@ -1,5 +1,5 @@
 // Suite 7: `POST /v1/decide` over loopback HTTP (pol serve: Hono on @hono/node-server, the full
-// Engine with a SQLite store and the batched JSONL audit) under autocannon, at a fixed 5,000
+// Engine with a SQLite or memory store and the batched JSONL audit) under autocannon, at a fixed 5,000
 // requests/s and flat out, against the HTTP floor (a bare node:http server answering a fixed
 // decision) in the same run. The server runs in its own process; the load generator here.
 // Latency is taken per response from autocannon's `response` events (its own histogram
@@ -22,7 +22,9 @@ const CONNECTIONS = 20;
 
 interface Served { child: ChildProcess; url: string; authorization: string }
 
-function startChild(mode: "pol" | "floor"): Promise<Served> {
+type Mode = "sqlite" | "memory" | "floor";
+
+function startChild(mode: Mode): Promise<Served> {
   const child = spawn(process.execPath, ["--import", "tsx", join(HERE, "../lib/serve-child.ts"), mode], { stdio: ["ignore", "pipe", "inherit"], cwd: join(HERE, "../..") });
   return new Promise((ok, fail) => {
     let out = "";
@@ -58,8 +60,8 @@ async function load(s: Served, seconds: number, rate: number | null): Promise<Lo
 
 export async function serveSuite(o: SuiteOptions) {
   const seconds = o.quick ? 3 : 10;
-  const out: Record<"pol" | "floor", { fixed: LoadResult; max: LoadResult }> = {} as never;
-  for (const mode of ["floor", "pol"] as const) {
+  const out: Record<Mode, { fixed: LoadResult; max: LoadResult }> = {} as never;
+  for (const mode of ["floor", "sqlite", "memory"] as const) {
     const s = await startChild(mode);
     try {
       // Warm-up, flat out: a fresh pol serve answers its first seconds of load at a fraction of its
@@ -71,13 +73,13 @@ export async function serveSuite(o: SuiteOptions) {
       const fixed = await load(s, seconds, TARGET_RATE);
       out[mode] = { fixed, max };
       for (const [name, r] of [["5,000/s", fixed], ["max", max]] as const) {
-        log(`${mode.padEnd(5)} ${name.padEnd(8)} ${Math.round(r.perSecond)} req/s  p50 ${(r.latency.p50 / 1e6).toFixed(3)} ms  p99 ${(r.latency.p99 / 1e6).toFixed(3)} ms  p99.9 ${(r.latency.p999 / 1e6).toFixed(3)} ms  non-2xx ${r.non2xx} errors ${r.errors}`);
+        log(`${mode.padEnd(6)} ${name.padEnd(8)} ${Math.round(r.perSecond)} req/s  p50 ${(r.latency.p50 / 1e6).toFixed(3)} ms  p99 ${(r.latency.p99 / 1e6).toFixed(3)} ms  p99.9 ${(r.latency.p999 / 1e6).toFixed(3)} ms  non-2xx ${r.non2xx} errors ${r.errors}`);
       }
     } finally {
       await stop(s);
     }
   }
-  return { calls: ENGINE_CALLS.map((c) => c.name), connections: CONNECTIONS, targetRate: TARGET_RATE, seconds, store: "sqlite", ...out };
+  return { calls: ENGINE_CALLS.map((c) => c.name), connections: CONNECTIONS, targetRate: TARGET_RATE, seconds, ...out };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await runSuite(serveSuite);
