@@ -17,6 +17,7 @@ export interface ServeOpts {
   users?: string;
   maxBody: number;
   secureCookies?: boolean;
+  queuePoll: number;
   hashSecret?: boolean;
 }
 
@@ -54,7 +55,7 @@ export async function serveCommand(io: Io, o: ServeOpts, stop: Promise<unknown> 
     const { host } = parseListen(o.listen);
     if (!loopback(host)) io.err(`warning: listening on ${host}, beyond this machine, over plain HTTP: put pol serve behind a TLS proxy and pass --secure-cookies\n`);
     running = await startServer({
-      policy: o.policy, store: o.store, audit: o.audit, listen: o.listen, maxBodyBytes: o.maxBody, secureCookies: o.secureCookies ?? false,
+      policy: o.policy, store: o.store, audit: o.audit, listen: o.listen, maxBodyBytes: o.maxBody, secureCookies: o.secureCookies ?? false, queuePollSeconds: o.queuePoll,
       ...(o.users ? { users: o.users } : {}),
       onError: (e, where) => io.err(`pol serve: ${where}: ${e.message}\n`),
     });

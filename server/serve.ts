@@ -28,6 +28,8 @@ export interface ServeConfig {
   users?: string;
   maxBodyBytes?: number;
   secureCookies?: boolean;
+  /** How often the queue page re-reads the store besides live events (approvals other processes add); default 5 s. */
+  queuePollSeconds?: number;
   /** How often the audit chain is re-verified; default 60 s. */
   verifyEveryMs?: number;
   approvalTimeoutMs?: number;
@@ -81,7 +83,7 @@ export async function startServer(cfg: ServeConfig): Promise<RunningServer> {
   });
   const metrics = hostMetrics(engine, () => verifier);
   observe = metrics.observe;
-  const parts = createApp({ host: engine, users, auditPath: cfg.audit, metrics, ...(cfg.maxBodyBytes !== undefined ? { maxBodyBytes: cfg.maxBodyBytes } : {}), secureCookies: cfg.secureCookies ?? false });
+  const parts = createApp({ host: engine, users, auditPath: cfg.audit, metrics, ...(cfg.maxBodyBytes !== undefined ? { maxBodyBytes: cfg.maxBodyBytes } : {}), secureCookies: cfg.secureCookies ?? false, ...(cfg.queuePollSeconds !== undefined ? { queuePollSeconds: cfg.queuePollSeconds } : {}) });
   verifier = parts.verifier;
   let server: ServerType;
   try {

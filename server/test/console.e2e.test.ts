@@ -80,7 +80,7 @@ describe.skipIf(!present && !required)("the console in a browser", () => {
       users.push(`  - { name: ${name}, roles: [${role}], groups: ${groups}, secret: "${await hashSecret(`${name}-secret`)}" }`);
     }
     writeFileSync(join(dir, "users.yaml"), users.join("\n") + "\n");
-    ({ child: server, url } = await startCli(["--policy", join(ROOT, "examples/support_agent/support_agent.pol"), "--store", "pol.db", "--audit", "audit.jsonl", "--users", "users.yaml", "--listen", "127.0.0.1:0"]));
+    ({ child: server, url } = await startCli(["--policy", join(ROOT, "examples/support_agent/support_agent.pol"), "--store", "pol.db", "--audit", "audit.jsonl", "--users", "users.yaml", "--listen", "127.0.0.1:0", "--queue-poll", "3600"]));
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
   });
@@ -98,7 +98,8 @@ describe.skipIf(!present && !required)("the console in a browser", () => {
   it("an approver sees a waiting call appear live, approves it, and the call proceeds; the run timeline shows it", async () => {
     const page = await signIn("alice");
     await page.waitForSelector("text=Nothing is waiting for a human.", { timeout: T });
-    // A marker on the window: gone if the page reloads or navigates.
+    // The queue re-reads the store only hourly here (--queue-poll 3600), so a card that appears
+    // came over server-sent events. A marker on the window: gone if the page reloads or navigates.
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
     await page.waitForSelector("#queue[sse-connect], [sse-connect] #queue", { state: "attached", timeout: T });
 

@@ -193,6 +193,26 @@ describe("the console", () => {
     expect(ok.headers.get("location")).toBe("/queue");
   });
 
+  it("announces approval changes over server-sent events to a signed-in console, and to nobody else", async () => {
+    expect((await fetch(`${s.url}/events`, { redirect: "manual" })).status).toBe(303);
+    const vera = await signIn(s, "vera");
+    const abort = new AbortController();
+    const r = await fetch(`${s.url}/events`, { headers: { cookie: vera.cookie }, signal: abort.signal });
+    expect(r.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const reader = r.body!.getReader();
+    let text = "";
+    const until = async (re: RegExp) => {
+      while (!re.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+    };
+    await until(/event: ready/);
+    const id = await pending();
+    await until(/event: approvals\ndata: created/);
+    await s.api(`/v1/approvals/${id}/reject`, { as: "alice", body: {} });
+    await until(/event: approvals\ndata: resolved/);
+    abort.abort();
+    await reader.cancel().catch(() => undefined);
+  });
+
   it("every page renders for a viewer", async () => {
     const vera = await signIn(s, "vera");
     for (const path of ["/queue", "/queue/rows", "/runs", "/runs/run-1", "/audit", "/pauses", "/agents", "/agents/bot", "/policy"]) {
