@@ -30,7 +30,7 @@ ${seen.map((a, i) => html`<tr><td><a href="/agents/${encodeURIComponent(a.agent)
     const p = c.get("principal");
     const restore = may(p, "restore")
       ? html`<form class="restore" method="post" action="/agents/${encodeURIComponent(id)}/restore" hx-post="/agents/${encodeURIComponent(id)}/restore" hx-target="#trust">${csrfField(c)}
-  <label>score <input name="score" type="number" min="1" max="100" step="1" placeholder="default: recovery threshold"></label>
+  <label>score <input name="score" type="number" min="1" max="100" step="1" placeholder="recovery score"></label>
   <button type="submit">Restore</button></form>`
       : notAllowed(p, "Restoring trust needs the operator or admin role");
     const body = html`<div id="trust"><p class="trust">Trust <strong>${t.score}</strong> · <span class="badge ${t.level}">${t.level}</span>${t.updatedAt ? html` · updated ${when(new Date(t.updatedAt).toISOString())}` : ""}</p></div>
