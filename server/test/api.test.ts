@@ -3,7 +3,11 @@
 // is a deny; outcomes are audited; an agent long-polls its approval; /health and /metrics.
 
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../app.js";
+import { Users } from "../auth/users.js";
+import type { ServeHost } from "../host.js";
 import { refundCall, serve, type Served } from "./helpers.js";
 
 let s: Served;
@@ -80,6 +84,17 @@ describe("POST /v1/decide", () => {
       const d = await (await s.api("/v1/decide", { body: call })).json();
       expect(d.effect).toBe("deny");
     }
+  });
+});
+
+describe("a host that fails", () => {
+  it("a decide that throws is a 500 whose body is a deny saying why (the app without a socket, body read as a web stream)", async () => {
+    const { users, secret } = await Users.ephemeralAdmin();
+    const host = Object.assign(Object.create(s.engine) as ServeHost, { policy: s.engine.policy, decide: () => Promise.reject(new Error("the store is gone")) });
+    const { app } = createApp({ host, users, auditPath: join(s.dir, "audit.jsonl") });
+    const r = await app.fetch(new Request("http://pol.test/v1/decide", { method: "POST", body: JSON.stringify(refundCall(1)), headers: { authorization: `Bearer admin:${secret}` } }));
+    expect(r.status).toBe(500);
+    expect(await r.json()).toEqual({ effect: "deny", reasons: ["internal error: the store is gone; the call is denied"], error: { code: "error", message: "internal error: the store is gone; the call is denied" } });
   });
 });
 
