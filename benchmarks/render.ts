@@ -163,6 +163,25 @@ function packageSection(p: any): string {
   ].join("\n");
 }
 
+function serveSection(v: any): string {
+  const ms = (ns: number) => `${(ns / 1e6).toFixed(3)} ms`;
+  const names: Record<string, string> = { sqlite: "pol serve, SQLite store", memory: "pol serve, memory store", floor: "HTTP floor" };
+  const rows: string[][] = [];
+  for (const mode of ["sqlite", "memory", "floor"].filter((m) => v[m])) {
+    for (const [name, r] of [[`${v.targetRate.toLocaleString("en")}/s`, v[mode].fixed], ["flat out", v[mode].max]] as const) {
+      rows.push([names[mode]!, name, `${Math.round(r.perSecond).toLocaleString("en")}/s`, ms(r.latency.p50), ms(r.latency.p99), ms(r.latency.p999), `${r.non2xx + r.errors}`]);
+    }
+  }
+  const pol = v.sqlite;
+  const ratio = (k: "p50" | "p99") => (pol.fixed.latency[k] / v.floor.fixed.latency[k]).toFixed(1);
+  const met = pol.fixed.latency.p99 <= 2e6 && pol.fixed.perSecond >= v.targetRate * 0.95;
+  return [
+    `\`POST /v1/decide\` over loopback, autocannon with ${v.connections} connections for ${v.seconds} s per row (after a 5 s warm-up flat out), cycling the suite-4 calls; pol serve with the JSONL audit, in its own process. The floor is a bare node:http server that parses the body and answers a fixed decision. Latency per response, to the microsecond. Target (SQLite store): p99 ≤ 2 ms at ${v.targetRate.toLocaleString("en")} requests/s: **${met ? "met" : "missed"}**. At the fixed rate, pol/floor p50 = ${ratio("p50")}, p99 = ${ratio("p99")}; flat out, pol serves ${(pol.max.perSecond / v.floor.max.perSecond * 100).toFixed(0)}% of the floor's rate.`,
+    "",
+    table(["server", "rate asked", "achieved", "p50", "p99", "p99.9", "non-2xx + errors"], rows),
+  ].join("\n");
+}
+
 export function render(doc: Doc): string {
   const s = doc.suites;
   const m = doc.machine;
@@ -190,6 +209,7 @@ export function render(doc: Doc): string {
   parts.push("", "## 4. Full Engine", "", s["engine"] ? engineSection(s["engine"]) : "Not run.");
   if (s["compile"]) parts.push("", "## 5. Compile time", "", compileSection(s["compile"]));
   if (s["memory"]) parts.push("", "## 6. Memory", "", memorySection(s["memory"]));
+  if (s["serve"]) parts.push("", "## 7. pol serve over HTTP", "", serveSection(s["serve"]));
   const pkg = `${here}results/package.json`;
   if (existsSync(pkg)) parts.push("", "## The package", "", packageSection(JSON.parse(readFileSync(pkg, "utf8"))));
   return parts.join("\n") + "\n";

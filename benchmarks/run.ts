@@ -1,4 +1,4 @@
-// `npm run bench`: runs every suite, each in its own Node process, writes
+// `npm run bench`: runs every suite (7 since pol serve), each in its own Node process, writes
 // benchmarks/results/latest.json and renders benchmarks/RESULTS.md. `--quick`
 // is a short smoke run written to results/quick.json (RESULTS.md untouched);
 // `--only=1,3` re-runs some suites and merges them into latest.json.
@@ -19,6 +19,7 @@ export const SUITES = [
   { n: 4, key: "engine", file: "suites/engine.ts", title: "full Engine" },
   { n: 5, key: "compile", file: "suites/compile.ts", title: "compile time" },
   { n: 6, key: "memory", file: "suites/memory.ts", title: "memory" },
+  { n: 7, key: "serve", file: "suites/serve.ts", title: "pol serve over HTTP" },
 ] as const;
 
 function runOne(file: string, quick: boolean): unknown {

@@ -13,7 +13,7 @@ import { EXIT } from "./exit.js";
 import { registerPause } from "./pause.js";
 import { registerTrust } from "./trust.js";
 import { processIo, type Io } from "./io.js";
-import { formatOption, percent } from "./options.js";
+import { byteSize, formatOption, numberIn, percent } from "./options.js";
 import { polVersion } from "./version.js";
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -43,6 +43,14 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .addOption(formatOption()).option("--coverage", "print rules no case decided")
     .addOption(new Option("--coverage-min <percent>", "fail when rule coverage is below this percentage").argParser(percent)).option("-v, --verbose", "list passing cases too")
     .action(async (paths: string[], o) => done(await (await import("./test.js")).testCommand(io, paths, o)));
+  program.command("serve").description("serve the decision API and the operators' web console")
+    .option("--policy <file>", "the policy: .pol (compiled on start) or .wasm").option("--store <store>", "the state store: a SQLite file, or :memory:", "pol.db")
+    .option("--audit <file>", "the JSONL audit log", "pol.audit.jsonl").option("--listen <host:port>", "where to listen", "127.0.0.1:8181")
+    .option("--users <file>", "people and services with roles and hashed secrets (default: one admin with a secret printed at start)")
+    .addOption(new Option("--max-body <size>", "largest request body, e.g. 1mb or 64kb").argParser(byteSize).default(1024 * 1024, "1mb"))
+    .addOption(new Option("--queue-poll <seconds>", "how often the queue page re-reads the store besides live events").argParser(numberIn(1, 3600, "a number of seconds from 1 to 3600")).default(5))
+    .option("--secure-cookies", "mark cookies Secure (behind a TLS proxy)").option("--hash-secret", "print the users-file hash of a secret read on stdin (or of a new one), then exit")
+    .action(async (o) => done(await (await import("./serve.js")).serveCommand(io, o)));
   registerAudit(program, io, done);
   registerApprovals(program, io, done);
   registerPause(program, io, done);

@@ -18,3 +18,12 @@ export function numberIn(min: number, max: number, what: string, opts: { aboveMi
 }
 
 export const percent = numberIn(0, 100, "a number from 0 to 100, without `%` (e.g. 90)");
+
+/** A byte size: a number with an optional kb, mb or gb suffix (powers of 1024), from 1 KiB to 1 GiB. */
+export function byteSize(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$/i.exec(value);
+  const unit = { b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2, gb: 1024 ** 3, gib: 1024 ** 3 }[(m?.[2] ?? "b").toLowerCase() as "b"];
+  const n = m ? Math.floor(Number(m[1]) * unit) : NaN;
+  if (!Number.isFinite(n) || n < 1024 || n > 1024 ** 3) throw new InvalidArgumentError("expected a size from 1kb to 1gb, e.g. 1mb");
+  return n;
+}

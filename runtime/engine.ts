@@ -30,6 +30,7 @@ import { engineSecret } from "./secret.js";
 import { snapshotCall, DEFAULT_MAX_CALL_SIZE } from "./snapshot.js";
 import { SqliteProbe, StateCache } from "./state-cache.js";
 import { openMemoryStore, openSqliteStore, type Pause, type StateStore, type ToolClass, type TrustRecord } from "./store/index.js";
+import { recordDecisionSpan } from "./telemetry.js";
 import { outcomeDelta, restrictedReason, revokedReason, statusOf, trustSettings } from "./trust.js";
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 15 * 60_000;
@@ -409,6 +410,7 @@ export class Engine {
       waiting.settle();
     }
     this.hook("onDecision", () => this.hooks.onDecision?.(d, call));
+    recordDecisionSpan(d, f.tool, t0);
     return d;
   }
 

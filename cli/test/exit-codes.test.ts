@@ -33,6 +33,7 @@ beforeAll(() => {
   writeFileSync(join(dir, "low.test.yaml"), "cases:\n  - name: one\n    call: { tool: t, args: { n: 1 } }\n    expect: { effect: allow }\n");
   writeFileSync(join(dir, "low.pol"), "tool t { n: number }\nallow t if args.n < 3\ndeny t if args.n > 100\n");
   writeFileSync(join(dir, "not.wasm"), "not a module");
+  writeFileSync(join(dir, "users-bad.yaml"), "users:\n  - { name: eve, roles: [root], secret: x }\n");
 });
 
 type Row = [name: string, args: () => string[], code: 0 | 1 | 2, expect?: { out?: RegExp; err?: RegExp; stdin?: string }];
@@ -92,6 +93,14 @@ const ROWS: Row[] = [
   ["pause: an unknown --class", () => ["pause", "--class", "huge"], 2, { err: /Allowed choices are read, write, destructive/ }],
   ["trust restore: --score 0", () => ["trust", "restore", "a", "--score", "0"], 2, { err: /expected a score above 0 and at most 100/ }],
   ["trust restore: --score abc", () => ["trust", "restore", "a", "--score", "abc"], 2],
+
+  ["serve: no policy named", () => ["serve"], 2, { err: /name the policy to serve with --policy/ }],
+  ["serve: --max-body abc", () => ["serve", "--policy", POLICY, "--max-body", "abc"], 2, { err: /argument 'abc' is invalid\. expected a size from 1kb to 1gb/ }],
+  ["serve: --listen nope", () => ["serve", "--policy", POLICY, "--listen", "nope"], 2, { err: /--listen `nope` is not host:port/ }],
+  ["serve: a store server URL this build cannot open", () => ["serve", "--policy", POLICY, "--store", "redis://localhost:6379", "--listen", "127.0.0.1:0"], 2, { err: /the `redis` store is not available in this build/ }],
+  ["serve: a users file with an unknown role", () => ["serve", "--policy", POLICY, "--users", join(dir, "users-bad.yaml"), "--listen", "127.0.0.1:0"], 2, { err: /user 1 \(`eve`\): unknown role `root`; expected admin, approver, operator, viewer, agent/ }],
+  ["serve: a missing users file", () => ["serve", "--policy", POLICY, "--users", join(dir, "nope.yaml"), "--listen", "127.0.0.1:0"], 2, { err: /cannot read the users file/ }],
+  ["serve --hash-secret: the hash of a secret on stdin", () => ["serve", "--hash-secret"], 0, { out: /^hash: scrypt\$32768\$8\$1\$[\w-]+\$[\w-]+\n$/, stdin: "correct horse\n" }],
 ];
 
 describe("pol exit codes and option validation", () => {

@@ -1,0 +1,34 @@
+// The server side of suite 7, in its own process so the load generator does not share its event
+// loop: `sqlite` and `memory` run `pol serve` (startServer, from the sources) on the support_agent
+// example with that state store and the JSONL audit log; `floor` is a plain node:http server that parses the
+// JSON body and answers a fixed decision, the HTTP floor pol's figures are compared with.
+// Prints one JSON line {url, authorization} on stdout, then serves until killed.
+
+import { createServer } from "node:http";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startServer } from "../../server/serve.js";
+import { EXAMPLE } from "../suites/bare.js";
+
+const mode = process.argv[2];
+if (mode === "floor") {
+  const answer = JSON.stringify({ id: "x", effect: "allow", decidedBy: "rule", rule: "r", reasons: ["allowed"], approvers: [], trust: 100, policyHash: "h", latencyUs: 1 });
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      res.writeHead(200, { "content-type": "application/json" }).end(answer);
+    });
+  });
+  server.listen(0, "127.0.0.1", () => {
+    const a = server.address() as { port: number };
+    process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${a.port}`, authorization: "" }) + "\n");
+  });
+} else {
+  const dir = mkdtempSync(join(tmpdir(), "pol-bench-serve-"));
+  const r = await startServer({ policy: EXAMPLE, store: mode === "memory" ? ":memory:" : join(dir, "pol.db"), audit: join(dir, "audit.jsonl"), listen: "127.0.0.1:0", verifyEveryMs: 3_600_000 });
+  process.stdout.write(JSON.stringify({ url: r.url, authorization: `Basic ${Buffer.from(`admin:${r.adminSecret}`).toString("base64")}` }) + "\n");
+  process.on("SIGTERM", () => void r.close().then(() => process.exit(0)));
+}

@@ -1,0 +1,80 @@
+// `pol serve`: the decision API and the operators' web console over one policy, one state store
+// and one audit log (server/). Runs until SIGINT or SIGTERM, then closes cleanly (exit 0); exit 2
+// when it cannot start (no policy, a bad users file, a store or port it cannot open). With
+// `--hash-secret` it only prints the users-file hash of a secret read on stdin (or of a new one).
+// Loaded by cli/main.ts only when `pol serve` runs, so other commands never load the server.
+
+import { isIP } from "node:net";
+import { EXIT } from "./exit.js";
+import type { Io } from "./io.js";
+import { Problems } from "./problems.js";
+
+export interface ServeOpts {
+  policy?: string;
+  store: string;
+  audit: string;
+  listen: string;
+  users?: string;
+  maxBody: number;
+  secureCookies?: boolean;
+  queuePoll: number;
+  hashSecret?: boolean;
+}
+
+async function hashCommand(io: Io): Promise<number> {
+  const { hashSecret, newSecret } = await import("../server/auth/secret.js");
+  const given = (await io.stdin()).replace(/\r?\n$/, "");
+  const secret = given === "" ? newSecret() : given;
+  if (given === "") io.out(`secret: ${secret}\n`);
+  io.out(`hash: ${await hashSecret(secret)}\n`);
+  return EXIT.ok;
+}
+
+const loopback = (host: string) => host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (sig: string) => {
+      process.off("SIGINT", on);
+      process.off("SIGTERM", on);
+      resolve(sig);
+    };
+    process.on("SIGINT", on);
+    process.on("SIGTERM", on);
+  });
+}
+
+export async function serveCommand(io: Io, o: ServeOpts, stop: Promise<unknown> = stopSignal()): Promise<number> {
+  if (o.hashSecret) return hashCommand(io);
+  const problems = new Problems(io, false);
+  if (!o.policy) return problems.fail("name the policy to serve with --policy <file.pol or file.wasm>");
+  const { parseListen, startServer } = await import("../server/serve.js");
+  let running;
+  try {
+    const { host } = parseListen(o.listen);
+    if (!loopback(host)) io.err(`warning: listening on ${host}, beyond this machine, over plain HTTP: put pol serve behind a TLS proxy and pass --secure-cookies\n`);
+    running = await startServer({
+      policy: o.policy, store: o.store, audit: o.audit, listen: o.listen, maxBodyBytes: o.maxBody, secureCookies: o.secureCookies ?? false, queuePollSeconds: o.queuePoll,
+      ...(o.users ? { users: o.users } : {}),
+      onError: (e, where) => io.err(`pol serve: ${where}: ${e.message}\n`),
+    });
+  } catch (e) {
+    return problems.fail((e as Error).message);
+  }
+  const p = running.engine.policy;
+  io.out(`pol serve: policy ${p.manifest.policy.name} (sha256 ${p.hash.slice(0, 12)}…) on ${running.url}\n`);
+  io.out(`  store ${o.store}, audit log ${o.audit}\n`);
+  io.out(`  decision API: POST ${running.url}/v1/decide · health: ${running.url}/health · metrics: ${running.url}/metrics\n`);
+  if (running.adminSecret) {
+    io.out(`  console: ${running.url}/login: no --users file, so sign in as \`admin\` with this secret (valid until the server stops):\n    ${running.adminSecret}\n`);
+  } else io.out(`  console: ${running.url}/login\n`);
+  const sig = await stop;
+  io.out(`pol serve: ${typeof sig === "string" ? sig : "stop"}, closing\n`);
+  try {
+    await running.close();
+  } catch (e) {
+    return problems.fail(`closing: ${(e as Error).message}`);
+  }
+  return EXIT.ok;
+}

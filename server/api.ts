@@ -1,0 +1,157 @@
+// The HTTP API of `pol serve`, for services not written in Node (the sidecar shape OPA users
+// know) and for automation: POST /v1/decide (a call in, the Engine's decision out, the same
+// shape as `Engine.decide`), POST /v1/outcome, the approval queue (read, wait, resolve), the kill
+// switch, trust restore, and GET /metrics. Every request authenticates (auth/middleware.ts).
+// A body that is not JSON, or too large, is a 400 whose body is a deny with the reason.
+
+import { Hono, type Context } from "hono";
+import type { OutcomeRecord, OutcomeStatus, TrustOutcome } from "../runtime/engine-types.js";
+import type { ApprovalStatus } from "../runtime/store/index.js";
+import { actionError, type Actions } from "./actions.js";
+import { apiAuth, apiError, apiNeeds, type ServeEnv } from "./auth/middleware.js";
+import { decideProblem, may, refusal } from "./auth/roles.js";
+import type { Users } from "./auth/users.js";
+import { readJson } from "./body.js";
+import type { ServeHost } from "./host.js";
+import type { ServeMetrics } from "./metrics.js";
+
+export interface ApiDeps {
+  host: ServeHost;
+  users: Users;
+  actions: Actions;
+  metrics: ServeMetrics;
+  maxBodyBytes: number;
+}
+
+const MAX_WAIT_MS = 60_000;
+const OUTCOME_STATUSES: readonly OutcomeStatus[] = ["succeeded", "failed", "not-run"];
+const APPROVAL_STATUSES: readonly ApprovalStatus[] = ["pending", "approved", "rejected", "expired", "consumed"];
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The agent id a call names, read defensively (undefined when absent or not a string). */
+function agentOf(call: unknown): unknown {
+  return isRecord(call) && isRecord(call["agent"]) ? call["agent"]["id"] : undefined;
+}
+
+/** The JSON body, or the 400 to send; `optional` bodies (actions without fields) read as {} when empty. */
+async function body(c: Context<ServeEnv>, limit: number, deny: boolean, optional = false): Promise<unknown | Response> {
+  const b = await readJson(c.req.raw, limit, (c.env as { incoming?: AsyncIterable<Uint8Array> } | undefined)?.incoming);
+  if (!b.ok && optional && b.code === "empty-body") return {};
+  return b.ok ? b.value : apiError(c, 400, b.code, b.reason, deny);
+}
+
+/** An outcome report as the Engine records it, or why it is not one. */
+function outcomeOf(v: unknown): { outcome: OutcomeRecord; trust?: TrustOutcome } | string {
+  if (!isRecord(v)) return "the outcome must be a JSON object with decision, tool and status";
+  const s = (k: string, max = 4096): string | undefined | null => {
+    const x = v[k];
+    if (x === undefined || x === null) return undefined;
+    return typeof x === "string" && x.length <= max ? x : null;
+  };
+  const decision = s("decision", 128);
+  const tool = s("tool", 1024);
+  if (!decision) return "`decision` must be the id of the decision that allowed the call";
+  if (!tool) return "`tool` must be the tool's name";
+  const status = v["status"] as OutcomeStatus;
+  if (!OUTCOME_STATUSES.includes(status)) return `\`status\` must be one of ${OUTCOME_STATUSES.join(", ")}`;
+  const o: OutcomeRecord = { decision, tool, agent: null, run: null, status };
+  for (const k of ["agent", "run", "error", "reason", "sideEffectId"] as const) {
+    const x = s(k);
+    if (x === null) return `\`${k}\` must be text of at most 4096 characters`;
+    if (x !== undefined) (o as unknown as Record<string, unknown>)[k] = x;
+  }
+  const ms = v["durationMs"];
+  if (ms !== undefined && (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0)) return "`durationMs` must be a number of milliseconds, 0 or more";
+  if (ms !== undefined) o.durationMs = ms as number;
+  // As guard() does for tools it runs: success rewards the agent's trust, failure costs it.
+  const trust: TrustOutcome | undefined = status === "succeeded" ? "success" : status === "failed" ? "error" : undefined;
+  return trust === undefined ? { outcome: o } : { outcome: o, trust };
+}
+
+function fail(c: Context<ServeEnv>, e: unknown): Response {
+  const a = actionError(e);
+  return apiError(c, a.status, a.status === 403 ? "forbidden" : a.status === 404 ? "not-found" : a.status === 409 ? "conflict" : a.status === 400 ? "invalid" : "error", a.message);
+}
+
+export function apiRoutes(d: ApiDeps): Hono<ServeEnv> {
+  const api = new Hono<ServeEnv>();
+  const decisionPath = (c: Context) => c.req.path === "/v1/decide";
+  api.use("/v1/*", apiAuth(d.users, decisionPath));
+  api.use("/metrics", apiAuth(d.users, () => false));
+  decisionRoutes(api, d);
+  operatorRoutes(api, d);
+  return api;
+}
+
+/** What services call: decide, report outcomes, wait for a human. */
+function decisionRoutes(api: Hono<ServeEnv>, d: ApiDeps): void {
+  api.post("/v1/decide", apiNeeds("decide", true), async (c) => {
+    const call = await body(c, d.maxBodyBytes, true);
+    if (call instanceof Response) return call;
+    const problem = decideProblem(c.get("principal"), agentOf(call));
+    if (problem) return apiError(c, 403, "forbidden", problem, true);
+    return c.json(await d.host.decide(call));
+  });
+
+  api.post("/v1/outcome", apiNeeds("decide"), async (c) => {
+    const v = await body(c, d.maxBodyBytes, false);
+    if (v instanceof Response) return v;
+    const o = outcomeOf(v);
+    if (typeof o === "string") return apiError(c, 400, "invalid", o);
+    const problem = decideProblem(c.get("principal"), o.outcome.agent ?? undefined);
+    if (problem) return apiError(c, 403, "forbidden", problem);
+    await d.host.recordOutcome(o.outcome, o.trust);
+    return c.json({ recorded: true });
+  });
+
+  // An agent waiting for a human: long-polls until the approval is no longer pending or waitMs passes.
+  api.get("/v1/approvals/:id", async (c) => {
+    const p = c.get("principal");
+    if (!may(p, "view") && !may(p, "decide")) return apiError(c, 403, "forbidden", refusal(p, "view"));
+    const raw = c.req.query("waitMs") ?? "0";
+    const waitMs = Number(raw);
+    if (!Number.isFinite(waitMs) || waitMs < 0 || waitMs > MAX_WAIT_MS) return apiError(c, 400, "invalid", `\`waitMs\` must be a number of milliseconds from 0 to ${MAX_WAIT_MS}`);
+    try {
+      const a = waitMs > 0 ? await d.host.approvals.wait(c.req.param("id"), waitMs) : await d.host.approvals.get(c.req.param("id"));
+      if (!a) return apiError(c, 404, "not-found", `unknown approval \`${c.req.param("id")}\``);
+      if (!may(p, "view") && decideProblem(p, a.agentId)) return apiError(c, 403, "forbidden", decideProblem(p, a.agentId)!);
+      return c.json(a);
+    } catch (e) {
+      return fail(c, e);
+    }
+  });
+
+}
+
+/** What people and automation call: the queue, resolutions, the kill switch, trust, metrics. */
+function operatorRoutes(api: Hono<ServeEnv>, d: ApiDeps): void {
+  api.get("/v1/approvals", apiNeeds("view"), async (c) => {
+    const status = c.req.query("status");
+    if (status !== undefined && !APPROVAL_STATUSES.includes(status as ApprovalStatus)) return apiError(c, 400, "invalid", `\`status\` must be one of ${APPROVAL_STATUSES.join(", ")}`);
+    return c.json(await d.host.approvals.list(status ? { status: status as ApprovalStatus } : {}));
+  });
+  /** A JSON action: the body's fields to `fn`, its result as JSON, a refusal as its status. */
+  const action = (fn: (c: Context<ServeEnv>, v: Record<string, unknown>) => Promise<unknown>, optional = false) => async (c: Context<ServeEnv>) => {
+    const v = await body(c, d.maxBodyBytes, false, optional);
+    if (v instanceof Response) return v;
+    try {
+      return c.json(await fn(c, isRecord(v) ? v : {}));
+    } catch (e) {
+      return fail(c, e);
+    }
+  };
+  for (const [verb, approve] of [["approve", true], ["reject", false]] as const) {
+    api.post(`/v1/approvals/:id/${verb}`, action((c, v) => d.actions.resolve(c.get("principal"), c.req.param("id")!, approve, v["note"]), true));
+  }
+  api.get("/v1/pauses", apiNeeds("view"), async (c) => c.json(await d.host.paused()));
+  api.post("/v1/pauses", action((c, v) => d.actions.pause(c.get("principal"), v)));
+  api.post("/v1/pauses/resume", action((c, v) => d.actions.resume(c.get("principal"), v)));
+  api.get("/v1/agents/:id/trust", apiNeeds("view"), async (c) => c.json(await d.host.trust(c.req.param("id"))));
+  api.post("/v1/agents/:id/restore", action((c, v) => d.actions.restore(c.get("principal"), c.req.param("id")!, v["score"]), true));
+
+  api.get("/metrics", apiNeeds("metrics"), async (c) => {
+    c.header("Content-Type", d.metrics.contentType);
+    return c.body(await d.metrics.text());
+  });
+}

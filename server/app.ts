@@ -1,0 +1,109 @@
+// The `pol serve` application: security headers on everything, then the public routes (/health,
+// the console's static assets, the sign-in page), the API (per-request credentials), and the
+// console (session + CSRF). Built from a ServeHost and the server's parts by serve.ts, and by
+// the tests, which run it on a real socket.
+
+import { Hono } from "hono";
+import { secureHeaders } from "hono/secure-headers";
+import { Actions } from "./actions.js";
+import { apiRoutes } from "./api.js";
+import { registerAssets } from "./assets.js";
+import { AuditVerifier } from "./audit-read.js";
+import { apiError, consoleAuth, csrf, type ServeEnv } from "./auth/middleware.js";
+import { Sessions } from "./auth/sessions.js";
+import type { Users } from "./auth/users.js";
+import { registerAgents } from "./console/agents.js";
+import { registerAudit } from "./console/audit.js";
+import type { ConsoleDeps } from "./console/deps.js";
+import { registerLogin, registerLogout } from "./console/login.js";
+import { registerPauses } from "./console/pauses.js";
+import { registerPolicy } from "./console/policy.js";
+import { registerQueue } from "./console/queue.js";
+import { registerRuns } from "./console/runs.js";
+import { ApprovalEvents } from "./events.js";
+import { health } from "./health.js";
+import type { ServeHost } from "./host.js";
+import { ServeMetrics } from "./metrics.js";
+
+export interface AppOptions {
+  host: ServeHost;
+  users: Users;
+  /** The JSONL audit log the host's Engine writes. */
+  auditPath: string;
+  /** Largest request body accepted, in bytes. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Mark cookies Secure (when a TLS proxy sits in front). Default false. */
+  secureCookies?: boolean;
+  /** Default 5. */
+  queuePollSeconds?: number;
+  sessions?: Sessions;
+  /** Built from the host when not given; serve.ts passes the one its Engine reports decisions to. */
+  metrics?: ServeMetrics;
+}
+
+export interface ServeApp {
+  app: Hono<ServeEnv>;
+  metrics: ServeMetrics;
+  verifier: AuditVerifier;
+  events: ApprovalEvents;
+  sessions: Sessions;
+}
+
+/** The metrics of a host, for its Engine's onDecision hook (created before the app, so no decision is missed). */
+export function hostMetrics(host: ServeHost, verifier: () => AuditVerifier | undefined): ServeMetrics {
+  return new ServeMetrics({
+    tools: host.policy.manifest.tools.map((t) => t.name),
+    pendingApprovals: async () => (await host.approvals.list({ status: "pending" })).length,
+    verifyStatus: () => verifier()?.status,
+  });
+}
+
+const CSP = {
+  defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", "data:"], connectSrc: ["'self'"],
+  formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"], objectSrc: ["'none'"],
+};
+
+export function createApp(o: AppOptions): ServeApp {
+  const { host, users } = o;
+  const sessions = o.sessions ?? new Sessions();
+  const verifier = new AuditVerifier(o.auditPath, () => host.flush());
+  const metrics = o.metrics ?? hostMetrics(host, () => verifier);
+  const events = new ApprovalEvents(host);
+  const actions = new Actions(host);
+  const policyName = host.policy.manifest.policy.name;
+  const login = { users, sessions, secureCookies: o.secureCookies ?? false, policyName };
+  const deps: ConsoleDeps = { host, users, actions, events, auditPath: o.auditPath, verifier, policyName, queuePollSeconds: o.queuePollSeconds ?? 5 };
+
+  const app = new Hono<ServeEnv>();
+  // Browser-facing headers for pages only: the JSON API is not rendered, and skipping twelve
+  // headers per decision is measurable at thousands of requests per second (benchmarks, suite 7).
+  const secure = secureHeaders({ contentSecurityPolicy: CSP, referrerPolicy: "same-origin", crossOriginEmbedderPolicy: false });
+  app.use("*", (c, next) => (c.req.path.startsWith("/v1/") ? next() : secure(c, next)));
+  app.get("/health", async (c) => {
+    const h = await health(host);
+    return c.json(h.body, h.status);
+  });
+  registerAssets(app as never);
+  registerLogin(app, login);
+  app.route("/", apiRoutes({ host, users, actions, metrics, maxBodyBytes: o.maxBodyBytes ?? 1024 * 1024 }));
+  app.all("/v1/*", (c) => apiError(c, 404, "not-found", `no API route \`${c.req.method} ${c.req.path}\``));
+
+  app.use("*", consoleAuth(users, sessions), csrf());
+  app.get("/", (c) => c.redirect("/queue", 303));
+  registerLogout(app, login);
+  registerQueue(app, deps);
+  registerRuns(app, deps);
+  registerAudit(app, deps);
+  registerPauses(app, deps);
+  registerAgents(app, deps);
+  registerPolicy(app, deps);
+
+  app.notFound((c) => c.text(`no page at ${c.req.path}`, 404));
+  app.onError((e, c) => {
+    const message = `internal error: ${e.message}`;
+    if (c.req.path === "/v1/decide") return apiError(c, 500, "error", `${message}; the call is denied`, true);
+    if (c.req.path.startsWith("/v1/")) return apiError(c, 500, "error", message);
+    return c.text(message, 500);
+  });
+  return { app, metrics, verifier, events, sessions };
+}

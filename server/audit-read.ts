@@ -1,0 +1,195 @@
+// The console's read side of the audit log: records in chain order from every file of a JSONL
+// log (rotated ones first), the slices the pages show (a run's timeline, an agent's history, the
+// runs and agents seen, the latest records, a time range for export), and the chain's
+// verification status, re-checked in the background for /metrics and the audit page.
+// Fed by the log the Engine writes (`pol serve --audit`); never writes to it.
+//
+// Each view reads the whole log, which is simple and exact but linear in the log's size (see
+// docs/console.md for the measured cost); a log in PostgreSQL (the fleet sink) is where an index belongs.
+
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
+import { chainFiles } from "../runtime/audit/files.js";
+import { formatVerifyResult, verifyAudit, type VerifyResult } from "../runtime/audit/index.js";
+
+/** One audit record as stored; fields beyond these depend on `type` (runtime/audit-entries.ts). */
+export interface AuditRow {
+  seq: number;
+  type: "decision" | "outcome" | "error" | "admin";
+  time: string;
+  [field: string]: unknown;
+}
+
+/** Every parsable record in chain order; lines that are not JSON records are skipped (verification reports them). */
+export async function* auditRows(logPath: string): AsyncGenerator<AuditRow> {
+  for (const file of chainFiles(logPath)) {
+    const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (line === "") continue;
+      let r: unknown;
+      try {
+        r = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (typeof r === "object" && r !== null && typeof (r as AuditRow).seq === "number" && typeof (r as AuditRow).time === "string") yield r as AuditRow;
+    }
+  }
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/**
+ * A run's timeline: its decisions and outcomes, and the approval resolutions of its decisions,
+ * in chain order (which is the order the Engine made them in).
+ */
+export async function runTimeline(logPath: string, runId: string): Promise<AuditRow[]> {
+  const out: AuditRow[] = [];
+  const decisions = new Set<string>();
+  for await (const r of auditRows(logPath)) {
+    if (r.run === runId && (r.type === "decision" || r.type === "error" || r.type === "outcome")) {
+      out.push(r);
+      if (r.type !== "outcome" && typeof r.id === "string") decisions.add(r.id);
+    } else if (r.type === "admin" && typeof r.decision === "string" && decisions.has(r.decision)) {
+      out.push(r);
+    }
+  }
+  return out;
+}
+
+export interface RunSummary { run: string; agents: string[]; first: string; last: string; decisions: number; denied: number; waiting: number }
+
+/** Runs seen in the log, most recent activity first, at most `limit`. */
+export async function recentRuns(logPath: string, limit = 100): Promise<RunSummary[]> {
+  const runs = new Map<string, RunSummary>();
+  for await (const r of auditRows(logPath)) {
+    const run = str(r.run);
+    if (!run || (r.type !== "decision" && r.type !== "error" && r.type !== "outcome")) continue;
+    let s = runs.get(run);
+    if (s) runs.delete(run);
+    else s = { run, agents: [], first: r.time, last: r.time, decisions: 0, denied: 0, waiting: 0 };
+    runs.set(run, s);
+    s.last = r.time;
+    const agent = str(r.agent);
+    if (agent && !s.agents.includes(agent) && s.agents.length < 5) s.agents.push(agent);
+    if (r.type !== "outcome") {
+      s.decisions++;
+      if (r.effect === "deny") s.denied++;
+      if (r.effect === "approve") s.waiting++;
+    }
+  }
+  return [...runs.values()].reverse().slice(0, limit);
+}
+
+export interface AgentSummary { agent: string; decisions: number; denied: number; last: string }
+
+/** Agents seen in decisions, most recent first. */
+export async function seenAgents(logPath: string, limit = 200): Promise<AgentSummary[]> {
+  const agents = new Map<string, AgentSummary>();
+  for await (const r of auditRows(logPath)) {
+    const agent = str(r.agent);
+    if (!agent || (r.type !== "decision" && r.type !== "error")) continue;
+    let s = agents.get(agent);
+    if (s) agents.delete(agent);
+    else s = { agent, decisions: 0, denied: 0, last: r.time };
+    agents.set(agent, s);
+    s.decisions++;
+    if (r.effect === "deny") s.denied++;
+    s.last = r.time;
+  }
+  return [...agents.values()].reverse().slice(0, limit);
+}
+
+/** An agent's trust history: outcomes that moved its score, trust reports and restores, and its denied decisions; latest last. */
+export async function agentHistory(logPath: string, agent: string, limit = 200): Promise<AuditRow[]> {
+  const out: AuditRow[] = [];
+  for await (const r of auditRows(logPath)) {
+    if (r.agent !== agent) continue;
+    const trustEvent = r.type === "admin" && typeof r.event === "string" && r.event.startsWith("trust.");
+    const moved = r.type === "outcome" && r.trustDelta !== undefined;
+    const denied = (r.type === "decision" || r.type === "error") && r.effect === "deny";
+    const resolved = r.type === "admin" && typeof r.event === "string" && r.event.startsWith("approval.");
+    if (trustEvent || moved || denied || resolved) {
+      out.push(r);
+      if (out.length > limit) out.shift();
+    }
+  }
+  return out;
+}
+
+/** The last `n` records. */
+export async function latestRows(logPath: string, n = 50): Promise<AuditRow[]> {
+  const out: AuditRow[] = [];
+  for await (const r of auditRows(logPath)) {
+    out.push(r);
+    if (out.length > n) out.shift();
+  }
+  return out;
+}
+
+/** Records with `from <= time < to` (ms since the epoch), in chain order. */
+export async function* rowsBetween(logPath: string, from: number, to: number): AsyncGenerator<AuditRow> {
+  for await (const r of auditRows(logPath)) {
+    const t = Date.parse(r.time);
+    if (t >= from && t < to) yield r;
+  }
+}
+
+export interface VerifyStatus {
+  ok: boolean;
+  /** Records verified before the first break (all of them when ok). */
+  count: number;
+  /** The verifier's one line (`pol audit verify` prints the same). */
+  text: string;
+  checkedAt: number;
+}
+
+/**
+ * Verifies the chain now and then (and on demand), keeping the last result. A truncated last
+ * record is retried once after a flush: the writer may have been mid-write, which is not damage.
+ */
+export class AuditVerifier {
+  private last: VerifyStatus | undefined;
+  private running: Promise<VerifyStatus> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly logPath: string, private readonly flush: () => Promise<void>) {}
+
+  get status(): VerifyStatus | undefined {
+    return this.last;
+  }
+
+  check(): Promise<VerifyStatus> {
+    this.running ??= this.run().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async run(): Promise<VerifyStatus> {
+    let r: VerifyResult;
+    try {
+      await this.flush().catch(() => undefined);
+      r = await verifyAudit(this.logPath);
+      if (!r.ok && r.error.kind === "truncated") {
+        await this.flush().catch(() => undefined);
+        r = await verifyAudit(this.logPath);
+      }
+      this.last = { ok: r.ok, count: r.count, text: formatVerifyResult(r), checkedAt: Date.now() };
+    } catch (e) {
+      this.last = { ok: false, count: 0, text: `the audit log could not be verified: ${(e as Error).message}`, checkedAt: Date.now() };
+    }
+    return this.last;
+  }
+
+  /** Re-verifies every `ms` (unref'd: it never keeps the process alive). */
+  every(ms: number): void {
+    this.stop();
+    void this.check();
+    this.timer = setInterval(() => void this.check(), ms);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,112 @@
+// Starting and stopping `pol serve`: opens the policy, the state store and the audit log through
+// an Engine whose onDecision hook feeds the metrics, builds the app, listens, verifies the audit
+// chain in the background, and on close stops taking requests, ends live streams and closes the
+// Engine (flushing the log). Called by cli/serve.ts and by the tests.
+
+import type { AddressInfo } from "node:net";
+import { serve as listen, type ServerType } from "@hono/node-server";
+import { Engine } from "../runtime/engine.js";
+import type { StateStore } from "../runtime/store/index.js";
+import { createApp, hostMetrics, type ServeApp } from "./app.js";
+import type { AuditVerifier } from "./audit-read.js";
+import { Users } from "./auth/users.js";
+
+export class ServeError extends Error {
+  override readonly name = "ServeError";
+}
+
+export interface ServeConfig {
+  /** A `.pol` (compiled on load) or `.wasm` file. */
+  policy: string;
+  /** A SQLite file (created if missing) or `:memory:`. */
+  store: string;
+  /** The JSONL audit log (created if missing). */
+  audit: string;
+  /** host:port; default 127.0.0.1:8181. Port 0 picks a free port. */
+  listen?: string;
+  /** A users file; without one, an `admin` with a random secret is created and reported. */
+  users?: string;
+  maxBodyBytes?: number;
+  secureCookies?: boolean;
+  /** How often the queue page re-reads the store besides live events (approvals other processes add); default 5 s. */
+  queuePollSeconds?: number;
+  /** How often the audit chain is re-verified; default 60 s. */
+  verifyEveryMs?: number;
+  approvalTimeoutMs?: number;
+  /** Internal errors of the Engine (audit failures, hook failures), for the log. */
+  onError?: (e: Error, where: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  engine: Engine;
+  parts: ServeApp;
+  /** Set when no users file was given: the start-up admin's secret, to be shown once. */
+  adminSecret?: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The store the Engine opens: a SQLite path or `:memory:` today. Networked stores (Redis,
+ * PostgreSQL) plug in here once the store package offers them: this is the one place to change.
+ */
+export function storeFor(spec: string): string | StateStore {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
+    const scheme = spec.slice(0, spec.indexOf(":"));
+    throw new ServeError(`the \`${scheme}\` store is not available in this build of pol; use a SQLite file (--store pol.db)`);
+  }
+  return spec;
+}
+
+/** host and port from `host:port`, `[v6]:port`, `:port` or `port`; the host defaults to 127.0.0.1 (never every interface by accident). */
+export function parseListen(v: string): { host: string; port: number } {
+  const m = /^(?:(?:\[([^\]]+)\]|([^:[\]]*)):)?(\d+)$/.exec(v.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) throw new ServeError(`--listen \`${v}\` is not host:port (e.g. 127.0.0.1:8181)`);
+  return { host: m[1] ?? (m[2] || "127.0.0.1"), port };
+}
+
+export async function startServer(cfg: ServeConfig): Promise<RunningServer> {
+  const { host, port } = parseListen(cfg.listen ?? "127.0.0.1:8181");
+  const store = storeFor(cfg.store);
+  let adminSecret: string | undefined;
+  let users: Users;
+  if (cfg.users) users = Users.fromFile(cfg.users);
+  else ({ users, secret: adminSecret } = await Users.ephemeralAdmin());
+
+  let verifier: AuditVerifier | undefined;
+  let observe: ServeApp["metrics"]["observe"] | undefined;
+  const engine = await Engine.load(cfg.policy, {
+    store, audit: { path: cfg.audit },
+    ...(cfg.approvalTimeoutMs !== undefined ? { approvalTimeoutMs: cfg.approvalTimeoutMs } : {}),
+    hooks: { onDecision: (d, call) => observe?.(d, call), ...(cfg.onError ? { onError: cfg.onError } : {}) },
+  });
+  const metrics = hostMetrics(engine, () => verifier);
+  observe = metrics.observe;
+  const parts = createApp({ host: engine, users, auditPath: cfg.audit, metrics, ...(cfg.maxBodyBytes !== undefined ? { maxBodyBytes: cfg.maxBodyBytes } : {}), secureCookies: cfg.secureCookies ?? false, ...(cfg.queuePollSeconds !== undefined ? { queuePollSeconds: cfg.queuePollSeconds } : {}) });
+  verifier = parts.verifier;
+  let server: ServerType;
+  try {
+    server = await new Promise<ServerType>((resolve, reject) => {
+      const s = listen({ fetch: parts.app.fetch, hostname: host, port }, () => resolve(s));
+      s.once("error", reject);
+    });
+  } catch (e) {
+    await engine.close();
+    throw new ServeError(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
+  }
+  parts.verifier.every(cfg.verifyEveryMs ?? 60_000);
+  const addr = server.address() as AddressInfo;
+  const url = `http://${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= (async () => {
+    parts.verifier.stop();
+    parts.events.closeAll();
+    await new Promise<void>((r) => {
+      server.close(() => r());
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+    });
+    await engine.close();
+  })());
+  return { url, engine, parts, ...(adminSecret !== undefined ? { adminSecret } : {}), close };
+}

@@ -1,0 +1,171 @@
+// The decision API on a real `pol serve` (real socket, compiled policy, SQLite store, JSONL log):
+// decisions have Engine.decide's shape; bad JSON, oversized and empty bodies are 400s whose body
+// is a deny; outcomes are audited; an agent long-polls its approval; /health and /metrics.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../app.js";
+import { Users } from "../auth/users.js";
+import type { ServeHost } from "../host.js";
+import { refundCall, serve, type Served } from "./helpers.js";
+
+let s: Served;
+beforeAll(async () => {
+  s = await serve({ maxBodyBytes: 4096 });
+});
+afterAll(() => s?.close());
+
+const records = () => readFileSync(s.audit, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe("POST /v1/decide", () => {
+  it("answers with the Engine's decision, same shape as Engine.decide", async () => {
+    const r = await s.api("/v1/decide", { as: "svc", body: refundCall(20) });
+    expect(r.status).toBe(200);
+    const d = await r.json();
+    expect(d).toMatchObject({ effect: "allow", decidedBy: "rule", rule: "small_refund", policyHash: s.engine.policyHash, approvers: [] });
+    expect(Object.keys(d).sort()).toEqual(["approvers", "decidedBy", "effect", "id", "latencyUs", "policyHash", "reasons", "rule", "trust"]);
+    await s.engine.flush();
+    expect(records().find((x) => x.id === d.id)).toMatchObject({ type: "decision", effect: "allow", agent: "bot", run: "run-1" });
+  });
+
+  it("denies what the policy denies, with its reasons", async () => {
+    const d = await (await s.api("/v1/decide", { as: "svc", body: refundCall(900) })).json();
+    expect(d).toMatchObject({ effect: "deny", decidedBy: "rule", rule: "big_refund", reasons: ["refunds over 300 are never automatic"] });
+  });
+
+  it.each([
+    ["bad JSON", "{\"tool\": ", /not valid JSON/, "bad-json"],
+    ["an empty body", "", /body is empty/, "empty-body"],
+    ["invalid UTF-8", new Uint8Array([0x7b, 0xff, 0x7d]), /not valid UTF-8/, "bad-json"],
+  ])("%s is a 400 whose body is a deny with the reason", async (_name, raw, reason, code) => {
+    const r = await s.api("/v1/decide", { as: "svc", method: "POST", raw: raw as BodyInit });
+    expect(r.status).toBe(400);
+    const b = await r.json();
+    expect(b.effect).toBe("deny");
+    expect(b.reasons[0]).toMatch(reason);
+    expect(b.error.code).toBe(code);
+  });
+
+  it("an oversized body is a 400 deny, whether Content-Length says so or the stream runs past the limit", async () => {
+    const big = JSON.stringify({ ...refundCall(1), args: { amount: 1, customer: "x".repeat(5000) } });
+    const declared = await s.api("/v1/decide", { as: "svc", raw: big });
+    expect(declared.status).toBe(400);
+    expect(await declared.json()).toMatchObject({ effect: "deny", error: { code: "body-too-large" }, reasons: [expect.stringMatching(/larger than the 4 KiB limit/)] });
+    const chunks = [new TextEncoder().encode(big.slice(0, 3000)), new TextEncoder().encode(big.slice(3000))];
+    const streamed = new ReadableStream({ pull(c) { const next = chunks.shift(); if (next) c.enqueue(next); else c.close(); } });
+    const r = await fetch(`${s.url}/v1/decide`, { method: "POST", body: streamed, duplex: "half", headers: { authorization: `Basic ${Buffer.from("svc:svc-secret").toString("base64")}` } } as RequestInit);
+    expect(r.status).toBe(400);
+    expect((await r.json()).error.code).toBe("body-too-large");
+  });
+
+  it("without credentials, or with wrong ones, is a 401 deny", async () => {
+    for (const headers of [{} as Record<string, string>, { authorization: "Basic " + Buffer.from("svc:nope").toString("base64") }, { authorization: "Bearer svc" }, { authorization: "Token svc:svc-secret" }]) {
+      const r = await s.api("/v1/decide", { as: null, headers, body: refundCall(1) });
+      expect(r.status).toBe(401);
+      expect((await r.json()).effect).toBe("deny");
+    }
+    const bearer = await s.api("/v1/decide", { as: null, headers: { authorization: "Bearer svc:svc-secret" }, body: refundCall(1) });
+    expect((await bearer.json()).effect).toBe("allow");
+  });
+
+  it("a service decides only for its own agents; a viewer not at all", async () => {
+    const other = await s.api("/v1/decide", { as: "svc", body: refundCall(1, "someone-else") });
+    expect(other.status).toBe(403);
+    expect(await other.json()).toMatchObject({ effect: "deny", reasons: [expect.stringMatching(/`svc` may decide only for its agents \(`bot`\), not for `someone-else`/)] });
+    expect((await s.api("/v1/decide", { as: "svc", body: refundCall(1, "BOT") })).status).toBe(200);
+    const viewer = await s.api("/v1/decide", { as: "vera", body: refundCall(1) });
+    expect(viewer.status).toBe(403);
+    expect(await viewer.json()).toMatchObject({ effect: "deny", reasons: [expect.stringMatching(/needs the agent or admin role/)] });
+  });
+
+  it("a call that is JSON but not a call is decided (denied) by the Engine, never allowed", async () => {
+    for (const call of [null, [], "refund", { tool: "refund", args: { amount: "lots" } }]) {
+      const d = await (await s.api("/v1/decide", { body: call })).json();
+      expect(d.effect).toBe("deny");
+    }
+  });
+});
+
+describe("a host that fails", () => {
+  it("a decide that throws is a 500 whose body is a deny saying why (the app without a socket, body read as a web stream)", async () => {
+    const { users, secret } = await Users.ephemeralAdmin();
+    const host = Object.assign(Object.create(s.engine) as ServeHost, { policy: s.engine.policy, decide: () => Promise.reject(new Error("the store is gone")) });
+    const { app } = createApp({ host, users, auditPath: join(s.dir, "audit.jsonl") });
+    const r = await app.fetch(new Request("http://pol.test/v1/decide", { method: "POST", body: JSON.stringify(refundCall(1)), headers: { authorization: `Bearer admin:${secret}` } }));
+    expect(r.status).toBe(500);
+    expect(await r.json()).toEqual({ effect: "deny", reasons: ["internal error: the store is gone; the call is denied"], error: { code: "error", message: "internal error: the store is gone; the call is denied" } });
+  });
+});
+
+describe("an agent waits for a human over HTTP", () => {
+  it("decide → approve; long-poll the approval; an approver approves; decide again → allow; outcome audited", async () => {
+    const call = refundCall(120, "bot", "run-wait");
+    const first = await (await s.api("/v1/decide", { as: "svc", body: call })).json();
+    expect(first).toMatchObject({ effect: "approve", approvers: ["finance"] });
+    const waiting = s.api(`/v1/approvals/${first.approval}?waitMs=10000`, { as: "svc" });
+    await new Promise((r) => setTimeout(r, 100));
+    const approved = await s.api(`/v1/approvals/${first.approval}/approve`, { as: "alice", body: { note: "customer is right" } });
+    expect(approved.status).toBe(200);
+    expect(await (await waiting).json()).toMatchObject({ status: "approved", resolvedBy: "alice", note: "customer is right" });
+    const second = await (await s.api("/v1/decide", { as: "svc", body: call })).json();
+    expect(second).toMatchObject({ effect: "allow", decidedBy: "approval", approval: first.approval });
+    const out = await s.api("/v1/outcome", { as: "svc", body: { decision: second.id, tool: "refund", agent: "bot", run: "run-wait", status: "succeeded", sideEffectId: "re_1", durationMs: 12 } });
+    expect(out.status).toBe(200);
+    await s.engine.flush();
+    const rs = records();
+    expect(rs.find((r) => r.type === "admin" && r.event === "approval.approved" && r.approval === first.approval)).toMatchObject({ by: "alice", note: "customer is right" });
+    expect(rs.find((r) => r.type === "decision" && r.id === second.id)).toMatchObject({ approvedBy: "alice" });
+    expect(rs.find((r) => r.type === "outcome" && r.decision === second.id)).toMatchObject({ status: "succeeded", sideEffectId: "re_1", run: "run-wait", trustDelta: 1 });
+  });
+
+  it("refuses an outcome that is not one, naming the field", async () => {
+    for (const [body, why] of [[{ tool: "refund", status: "succeeded" }, /`decision`/], [{ decision: "d", tool: "refund", status: "done" }, /`status` must be one of/], [{ decision: "d", tool: "refund", status: "failed", durationMs: -1 }, /`durationMs`/], [[1], /JSON object/]] as const) {
+      const r = await s.api("/v1/outcome", { as: "svc", body });
+      expect(r.status).toBe(400);
+      expect((await r.json()).error.message).toMatch(why);
+    }
+  });
+
+  it("waitMs out of range and unknown approvals are refused", async () => {
+    expect((await s.api("/v1/approvals/apr_x?waitMs=999999")).status).toBe(400);
+    expect((await s.api("/v1/approvals/apr_nope")).status).toBe(404);
+  });
+});
+
+describe("/health and /metrics", () => {
+  it("/health is public and says which policy is loaded", async () => {
+    const r = await fetch(`${s.url}/health`);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toMatchObject({ status: "ok", policy: { name: "shop", hash: s.engine.policyHash }, checks: { policy: "ok", store: "ok", audit: "ok" } });
+  });
+
+  it("/metrics needs a signed-in role and has bounded labels", async () => {
+    expect((await s.api("/metrics", { as: null })).status).toBe(401);
+    expect((await s.api("/metrics", { as: "svc" })).status).toBe(403);
+    await s.api("/v1/decide", { body: { tool: "made.up.tool-123", agent: { id: "bot" } } });
+    await s.parts.verifier.check();
+    const text = await (await s.api("/metrics", { as: "vera" })).text();
+    expect(text).toMatch(/^pol_decisions_total\{effect="allow",decided_by="rule",tool="refund"\} \d+$/m);
+    expect(text).toMatch(/^pol_decisions_total\{effect="deny",decided_by="default",tool="other"\} \d+$/m);
+    expect(text).not.toMatch(/made\.up\.tool/);
+    expect(text).toMatch(/^pol_decision_duration_seconds_count\{effect="allow"\} \d+$/m);
+    expect(text).toMatch(/^pol_approvals_pending \d+$/m);
+    expect(text).toMatch(/^pol_audit_verify_ok 1$/m);
+    expect(text).not.toMatch(/agent=|run=|approval=|decision=/);
+  });
+
+  it("/health is a 500 naming the store when the store stops answering", async () => {
+    const t = await serve();
+    try {
+      await t.engine.store.close();
+      const r = await fetch(`${t.url}/health`);
+      expect(r.status).toBe(500);
+      const b = await r.json();
+      expect(b).toMatchObject({ status: "error", checks: { policy: "ok", audit: "ok" } });
+      expect(b.reasons).toEqual([expect.stringMatching(/^the state store: .*closed/)]);
+    } finally {
+      await t.close().catch(() => undefined);
+    }
+  });
+});
