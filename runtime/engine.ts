@@ -22,10 +22,13 @@ import {
 import { guardTool, type GuardInfo, type GuardOptions, type Guarded } from "./guard.js";
 import { IdGenerator } from "./ids.js";
 import { charges, limitReason } from "./limits.js";
-import { loadPolicy, WasmPolicy } from "./loader.js";
+import { WasmPolicy } from "./loader.js";
 import { pauseFor, pauseReason, pauseRequest, resumeTarget } from "./pauses.js";
+import type { PolicySet } from "./policy-set.js";
+import { provenance, type PolicySource } from "./policy-source.js";
+import { initialPolicies, Rollout, type CanaryOption, type ChangeRecord, type PolicyStatus } from "./reload.js";
 import { SqliteProbe, StateCache } from "./state-cache.js";
-import { openMemoryStore, openSqliteStore, type Pause, type StateStore, type ToolClass, type TrustRecord } from "./store/index.js";
+import { openMemoryStore, openSqliteStore, type Pause, type StateStore, type TrustRecord } from "./store/index.js";
 import { outcomeDelta, restrictedReason, revokedReason, statusOf, trustSettings } from "./trust.js";
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 15 * 60_000;
@@ -67,6 +70,8 @@ interface Draft {
   error?: string;
   /** A call to a closed engine: its log is closed too, so there is nothing to append to. */
   unaudited?: true;
+  /** What the deciding policy was given and said, for a shadow policy to decide again (shadow.ts). */
+  seen?: { input: unknown; decision: Decision };
 }
 
 /** Facts of a call whose fields could not even be read (a throwing getter or proxy). */
@@ -149,9 +154,11 @@ export class Engine {
   private closing: Promise<void> | null = null;
   /** Approvals requested by decisions not yet audited, so resolve() can wait for that record. */
   private readonly unannounced = new Map<string, { done: Promise<void>; settle: () => void }>();
+  /** The live, shadow and canary policies, and changes to them (reload.ts). */
+  private readonly rollout: Rollout;
 
   private constructor(
-    readonly policy: WasmPolicy,
+    policies: PolicySet,
     readonly store: StateStore,
     private readonly audit: AuditSink | null,
     private readonly owns: { store: boolean; audit: boolean },
@@ -175,18 +182,24 @@ export class Engine {
       closed: () => this.closing !== null,
       announced: (id) => this.unannounced.get(id)?.done ?? Promise.resolve(),
     });
+    this.rollout = new Rollout({
+      loadOptions: options, append: (e) => this.appendAdmin(e), reportError: (e, where) => this.reportError(e, where),
+      now: () => clock.now(), closed: () => this.closing !== null, auditMaxString: this.auditMaxString,
+    }, policies);
   }
 
   /**
-   * Loads a policy (`.wasm` path or bytes, a `.pol` path compiled on load, or a loaded WasmPolicy)
-   * and opens the store and audit log the options name.
+   * Loads a policy (a signed `.polb` bundle with `verifyKey`, a `.wasm` path or bytes, a `.pol`
+   * path compiled on load, a policy directory, or a loaded WasmPolicy), and the shadow and canary
+   * the options name, and opens the store and audit log the options name.
    */
-  static async load(policy: string | Uint8Array | WasmPolicy, options: EngineOptions = {}): Promise<Engine> {
+  static async load(policy: PolicySource, options: EngineOptions = {}): Promise<Engine> {
     const trustCfg = trustSettings(options.trust);
     const clock = options.clock ?? systemClock;
     positive("approvalTimeoutMs", options.approvalTimeoutMs, DEFAULT_APPROVAL_TIMEOUT_MS);
     positive("approvalPollMs", options.approvalPollMs, 250);
-    const p = policy instanceof WasmPolicy ? policy : await loadPolicy(policy, options);
+    const policies = await initialPolicies(policy, options);
+    const p = policies.live.policy;
     const storeOpt = options.store ?? ":memory:";
     const storePath = typeof storeOpt === "string" && storeOpt !== ":memory:" ? storeOpt : null;
     let store: StateStore;
@@ -206,13 +219,45 @@ export class Engine {
       if (ownsStore) await store.close();
       throw e;
     }
-    const engine = new Engine(p, store, audit, { store: ownsStore, audit: ownsAudit }, clock, probe ?? options.probe ?? null, options, trustCfg);
-    engine.appendAdmin(entry({ type: "admin", time: isoTime(clock.now()), event: "engine.start", policy: p.hash, policyName: p.meta.name }));
+    const engine = new Engine(policies, store, audit, { store: ownsStore, audit: ownsAudit }, clock, probe ?? options.probe ?? null, options, trustCfg);
+    engine.appendAdmin(entry({
+      type: "admin", time: isoTime(clock.now()), event: "engine.start", ...provenance(policies.live),
+      shadow: policies.shadow?.policy.hash, canary: policies.canary?.loaded.policy.hash, canaryPercent: policies.canary?.percent,
+    }));
+    if (options.watch) engine.rollout.watch(policy as string, options.watch === true ? 200 : positive("watch.debounceMs", options.watch.debounceMs, 200));
     return engine;
+  }
+
+  /** The live policy (a canary decides some runs; see policyStatus()). */
+  get policy(): WasmPolicy {
+    return this.rollout.current.live.policy;
   }
 
   get policyHash(): string {
     return this.policy.hash;
+  }
+
+  // -------------------------------------------------------------------------
+  // Policy changes (reload.ts): each verified, loaded and tested before an atomic swap
+
+  /** Replaces the live policy; rejects with ReloadError (the old policy stays) when it does not pass. */
+  reload(source: PolicySource): Promise<ChangeRecord> {
+    return this.rollout.reload(source);
+  }
+
+  /** Sets, or with null removes, the shadow policy: it decides every call again, off the hot path; differences are audited. */
+  setShadow(source: PolicySource | null): Promise<ChangeRecord> {
+    return this.rollout.setShadow(source);
+  }
+
+  /** Sets, re-weights or (null) removes the canary: the policy deciding `percent` of runs. */
+  setCanary(canary: CanaryOption | null): Promise<ChangeRecord> {
+    return this.rollout.setCanary(canary);
+  }
+
+  /** Which policies are active, the shadow's counters, and how the last change went (for health checks). */
+  policyStatus(): PolicyStatus {
+    return this.rollout.status();
   }
 
   // -------------------------------------------------------------------------
@@ -223,37 +268,44 @@ export class Engine {
     const t0 = performance.now();
     const now = this.clock.now();
     const id = this.ids.next(now);
+    // The policies are read once: a reload during this decision cannot mix two policies into it.
+    const set = this.rollout.current;
+    let p = set.live.policy;
     let f = NO_FACTS;
     let draft: Draft;
     try {
       // One read of each top-level field: the facts, the policy and the audit see the same values.
       const snap = isRecord(call) ? { ...call } : call;
       f = factsOf(snap);
-      draft = await this.pipeline(snap, f, now, id);
+      p = set.pick(f.runId);
+      draft = await this.pipeline(snap, f, now, id, p);
     } catch (e) {
-      draft = this.failed(e, "decide");
+      draft = this.failed(e, "decide", p);
     }
-    return this.finish(call, id, now, t0, f, draft);
+    const d = this.finish(call, id, now, t0, f, draft, p, set.isCanary(p));
+    if (set.shadow !== undefined && draft.seen !== undefined) this.rollout.shadow.observe(set.shadow.policy, p, draft.seen.input, draft.seen.decision, id, now);
+    return d;
   }
 
-  private failed(e: unknown, where: string): Draft {
+  private failed(e: unknown, where: string, p: WasmPolicy): Draft {
     this.reportError(e, where);
     const message = errorText(e);
-    return { effect: "deny", decidedBy: "error", rule: null, rules: [], reasons: [`internal error, so the call is denied: ${message}`], approvers: [], redact: this.policy.meta.redact, trust: 0, error: message };
+    return { effect: "deny", decidedBy: "error", rule: null, rules: [], reasons: [`internal error, so the call is denied: ${message}`], approvers: [], redact: p.meta.redact, trust: 0, error: message };
   }
 
-  private async pipeline(call: unknown, f: Facts, now: number, id: string): Promise<Draft> {
-    const base: Draft = { effect: "deny", decidedBy: "schema", rule: null, rules: [], reasons: [], approvers: [], redact: this.policy.meta.redact, trust: 0 };
+  private async pipeline(call: unknown, f: Facts, now: number, id: string, p: WasmPolicy): Promise<Draft> {
+    const base: Draft = { effect: "deny", decidedBy: "schema", rule: null, rules: [], reasons: [], approvers: [], redact: p.meta.redact, trust: 0 };
     if (this.closing) return deny(base, "error", "the engine is closed, so the call is denied", { unaudited: true });
     if (f.agentRefused) return deny(base, "schema", f.agentRefused);
     this.cache.check();
     const record = f.agentProblem ? null : await this.cache.trust(f.agentId);
-    const d = this.policy.evaluate(withTrust(call, record?.score ?? 0));
-    let draft = fromPolicy(d, record?.score ?? 0);
+    const input = withTrust(call, record?.score ?? 0);
+    const d = p.evaluate(input);
+    let draft: Draft = { ...fromPolicy(d, record?.score ?? 0), seen: { input, decision: d } };
     if (d.effect === "deny") return this.denied(draft, f);
     // Validation passed, so the agent id was valid and looked up; anything else is a bug.
     if (!record) throw new Error("a call passed validation without a readable agent id");
-    const cls = this.toolClass(f.tool);
+    const cls = p.meta.tools.get(f.tool)?.toolClass ?? "destructive";
     const pause = pauseFor(await this.cache.pauses(), f.tool, cls);
     if (pause) return deny(draft, "pause", pauseReason(pause, f.tool), { pause: pause.id });
     if (record.revoked) return deny(draft, "trust", revokedReason(f.agentId));
@@ -326,14 +378,10 @@ export class Engine {
     });
   }
 
-  private toolClass(tool: string): ToolClass {
-    return this.policy.meta.tools.get(tool)?.toolClass ?? "destructive";
-  }
-
   /** Builds the returned decision and its audit record; an audit failure turns the decision into a deny. */
-  private finish(call: unknown, id: string, now: number, t0: number, f: Facts, draft: Draft): EngineDecision {
+  private finish(call: unknown, id: string, now: number, t0: number, f: Facts, draft: Draft, p: WasmPolicy, canary: boolean): EngineDecision {
     const latencyUs = Math.round((performance.now() - t0) * 10_000) / 10;
-    let d = this.result(id, draft, latencyUs);
+    let d = this.result(id, draft, latencyUs, p, canary);
     if (this.audit && !draft.unaudited) {
       try {
         this.audit.append(this.decisionEntry(d, draft, f, now));
@@ -352,11 +400,12 @@ export class Engine {
     return d;
   }
 
-  private result(id: string, draft: Draft, latencyUs: number): EngineDecision {
+  private result(id: string, draft: Draft, latencyUs: number, p: WasmPolicy, canary: boolean): EngineDecision {
     const d: EngineDecision = {
       id, effect: draft.effect, decidedBy: draft.decidedBy, rule: draft.rule, reasons: draft.reasons, approvers: draft.approvers,
-      trust: draft.trust, policyHash: this.policy.hash, latencyUs,
+      trust: draft.trust, policyHash: p.hash, latencyUs,
     };
+    if (canary) d.canary = true;
     if (draft.approval !== undefined) d.approval = draft.approval;
     if (draft.limit !== undefined) d.limit = draft.limit;
     if (draft.pause !== undefined) d.pause = draft.pause;
@@ -366,7 +415,7 @@ export class Engine {
   private decisionEntry(d: EngineDecision, draft: Draft, f: Facts, now: number): AuditEntry {
     return entry({
       type: d.decidedBy === "error" ? "error" : "decision",
-      time: isoTime(now), id: d.id, policy: d.policyHash,
+      time: isoTime(now), id: d.id, policy: d.policyHash, canary: d.canary,
       agent: auditText(f.rawAgentId), run: auditText(f.rawRunId), env: auditText(f.env),
       tool: auditText(f.rawTool), args: auditArgs(f.args, draft.redact, this.auditMaxString),
       effect: d.effect, decidedBy: d.decidedBy, rule: d.rule, rules: draft.rules.length > 1 ? draft.rules : undefined,
@@ -495,8 +544,9 @@ export class Engine {
     }
   }
 
-  /** Makes every audit record appended so far durable. */
+  /** Makes every audit record appended so far durable (shadow comparisons still queued are made first). */
   async flush(): Promise<void> {
+    this.rollout.shadow.drain();
     await this.audit?.flush();
   }
 
@@ -508,6 +558,8 @@ export class Engine {
 
   private async shutdown(): Promise<void> {
     this.approvals.wakeAll();
+    await this.rollout.stop().catch(() => undefined);
+    this.rollout.shadow.drain();
     const errors: unknown[] = [];
     const step = async (fn: () => unknown) => {
       try {

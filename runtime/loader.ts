@@ -5,6 +5,8 @@
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { isBundleBytes } from "../bundle/format.js";
+import type { VerifyKey } from "../bundle/sign.js";
 import { ABI_VERSION, EXPORTS } from "../compiler/abi.js";
 import { SECTION, metaFromManifest, readManifest, withoutSection, type Manifest } from "../compiler/manifest.js";
 import type { Decision } from "../language/call.js";
@@ -71,6 +73,11 @@ export interface LoadOptions extends ValidateOptions {
    * refused. Pins the exact policy a deployment reviewed, whoever can write the policy file.
    */
   expectHash?: string;
+  /**
+   * The public key(s) policy bundles (`pol build --sign`) must be signed with: PEM text, a PEM file
+   * path, or bytes. A bundle is refused without it; with it, only such bundles are accepted.
+   */
+  verifyKey?: VerifyKey;
 }
 
 /** A loaded policy module: evaluates calls through the compiled wasm. */
@@ -196,9 +203,15 @@ export class WasmPolicy {
 
 const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
 
-/** Loads a policy from `.wasm` bytes, a `.wasm` path, or a `.pol` path (compiled on load). */
+/** A signed bundle's policy, verified against `verifyKey` (runtime/policy-source.ts). */
+const bundled = async (bytes: Uint8Array, origin: string, options: LoadOptions): Promise<WasmPolicy> =>
+  (await (await import("./policy-source.js")).loadBundled(bytes, origin, options)).policy;
+
+/** Loads a policy from `.wasm` bytes, a `.wasm` path, a `.pol` path (compiled on load), or a signed bundle (with `verifyKey`). */
 export async function loadPolicy(source: Uint8Array | string, options: LoadOptions = {}): Promise<WasmPolicy> {
-  if (typeof source !== "string") return WasmPolicy.fromBytes(source, options);
+  // With a verify key only signed bundles load: policy-source.ts decides for every kind of source.
+  if (options.verifyKey !== undefined) return (await (await import("./policy-source.js")).loadSource(source, options)).policy;
+  if (typeof source !== "string") return isBundleBytes(source) ? bundled(source, "the bytes given", options) : WasmPolicy.fromBytes(source, options);
   if (source.endsWith(".pol")) {
     // The front end and compiler load only here: a service that loads .wasm never pays for them.
     const { compileFile, compileErrors } = await import("../compiler/compile-file.js");
@@ -212,5 +225,5 @@ export async function loadPolicy(source: Uint8Array | string, options: LoadOptio
   } catch (e) {
     throw new PolicyLoadError(`cannot read \`${source}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return WasmPolicy.fromBytes(bytes, options);
+  return isBundleBytes(bytes) ? bundled(bytes, `\`${source}\``, options) : WasmPolicy.fromBytes(bytes, options);
 }

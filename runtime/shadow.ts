@@ -1,0 +1,102 @@
+// Shadow evaluation: every call the live policy decided is decided again by a candidate policy,
+// after the live decision has returned, and where the two policies' effects differ a `shadow.diff`
+// admin record goes to the audit log. Only the live decision ever takes effect. Fed by engine.ts
+// (observe, after finish); the counters surface in policyStatus(); `pol shadow report` reads the records.
+//
+// Off the hot path: observe() copies the call (structuredClone, ~2 µs for a typical call; a tool
+// may mutate its arguments in place once the decision returns, and the candidate must see what
+// the live policy saw) and queues it; one setImmediate drains the queue. A full queue, or a call
+// that cannot be copied, is counted as dropped, never slows or fails the live decision.
+
+import type { Effect } from "../language/ast.js";
+import type { Decision } from "../language/call.js";
+import type { AuditEntry } from "./audit/index.js";
+import { auditArgs, auditText, entry, isoTime } from "./audit-entries.js";
+import type { WasmPolicy } from "./loader.js";
+
+/** Calls waiting for the candidate before new ones are dropped (about 50 ms of candidate work). */
+const MAX_QUEUE = 10_000;
+
+export interface ShadowHost {
+  /** Appends an admin entry; failures are reported, never thrown. */
+  append(e: AuditEntry): void;
+  auditMaxString: number;
+}
+
+/** One policy's side of a comparison. */
+export interface ShadowSide { policy: string; effect: Effect; rule: string | null; approvers?: string[] }
+
+interface Pending { candidate: WasmPolicy; decider: WasmPolicy; live: ShadowSide; input: Record<string, unknown>; id: string; now: number }
+
+export interface ShadowCounters {
+  /** Calls the candidate decided. */
+  compared: number;
+  /** Of those, calls where its effect differed from the deciding policy's (each has a shadow.diff record). */
+  differed: number;
+  /** Calls not compared: the queue was full, or the call could not be copied. */
+  dropped: number;
+}
+
+const side = (policy: string, d: Decision): ShadowSide => ({
+  policy, effect: d.effect, rule: d.rules[0]?.id ?? null, ...(d.effect === "approve" ? { approvers: [...d.approvers] } : {}),
+});
+
+const field = (o: unknown, k: string): unknown => (typeof o === "object" && o !== null ? (o as Record<string, unknown>)[k] : undefined);
+
+export class ShadowRunner {
+  readonly counters: ShadowCounters = { compared: 0, differed: 0, dropped: 0 };
+  private queue: Pending[] = [];
+  private scheduled = false;
+
+  constructor(private readonly host: ShadowHost) {}
+
+  /** Queues a comparison of `candidate` with the decision `decider` made on `input`. Never throws. */
+  observe(candidate: WasmPolicy, decider: WasmPolicy, input: unknown, live: Decision, id: string, now: number): void {
+    if (this.queue.length >= MAX_QUEUE) {
+      this.counters.dropped++;
+      return;
+    }
+    let copy: unknown;
+    try {
+      copy = structuredClone(input);
+    } catch {
+      this.counters.dropped++;
+      return;
+    }
+    if (typeof copy !== "object" || copy === null || Array.isArray(copy)) copy = { call: copy };
+    this.queue.push({ candidate, decider, live: side(decider.hash, live), input: copy as Record<string, unknown>, id, now });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.drain());
+    }
+  }
+
+  /** Zeroes the counters for a new candidate (after comparing what the last one still had queued). */
+  reset(): void {
+    this.drain();
+    Object.assign(this.counters, { compared: 0, differed: 0, dropped: 0 });
+  }
+
+  /** Compares everything queued, now (also before a flush or close, so no comparison is lost). */
+  drain(): void {
+    this.scheduled = false;
+    const q = this.queue;
+    this.queue = [];
+    for (const x of q) this.compare(x);
+  }
+
+  private compare(x: Pending): void {
+    // evaluate never throws: a trap or a bad call is a deny with a reason, compared like any other.
+    const s = x.candidate.evaluate(x.input);
+    this.counters.compared++;
+    if (s.effect === x.live.effect) return;
+    this.counters.differed++;
+    const redact = [...new Set([...x.decider.meta.redact, ...x.candidate.meta.redact])];
+    this.host.append(entry({
+      type: "admin", time: isoTime(x.now), event: "shadow.diff", decision: x.id,
+      tool: auditText(x.input["tool"]), agent: auditText(field(x.input["agent"], "id")), run: auditText(field(x.input["run"], "id")), env: auditText(x.input["env"]),
+      args: auditArgs(x.input["args"], redact, this.host.auditMaxString),
+      live: x.live, shadow: side(x.candidate.hash, s),
+    }));
+  }
+}
