@@ -203,15 +203,14 @@ export class WasmPolicy {
 
 const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
 
-/** A signed bundle's policy, verified against `verifyKey` (runtime/policy-source.ts). */
-const bundled = async (bytes: Uint8Array, origin: string, options: LoadOptions): Promise<WasmPolicy> =>
-  (await (await import("./policy-source.js")).loadBundled(bytes, origin, options)).policy;
+const isBundle = (s: Uint8Array | string): boolean => (typeof s === "string" ? s.endsWith(".polb") : isBundleBytes(s));
 
 /** Loads a policy from `.wasm` bytes, a `.wasm` path, a `.pol` path (compiled on load), or a signed bundle (with `verifyKey`). */
 export async function loadPolicy(source: Uint8Array | string, options: LoadOptions = {}): Promise<WasmPolicy> {
-  // With a verify key only signed bundles load: policy-source.ts decides for every kind of source.
-  if (options.verifyKey !== undefined) return (await (await import("./policy-source.js")).loadSource(source, options)).policy;
-  if (typeof source !== "string") return isBundleBytes(source) ? bundled(source, "the bytes given", options) : WasmPolicy.fromBytes(source, options);
+  // Bundles (verified against verifyKey), and any source once a verify key is set (then only signed
+  // bundles load), go through runtime/policy-source.ts.
+  if (options.verifyKey !== undefined || isBundle(source)) return (await (await import("./policy-source.js")).loadSource(source, options)).policy;
+  if (typeof source !== "string") return WasmPolicy.fromBytes(source, options);
   if (source.endsWith(".pol")) {
     // The front end and compiler load only here: a service that loads .wasm never pays for them.
     const { compileFile, compileErrors } = await import("../compiler/compile-file.js");
@@ -225,5 +224,5 @@ export async function loadPolicy(source: Uint8Array | string, options: LoadOptio
   } catch (e) {
     throw new PolicyLoadError(`cannot read \`${source}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return isBundleBytes(bytes) ? bundled(bytes, `\`${source}\``, options) : WasmPolicy.fromBytes(bytes, options);
+  return WasmPolicy.fromBytes(bytes, options);
 }

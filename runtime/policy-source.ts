@@ -23,7 +23,7 @@ export interface OwnSuites {
 /** A policy ready to decide, with its provenance. */
 export interface LoadedPolicy {
   policy: WasmPolicy;
-  /** A path, or `bytes` / `a loaded policy`, for messages and status. */
+  /** A path, or `bytes` / `a loaded policy`, for status and messages. */
   origin: string;
   /** The signed bundle it came from: the bundle file's SHA-256 and the signer's key id. */
   bundle?: { hash: string; signer: string };
@@ -34,6 +34,15 @@ export interface LoadedPolicy {
 export function provenance(l: LoadedPolicy): { policy: string; policyName: string; bundle?: string; signer?: string } {
   return { policy: l.policy.hash, policyName: l.policy.meta.name, ...(l.bundle ? { bundle: l.bundle.hash, signer: l.bundle.signer } : {}) };
 }
+
+const BYTES = "bytes";
+const LOADED = "a loaded policy";
+
+/** How status and audit records name a source: its path, `bytes` or `a loaded policy`. */
+export const originOf = (s: PolicySource): string => (typeof s === "string" ? s : s instanceof Uint8Array ? BYTES : LOADED);
+
+/** How messages name a source: a path in backticks, else in words. */
+const named = (origin: string): string => (origin === BYTES ? "the bytes given" : origin === LOADED ? "a loaded WasmPolicy" : `\`${origin}\``);
 
 const isDir = (p: string): boolean => {
   try {
@@ -53,7 +62,7 @@ function readBytes(path: string): Uint8Array {
 
 /** A verified bundle's policy; without `verifyKey` a bundle is refused (an unverified bundle is just an unsigned module). */
 export async function loadBundled(bytes: Uint8Array, origin: string, options: LoadOptions): Promise<LoadedPolicy> {
-  if (options.verifyKey === undefined) throw new BundleError("key", `${origin} is a signed policy bundle: pass \`verifyKey\` (the signer's public key) to load it`);
+  if (options.verifyKey === undefined) throw new BundleError("key", `${named(origin)} is a signed policy bundle: pass \`verifyKey\` (the signer's public key) to load it`);
   const b = openBundle(bytes, options.verifyKey);
   const policy = await WasmPolicy.fromBytes(b.module, options);
   const suites = { module: b.module, suites: b.suites, policyFile: b.manifest.policy.file, files: new Set(b.sources.keys()) };
@@ -82,25 +91,25 @@ const refuse = (what: string) => new BundleError("unsigned", `${what} is not a s
 export async function loadSource(source: PolicySource, options: LoadOptions): Promise<LoadedPolicy> {
   const signedOnly = options.verifyKey !== undefined;
   if (source instanceof WasmPolicy) {
-    if (signedOnly) throw refuse("a loaded WasmPolicy");
-    return { policy: source, origin: "a loaded policy" };
+    if (signedOnly) throw refuse(named(LOADED));
+    return { policy: source, origin: LOADED };
   }
   if (typeof source !== "string") {
-    if (isBundleBytes(source)) return loadBundled(source, "the bytes given", options);
-    if (signedOnly) throw refuse("the module bytes given");
-    return { policy: await loadPolicy(source, options), origin: "bytes" };
+    if (isBundleBytes(source)) return loadBundled(source, BYTES, options);
+    if (signedOnly) throw refuse(named(BYTES));
+    return { policy: await loadPolicy(source, options), origin: BYTES };
   }
   if (isDir(source)) {
-    if (signedOnly) throw refuse(`the directory \`${source}\``);
+    if (signedOnly) throw refuse(`the directory ${named(source)}`);
     return loadDirectory(source, options);
   }
-  if (source.endsWith(".polb")) return loadBundled(readBytes(source), `\`${source}\``, options);
+  if (source.endsWith(".polb")) return loadBundled(readBytes(source), source, options);
   if (source.endsWith(".pol")) {
-    if (signedOnly) throw refuse(`\`${source}\``);
+    if (signedOnly) throw refuse(named(source));
     return { policy: await loadPolicy(source, options), origin: source };
   }
   const bytes = readBytes(source);
-  if (isBundleBytes(bytes)) return loadBundled(bytes, `\`${source}\``, options);
-  if (signedOnly) throw refuse(`\`${source}\``);
+  if (isBundleBytes(bytes)) return loadBundled(bytes, source, options);
+  if (signedOnly) throw refuse(named(source));
   return { policy: await WasmPolicy.fromBytes(bytes, options), origin: source };
 }

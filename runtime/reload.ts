@@ -13,7 +13,7 @@ import { entry, errorText, isoTime } from "./audit-entries.js";
 import { EngineError } from "./engine-types.js";
 import type { LoadOptions } from "./loader.js";
 import { checkPercent, PolicySet } from "./policy-set.js";
-import { loadSource, provenance, type LoadedPolicy, type PolicySource } from "./policy-source.js";
+import { loadSource, originOf, provenance, type LoadedPolicy, type PolicySource } from "./policy-source.js";
 import { ShadowRunner, type ShadowCounters } from "./shadow.js";
 
 /** Where a change failed: loading, signature or integrity, the policy's own suites, or the engine was closed. */
@@ -97,8 +97,6 @@ export interface RolloutHost {
   closed(): boolean;
   auditMaxString: number;
 }
-
-const describe = (s: PolicySource): string => (typeof s === "string" ? s : s instanceof Uint8Array ? "bytes" : "a loaded policy");
 
 /** A digest of what a watched path holds now (a file's bytes; a directory's policy and suite files), or undefined while it is missing. */
 function digestOf(path: string): string | undefined {
@@ -210,7 +208,7 @@ export class Rollout {
   private change(role: ChangeRecord["role"], source: PolicySource, apply: (l: LoadedPolicy) => Promise<Record<string, unknown>>): Promise<ChangeRecord> {
     return this.serial(async () => {
       this.inProgress = true;
-      const base = { role, at: isoTime(this.host.now()), source: describe(source) };
+      const base = { role, at: isoTime(this.host.now()), source: originOf(source) };
       try {
         if (this.host.closed()) throw new ReloadError("closed", "the engine is closed");
         const { loaded, tests } = await this.admit(source);
