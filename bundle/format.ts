@@ -37,6 +37,13 @@ export interface BundleManifest {
   pol: string;
 }
 
+/**
+ * A trusted public key (or several, for rotation): PEM text, a path to a PEM file, or PEM/DER
+ * bytes; a private key stands for its public half. Here, not in sign.ts, so the runtime's
+ * declarations (LoadOptions) name it without naming node:crypto's types.
+ */
+export type VerifyKey = string | Uint8Array | readonly (string | Uint8Array)[];
+
 export type BundleErrorCode = "malformed" | "unsigned" | "signature" | "tampered" | "key" | "tests";
 
 /** Why a bundle was refused: one lowercase line a person can act on. */

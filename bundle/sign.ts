@@ -5,10 +5,10 @@
 
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { BundleError, MANIFEST, sha256 } from "./format.js";
+import { BundleError, MANIFEST, sha256, type VerifyKey } from "./format.js";
 
-/** A public key (or several, for rotation): PEM text, a path to a PEM file, or PEM/DER bytes. A private key's public half is accepted too. */
-export type VerifyKey = string | Uint8Array | readonly (string | Uint8Array)[];
+export type { VerifyKey };
+
 
 export interface KeyPair {
   /** PKCS#8 PEM: keep it secret, sign with it. */
@@ -54,7 +54,7 @@ function keyText(k: string | Uint8Array, what: string): string | Buffer {
 }
 
 function ed25519(key: KeyObject, source: string): KeyObject {
-  if (key.asymmetricKeyType !== "ed25519") throw new BundleError("key", `${source} is a${key.asymmetricKeyType === "rsa" ? "n" : ""} ${key.asymmetricKeyType ?? "unknown"} key; pol signs bundles with Ed25519 keys: make one with \`pol keygen\``);
+  if (key.asymmetricKeyType !== "ed25519") throw new BundleError("key", `${source} is not an Ed25519 key (its type is \`${key.asymmetricKeyType ?? "unknown"}\`); pol signs bundles with Ed25519 keys: make one with \`pol keygen\``);
   return key;
 }
 

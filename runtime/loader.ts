@@ -5,8 +5,7 @@
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { isBundleBytes } from "../bundle/format.js";
-import type { VerifyKey } from "../bundle/sign.js";
+import { isBundleBytes, type VerifyKey } from "../bundle/format.js";
 import { ABI_VERSION, EXPORTS } from "../compiler/abi.js";
 import { SECTION, metaFromManifest, readManifest, withoutSection, type Manifest } from "../compiler/manifest.js";
 import type { Decision } from "../language/call.js";
