@@ -26,7 +26,7 @@ import { WasmPolicy } from "./loader.js";
 import { pauseFor, pauseReason, pauseRequest, resumeTarget } from "./pauses.js";
 import type { PolicySet } from "./policy-set.js";
 import { provenance, type PolicySource } from "./policy-source.js";
-import { initialPolicies, Rollout, type CanaryOption, type ChangeRecord, type PolicyStatus } from "./reload.js";
+import { initialPolicies, Rollout, watchDelay, type CanaryOption, type ChangeRecord, type PolicyStatus } from "./reload.js";
 import { SqliteProbe, StateCache } from "./state-cache.js";
 import { openMemoryStore, openSqliteStore, type Pause, type StateStore, type TrustRecord } from "./store/index.js";
 import { outcomeDelta, restrictedReason, revokedReason, statusOf, trustSettings } from "./trust.js";
@@ -71,7 +71,8 @@ interface Draft {
   /** A call to a closed engine: its log is closed too, so there is nothing to append to. */
   unaudited?: true;
   /** What the deciding policy was given and said, for a shadow policy to decide again (shadow.ts). */
-  seen?: { input: unknown; decision: Decision };
+  input?: unknown;
+  decided?: Decision;
 }
 
 /** Facts of a call whose fields could not even be read (a throwing getter or proxy). */
@@ -108,7 +109,7 @@ function withTrust(call: unknown, score: number): unknown {
   return { ...call, agent: { ...(agent ?? {}), trust: score } };
 }
 
-function fromPolicy(d: Decision, trust: number): Draft {
+function fromPolicy(d: Decision, trust: number, input: unknown): Draft {
   return {
     effect: d.effect,
     decidedBy: d.decidedBy,
@@ -118,6 +119,8 @@ function fromPolicy(d: Decision, trust: number): Draft {
     approvers: [...d.approvers],
     redact: d.redact,
     trust,
+    input,
+    decided: d,
   };
 }
 
@@ -224,7 +227,15 @@ export class Engine {
       type: "admin", time: isoTime(clock.now()), event: "engine.start", ...provenance(policies.live),
       shadow: policies.shadow?.policy.hash, canary: policies.canary?.loaded.policy.hash, canaryPercent: policies.canary?.percent,
     }));
-    if (options.watch) engine.rollout.watch(policy as string, options.watch === true ? 200 : positive("watch.debounceMs", options.watch.debounceMs, 200));
+    const delay = watchDelay(policy, options);
+    if (delay !== undefined) {
+      try {
+        engine.rollout.watch(policy as string, delay);
+      } catch (e) {
+        await engine.close();
+        throw new EngineError("invalid", `cannot watch \`${String(policy)}\`: ${errorText(e)}`);
+      }
+    }
     return engine;
   }
 
@@ -283,7 +294,7 @@ export class Engine {
       draft = this.failed(e, "decide", p);
     }
     const d = this.finish(call, id, now, t0, f, draft, p, set.isCanary(p));
-    if (set.shadow !== undefined && draft.seen !== undefined) this.rollout.shadow.observe(set.shadow.policy, p, draft.seen.input, draft.seen.decision, id, now);
+    if (set.shadow !== undefined && draft.decided !== undefined) this.rollout.shadow.observe(set.shadow.policy, p, draft.input, draft.decided, id, now);
     return d;
   }
 
@@ -301,7 +312,7 @@ export class Engine {
     const record = f.agentProblem ? null : await this.cache.trust(f.agentId);
     const input = withTrust(call, record?.score ?? 0);
     const d = p.evaluate(input);
-    let draft: Draft = { ...fromPolicy(d, record?.score ?? 0), seen: { input, decision: d } };
+    let draft = fromPolicy(d, record?.score ?? 0, input);
     if (d.effect === "deny") return this.denied(draft, f);
     // Validation passed, so the agent id was valid and looked up; anything else is a bug.
     if (!record) throw new Error("a call passed validation without a readable agent id");

@@ -78,9 +78,18 @@ export interface RolloutOptions {
   watch?: boolean | { debounceMs?: number };
 }
 
+/** The debounce of the `watch` option in ms, or undefined without one; throws for a bad option. */
+export function watchDelay(live: PolicySource, o: RolloutOptions): number | undefined {
+  if (!o.watch) return undefined;
+  if (typeof live !== "string") throw new EngineError("invalid", "`watch` needs the policy as a path (a bundle, .wasm or .pol file, or a policy directory)");
+  const ms = o.watch === true ? 200 : o.watch.debounceMs ?? 200;
+  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw new EngineError("invalid", `\`watch.debounceMs\` must be a number of milliseconds, got \`${String(ms)}\``);
+  return ms;
+}
+
 /** The policies an Engine starts with; the gate's suites do not run here (they ran when the bundle was built). */
 export async function initialPolicies(live: PolicySource, o: LoadOptions & RolloutOptions): Promise<PolicySet> {
-  if (o.watch && typeof live !== "string") throw new EngineError("invalid", "`watch` needs the policy as a path (a bundle, .wasm or .pol file, or a policy directory)");
+  watchDelay(live, o);
   if (o.canary !== undefined) checkPercent(o.canary?.percent);
   const loaded = await loadSource(live, o);
   const shadow = o.shadow !== undefined ? await loadSource(o.shadow, o) : undefined;
@@ -167,9 +176,15 @@ export class Rollout {
     if (c === null) return this.clear("canary", () => this.set.withCanary(undefined));
     const percent = checkPercent(c?.percent);
     if (c.policy === undefined) {
-      const cur = this.set.canary;
-      if (!cur) throw new EngineError("invalid", "there is no canary to re-weight: give `policy` as well as `percent`");
-      return this.clear("canary", () => this.set.withCanary({ loaded: cur.loaded, percent }), { policy: cur.loaded.policy.hash, percent });
+      if (!this.set.canary) throw new EngineError("invalid", "there is no canary to re-weight: give `policy` as well as `percent`");
+      return this.serial(async () => {
+        const cur = this.set.canary;
+        if (!cur) throw new EngineError("invalid", "the canary was removed before it could be re-weighted");
+        this.set = this.set.withCanary({ loaded: cur.loaded, percent });
+        const rec: ChangeRecord = { ok: true, role: "canary", at: isoTime(this.host.now()), source: "re-weighted", policy: cur.loaded.policy.hash };
+        this.record(rec, { policy: cur.loaded.policy.hash, percent });
+        return rec;
+      });
     }
     return this.change("canary", c.policy, async (loaded) => {
       this.swap(this.set.withCanary({ loaded, percent }), loaded);
@@ -230,11 +245,11 @@ export class Rollout {
     });
   }
 
-  private clear(role: "shadow" | "canary", next: () => PolicySet, extra: Record<string, unknown> = {}): Promise<ChangeRecord> {
+  private clear(role: "shadow" | "canary", next: () => PolicySet): Promise<ChangeRecord> {
     return this.serial(async () => {
       this.set = next();
-      const rec: ChangeRecord = { ok: true, role, at: isoTime(this.host.now()), source: extra["policy"] ? "re-weighted" : "removed", ...(extra["policy"] ? { policy: extra["policy"] as string } : {}) };
-      this.record(rec, extra["policy"] ? extra : { removed: true });
+      const rec: ChangeRecord = { ok: true, role, at: isoTime(this.host.now()), source: "removed" };
+      this.record(rec, { removed: true });
       return rec;
     });
   }

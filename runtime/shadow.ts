@@ -26,7 +26,7 @@ export interface ShadowHost {
 /** One policy's side of a comparison. */
 export interface ShadowSide { policy: string; effect: Effect; rule: string | null; approvers?: string[] }
 
-interface Pending { candidate: WasmPolicy; decider: WasmPolicy; live: ShadowSide; input: Record<string, unknown>; id: string; now: number }
+interface Pending { candidate: WasmPolicy; decider: WasmPolicy; live: ShadowSide; input: unknown; id: string; now: number }
 
 export interface ShadowCounters {
   /** Calls the candidate decided. */
@@ -63,8 +63,7 @@ export class ShadowRunner {
       this.counters.dropped++;
       return;
     }
-    if (typeof copy !== "object" || copy === null || Array.isArray(copy)) copy = { call: copy };
-    this.queue.push({ candidate, decider, live: side(decider.hash, live), input: copy as Record<string, unknown>, id, now });
+    this.queue.push({ candidate, decider, live: side(decider.hash, live), input: copy, id, now });
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.drain());
@@ -94,8 +93,8 @@ export class ShadowRunner {
     const redact = [...new Set([...x.decider.meta.redact, ...x.candidate.meta.redact])];
     this.host.append(entry({
       type: "admin", time: isoTime(x.now), event: "shadow.diff", decision: x.id,
-      tool: auditText(x.input["tool"]), agent: auditText(field(x.input["agent"], "id")), run: auditText(field(x.input["run"], "id")), env: auditText(x.input["env"]),
-      args: auditArgs(x.input["args"], redact, this.host.auditMaxString),
+      tool: auditText(field(x.input, "tool")), agent: auditText(field(field(x.input, "agent"), "id")), run: auditText(field(field(x.input, "run"), "id")), env: auditText(field(x.input, "env")),
+      args: auditArgs(field(x.input, "args"), redact, this.host.auditMaxString),
       live: x.live, shadow: side(x.candidate.hash, s),
     }));
   }

@@ -328,7 +328,8 @@ describe("watch", () => {
     await engine.close();
   }, 60_000);
 
-  it("needs the policy as a path", async () => {
+  it("needs the policy as a path, and a debounce that is a number of milliseconds", async () => {
     await expect(Engine.load(v1.bytes, { store: ":memory:", audit: false, verifyKey: signer().publicKey, watch: true })).rejects.toThrow("`watch` needs the policy as a path");
+    await expect(Engine.load(v1.path, { store: ":memory:", audit: false, verifyKey: signer().publicKey, watch: { debounceMs: -1 } })).rejects.toThrow("`watch.debounceMs` must be a number of milliseconds, got `-1`");
   });
 });
