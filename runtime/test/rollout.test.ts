@@ -205,10 +205,12 @@ describe("shadow", () => {
 
   it("never fails the live decision: a call the shadow cannot copy is dropped and counted", async () => {
     const { engine, errors } = await open(v1.path, { shadow: v2.path });
-    const d = await engine.decide({ ...refund(10), args: { amount: 10, customer: "c1", fn: () => 1 } });
-    expect(d).toMatchObject({ effect: "deny", decidedBy: "schema" });
+    const huge = await engine.decide({ ...refund(10), args: { amount: 10, customer: "c1", rows: Array.from({ length: 20_000 }, (_, i) => ({ i })) } });
+    expect(huge).toMatchObject({ effect: "deny", decidedBy: "schema" });
+    // A function is data the candidate sees as the live policy did: compared, not dropped.
+    await engine.decide({ ...refund(10), args: { amount: 10, customer: "c1", fn: () => 1 } });
     await engine.flush();
-    expect(engine.policyStatus().shadow).toMatchObject({ compared: 0, dropped: 1 });
+    expect(engine.policyStatus().shadow).toMatchObject({ compared: 1, dropped: 1 });
     expect(errors).toEqual([]);
     await engine.close();
   });
