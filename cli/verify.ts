@@ -51,8 +51,11 @@ export async function verifyCommand(io: Io, file: string, opts: VerifyOpts): Pro
   if (json) {
     io.out(JSON.stringify({ ok: true, file, bundle: b.hash, signer: b.signer, policy: m.policy, files: m.files, ...(tests ? { tests } : {}), errors: [] }, null, 2) + "\n");
   } else {
-    const n = (role: string) => m.files.filter((f) => f.role === role).length;
-    io.out(`ok: ${file}: policy ${m.policy.name} (sha256 ${m.policy.hash.slice(0, 12)}), signed by ${b.signer}, ${n("source")} sources, ${n("suite")} suites${tests ? `; ${tests}` : ""}\n`);
+    const n = (role: string) => {
+      const k = m.files.filter((f) => f.role === role).length;
+      return `${k} ${role}${k === 1 ? "" : "s"}`;
+    };
+    io.out(`ok: ${file}: policy ${m.policy.name} (sha256 ${m.policy.hash.slice(0, 12)}), signed by ${b.signer}, ${n("source")}, ${n("suite")}${tests ? `; ${tests}` : ""}\n`);
   }
   return EXIT.ok;
 }
