@@ -11,9 +11,10 @@ import { registerApprovals } from "./approvals.js";
 import { registerAudit } from "./audit.js";
 import { EXIT } from "./exit.js";
 import { registerPause } from "./pause.js";
+import { registerShadow } from "./shadow.js";
 import { registerTrust } from "./trust.js";
 import { processIo, type Io } from "./io.js";
-import { byteSize, formatOption, numberIn, percent } from "./options.js";
+import { byteSize, exampleCount, formatOption, numberIn, percent } from "./options.js";
 import { polVersion } from "./version.js";
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -51,10 +52,26 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .addOption(new Option("--queue-poll <seconds>", "how often the queue page re-reads the store besides live events").argParser(numberIn(1, 3600, "a number of seconds from 1 to 3600")).default(5))
     .option("--secure-cookies", "mark cookies Secure (behind a TLS proxy)").option("--hash-secret", "print the users-file hash of a secret read on stdin (or of a new one), then exit")
     .action(async (o) => done(await (await import("./serve.js")).serveCommand(io, o)));
+  program.command("build").description("build a policy bundle (module, sources, suites, manifest), signed with --sign").argument("<path>", "a policy directory (one policy) or a .pol file")
+    .requiredOption("-o, --out <file>", "the bundle to write, e.g. policy.polb").option("--sign <key>", "sign with this Ed25519 private key (PEM, from `pol keygen`)").option("--no-test", "do not run the bundled suites before packing")
+    .action(async (path: string, o) => done(await (await import("./build.js")).buildCommand(io, path, o)));
+  program.command("keygen").description("make an Ed25519 key pair for signing bundles").option("-o, --out <file>", "the private key file (the public key goes beside it as .pub.pem)", "pol-signing.pem").option("--force", "replace existing key files")
+    .action(async (o) => done(await (await import("./keygen.js")).keygenCommand(io, o)));
+  program.command("verify").description("check a bundle's signature and files as an engine with verifyKey would").argument("<bundle>")
+    .requiredOption("--key <file>", "the signer's public key (PEM)").option("--test", "also run the bundle's suites, as a reload does").addOption(formatOption())
+    .action(async (file: string, o) => done(await (await import("./verify.js")).verifyCommand(io, file, o)));
+  program.command("diff").description("decide recorded and generated calls with two policies and show where they differ").argument("<old>", ".wasm, .pol, .polb or a policy directory").argument("<new>")
+    .option("--calls <file>", "an audit log (or its directory) or a JSONL file of calls to replay")
+    .addOption(new Option("--generated <n>", "calls to generate over the tools both policies declare (0: none)").argParser(numberIn(0, 1_000_000, "a whole number from 0 to 1000000", { whole: true })).default(1000))
+    .addOption(new Option("--seed <n>", "the generator's seed").argParser(numberIn(0, 2 ** 31 - 1, "a whole number from 0 to 2147483647", { whole: true })).default(1))
+    .addOption(exampleCount()).option("--fail-on-change", "exit 1 when any call decides differently (for CI on policy changes)")
+    .option("--verify-key <file>", "require bundles to be signed by this public key").addOption(formatOption())
+    .action(async (oldPath: string, newPath: string, o) => done(await (await import("./diff.js")).diffCommand(io, oldPath, newPath, o)));
   registerAudit(program, io, done);
   registerApprovals(program, io, done);
   registerPause(program, io, done);
   registerTrust(program, io, done);
+  registerShadow(program, io, done);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

@@ -9,13 +9,17 @@ export const formatOption = (): Option => new Option("--format <format>", "outpu
 export const storeOption = (): Option => new Option("--store <store>", "the state store: a SQLite file (default: $POL_STORE)");
 
 /** A parser for numbers in [min, max]; `what` completes "expected ...". */
-export function numberIn(min: number, max: number, what: string, opts: { aboveMin?: boolean } = {}): (value: string) => number {
+export function numberIn(min: number, max: number, what: string, opts: { aboveMin?: boolean; whole?: boolean } = {}): (value: string) => number {
   return (value) => {
     const n = value.trim() === "" ? NaN : Number(value);
-    if (!Number.isFinite(n) || n < min || n > max || (opts.aboveMin && n === min)) throw new InvalidArgumentError(`expected ${what}`);
+    if (!Number.isFinite(n) || n < min || n > max || (opts.aboveMin && n === min) || (opts.whole && !Number.isInteger(n))) throw new InvalidArgumentError(`expected ${what}`);
     return n;
   };
 }
+
+/** `--examples <n>`: how many example calls a report shows per group. */
+export const exampleCount = (): Option =>
+  new Option("--examples <n>", "example calls shown per group").argParser(numberIn(0, 1000, "a whole number from 0 to 1000", { whole: true })).default(3);
 
 export const percent = numberIn(0, 100, "a number from 0 to 100, without `%` (e.g. 90)");
 

@@ -123,11 +123,17 @@ function compileOnce(file: string): Promise<{ wasm?: Uint8Array; errors?: string
 
 /** Runs one suite; `filter` keeps cases whose name contains it (or matches it as a /regex/). */
 export async function runSuite(suite: Suite, backend: Backend, filter?: (name: string) => boolean): Promise<SuiteResult> {
+  if (suite.errors.length) return runSuiteOn(suite, new Uint8Array(), backend, filter);
+  const c = await compileOnce(suite.policyFile);
+  if (!c.wasm) return { suite, policyFile: suite.policyFile, results: [], coverage: [], errors: [{ file: suite.policyFile, line: 1, col: 1, message: "the policy does not compile" }], policyErrors: c.errors ?? "" };
+  return runSuiteOn(suite, c.wasm, backend, filter);
+}
+
+/** Runs one suite against a compiled module (a bundle's, whose sources are not compiled again). */
+export async function runSuiteOn(suite: Suite, wasm: Uint8Array, backend: Backend, filter?: (name: string) => boolean): Promise<SuiteResult> {
   const base = { suite, policyFile: suite.policyFile, results: [] as CaseResult[], coverage: [] as RuleCoverage[] };
   if (suite.errors.length) return { ...base, errors: suite.errors };
-  const c = await compileOnce(suite.policyFile);
-  if (!c.wasm) return { ...base, errors: [{ file: suite.policyFile, line: 1, col: 1, message: "the policy does not compile" }], policyErrors: c.errors ?? "" };
-  const prepared = await backend.prepare(c.wasm);
+  const prepared = await backend.prepare(wasm);
   const errors = suite.cases.flatMap((x) => checkAgainstPolicy(x, prepared.meta));
   if (errors.length) return { ...base, errors };
   const results: CaseResult[] = [];

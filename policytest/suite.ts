@@ -133,14 +133,19 @@ function state(r: Reader, node: Node | null | undefined, v: unknown): StateSpec 
 
 /** Reads and expands one suite file. */
 export function loadSuite(file: string): Suite {
-  const lc = new LineCounter();
-  const r = new Reader(file, lc);
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     return { file, policyFile: "", cases: [], errors: [{ file, line: 1, col: 1, message: `cannot read the suite: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }] };
   }
+  return parseSuite(text, file);
+}
+
+/** Expands a suite's text read from `file`; `exists` says whether its policy file is there (a bundle passes its own file list). */
+export function parseSuite(text: string, file: string, exists: (path: string) => boolean = existsSync): Suite {
+  const lc = new LineCounter();
+  const r = new Reader(file, lc);
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true });
   for (const e of doc.errors) r.errors.push({ file, line: e.linePos?.[0].line ?? 1, col: e.linePos?.[0].col ?? 1, message: `invalid YAML: ${e.message.split("\n")[0]}` });
   const defaultPolicy = join(dirname(file), basename(file).replace(/\.test\.ya?ml$/, ".pol"));
@@ -152,7 +157,7 @@ export function loadSuite(file: string): Suite {
   r.keys(root, TOP, "the suite");
   const js = doc.toJS() as Obj;
   const policyFile = typeof js["policy"] === "string" ? join(dirname(file), js["policy"]) : defaultPolicy;
-  if (!existsSync(policyFile)) r.error(root.get("policy", true) as Node, `policy file \`${policyFile}\` does not exist`);
+  if (!exists(policyFile)) r.error(root.get("policy", true) as Node, `policy file \`${policyFile}\` does not exist`);
   const defaults = isObj(js["defaults"]) ? js["defaults"] : {};
   const fixtures = isObj(js["fixtures"]) ? js["fixtures"] : {};
   const casesNode = root.get("cases", true) as Node | undefined;

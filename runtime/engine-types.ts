@@ -4,6 +4,7 @@
 
 import type { Effect } from "../language/ast.js";
 import type { LoadOptions } from "./loader.js";
+import type { RolloutOptions } from "./reload.js";
 import type { AuditSink, JsonlAuditOptions } from "./audit/index.js";
 import type { Approval, StateStore, ToolClass } from "./store/index.js";
 
@@ -43,8 +44,10 @@ export interface EngineDecision {
   pause?: string;
   /** The agent's trust score the policy saw as `agent.trust`. */
   trust: number;
-  /** sha256 of the policy module. */
+  /** sha256 of the policy module that decided. */
   policyHash: string;
+  /** Set when the canary policy decided (its share of runs), not the live one. */
+  canary?: true;
   /** Time spent deciding, up to and excluding the audit append, in microseconds. */
   latencyUs: number;
 }
@@ -90,7 +93,7 @@ export interface StateProbe {
 
 export type AuditOption = string | false | AuditSink | ({ path: string } & JsonlAuditOptions);
 
-export interface EngineOptions extends LoadOptions {
+export interface EngineOptions extends LoadOptions, RolloutOptions {
   /**
    * A SQLite file (created if missing), `":memory:"` for an unpersisted in-process store (the
    * default), or a StateStore the caller opened and keeps ownership of.

@@ -24,12 +24,15 @@ import { guardTool, type GuardInfo, type GuardOptions, type Guarded } from "./gu
 import { IdGenerator } from "./ids.js";
 import { KeyMasker } from "./limit-keys.js";
 import { charges, limitReason } from "./limits.js";
-import { loadPolicy, WasmPolicy } from "./loader.js";
+import { WasmPolicy } from "./loader.js";
 import { pauseFor, pauseReason, pauseRequest, resumeTarget } from "./pauses.js";
+import type { PolicySet } from "./policy-set.js";
+import { provenance, type PolicySource } from "./policy-source.js";
+import { initialPolicies, Rollout, watchDelay, type CanaryOption, type ChangeRecord, type PolicyStatus } from "./reload.js";
 import { engineSecret } from "./secret.js";
 import { snapshotCall, DEFAULT_MAX_CALL_SIZE } from "./snapshot.js";
 import { SqliteProbe, StateCache } from "./state-cache.js";
-import { openMemoryStore, openSqliteStore, type Pause, type StateStore, type ToolClass, type TrustRecord } from "./store/index.js";
+import { openMemoryStore, openSqliteStore, type Pause, type StateStore, type TrustRecord } from "./store/index.js";
 import { recordDecisionSpan } from "./telemetry.js";
 import { outcomeDelta, restrictedReason, revokedReason, statusOf, trustSettings } from "./trust.js";
 
@@ -77,6 +80,9 @@ interface Draft {
   error?: string;
   /** A call to a closed engine: its log is closed too, so there is nothing to append to. */
   unaudited?: true;
+  /** What the deciding policy was given and said, for a shadow policy to decide again (shadow.ts). */
+  input?: unknown;
+  decided?: Decision;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -117,7 +123,7 @@ function withTrust(call: unknown, score: number): unknown {
   return { ...call, agent: { ...(agent ?? {}), trust: score } };
 }
 
-function fromPolicy(d: Decision, trust: number): Draft {
+function fromPolicy(d: Decision, trust: number, input: unknown): Draft {
   return {
     effect: d.effect,
     decidedBy: d.decidedBy,
@@ -127,6 +133,8 @@ function fromPolicy(d: Decision, trust: number): Draft {
     approvers: [...d.approvers],
     redact: d.redact,
     trust,
+    input,
+    decided: d,
   };
 }
 
@@ -163,15 +171,16 @@ export class Engine {
   private readonly maxCallSize: number;
   /** Keys the approval binding and the hashes of redacted values in limit keys (secret.ts). */
   private readonly secret: Uint8Array;
-  /** The `run` fields the policy reads: bound into approvals besides the run id. */
-  private readonly runReads: string[];
-  private readonly keys: KeyMasker;
+  /** Per policy (live, canary, a reload's): its limit-key masker and the `run` fields it reads. */
+  private readonly perPolicy = new WeakMap<WasmPolicy, { keys: KeyMasker; runReads: string[] }>();
   private closing: Promise<void> | null = null;
   /** Approvals requested by decisions not yet audited, so resolve() can wait for that record. */
   private readonly unannounced = new Map<string, { done: Promise<void>; settle: () => void }>();
+  /** The live, shadow and canary policies, and changes to them (reload.ts). */
+  private readonly rollout: Rollout;
 
   private constructor(
-    readonly policy: WasmPolicy,
+    policies: PolicySet,
     readonly store: StateStore,
     private readonly audit: AuditSink | null,
     private readonly owns: { store: boolean; audit: boolean },
@@ -187,8 +196,6 @@ export class Engine {
     this.auditMaxString = Math.max(16, Math.floor(options.auditMaxString ?? 4096));
     this.maxCallSize = positive("maxCallSize", options.maxCallSize, DEFAULT_MAX_CALL_SIZE, "characters and items");
     this.secret = secret;
-    this.runReads = policy.manifest.layout.run.map((slot) => slot.name).filter((n) => n !== "id");
-    this.keys = new KeyMasker(policy.meta, secret);
     this.cache = new StateCache(store, probe ?? null, Math.max(0, options.cacheTtlMs ?? 0));
     this.flow = new ApprovalFlow(store.approvals, this.approvalTimeoutMs);
     this.approvals = new EngineApprovals({
@@ -200,19 +207,25 @@ export class Engine {
       closed: () => this.closing !== null,
       announced: (id) => this.unannounced.get(id)?.done ?? Promise.resolve(),
     });
+    this.rollout = new Rollout({
+      loadOptions: options, append: (e) => this.appendAdmin(e), reportError: (e, where) => this.reportError(e, where),
+      now: () => clock.now(), closed: () => this.closing !== null, auditMaxString: this.auditMaxString,
+    }, policies);
   }
 
   /**
-   * Loads a policy (`.wasm` path or bytes, a `.pol` path compiled on load, or a loaded WasmPolicy)
-   * and opens the store and audit log the options name.
+   * Loads a policy (a signed `.polb` bundle with `verifyKey`, a `.wasm` path or bytes, a `.pol`
+   * path compiled on load, a policy directory, or a loaded WasmPolicy), and the shadow and canary
+   * the options name, and opens the store and audit log the options name.
    */
-  static async load(policy: string | Uint8Array | WasmPolicy, options: EngineOptions = {}): Promise<Engine> {
+  static async load(policy: PolicySource, options: EngineOptions = {}): Promise<Engine> {
     const trustCfg = trustSettings(options.trust);
     const clock = options.clock ?? systemClock;
     positive("approvalTimeoutMs", options.approvalTimeoutMs, DEFAULT_APPROVAL_TIMEOUT_MS);
     positive("approvalPollMs", options.approvalPollMs, 250);
     positive("maxCallSize", options.maxCallSize, DEFAULT_MAX_CALL_SIZE, "characters and items");
-    const p = policy instanceof WasmPolicy ? policy : await loadPolicy(policy, options);
+    const policies = await initialPolicies(policy, options);
+    const p = policies.live.policy;
     const storeOpt = options.store ?? ":memory:";
     const storePath = typeof storeOpt === "string" && storeOpt !== ":memory:" ? storeOpt : null;
     let store: StateStore;
@@ -234,13 +247,53 @@ export class Engine {
       if (ownsStore) await store.close();
       throw e;
     }
-    const engine = new Engine(p, store, audit, { store: ownsStore, audit: ownsAudit }, clock, probe ?? options.probe ?? null, options, trustCfg, secret);
-    engine.appendAdmin(entry({ type: "admin", time: isoTime(clock.now()), event: "engine.start", policy: p.hash, policyName: p.meta.name }));
+    const engine = new Engine(policies, store, audit, { store: ownsStore, audit: ownsAudit }, clock, probe ?? options.probe ?? null, options, trustCfg, secret);
+    engine.appendAdmin(entry({
+      type: "admin", time: isoTime(clock.now()), event: "engine.start", ...provenance(policies.live),
+      shadow: policies.shadow?.policy.hash, canary: policies.canary?.loaded.policy.hash, canaryPercent: policies.canary?.percent,
+    }));
+    const delay = watchDelay(policy, options);
+    if (delay !== undefined) {
+      try {
+        engine.rollout.watch(policy as string, delay);
+      } catch (e) {
+        await engine.close();
+        throw new EngineError("invalid", `cannot watch \`${String(policy)}\`: ${errorText(e)}`);
+      }
+    }
     return engine;
+  }
+
+  /** The live policy (a canary decides some runs; see policyStatus()). */
+  get policy(): WasmPolicy {
+    return this.rollout.current.live.policy;
   }
 
   get policyHash(): string {
     return this.policy.hash;
+  }
+
+  // -------------------------------------------------------------------------
+  // Policy changes (reload.ts): each verified, loaded and tested before an atomic swap
+
+  /** Replaces the live policy; rejects with ReloadError (the old policy stays) when it does not pass. */
+  reload(source: PolicySource): Promise<ChangeRecord> {
+    return this.rollout.reload(source);
+  }
+
+  /** Sets, or with null removes, the shadow policy: it decides every call again, off the hot path; differences are audited. */
+  setShadow(source: PolicySource | null): Promise<ChangeRecord> {
+    return this.rollout.setShadow(source);
+  }
+
+  /** Sets, re-weights or (null) removes the canary: the policy deciding `percent` of runs. */
+  setCanary(canary: CanaryOption | null): Promise<ChangeRecord> {
+    return this.rollout.setCanary(canary);
+  }
+
+  /** Which policies are active, the shadow's counters, and how the last change went (for health checks). */
+  policyStatus(): PolicyStatus {
+    return this.rollout.status();
   }
 
   // -------------------------------------------------------------------------
@@ -251,57 +304,74 @@ export class Engine {
     const t0 = performance.now();
     const now = this.clock.now();
     const id = this.ids.next(now);
+    // The policies are read once: a reload during this decision cannot mix two policies into it.
+    const set = this.rollout.current;
+    let p = set.live.policy;
     // One read of the whole call (runtime/snapshot.ts): the policy, limits, approvals and the
     // audit record all see the same plain data, whatever getters or proxies the caller passed.
     const snap = snapshotCall(call, this.maxCallSize);
     const f = factsOf(snap.value);
     let draft: Draft;
     try {
-      draft = snap.problem !== undefined ? this.unreadable(snap.problem) : await this.pipeline(snap.value, f, now, id);
+      p = set.pick(f.runId);
+      draft = snap.problem !== undefined ? this.unreadable(snap.problem, p) : await this.pipeline(snap.value, f, now, id, p);
     } catch (e) {
-      draft = e instanceof Refused ? this.unreadable(e.message) : this.failed(e, "decide");
+      draft = e instanceof Refused ? this.unreadable(e.message, p) : this.failed(e, "decide", p);
     }
-    return this.finish(snap.value, id, now, t0, f, draft);
+    const d = this.finish(snap.value, id, now, t0, f, draft, p, set.isCanary(p));
+    if (set.shadow !== undefined && draft.decided !== undefined) this.rollout.shadow.observe(set.shadow.policy, p, draft.input, draft.decided, id, now);
+    return d;
   }
 
   /** A call that could not be read as plain data, or shown whole: denied like a schema failure, and audited with what could be read. */
-  private unreadable(problem: string): Draft {
-    return { effect: "deny", decidedBy: "schema", rule: null, rules: [], reasons: [problem], approvers: [], redact: this.policy.meta.redact, trust: 0 };
+  private unreadable(problem: string, p: WasmPolicy): Draft {
+    return { effect: "deny", decidedBy: "schema", rule: null, rules: [], reasons: [problem], approvers: [], redact: p.meta.redact, trust: 0 };
   }
 
-  private failed(e: unknown, where: string): Draft {
+  private failed(e: unknown, where: string, p: WasmPolicy): Draft {
     this.reportError(e, where);
     const message = errorText(e);
-    return { effect: "deny", decidedBy: "error", rule: null, rules: [], reasons: [`internal error, so the call is denied: ${message}`], approvers: [], redact: this.policy.meta.redact, trust: 0, error: message };
+    return { effect: "deny", decidedBy: "error", rule: null, rules: [], reasons: [`internal error, so the call is denied: ${message}`], approvers: [], redact: p.meta.redact, trust: 0, error: message };
   }
 
-  private async pipeline(call: unknown, f: Facts, now: number, id: string): Promise<Draft> {
-    const base: Draft = { effect: "deny", decidedBy: "schema", rule: null, rules: [], reasons: [], approvers: [], redact: this.policy.meta.redact, trust: 0 };
+  private async pipeline(call: unknown, f: Facts, now: number, id: string, p: WasmPolicy): Promise<Draft> {
+    const base: Draft = { effect: "deny", decidedBy: "schema", rule: null, rules: [], reasons: [], approvers: [], redact: p.meta.redact, trust: 0 };
     if (this.closing) return deny(base, "error", "the engine is closed, so the call is denied", { unaudited: true });
     if (f.agentRefused) return deny(base, "schema", f.agentRefused);
     this.cache.check();
     const record = f.agentProblem ? null : await this.cache.trust(f.agentId);
-    const d = this.policy.evaluate(withTrust(call, record?.score ?? 0));
-    let draft = fromPolicy(d, record?.score ?? 0);
+    const input = withTrust(call, record?.score ?? 0);
+    const d = p.evaluate(input);
+    let draft = fromPolicy(d, record?.score ?? 0, input);
     if (d.effect === "deny") return this.denied(draft, f);
     // Validation passed, so the agent id was valid and looked up; anything else is a bug.
     if (!record) throw new Error("a call passed validation without a readable agent id");
-    const cls = this.toolClass(f.tool);
+    const cls = p.meta.tools.get(f.tool)?.toolClass ?? "destructive";
     const pause = pauseFor(await this.cache.pauses(), f.tool, cls);
     if (pause) return deny(draft, "pause", pauseReason(pause, f.tool), { pause: pause.id });
     if (record.revoked) return deny(draft, "trust", revokedReason(f.agentId));
     if (draft.effect === "allow" && cls !== "read" && record.score < this.trustCfg.minimum) {
       draft = { ...draft, effect: "approve", decidedBy: "trust", reasons: [restrictedReason(f.agentId, record.score, this.trustCfg)], approvers: [...this.trustCfg.approvers] };
     }
-    if (draft.effect === "approve") return this.approveStep(draft, d, call, f, now, id);
-    return this.charge(draft, d.limits, call, now);
+    if (draft.effect === "approve") return this.approveStep(draft, d, call, f, now, id, p);
+    return this.charge(draft, d.limits, call, now, p);
+  }
+
+  /** What the engine derives once per policy module. */
+  private derived(p: WasmPolicy): { keys: KeyMasker; runReads: string[] } {
+    let x = this.perPolicy.get(p);
+    if (!x) {
+      x = { keys: new KeyMasker(p.meta, this.secret), runReads: p.manifest.layout.run.map((slot) => slot.name).filter((n) => n !== "id") };
+      this.perPolicy.set(p, x);
+    }
+    return x;
   }
 
   /** Charges the limits of an allowed call; a charge that does not fit turns it into a deny. */
-  private async charge(draft: Draft, policyUses: readonly LimitUse[], call: unknown, now: number): Promise<Draft> {
+  private async charge(draft: Draft, policyUses: readonly LimitUse[], call: unknown, now: number, p: WasmPolicy): Promise<Draft> {
     if (policyUses.length === 0) return draft;
     // Buckets keyed by a redacted field are keyed by its keyed hash (limit-keys.ts).
-    const uses = this.keys.apply(policyUses, () => this.validated(call));
+    const uses = this.derived(p).keys.apply(policyUses, () => this.validated(call, p));
     const r = await this.store.limits.consume(charges(uses), now);
     if (!r.ok) return deny(draft, "limit", limitReason(r, uses, now), { limit: r.id });
     return { ...draft, charged: uses };
@@ -311,11 +381,11 @@ export class Engine {
    * An approve decision: uses a granted approval of exactly this call (limits first, so a call a
    * limit denies leaves the grant for later), else reuses or requests a pending one.
    */
-  private async approveStep(draft: Draft, d: Decision, call: unknown, f: Facts, now: number, id: string): Promise<Draft> {
-    const { hash, input } = this.binding(call, draft);
+  private async approveStep(draft: Draft, d: Decision, call: unknown, f: Facts, now: number, id: string, p: WasmPolicy): Promise<Draft> {
+    const { hash, input } = this.binding(call, draft, p);
     const granted = await this.flow.granted(hash, now);
     if (granted) {
-      const charged = await this.charge(draft, d.limits, call, now);
+      const charged = await this.charge(draft, d.limits, call, now, p);
       if (charged.effect === "deny") return { ...charged, callHash: hash };
       const used = await this.flow.use(granted.id, hash, now);
       if (used.ok) {
@@ -357,18 +427,18 @@ export class Engine {
    * The approval binding of an approve decision (callhash.ts) and the validated input it covers.
    * The call passed the policy, so it validates; the validated copy is what the policy saw.
    */
-  private binding(call: unknown, draft: Draft): { hash: string; input: Input } {
-    const input = this.validated(call);
+  private binding(call: unknown, draft: Draft, p: WasmPolicy): { hash: string; input: Input } {
+    const input = this.validated(call, p);
     const run: Record<string, unknown> = { id: input.run.id };
-    for (const name of this.runReads) run[name] = (input.run as unknown as Record<string, unknown>)[name];
+    for (const name of this.derived(p).runReads) run[name] = (input.run as unknown as Record<string, unknown>)[name];
     const rules = draft.decidedBy === "trust" ? ["(trust minimum)"] : draft.rules;
     const hash = callHash({ tool: input.tool, args: input.args, agentId: input.agent.id, roles: input.agent.roles, env: input.env, ctx: input.ctx, run, rules, groups: draft.approvers }, this.secret);
     return { hash, input };
   }
 
   /** The normalised input of a call the policy has decided (so it validates; anything else is a bug). */
-  private validated(call: unknown): Input {
-    const v = this.policy.validate(call);
+  private validated(call: unknown, p: WasmPolicy): Input {
+    const v = p.validate(call);
     if (!v.ok) throw new Error(`a call the policy decided failed validation: ${v.reason}`);
     return v.input;
   }
@@ -387,14 +457,10 @@ export class Engine {
     return view;
   }
 
-  private toolClass(tool: string): ToolClass {
-    return this.policy.meta.tools.get(tool)?.toolClass ?? "destructive";
-  }
-
   /** Builds the returned decision and its audit record; an audit failure turns the decision into a deny. */
-  private finish(call: unknown, id: string, now: number, t0: number, f: Facts, draft: Draft): EngineDecision {
+  private finish(call: unknown, id: string, now: number, t0: number, f: Facts, draft: Draft, p: WasmPolicy, canary: boolean): EngineDecision {
     const latencyUs = Math.round((performance.now() - t0) * 10_000) / 10;
-    let d = this.result(id, draft, latencyUs);
+    let d = this.result(id, draft, latencyUs, p, canary);
     if (this.audit && !draft.unaudited) {
       try {
         this.audit.append(this.decisionEntry(d, draft, f, now));
@@ -414,11 +480,12 @@ export class Engine {
     return d;
   }
 
-  private result(id: string, draft: Draft, latencyUs: number): EngineDecision {
+  private result(id: string, draft: Draft, latencyUs: number, p: WasmPolicy, canary: boolean): EngineDecision {
     const d: EngineDecision = {
       id, effect: draft.effect, decidedBy: draft.decidedBy, rule: draft.rule, reasons: draft.reasons, approvers: draft.approvers,
-      trust: draft.trust, policyHash: this.policy.hash, latencyUs,
+      trust: draft.trust, policyHash: p.hash, latencyUs,
     };
+    if (canary) d.canary = true;
     if (draft.approval !== undefined) d.approval = draft.approval;
     if (draft.limit !== undefined) d.limit = draft.limit;
     if (draft.pause !== undefined) d.pause = draft.pause;
@@ -428,7 +495,7 @@ export class Engine {
   private decisionEntry(d: EngineDecision, draft: Draft, f: Facts, now: number): AuditEntry {
     return entry({
       type: d.decidedBy === "error" ? "error" : "decision",
-      time: isoTime(now), id: d.id, policy: d.policyHash,
+      time: isoTime(now), id: d.id, policy: d.policyHash, canary: d.canary,
       agent: auditText(f.rawAgentId), run: auditText(f.rawRunId), env: auditText(f.env),
       tool: auditText(f.rawTool), args: auditArgs(f.args, draft.redact, this.auditMaxString),
       effect: d.effect, decidedBy: d.decidedBy, rule: d.rule, rules: draft.rules.length > 1 ? draft.rules : undefined,
@@ -557,8 +624,9 @@ export class Engine {
     }
   }
 
-  /** Makes every audit record appended so far durable. */
+  /** Makes every audit record appended so far durable (shadow comparisons still queued are made first). */
   async flush(): Promise<void> {
+    this.rollout.shadow.drain();
     await this.audit?.flush();
   }
 
@@ -570,6 +638,8 @@ export class Engine {
 
   private async shutdown(): Promise<void> {
     this.approvals.wakeAll();
+    await this.rollout.stop().catch(() => undefined);
+    this.rollout.shadow.drain();
     const errors: unknown[] = [];
     const step = async (fn: () => unknown) => {
       try {

@@ -1,6 +1,6 @@
 // The public runtime API (`pol/runtime`): the Engine and its types, PolicyDenied, the policy
-// loader, and the store and audit packages services may plug in or inspect. Consumed by
-// embedding services, the CLI and the examples.
+// loader, rollout (reload, shadow, canary, signed bundles), and the store and audit packages
+// services may plug in or inspect. Consumed by embedding services, the CLI and the examples.
 
 export { Engine } from "./engine.js";
 export {
@@ -14,6 +14,10 @@ export { callHash, type BoundCall } from "./callhash.js";
 export { pauseCovers, pauseFor } from "./pauses.js";
 export { SqliteProbe } from "./state-cache.js";
 export { loadPolicy, PolicyLoadError, WasmPolicy, type LoadOptions } from "./loader.js";
+export { ReloadError, type CanaryOption, type ChangeRecord, type PolicyInfo, type PolicyStatus, type ReloadStage, type RolloutOptions } from "./reload.js";
+export type { PolicySource } from "./policy-source.js";
+export type { ShadowCounters, ShadowSide } from "./shadow.js";
+export { BundleError, type BundleErrorCode, type VerifyKey } from "../bundle/format.js";
 export type { Call, Decision, LimitUse } from "../language/call.js";
 export {
   openMemoryStore, openSqliteStore, StoreError,

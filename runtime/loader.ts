@@ -5,6 +5,7 @@
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { isBundleBytes, type VerifyKey } from "../bundle/format.js";
 import { ABI_VERSION, EXPORTS } from "../compiler/abi.js";
 import { metaFromManifest, readManifest, type Manifest } from "../compiler/manifest.js";
 import type { Decision } from "../language/call.js";
@@ -73,6 +74,11 @@ export interface LoadOptions extends ValidateOptions {
    * refused. Pins the exact policy a deployment reviewed, whoever can write the policy file.
    */
   expectHash?: string;
+  /**
+   * The public key(s) policy bundles (`pol build --sign`) must be signed with: PEM text, a PEM file
+   * path, or bytes. A bundle is refused without it; with it, only such bundles are accepted.
+   */
+  verifyKey?: VerifyKey;
 }
 
 /** A loaded policy module: evaluates calls through the compiled wasm. */
@@ -252,8 +258,13 @@ const IMPORTS = { env: { abort: () => { throw new Error("the policy module abort
 
 const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
 
-/** Loads a policy from `.wasm` bytes, a `.wasm` path, or a `.pol` path (compiled on load). */
+const isBundle = (s: Uint8Array | string): boolean => (typeof s === "string" ? s.endsWith(".polb") : isBundleBytes(s));
+
+/** Loads a policy from `.wasm` bytes, a `.wasm` path, a `.pol` path (compiled on load), or a signed bundle (with `verifyKey`). */
 export async function loadPolicy(source: Uint8Array | string, options: LoadOptions = {}): Promise<WasmPolicy> {
+  // Bundles (verified against verifyKey), and any source once a verify key is set (then only signed
+  // bundles load), go through runtime/policy-source.ts.
+  if (options.verifyKey !== undefined || isBundle(source)) return (await (await import("./policy-source.js")).loadSource(source, options)).policy;
   if (typeof source !== "string") return WasmPolicy.fromBytes(source, options);
   if (source.endsWith(".pol")) {
     // The front end and compiler load only here: a service that loads .wasm never pays for them.

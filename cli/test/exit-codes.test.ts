@@ -2,10 +2,15 @@
 // cli/exit.ts), option values outside their choices or range refused, `--format json` carrying
 // I/O errors in the JSON, `--fail-on`, `--version`, and colour decided per stream.
 
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { buildBundle } from "../../bundle/build.js";
+import { generateKeyPair } from "../../bundle/sign.js";
+import { policyDir, signer, SUITE_V1, SUITE_V2, V1, V2 } from "../../bundle/test/fixtures.js";
+import { JsonlAuditLog } from "../../runtime/audit/index.js";
 import { colorFor, type Io } from "../io.js";
 import { main } from "../main.js";
 import { polVersion } from "../version.js";
@@ -35,6 +40,35 @@ beforeAll(() => {
   writeFileSync(join(dir, "not.wasm"), "not a module");
   writeFileSync(join(dir, "users-bad.yaml"), "users:\n  - { name: eve, roles: [root], secret: x }\n");
 });
+
+/** Rollout fixtures: a key pair, signed bundles of two policy versions, a calls file, an audit log with a shadow record. */
+let roll: string;
+const dirsOf: Record<string, string> = {};
+const policyDirOf = (name: string) => dirsOf[name]!;
+beforeAll(async () => {
+  roll = join(dir, "rollout");
+  mkdirSync(roll);
+  writeFileSync(join(roll, "k.pem"), signer().privateKey);
+  writeFileSync(join(roll, "k.pub.pem"), signer().publicKey);
+  writeFileSync(join(roll, "other.pub.pem"), generateKeyPair().publicKey);
+  writeFileSync(join(roll, "rsa.pem"), generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ type: "spki", format: "pem" }));
+  for (const [name, src, suiteText] of [["v1", V1, SUITE_V1], ["v2", V2, SUITE_V2]] as const) {
+    dirsOf[name] = policyDir(src, suiteText);
+    const built = await buildBundle(dirsOf[name], { signKey: signer().privateKey });
+    writeFileSync(join(roll, `${name}.polb`), built.bytes);
+  }
+  const tampered = readFileSync(join(roll, "v1.polb"));
+  tampered[tampered.length - 30] ^= 1;
+  writeFileSync(join(roll, "tampered.polb"), tampered);
+  writeFileSync(join(roll, "calls.jsonl"), [30, 75].map((amount) => JSON.stringify({ tool: "refund", args: { amount, customer: "c" }, agent: { id: "a" } })).join("\n") + "\n");
+  writeFileSync(join(roll, "bad.jsonl"), "{nope\n");
+  const log = await JsonlAuditLog.open(join(roll, "audit.jsonl"));
+  log.append({ type: "admin", time: new Date(0).toISOString(), event: "shadow.diff", tool: "refund", args: { amount: 75 }, live: { policy: "a".repeat(64), effect: "allow", rule: "small" }, shadow: { policy: "b".repeat(64), effect: "approve", rule: "review" } });
+  await log.close();
+  mkdirSync(join(roll, "failing"));
+  writeFileSync(join(roll, "failing", "refunds.pol"), V1.replace('import "_shared.pol"', "tool lookup { id: string } read"));
+  writeFileSync(join(roll, "failing", "refunds.test.yaml"), SUITE_V2);
+}, 120_000);
 
 type Row = [name: string, args: () => string[], code: 0 | 1 | 2, expect?: { out?: RegExp; err?: RegExp; stdin?: string }];
 
@@ -101,6 +135,34 @@ const ROWS: Row[] = [
   ["serve: a users file with an unknown role", () => ["serve", "--policy", POLICY, "--users", join(dir, "users-bad.yaml"), "--listen", "127.0.0.1:0"], 2, { err: /user 1 \(`eve`\): unknown role `root`; expected admin, approver, operator, viewer, agent/ }],
   ["serve: a missing users file", () => ["serve", "--policy", POLICY, "--users", join(dir, "nope.yaml"), "--listen", "127.0.0.1:0"], 2, { err: /cannot read the users file/ }],
   ["serve --hash-secret: the hash of a secret on stdin", () => ["serve", "--hash-secret"], 0, { out: /^hash: scrypt\$32768\$8\$1\$[\w-]+\$[\w-]+\n$/, stdin: "correct horse\n" }],
+
+  ["keygen: a new key pair", () => ["keygen", "-o", join(roll, "new.pem")], 0, { out: /^ed25519:[0-9a-f]{16}\n$/, err: /wrote .*new\.pem .* and .*new\.pub\.pem/ }],
+  ["keygen: never replaces a key", () => ["keygen", "-o", join(roll, "k.pem")], 2, { err: /k\.pem` exists: choose another name with -o, or pass --force/ }],
+  ["build: a signed bundle", () => ["build", policyDirOf("v1"), "-o", join(roll, "built.polb"), "--sign", join(roll, "k.pem")], 0, { err: /built .*built\.polb: policy refunds \(sha256 [0-9a-f]{12}\), 2 sources, 4 cases in 1 suite passed, signed by ed25519:/ }],
+  ["build: unsigned, with a warning", () => ["build", policyDirOf("v1"), "-o", join(roll, "unsigned.polb")], 0, { err: /warning: the bundle is not signed/ }],
+  ["build: its suites fail", () => ["build", join(roll, "failing"), "-o", join(roll, "f.polb")], 1, { err: /3 passed, 1 failed[\s\S]*error: the bundle's suites fail, so no bundle was written/ }],
+  ["build: the policy has errors", () => ["build", "language/test/golden/types.pol", "-o", join(roll, "e.polb")], 1, { err: /E0203/ }],
+  ["build: no -o", () => ["build", policyDirOf("v1")], 2, { err: /required option '-o, --out <file>'/ }],
+  ["build: a missing path", () => ["build", join(roll, "nope"), "-o", join(roll, "x.polb")], 2, { err: /cannot read .*nope.*ENOENT/ }],
+  ["build: a key that is not Ed25519", () => ["build", policyDirOf("v1"), "-o", join(roll, "x.polb"), "--sign", join(roll, "rsa.pem")], 2, { err: /not a PEM private key/ }],
+  ["verify: a good bundle", () => ["verify", join(roll, "v1.polb"), "--key", join(roll, "k.pub.pem"), "--test"], 0, { out: /^ok: .*v1\.polb: policy refunds .* signed by ed25519:[0-9a-f]{16}, 2 sources, 1 suite; 4 cases in 1 suite passed\n$/ }],
+  ["verify: a tampered bundle", () => ["verify", join(roll, "tampered.polb"), "--key", join(roll, "k.pub.pem")], 1, { err: /tampered\.polb` is refused: / }],
+  ["verify: another signer", () => ["verify", join(roll, "v1.polb"), "--key", join(roll, "other.pub.pem")], 1, { err: /is signed by key `ed25519:[0-9a-f]{16}`, which is not a trusted verify key/ }],
+  ["verify: --format json", () => ["verify", join(roll, "tampered.polb"), "--key", join(roll, "k.pub.pem"), "--format", "json"], 1, { out: /"ok": false/ }],
+  ["verify: no --key", () => ["verify", join(roll, "v1.polb")], 2, { err: /required option '--key <file>'/ }],
+  ["verify: a missing bundle", () => ["verify", join(roll, "nope.polb"), "--key", join(roll, "k.pub.pem")], 2, { err: /cannot read .*ENOENT/ }],
+  ["verify: an RSA key", () => ["verify", join(roll, "v1.polb"), "--key", join(roll, "rsa.pem")], 2, { err: /rsa\.pem` is not an Ed25519 key \(its type is `rsa`\); pol signs bundles with Ed25519 keys: make one with `pol keygen`/ }],
+  ["diff: the same policy", () => ["diff", join(roll, "v1.polb"), join(roll, "v1.polb"), "--calls", join(roll, "calls.jsonl"), "--fail-on-change"], 0, { out: /replayed 2 calls from .*: 0 decide differently/ }],
+  ["diff: a change, reported", () => ["diff", join(roll, "v1.polb"), join(roll, "v2.polb"), "--calls", join(roll, "calls.jsonl")], 0, { out: /replayed 2 calls .*: 1 decides differently\n  refund +2 calls +1 differ\n +allow → approve +small → review/ }],
+  ["diff: a change, --fail-on-change", () => ["diff", join(roll, "v1.polb"), join(roll, "v2.polb"), "--generated", "200", "--fail-on-change"], 1, { out: /generated 200 calls over 2 shared tools \(lookup, refund; seed 1\): [1-9]\d* decides? differently/ }],
+  ["diff: signatures required", () => ["diff", join(roll, "v1.polb"), join(roll, "tampered.polb"), "--verify-key", join(roll, "k.pub.pem")], 2, { err: /tampered\.polb` is not a policy pol can load/ }],
+  ["diff: a missing calls file", () => ["diff", join(roll, "v1.polb"), join(roll, "v2.polb"), "--calls", join(roll, "nope.jsonl")], 2, { err: /no such file/ }],
+  ["diff: calls that are not JSON", () => ["diff", join(roll, "v1.polb"), join(roll, "v2.polb"), "--calls", join(roll, "bad.jsonl")], 2, { err: /line 1 of .*bad\.jsonl` is not JSON/ }],
+  ["diff: --generated -1", () => ["diff", join(roll, "v1.polb"), join(roll, "v2.polb"), "--generated", "-1"], 2, { err: /expected a whole number from 0 to 1000000/ }],
+  ["shadow report: differences", () => ["shadow", "report", join(roll, "audit.jsonl")], 0, { out: /1 shadow difference in [\s\S]*live aaaaaaaaaaaa vs shadow bbbbbbbbbbbb\n  refund: 1\n +1  allow → approve +small → review\n +\{"time":"1970-01-01T00:00:00.000Z","tool":"refund","args":\{"amount":75\}\}/ }],
+  ["shadow report: a missing log", () => ["shadow", "report", join(roll, "nope.jsonl")], 2, { err: /no audit log at/ }],
+  ["shadow report: lines that are not JSON", () => ["shadow", "report", join(roll, "bad.jsonl")], 2, { err: /line 1 of .* is not JSON/ }],
+  ["shadow report: --examples 1.5", () => ["shadow", "report", join(roll, "audit.jsonl"), "--examples", "1.5"], 2, { err: /expected a whole number from 0 to 1000/ }],
 ];
 
 describe("pol exit codes and option validation", () => {

@@ -14,7 +14,7 @@ export { evaluate };
 import { loadText } from "../../language/load.js";
 import type { ValidateOptions } from "../../language/validate.js";
 import { WasmPolicy } from "../../runtime/loader.js";
-import { CallGen, poolsOf } from "./calls.js";
+import { CallGen, poolsOf } from "../../policytest/gen/calls.js";
 import { FILE, policyArb, type PolicySpec } from "./policy.js";
 
 export interface Case { spec: PolicySpec; checked: CheckedPolicy; calls: unknown[] }

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import type { Target } from "../../language/ast.js";
 import { targetMatches } from "../../language/targets.js";
 import { ExprGen, flatten, numLit, strLit, type Entry, type LetInfo, type Scope } from "./expr.js";
-import { BOOL, NUM, STR, f, list, polString, rec, showField, showTarget, tyEq, type Field, type TargetSpec, type ToolSpec, type Ty } from "./types.js";
+import { BOOL, NUM, STR, f, list, polString, rec, showField, showTarget, tyEq, type Field, type TargetSpec, type ToolSpec, type Ty } from "../../policytest/gen/types.js";
 
 export interface PolicySpec {
   /** One statement per line; `source` is them joined (rule ids are `gen.pol:LINE`). */

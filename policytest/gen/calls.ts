@@ -1,15 +1,18 @@
-// fast-check arbitrary of tool calls for one generated policy: schema-valid
+// fast-check arbitrary of tool calls for a policy's schemas: schema-valid
 // calls to its declared tools (edge values, absent and null optionals), calls
 // to undeclared names (many matching its glob targets), and schema-invalid
 // calls (wrong type, missing or extra field, NaN, lone surrogates, bad shapes).
-// Values lean on the policy's own literals so conditions flip both ways.
+// Values lean on the policy's own literals so conditions flip both ways. Used
+// by the differential tests (test/gen/) and `pol diff` (cli/diff.ts, via spec.ts).
 
 import fc from "fast-check";
 import type { Expr } from "../../language/ast.js";
 import type { CheckedPolicy } from "../../language/checked.js";
-import { anyNumber, anyString } from "./expr.js";
-import type { PolicySpec } from "./policy.js";
-import type { Field, ToolSpec, Ty } from "./types.js";
+import type { Field, TargetSpec, ToolSpec, Ty } from "./types.js";
+import { anyNumber, anyString } from "./values.js";
+
+/** What calls are generated from: the tools' schemas and the context's (a generated PolicySpec is one). */
+export interface CallSpec { tools: ToolSpec[]; context: Field[] }
 
 const pick = <T>(xs: readonly T[]) => fc.constantFrom(...xs);
 const ABSENT = Symbol("absent");
@@ -48,11 +51,14 @@ function globSamples(pattern: string, question: boolean): string[] {
   return [render("", "a"), render("x.y", "😀"), render("é", "."), pattern];
 }
 
-export function poolsOf(checked: CheckedPolicy, spec: PolicySpec): Pools {
-  const out = { strings: new Set<string>(), numbers: new Set<number>() };
-  for (const r of checked.rules) if (r.decl.condition) walk(r.decl.condition, out);
-  for (const l of checked.limits) if (l.decl.measure.kind === "sum") walk(l.decl.measure.expr, out);
-  for (const d of checked.lets.values()) walk(d.value, out);
+/** The pools for a policy: literals of its checked source (when there is one), names from its targets, and `extra` values (seen in traffic, say). */
+export function poolsOf(checked: CheckedPolicy | readonly CheckedPolicy[] | undefined, spec: { tools: { name: string }[]; targets: readonly TargetSpec[] }, extra: { strings?: Iterable<string>; numbers?: Iterable<number> } = {}): Pools {
+  const out = { strings: new Set<string>(extra.strings), numbers: new Set<number>(extra.numbers) };
+  for (const c of checked === undefined ? [] : Array.isArray(checked) ? checked : [checked as CheckedPolicy]) {
+    for (const r of c.rules) if (r.decl.condition) walk(r.decl.condition, out);
+    for (const l of c.limits) if (l.decl.measure.kind === "sum") walk(l.decl.measure.expr, out);
+    for (const d of c.lets.values()) walk(d.value, out);
+  }
   const names = new Set<string>(["db.drop", "db", "db.a.b", "db.", ".", "x", "mcp:", "shell.exec", "files.write", "a\\b", "a\\*", "a*", "délete:x"]);
   for (const t of spec.targets) for (const n of t.glob ? globSamples(t.text, !t.quoted) : [t.text]) if (n) names.add(n);
   for (const t of spec.tools) names.delete(t.name);
@@ -63,7 +69,7 @@ export class CallGen {
   private readonly str: fc.Arbitrary<string>;
   private readonly num: fc.Arbitrary<number>;
 
-  constructor(private readonly spec: PolicySpec, private readonly pools: Pools) {
+  constructor(private readonly spec: CallSpec, private readonly pools: Pools) {
     const ps = pools.strings.length ? pools.strings : [""];
     const pn = pools.numbers.length ? pools.numbers : [0];
     this.str = fc.oneof({ weight: 3, arbitrary: pick(ps) }, { weight: 2, arbitrary: anyString });

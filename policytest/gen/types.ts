@@ -1,6 +1,6 @@
-// Types and schemas as the test generators see them: a small mirror of the
-// checker's types, with pol-syntax rendering. Shared by the policy generator
-// (policy.ts, expr.ts) and the call generator (calls.ts).
+// Types and schemas as the input generators see them: a small mirror of the
+// checker's types, with pol-syntax rendering. Shared by the call generator
+// (calls.ts, spec.ts) and the test suite's policy generator (test/gen/policy.ts, expr.ts).
 
 export type Ty =
   | { k: "number" }
