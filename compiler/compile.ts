@@ -36,12 +36,13 @@ function manifestOf(policy: CheckedPolicy, prog: Program, addrs: { in: number; o
       return { name: t.name, id: t.id, declared: t.declared, ...(d ? { toolClass: d.toolClass, args: d.args } : {}) };
     }),
     context: meta.context,
-    layout: { in: addrs.in, out: addrs.out, sums: out.sums, matched: out.matched, ...layoutJson(prog.layout) },
+    layout: { in: addrs.in, out: addrs.out, failed: out.failed, sums: out.sums, sumWhy: out.sumWhy, matched: out.matched, why: out.why, ...layoutJson(prog.layout) },
     rules: meta.rules,
     limits: meta.limits,
     defaultRule: meta.defaultRule,
     defaultsFor: meta.defaultsFor,
     redact: meta.redact,
+    sites: meta.sites,
   };
 }
 

@@ -25,12 +25,18 @@ export interface Manifest {
   /** Tool name → id (1-based); names not listed dispatch as id 0. */
   tools: { name: string; id: number; declared: boolean; toolClass?: string; args?: FieldType[] }[];
   context: FieldType[];
-  layout: { in: number; out: number; fixedSize: number; readsTool: boolean; sums: number; matched: number; top: SlotJson[]; args: SlotJson[]; ctx: SlotJson[]; agent: SlotJson[]; run: SlotJson[] };
+  layout: {
+    in: number; out: number; fixedSize: number; readsTool: boolean;
+    /** Output block offsets (docs/abi.md): ⊥ count, sums, their ⊥ sites, matched rules, their ⊥ sites. */
+    failed: number; sums: number; sumWhy: number; matched: number; why: number;
+    top: SlotJson[]; args: SlotJson[]; ctx: SlotJson[]; agent: SlotJson[]; run: SlotJson[];
+  };
   rules: PolicyMeta["rules"];
   limits: PolicyMeta["limits"];
   defaultRule: PolicyMeta["defaultRule"];
   defaultsFor: PolicyMeta["defaultsFor"];
   redact: string[];
+  sites: PolicyMeta["sites"];
 }
 
 function slotJson(s: FieldSlot): SlotJson {

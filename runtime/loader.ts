@@ -10,7 +10,7 @@ import { ABI_VERSION } from "../compiler/emit.js";
 import { readManifest, type Manifest } from "../compiler/manifest.js";
 import type { Decision } from "../language/call.js";
 import { loadFile } from "../language/load.js";
-import { Assembler, denyWith, type CallFacts, type PolicyMeta, type ToolFacts, type ToolMeta } from "../language/meta.js";
+import { Assembler, denyWith, type CallFacts, type Failures, type PolicyMeta, type ToolFacts, type ToolMeta } from "../language/meta.js";
 import { renderDiagnostics } from "../language/render.js";
 import { validateCall, type ValidateOptions } from "../language/validate.js";
 import { compileCodec, type Codec } from "./codec.js";
@@ -40,6 +40,7 @@ export function metaFromManifest(m: Manifest): PolicyMeta {
     defaultRule: m.defaultRule,
     defaultsFor: m.defaultsFor,
     redact: m.redact,
+    sites: m.sites,
   };
 }
 
@@ -100,6 +101,10 @@ export class WasmPolicy {
   private readonly amount = (k: number): number => this.writer.f64[(this.sumsAt >> 3) + k]!;
   private readonly sumsAt: number;
   private readonly matchedAt: number;
+  /** Where the module records ⊥ (docs/abi.md): read only when the failure count is non-zero. */
+  private readonly failedAt: number;
+  private readonly whyAt: number;
+  private readonly sumWhyAt: number;
 
   private constructor(readonly manifest: Manifest, readonly hash: string, private readonly ex: Exports, private readonly options: ValidateOptions) {
     this.meta = metaFromManifest(manifest);
@@ -112,6 +117,17 @@ export class WasmPolicy {
     this.outAt = manifest.layout.out;
     this.sumsAt = manifest.layout.out + manifest.layout.sums;
     this.matchedAt = manifest.layout.out + manifest.layout.matched;
+    this.failedAt = manifest.layout.out + manifest.layout.failed;
+    this.whyAt = manifest.layout.out + manifest.layout.why;
+    this.sumWhyAt = manifest.layout.out + manifest.layout.sumWhy;
+  }
+
+  /** The ⊥ entries of the last decision (see Failures), copied out of the output block. */
+  private failures(n: number): Failures {
+    const u32 = this.writer.u32;
+    const rule = Array.from({ length: n }, (_, i) => u32[(this.whyAt >> 2) + i]!);
+    const sums = (k: number) => u32[(this.sumWhyAt >> 2) + k]!;
+    return { rule, sum: sums };
   }
 
   private static async instantiate(bytes: Uint8Array): Promise<{ mod: WebAssembly.Module; instance: WebAssembly.Instance }> {
@@ -181,8 +197,9 @@ export class WasmPolicy {
       for (let i = 0, j = this.matchedAt >> 2; i < n; i++, j++) matched[i] = u32[j]!;
       // Known tools keep their facts; other names go through the assembler's own bounded cache.
       const tf = t.id === 0 ? this.asm.toolFacts(tool, false) : (t.facts ??= this.asm.toolFacts(tool, t.declared));
-      if (tf.limits.length === 0 || tf.blindLimit) return this.asm.decideFor(tf, NO_FACTS, matched, NO_AMOUNT, n);
-      return this.asm.decideFor(tf, () => new RawFacts(tool, t.declared, c), matched, this.amount, n);
+      const failures = u32[this.failedAt >> 2] === 0 ? undefined : this.failures(n);
+      if (tf.limits.length === 0 || tf.blindLimit) return this.asm.decideFor(tf, NO_FACTS, matched, NO_AMOUNT, n, failures);
+      return this.asm.decideFor(tf, () => new RawFacts(tool, t.declared, c), matched, this.amount, n, failures);
     } catch (e) {
       return denyWith(this.meta, "error", `the policy module failed: ${(e as Error).message}`);
     }

@@ -47,7 +47,14 @@ export const EDGE_STRINGS = [
   "prod", "production", "staging", "support", "admin", "usd", "EUR", "ann@acme.com", "Bob@ACME.io", "eve@gmail.com", "x@y", "a@b.co.",
   "a\u0000b", "https://Example.COM:8080/path?q=1", "http://[::1]:80/", "example.com/x", "mailto:x@y.z", "10.1.2.3", "10.0.0.0/8", "192.168.1.1", "fd00::1", "fd00::/8", "::1",
   "555-123-4567", "+14155552671", "123-45-6789", "4111 1111 1111 1111", "4111111111111112", "sk_live_abcdefghijklmnopqrstuvwx", "AKIAIOSFODNN7EXAMPLE",
+  // What host(), domain() and in_cidr() canonicalise, and what makes them fail (⊥).
+  "http://0x7f.1/", "http://2130706433/", "http://[::ffff:127.0.0.1]/", "http://１２７。０．０．１/", "https://hooks.acme.com\\@evil.com", "http:evil.com", "http://a@b@c/",
+  "http://%65vil.com", "http://bücher.de/", "https://ok.com./", "ftp://a.b:99999/", "::ffff:7f00:1", "0177.0.0.1", "127.1", "1.2.3.4.5", "[::1]", "a@b.com, c@d.com",
+  "Bob <b@acme.com>", "b@acme.com\r\nBcc: x@evil.com", "x@evil.org@acme.com", "ssn 123 45 6789", "(415)555-2671", "４１１１ １１１１ １１１１ １１１１",
 ];
+/** CIDR ranges in_cidr() reads (a written range that does not parse is error E0221). */
+const RANGES = ["10.0.0.0/8", "192.168.0.0/16", "fd00::/8", "10.1.2.3", "0.0.0.0/0", "::/0", "127.0.0.0/8", "169.254.0.0/16", "::ffff:0:0/96", "fe80::/10", "0.0.0.0/8", "::1"];
+const INPUT_ROOTS = new Set(["args", "ctx", "agent", "run", "env", "tool"]);
 const SMALL_ALPHABET = [..."abcAB1 .-_@:/é😀"];
 
 export const smallString = fc.string({ unit: pick(SMALL_ALPHABET), maxLength: 6 });
@@ -159,9 +166,24 @@ export class ExprGen {
   private boolBuiltin(s: Scope, d: number): A {
     return oneof(
       w(3, fc.tuple(pick(["starts_with", "ends_with", "contains"]), this.str(s, d), this.str(s, d)).map(([fn, a, b]) => `${fn}(${a}, ${b})`)),
-      w(1, fc.tuple(this.str(s, d), pick(["10.0.0.0/8", "192.168.0.0/16", "fd00::/8", "10.1.2.3", "0.0.0.0/0", "::/0"])).map(([a, c]) => `in_cidr(${a}, ${polString(c)})`)),
-      w(1, fc.tuple(this.str(s, d), this.str(s, d)).map(([a, b]) => `in_cidr(${a}, ${b})`)),
-      w(2, fc.tuple(pick(["is_email", "has_pii"]), this.str(s, d)).map(([fn, a]) => `${fn}(${a})`)),
+      w(2, fc.tuple(this.str(s, d), pick(RANGES)).map(([a, c]) => `in_cidr(${a}, ${polString(c)})`)),
+      w(1, fc.tuple(this.str(s, d), this.range(s, d)).map(([a, b]) => `in_cidr(${a}, ${b})`)),
+      w(2, fc.tuple(pick(["is_email", "has_pii", "is_url", "is_ip"]), this.str(s, d)).map(([fn, a]) => `${fn}(${a})`)),
+    );
+  }
+
+  /** A number that fails (⊥) when the string it measures is no URL, address or email: for sum limits. */
+  fallibleNum(s: Scope): A {
+    return fc.tuple(pick(["host", "domain"]), this.str(s, 0)).map(([fn, a]) => `len(${fn}(${a}))`);
+  }
+
+  /** A range argument read at run time (an input, or a derived string), which may fail; else a written one. */
+  private range(s: Scope, d: number): A {
+    const inputs = this.readable(s, (t) => t.k === "string").filter((p) => INPUT_ROOTS.has(p.split(".")[0]!));
+    return oneof(
+      w(inputs.length ? 3 : 0, lazy(() => pick(inputs))),
+      w(1, lazy(() => fc.tuple(pick(["lower", "host", "trim"]), this.range(s, d - 1)).map(([fn, a]) => `${fn}(${a})`))),
+      w(1, pick(RANGES).map((c) => polString(c))),
     );
   }
 
@@ -253,8 +275,10 @@ export class ExprGen {
           w(2, fc.tuple(pick([" in ", " not in "]), this.listLit("string", s, sub)).map(([op, l]) => paren(p + op + l))),
           w(1, fc.tuple(pick(CMP), numLit).map(([op, n]) => paren(`len(${p}) ${op} ${n}`))),
           w(1, fc.tuple(pick(["lower", "upper", "trim", "domain", "host"]), strLit).map(([fn, b]) => paren(`${fn}(${p}) == ${b}`))),
-          w(1, pick(["is_email", "has_pii"]).map((fn) => `${fn}(${p})`)),
-          w(1, pick(["10.0.0.0/8", "fd00::/8", "192.168.1.1"]).map((c) => `in_cidr(${p}, ${polString(c)})`)),
+          w(2, pick(["is_email", "has_pii", "is_url", "is_ip"]).map((fn) => `${fn}(${p})`)),
+          w(2, pick(RANGES).map((c) => `in_cidr(${p}, ${polString(c)})`)),
+          w(1, pick(RANGES).map((c) => `in_cidr(host(${p}), ${polString(c)})`)),
+          w(1, fc.tuple(pick(["==", "!="]), strLit).map(([op, b]) => paren(`domain(${p}) ${op} ${b}`))),
         );
       case "bool":
         return oneof(w(2, fc.constant(p)), w(1, fc.constant(`(not ${p})`)), w(1, pick(["true", "false"]).map((b) => paren(`${p} == ${b}`))));
