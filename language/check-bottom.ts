@@ -6,7 +6,7 @@
 import { BUILTINS } from "../stdlib/signatures.js";
 import type { CallExpr, Expr, LetDecl } from "./ast.js";
 import { literalItems } from "./check-expr.js";
-import { printExpr } from "./format-expr.js";
+import { printExpr, printPath } from "./format-expr.js";
 
 /** Outcome sets as bit masks. */
 const T = 1;
@@ -34,7 +34,14 @@ const strict = (f: Fail): number => (f === 2 ? B : f === 1 ? BOOL | B : BOOL);
  * host(x), ...), by argument text, and the quantifier the target sits in: a
  * guard written as W0109's help says is then seen to cover the target.
  */
-interface Guard { pred: string; arg: string; list?: string; variable?: string }
+interface Guard {
+  pred: string;
+  arg: string;
+  list?: string;
+  variable?: string;
+  /** Input paths the target's evaluation reads (so `has` on them is true when it fails), with their prefixes. */
+  present: Set<string>;
+}
 
 class Analysis {
   constructor(
@@ -52,7 +59,7 @@ class Analysis {
   bool(e: Expr): number {
     switch (e.kind) {
       case "bool": return e.value ? T : F;
-      case "has": return BOOL;
+      case "has": return this.guard?.present.has(printPath(e.path)) ? T : BOOL;
       case "path": return this.path(e, (v) => this.bool(v)) ?? strict(this.vars.get(e.root) ?? 0);
       case "unary": { const o = this.bool(e.operand); return (o & B) | (o & T ? F : 0) | (o & F ? T : 0); }
       case "binary":
@@ -146,21 +153,7 @@ export function fallibleCalls(e: Expr, letDecl: (name: string) => LetDecl | unde
 
 /** The calls whose failure can leave `cond` false, in source order. */
 export function maskedCalls(cond: Expr, letDecl: (name: string) => LetDecl | undefined): CallExpr[] {
-  return fallibleCalls(cond, letDecl).filter((c) => (new Analysis(letDecl, c, new Map(), guardOf(c, cond)).bool(cond) & F) !== 0);
-}
-
-/** The guard predicate of call `c` (see failureTest) and the quantifier it sits in inside `cond`. */
-function guardOf(c: CallExpr, cond: Expr): Guard {
-  let x = c.args[0]!;
-  let pred = c.fn === "host" ? "is_url" : c.fn === "domain" ? "is_email" : "is_ip";
-  if (c.fn === "in_cidr" && x.kind === "call" && x.fn === "host") {
-    x = x.args[0]!;
-    pred = "is_url";
-  }
-  const g: Guard = { pred, arg: printExpr(x) };
-  const root = x.kind === "path" ? x.root : undefined;
-  const list = root !== undefined ? originsAt(cond, c)?.get(root) : undefined;
-  return list ? { ...g, list: printExpr(list), variable: root! } : g;
+  return fallibleCalls(cond, letDecl).filter((c) => (new Analysis(letDecl, c, new Map(), guardOf(c, cond, letDecl)).bool(cond) & F) !== 0);
 }
 
 /** The quantifier variables in scope at `target` inside `e`, with the lists they range over (undefined if not found). */
@@ -178,14 +171,122 @@ function originsAt(e: Expr, target: CallExpr, outer: ReadonlyMap<string, Expr> =
   }
 }
 
-/**
- * The test that is true exactly when call `c` (inside `cond`) would fail, for
- * the help of W0109: `not is_url(x)` for host(x), `not is_email(x)` for
- * domain(x), `not is_ip(x)` for in_cidr(x, ...) (`not is_url(u)` when x is
- * host(u)). Inside a quantifier the test ranges over its list: `(any v in L: ...)`.
- */
-export function failureTest(c: CallExpr, cond: Expr): string {
-  const g = guardOf(c, cond);
-  const test = `not ${g.pred}(${g.arg})`;
-  return g.list !== undefined ? `(any ${g.variable} in ${g.list}: ${test})` : test;
+/** The input paths `e` reads (each with its prefixes), through lets. */
+function inputPaths(e: Expr, letDecl: (name: string) => LetDecl | undefined, out = new Set<string>(), depth = 0): Set<string> {
+  if (depth > 64) return out;
+  const go = (x: Expr) => void inputPaths(x, letDecl, out, depth + 1);
+  switch (e.kind) {
+    case "path":
+      if (e.ref?.kind === "input") for (let i = 1; i <= e.segments.length; i++) out.add([e.root, ...e.segments.slice(0, i).map((x) => x.name)].join("."));
+      else if (e.ref?.kind === "let") { const d = letDecl(e.root); if (d) go(d.value); }
+      break;
+    case "list": e.items.forEach(go); break;
+    case "unary": go(e.operand); break;
+    case "binary": go(e.left); go(e.right); break;
+    case "matches": case "regex": go(e.subject); break;
+    case "quant": go(e.list); go(e.body); break;
+    case "call": e.args.forEach(go); break;
+  }
+  return out;
 }
+
+/** The guard predicate of call `c` (false exactly when it fails), the quantifier it sits in inside `cond`, the paths it proves present. */
+function guardOf(c: CallExpr, cond: Expr, letDecl: (name: string) => LetDecl | undefined): Guard {
+  const x = guardArg(c);
+  const pred = c.fn === "domain" ? "is_email" : c.fn === "host" || x !== c.args[0] ? "is_url" : "is_ip";
+  const origins = originsAt(cond, c) ?? new Map<string, Expr>();
+  const present = inputPaths(c, letDecl);
+  for (const l of origins.values()) inputPaths(l, letDecl, present);
+  const g = { pred, arg: printExpr(x), present };
+  const root = x.kind === "path" ? x.root : undefined;
+  const list = root !== undefined ? origins.get(root) : undefined;
+  return list ? { ...g, list: printExpr(list), variable: root! } : g;
+}
+
+/** `e` with `from` replaced by `to` (a copy along the way; the rest shared). */
+function replace(e: Expr, from: Expr, to: Expr): Expr {
+  if (e === from) return to;
+  const r = (x: Expr) => replace(x, from, to);
+  switch (e.kind) {
+    case "list": return { ...e, items: e.items.map(r) };
+    case "unary": return { ...e, operand: r(e.operand) };
+    case "binary": return { ...e, left: r(e.left), right: r(e.right) };
+    case "matches": case "regex": return { ...e, subject: r(e.subject) };
+    case "quant": return { ...e, list: r(e.list), body: r(e.body) };
+    case "call": return { ...e, args: e.args.map(r) };
+    default: return e;
+  }
+}
+
+/** The `any` quantifier binding `variable` around `target` inside `e`, if that is where it is bound. */
+function anyAround(e: Expr, target: CallExpr, variable: string): Extract<Expr, { kind: "quant" }> | undefined {
+  let found: Extract<Expr, { kind: "quant" }> | undefined;
+  const walk = (x: Expr, binder?: Extract<Expr, { kind: "quant" }>): boolean => {
+    if (x === target) return (found = binder), true;
+    switch (x.kind) {
+      case "list": return x.items.some((i) => walk(i, binder));
+      case "unary": return walk(x.operand, binder);
+      case "binary": return walk(x.left, binder) || walk(x.right, binder);
+      case "matches": case "regex": return walk(x.subject, binder);
+      case "quant": return walk(x.list, binder) || walk(x.body, x.variable === variable ? x : binder);
+      case "call": return x.args.some((a) => walk(a, binder));
+      default: return false;
+    }
+  };
+  walk(e);
+  return found?.quantifier === "any" ? found : undefined;
+}
+
+/**
+ * `cond` rewritten so that it holds whenever one of `masked` fails: a guard
+ * `not is_url(x) or (...)` in front, or, for a call inside an `any`, inside
+ * that quantifier's body (where its variable is bound and its list guarded).
+ * The analysis above sees the result as covering each call.
+ */
+export function guardedCondition(cond: Expr, masked: CallExpr[], letDecl: (name: string) => LetDecl | undefined): string {
+  let out = cond;
+  const front: string[] = [];
+  const seen = new Set<string>();
+  for (const c of masked) {
+    const g = guardOf(c, cond, letDecl);
+    const key = `${g.pred}(${g.arg})@${g.list ?? ""}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const test = `not ${g.pred}(${g.arg})`;
+    const q = g.variable !== undefined ? anyAround(out, c, g.variable) : undefined;
+    // The rewritten quantifier stands in the printed tree as a name whose text is already parenthesised.
+    if (q) out = replace(out, q, text(`(any ${q.variable} in ${printExpr(q.list)}: ${test} or (${printExpr(q.body)}))`, q));
+    else {
+      // In front of the condition, optional inputs need the `has` the condition proves them with.
+      const reads = g.list === undefined ? inputPaths(guardArg(c), letDecl) : inputPaths(originsAt(cond, c)!.get(g.variable!)!, letDecl);
+      const has = hasPaths(cond).filter((p) => reads.has(p));
+      const guarded = g.list === undefined ? test : `any ${g.variable} in ${g.list}: ${test}`;
+      front.push(has.length ? `(${has.map((p) => `has ${p} and `).join("")}${guarded})` : g.list === undefined ? test : `(${guarded})`);
+    }
+  }
+  return front.length ? `${front.join(" or ")} or (${printExpr(out)})` : printExpr(out);
+}
+
+/** The argument whose failure the guard predicate tests (`u` for in_cidr(host(u), ...)). */
+function guardArg(c: CallExpr): Expr {
+  const x = c.args[0]!;
+  return c.fn === "in_cidr" && x.kind === "call" && x.fn === "host" ? x.args[0]! : x;
+}
+
+/** The paths `has` tests anywhere in `e`, in order, each once. */
+function hasPaths(e: Expr, out: string[] = []): string[] {
+  const go = (x: Expr) => void hasPaths(x, out);
+  switch (e.kind) {
+    case "has": { const p = printPath(e.path); if (!out.includes(p)) out.push(p); break; }
+    case "list": e.items.forEach(go); break;
+    case "unary": go(e.operand); break;
+    case "binary": go(e.left); go(e.right); break;
+    case "matches": case "regex": go(e.subject); break;
+    case "quant": go(e.list); go(e.body); break;
+    case "call": e.args.forEach(go); break;
+  }
+  return out;
+}
+
+/** A node that prints as `t` (a path with no segments prints its root as written). */
+const text = (t: string, at: Expr): Expr => ({ kind: "path", root: t, rootSpan: at.span, segments: [], span: at.span });

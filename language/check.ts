@@ -3,12 +3,11 @@
 // tables the interpreter and compiler need (checked.ts).
 
 import type * as A from "./ast.js";
-import { failureTest, maskedCalls } from "./check-bottom.js";
+import { guardedCondition, maskedCalls } from "./check-bottom.js";
 import { ExprChecker, type Scope } from "./check-expr.js";
 import type { CheckedLimit, CheckedPolicy, CheckedRule, CheckedTool, Site } from "./checked.js";
 import type { Sink } from "./diagnostics.js";
 import { constValue } from "./fold.js";
-import { printExpr } from "./format-expr.js";
 import { assertNever, type Span } from "./span.js";
 import { closest } from "./suggest.js";
 import { targetMatches } from "./targets.js";
@@ -221,10 +220,10 @@ class Checker {
     const first = masked[0];
     if (!first || first.site === undefined) return;
     const inside = first.span.file === cond.span.file && first.span.start >= cond.span.start && first.span.end <= cond.span.end;
-    const tests = [...new Set(masked.map((c) => failureTest(c, cond)))].join(" or ");
+    const guarded = guardedCondition(cond, masked, (n) => this.lets.get(n));
     const what = r.effect === "deny" ? "deny input pol cannot parse" : "send input pol cannot parse to a human";
     this.sink.report("W0109", inside ? first.span : cond.span, `this \`${r.effect}\` rule does not apply when ${this.sites[first.site]!.failure} and the rest of its condition is false`, {
-      help: `to ${what}, write the condition as \`${tests} or (${printExpr(cond)})\``,
+      help: `to ${what}, write the condition as \`${guarded}\``,
     });
   }
 

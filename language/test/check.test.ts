@@ -103,6 +103,22 @@ describe("W0109: a builtin's failure masked in a deny or approve rule", () => {
     expect(d.help).toContain("`(any r in args.to: not is_url(r)) or (all r in args.to: host(r) == \"x\")`");
     expectClean('deny t if (any r in args.to: not is_url(r)) or (all r in args.to: host(r) == "x")\n');
   });
+  it("inside an `any`, the guard goes into its body, where the list is guarded", () => {
+    const src = 'tool m { cc?: list<string> }\ndeny m if has args.cc and any r in args.cc: domain(r) != "acme.com" and lower(r) not in ["a@b.io"]\n';
+    expect(expectError(src, { code: "W0109", underline: "domain(r)" }).help).toContain('`has args.cc and (any r in args.cc: not is_email(r) or (domain(r) != "acme.com" and lower(r) not in ["a@b.io"]))`');
+  });
+  it.each([
+    ["deny t if args.amount > 10 and host(args.currency) in internal"],
+    ['approve t if args.urgent and in_cidr(host(args.currency), "127.0.0.0/8") and domain(args.customer.id) != "x.io"'],
+    ['deny t if all r in args.to: host(r) == "x"'],
+    ['deny t if any r in args.to: args.amount > 1 and domain(r) == "x.io"'],
+    ['deny t if any i in args.items: i.qty > 1 and host(i.sku) == "x"'],
+    ['approve t if has args.reason and args.amount > 3 and in_cidr(args.reason, "10.0.0.0/8")'],
+  ])("the condition its help suggests checks clean: %s", (rule) => {
+    const d = expectError(`${rule}\n`, { code: "W0109" });
+    const fixed = /write the condition as `(.*)`$/.exec(d.help!)![1]!;
+    expectClean(`${rule.replace(/ if .*$/, "")} if ${fixed}\n`);
+  });
   it("a failure inside a let", () => expectError('context { url?: string }\nlet h = host(ctx.region)\ndeny t if args.urgent and h == "x"\n', { code: "W0109", underline: 'args.urgent and h == "x"' }));
   it.each([
     ["deny t if host(args.currency) in internal"],
