@@ -167,13 +167,14 @@ describe("host against Node's WHATWG parser", () => {
   });
 
   it("accepts every plain http(s) URL (the common case is never refused)", () => {
-    const label = fc.stringMatching(/^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,6}[a-zA-Z0-9])?$/);
+    // Not `xn--`: a punycode label is IDN, which pol checks only for some scripts (see the next test).
+    const label = fc.stringMatching(/^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,6}[a-zA-Z0-9])?$/).filter((l) => !/^xn--/i.test(l));
     const plain = fc
       .tuple(
         fc.constantFrom("http://", "https://", "HTTP://", "wss://", "ftp://"),
         fc.constantFrom("", "user@", "u:p@", "a.b-c_d~!$&'()*+,;=:x@"),
         fc.array(label, { maxLength: 3 }),
-        fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9-]{0,5}$/), // a last label that is not a number
+        fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9-]{0,5}$/).filter((l) => !/^xn--/i.test(l)), // a last label that is not a number
         fc.constantFrom("", ":80", ":8443", ":"),
         fc.constantFrom("", "/", "/a/b?c=d#e", "?q=@x.com", "#@y", "/a b\\c%zz\t"),
       )
