@@ -3,6 +3,7 @@
 // address under test is copied to a second static buffer (no allocation).
 
 import { KIND_DOMAIN, KIND_V4, KIND_V6, WORDS, parseAddress, parseV6, wget, wset } from "./host";
+import { arenaEpoch } from "./arena";
 import { isDigit, slen32, unit } from "./str";
 
 const A: usize = memory.data(16, 8);
@@ -62,11 +63,23 @@ function parseRange(c: i64): i32 {
   return v6 ? p : p + 96;
 }
 
+// The address last read into A (see arenaEpoch): `any net in L: in_cidr(host(u), net)` reads it once.
+let memoEpoch: u64 = 0;
+let memoIn: i64 = 0;
+let memoKind: i32 = 0;
+
 /** 0 false, 1 true, 2 failure (⊥). */
 export function std_in_cidr(x: i64, cidr: i64): i32 {
-  const kind = parseAddress(x);
+  const e = arenaEpoch();
+  let kind = memoKind;
+  if (memoEpoch != e || memoIn != x) {
+    kind = parseAddress(x);
+    if (kind != 0) memory.copy(A, WORDS, 16);
+    memoEpoch = e;
+    memoIn = x;
+    memoKind = kind;
+  }
   if (kind == 0) return 2;
-  memory.copy(A, WORDS, 16);
   const prefix = parseRange(cidr);
   if (prefix < 0) return 2;
   if (kind == KIND_DOMAIN) return 0;

@@ -2,8 +2,8 @@
 // of stdlib/ts/url.ts. Failure is the BOT ref (⊥); a domain host is a fresh
 // arena string, an address one written by host.ts.
 
-import { arenaAlloc } from "./arena";
-import { BACKSLASH, CONTROL, FILE_HOST, IPV6, NO_HOST, NO_SCHEME, OPAQUE_HOST, PERCENT, PORT, SEVERAL_AT, SLASHES, USERINFO, hostText, parseV6, refuse, serialiseV6 } from "./host";
+import { arenaAlloc, arenaEpoch } from "./arena";
+import { BACKSLASH, CONTROL, FILE_HOST, IPV6, NO_HOST, NO_SCHEME, OPAQUE_HOST, PERCENT, PORT, SEVERAL_AT, SLASHES, USERINFO, hostText, lastRefusal, parseV6, refuse, serialiseV6 } from "./host";
 import { std_is_email } from "./pii";
 import { BOT, asciiLower, isAsciiLetter, isDigit, slen32, sref, unit } from "./str";
 
@@ -52,7 +52,27 @@ function validPort(s: i64, p: i32, e: i32): bool {
   return v <= 65535;
 }
 
+// The last host() answer (see arenaEpoch): its input ref, result and refusal class.
+let memoEpoch: u64 = 0;
+let memoIn: i64 = 0;
+let memoOut: i64 = 0;
+let memoWhy: i32 = 0;
+
 export function std_host(url: i64): i64 {
+  const e = arenaEpoch();
+  if (memoEpoch == e && memoIn == url) {
+    if (memoOut == BOT) refuse(memoWhy);
+    return memoOut;
+  }
+  const r = hostOf(url);
+  memoEpoch = e;
+  memoIn = url;
+  memoOut = r;
+  memoWhy = lastRefusal();
+  return r;
+}
+
+function hostOf(url: i64): i64 {
   const n = slen32(url);
   if (n > 0 && unit(url, 0) <= 0x20) return refuse(CONTROL);
   if (n == 0 || !isAsciiLetter(unit(url, 0))) return refuse(NO_SCHEME);

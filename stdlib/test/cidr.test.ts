@@ -89,6 +89,12 @@ describe("in_cidr examples", () => {
   });
 });
 
+describe("in_cidr remembers the address it read for one decision only", () => {
+  it("the same ref with new text in the next decision is read again", () => {
+    expect([both("10.0.0.1", "10.0.0.0/8"), both("11.0.0.1", "10.0.0.0/8"), both("11.0.0.1", "11.0.0.0/8"), both("xx.0.io", "10.0.0.0/8"), both("10.0.0.1", "10.0.0.0/8")]).toEqual([true, false, true, false, true]);
+  });
+});
+
 describe("is_ip", () => {
   it.each<[string, boolean]>([
     ["10.1.2.3", true],

@@ -72,6 +72,8 @@ function parseRange(c: string): number {
   return v6 ? p : p + 96;
 }
 
+const memo: { in?: string; kind: number; words: number[] } = { kind: 0, words: [] };
+
 /** Whether `cidr` is a range in_cidr() accepts (the checker refuses a constant one that is not). */
 export function validCidr(cidr: string): boolean {
   return parseRange(cidr) >= 0;
@@ -87,9 +89,15 @@ export function validCidr(cidr: string): boolean {
  * address are ignored (`10.1.2.3/8` is `10.0.0.0/8`).
  */
 export function in_cidr(x: string, cidr: string): boolean | null {
-  const kind = parseAddress(x);
+  // The address last read, as the wasm twin keeps it: `any net in L: in_cidr(host(u), net)` reads it once.
+  if (x !== memo.in) {
+    memo.in = x;
+    memo.kind = parseAddress(x);
+    memo.words = words.slice();
+  }
+  const kind = memo.kind;
   if (kind === 0) return null;
-  const a = words.slice();
+  const a = memo.words;
   const prefix = parseRange(cidr);
   if (prefix < 0) return null;
   if (kind === KIND_DOMAIN) return false;

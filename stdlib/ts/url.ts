@@ -3,7 +3,7 @@
 // (browsers, fetch) answers, or fails (null, the interpreter's ⊥) where
 // parsers disagree or pol cannot check the host. stdlib/as/url.ts is the twin.
 
-import { REFUSAL, hostText, parseV6, refuse, serialiseV6 } from "./host.js";
+import { REFUSAL, hostText, lastRefusal, parseV6, refuse, serialiseV6 } from "./host.js";
 import { is_email } from "./pii.js";
 import { asciiLower, isAsciiLetter, isDigit } from "./utf16.js";
 
@@ -62,6 +62,18 @@ function validPort(s: string, p: number, e: number): boolean {
  * after `//`), so paths, queries and fragments are never refused.
  */
 export function host(url: string): string | null {
+  // The last answer, as the wasm twin keeps it: rules over lists of ranges read host(args.url) once per range.
+  if (url === memo.in) return memo.out ?? refuse(memo.why);
+  const out = hostOf(url);
+  memo.in = url;
+  memo.out = out;
+  memo.why = lastRefusal();
+  return out;
+}
+
+const memo: { in?: string; out: string | null; why: number } = { out: null, why: 0 };
+
+function hostOf(url: string): string | null {
   const n = url.length;
   if (n > 0 && url.charCodeAt(0) <= 0x20) return refuse(REFUSAL.CONTROL);
   if (n === 0 || !isAsciiLetter(url.charCodeAt(0))) return refuse(REFUSAL.NO_SCHEME);
