@@ -5,8 +5,12 @@
 
 import type { Program } from "./ir.js";
 
-/** Bumped whenever a module built by one version could be misread by a host of another. 2: modules export the SHA-256 of their manifest. */
-export const ABI_VERSION = 2;
+/**
+ * Bumped whenever a module built by one version could be misread by a host of another.
+ * 2: the output block records where conditions and sums met ⊥; 3: modules export the SHA-256
+ * of their manifest (pol_manifest).
+ */
+export const ABI_VERSION = 3;
 
 /** Export names. `decide`, `in` and `out` carry a `p${k}_` prefix in batch modules (compileBatch). */
 export const EXPORTS = {
@@ -23,9 +27,15 @@ export const EXPORTS = {
 /** The AssemblyScript modules every generated policy imports, relative to the package root (without `.ts`, as asc resolves them). */
 export const AS_IMPORTS = { stdlib: "stdlib/as/index", abi: "wasm/abi" } as const;
 
-/** Byte layout of the output block: the rule count, then one f64 per sum expression, then the matched rule indices (u32). */
-export function outLayout(p: Pick<Program, "sumExprs" | "effects">): { sums: number; matched: number; size: number } {
+/**
+ * Byte layout of the output block (docs/abi.md): the matched-rule count (u32 at 0), the ⊥ count
+ * (u32 at `failed`), one f64 per sum expression, their ⊥ sites (u32), the matched rule indices
+ * (u32), and the ⊥ site of each match (u32).
+ */
+export function outLayout(p: Pick<Program, "sumExprs" | "effects">): { failed: number; sums: number; sumWhy: number; matched: number; why: number; size: number } {
   const sums = 8;
-  const matched = sums + 8 * p.sumExprs.length;
-  return { sums, matched, size: matched + 4 * Math.max(1, p.effects.length) };
+  const sumWhy = sums + 8 * p.sumExprs.length;
+  const matched = sumWhy + 4 * p.sumExprs.length;
+  const why = matched + 4 * Math.max(1, p.effects.length);
+  return { failed: 4, sums, sumWhy, matched, why, size: why + 4 * Math.max(1, p.effects.length) };
 }

@@ -7,10 +7,11 @@ import { EFFECT_RANK } from "../language/checked.js";
 import { BUILTINS } from "../stdlib/signatures.js";
 import { AS_IMPORTS, EXPORTS, outLayout } from "./abi.js";
 import type { IR, Program, Scalar, ToolPlan } from "./ir.js";
+import { Tri, fallible, type AsType, type Gen, type Param } from "./tri.js";
 
 
-type AsType = "f64" | "bool" | "i64" | "usize";
-interface Param { name: string; type: AsType }
+/** Whether any rule condition or sum of `p` can meet ⊥ (only then does the module count failures). */
+const programFails = (p: Program): boolean => p.conds.some((c) => c !== undefined && c !== false && fallible(c)) || p.sumExprs.some((s) => s !== undefined && fallible(s));
 
 const asTypeOf = (t: Scalar | "list" | "record"): AsType => (t === "number" ? "f64" : t === "bool" ? "bool" : t === "record" ? "usize" : "i64");
 
@@ -22,10 +23,11 @@ function f64Lit(v: number): string {
   return `reinterpret<f64>(<u64>0x${bits.getBigUint64(0).toString(16)})`;
 }
 
-class Emitter {
+class Emitter implements Gen {
   readonly helpers: string[] = [];
   private strings: number[] = [];
   private readonly stringOffsets = new Map<string, number>();
+  readonly tri = new Tri(this);
 
   constructor(private readonly p: Program) {}
 
@@ -44,7 +46,7 @@ class Emitter {
     return `sref(S + ${off * 2}, ${s.length})`;
   }
 
-  private helper(params: Param[], ret: AsType, body: string): string {
+  helper(params: Param[], ret: AsType, body: string): string {
     const name = `h${this.helpers.length}`;
     this.helpers.push(`function ${name}(${params.map((x) => `${x.name}: ${x.type}`).join(", ")}): ${ret} {\n${body}\n}`);
     return name;
@@ -58,8 +60,18 @@ class Emitter {
     return base.kind === "in" ? `IN + ${off}` : `${base.name} + ${off}`;
   }
 
-  private eq(t: Scalar, a: string, b: string): string {
+  eq(t: Scalar, a: string, b: string): string {
     return t === "string" ? `str_eq(${a}, ${b})` : `(${a} == ${b})`;
+  }
+
+  inlistHelper(t: Scalar, scope: Param[]): string {
+    const body = [
+      "  const p = <usize>(list & 0xffffffff);",
+      "  const n = <usize>(list >>> 32);",
+      `  for (let i: usize = 0; i < n; i++) if (${this.eq(t, this.load(t, "p + i * 8"), "x")}) return true;`,
+      "  return false;",
+    ].join("\n");
+    return this.helper([{ name: "x", type: asTypeOf(t) }, { name: "list", type: "i64" }, ...scope], "bool", body);
   }
 
   expr(e: IR, scope: Param[]): string {
@@ -86,16 +98,7 @@ class Emitter {
         const h = this.helper([x, ...scope], "bool", `  return ${body};`);
         return `${e.negate ? "!" : ""}${h}(${[g(e.l), ...args].join(", ")})`;
       }
-      case "inlist": {
-        const body = [
-          "  const p = <usize>(list & 0xffffffff);",
-          "  const n = <usize>(list >>> 32);",
-          `  for (let i: usize = 0; i < n; i++) if (${this.eq(e.t, this.load(e.t, "p + i * 8"), "x")}) return true;`,
-          "  return false;",
-        ].join("\n");
-        const h = this.helper([{ name: "x", type: asTypeOf(e.t) }, { name: "list", type: "i64" }, ...scope], "bool", body);
-        return `${e.negate ? "!" : ""}${h}(${[g(e.l), g(e.list), ...args].join(", ")})`;
-      }
+      case "inlist": return `${e.negate ? "!" : ""}${this.inlistHelper(e.t, scope)}(${[g(e.l), g(e.list), ...args].join(", ")})`;
       case "quant": {
         const v: Param = { name: e.name, type: asTypeOf(e.elem.t) };
         const at = `p + i * ${e.elem.block.size}`;
@@ -115,6 +118,7 @@ class Emitter {
       case "call": return `${BUILTINS.get(e.fn)!.asName}(${e.args.map(g).join(", ")})`;
       case "glob": return `std_glob(${this.str(e.pattern)}, ${g(e.s)})`;
       case "regex": return `std_dfa_search(RX${e.table}, ${g(e.s)})`;
+      case "bot": throw new Error("internal error: ⊥ outside a three-valued expression");
       case "toolmatch": {
         if (e.pattern === "*" && !e.quoted) return "true";
         // In a quoted target `*` is the only special character (language/targets.ts); std_tool_match reads `\`
@@ -137,26 +141,44 @@ class Emitter {
    */
   tool(t: ToolPlan): string {
     const out = outLayout(this.p);
+    // When anything can meet ⊥, every match records why it happened (0: the condition held): a host reads
+    // the whole `why` array as soon as the failure count is non-zero, which a sum of this tool may make it.
+    const fails = programFails(this.p);
+    const whys = fails;
     const calls: string[] = [];
     for (let from = 0; from < t.rules.length; from += CHUNK) {
       const name = `c${this.chunks.length}`;
-      const lines = t.rules.slice(from, from + CHUNK).map((i) => this.ruleLine(t, i, out.matched));
+      const lines = t.rules.slice(from, from + CHUNK).map((i) => this.ruleLine(t, i, out, whys));
       this.chunks.push(`function ${name}(): void {\n${lines.join("\n")}\n}`);
       calls.push(`  ${name}();`);
     }
     const sums = t.sums.map((k) => `  store<f64>(OUT + ${out.sums + 8 * k}, s${k}());`);
-    return `function t${t.id}(): i32 {\n  N = 0;\n  E = -1;\n${[...calls, ...sums].join("\n")}\n  store<u32>(OUT, <u32>N);\n  return E;\n}`;
+    const start = fails ? "  N = 0;\n  E = -1;\n  F = 0;" : "  N = 0;\n  E = -1;";
+    const end = fails ? `  store<u32>(OUT, <u32>N);\n  store<u32>(OUT + ${out.failed}, F);` : "  store<u32>(OUT, <u32>N);";
+    return `function t${t.id}(): i32 {\n${start}\n${[...calls, ...sums].join("\n")}\n${end}\n  return E;\n}`;
   }
 
-  private ruleLine(t: ToolPlan, i: number, matchedAt: number): string {
+  /** Whether rule `i`, as tool `t` evaluates it, can meet ⊥ (its function then returns a three-valued i32). */
+  private condFails(t: ToolPlan, i: number): boolean {
+    const c = this.p.conds[i];
+    return !t.blind.has(i) && c !== undefined && c !== false && fallible(c);
+  }
+
+  private ruleLine(t: ToolPlan, i: number, out: ReturnType<typeof outLayout>, whys: boolean): string {
     const rank = EFFECT_RANK[this.p.effects[i]!];
     const conds: string[] = [];
     const pats = t.patterns?.get(i);
     if (pats) conds.push(`(${pats.map((x) => this.expr({ k: "toolmatch", pattern: x.pattern, quoted: x.quoted }, [])).join(" || ")})`);
+    const record = (why: string, raise: boolean) =>
+      `store<u32>(OUT + ${out.matched} + N * 4, ${i}); ${whys ? `store<u32>(OUT + ${out.why} + N * 4, ${why}); ` : ""}N++; ${raise ? `if (E < ${rank}) E = ${rank};` : ""}`.trimEnd();
+    if (this.condFails(t, i)) {
+      // ⊥: recorded with its site for the reasons; a ⊥ allow is recorded but never raises the effect.
+      const x = `{ const x = r${i}(); if (x == 1) { ${record("0", true)} } else if (x > 1) { ${record("<u32>x - 1", rank > 0)} F++; } }`;
+      return conds.length ? `  if (${conds.join(" && ")}) ${x}` : `  ${x}`;
+    }
     const c = this.p.conds[i];
     if (!t.blind.has(i) && c) conds.push(`r${i}()`);
-    const record = `store<u32>(OUT + ${matchedAt} + N * 4, ${i}); N++; if (E < ${rank}) E = ${rank};`;
-    return conds.length ? `  if (${conds.join(" && ")}) { ${record} }` : `  { ${record} }`;
+    return conds.length ? `  if (${conds.join(" && ")}) { ${record("0", true)} }` : `  { ${record("0", true)} }`;
   }
 }
 
@@ -165,7 +187,7 @@ const CHUNK = 32;
 
 const header = (root: string) => [
   "// Generated by pol from a checked policy. Do not edit.",
-  `import { sref, str_eq, std_glob, std_tool_match, std_dfa_search, ${[...BUILTINS.values()].filter((b) => b.asName.startsWith("std_")).map((b) => b.asName).join(", ")} } from "${root}/${AS_IMPORTS.stdlib}";`,
+  `import { sref, str_eq, is_bot, tri_not, std_glob, std_tool_match, std_dfa_search, ${[...BUILTINS.values()].filter((b) => b.asName.startsWith("std_")).map((b) => b.asName).join(", ")} } from "${root}/${AS_IMPORTS.stdlib}";`,
   `import { pol_begin } from "${root}/${AS_IMPORTS.abi}";`,
   `export { ${EXPORTS.abi}, ${EXPORTS.input} } from "${root}/${AS_IMPORTS.abi}";`,
   "",
@@ -179,15 +201,21 @@ const header = (root: string) => [
 function body(p: Program, prefix: string, manifestDigest?: Uint8Array): string[] {
   const em = new Emitter(p);
   const fns: string[] = [];
+  const out = outLayout(p);
   p.conds.forEach((c, i) => {
-    if (c) fns.push(`function r${i}(): bool {\n  return ${em.expr(c, [])};\n}`);
+    if (c && fallible(c)) fns.push(`function r${i}(): i32 {\n  return ${em.tri.tri(c, [])};\n}`);
+    else if (c) fns.push(`function r${i}(): bool {\n  return ${em.expr(c, [])};\n}`);
   });
   p.sumExprs.forEach((s, i) => {
-    if (s) fns.push(`function s${i}(): f64 {\n  return ${em.expr(s, [])};\n}`);
+    if (!s) return;
+    if (!fallible(s)) return void fns.push(`function s${i}(): f64 {\n  return ${em.expr(s, [])};\n}`);
+    // A ⊥ amount is recorded (1 + site) for the host, which then denies; 0 marks a good amount.
+    const at = `OUT + ${out.sumWhy + 4 * i}`;
+    const lines = em.tri.valueBody(s, (code) => `{ store<u32>(${at}, <u32>(${code}) - 1); F++; return 0.0; }`);
+    fns.push(`function s${i}(): f64 {\n  store<u32>(${at}, 0);\n${lines.map((l) => `  ${l}`).join("\n")}\n}`);
   });
   for (const t of [p.unknown, ...p.tools]) fns.push(em.tool(t));
   const units = em.stringUnits;
-  const out = outLayout(p);
   const cases = p.tools.map((t) => `    case ${t.id}: return t${t.id}();`).join("\n");
   const lines = [
     `const IN: usize = memory.data(${Math.max(8, p.layout.block.size)}, 16);`,
@@ -196,6 +224,7 @@ function body(p: Program, prefix: string, manifestDigest?: Uint8Array): string[]
     ...p.regexTables.map((t, i) => `const RX${i}: usize = memory.data<u8>([${Array.from(t).join(",")}]);`),
     "let N: usize = 0;",
     "let E: i32 = -1;",
+    ...(programFails(p) ? ["let F: u32 = 0;"] : []),
     ...(manifestDigest ? [`const MD: usize = memory.data<u8>([${Array.from(manifestDigest).join(",")}]);`, `export function ${EXPORTS.manifest}(): usize { return MD; }`] : []),
     `export function ${EXPORTS.in}(): usize { return IN; }`,
     `export function ${EXPORTS.out}(): usize { return OUT; }`,
@@ -216,7 +245,7 @@ function body(p: Program, prefix: string, manifestDigest?: Uint8Array): string[]
   ];
   if (!prefix) return lines;
   // Generated names are all of the forms below; prefixing them by pattern keeps the emitter itself prefix-free.
-  const names = new RegExp(`\\b(IN|OUT|S|N|E|RX\\d+|r\\d+|s\\d+|t\\d+|c\\d+|h\\d+|${EXPORTS.in}|${EXPORTS.out}|${EXPORTS.decide})\\b`, "g");
+  const names = new RegExp(`\\b(IN|OUT|S|N|E|F|RX\\d+|r\\d+|s\\d+|t\\d+|c\\d+|h\\d+|${EXPORTS.in}|${EXPORTS.out}|${EXPORTS.decide})\\b`, "g");
   return lines.map((l) => l.replace(names, (n) => `${prefix}${n}`));
 }
 

@@ -37,7 +37,10 @@ export type IR =
    */
   | { k: "quant"; q: "any" | "all"; name: string; list: IR; elem: { t: Scalar | "list" | "record"; block: Block }; body: IR }
   | { k: "listlen"; list: IR }
-  | { k: "call"; fn: string; t: Scalar; args: IR[] }
+  /** A builtin; `site` is set for the ones that can fail (CheckedPolicy.sites). */
+  | { k: "call"; fn: string; t: Scalar; args: IR[]; site?: number }
+  /** The failure value ⊥ as a constant (a failing builtin folded), with its call site. */
+  | { k: "bot"; site: number }
   | { k: "glob"; pattern: string; s: IR }
   | { k: "regex"; table: number; s: IR }
   /** Whether the call's tool name matches a target pattern (only for tools the module has no id for). */

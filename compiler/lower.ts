@@ -77,7 +77,7 @@ class Lowerer {
           return items ? { k: "num", v: items.length } : { k: "listlen", list: this.expr(e.args[0]!, env) };
         }
         const b = BUILTINS.get(e.fn)!;
-        return { k: "call", fn: e.fn, t: scalarOf(b.result), args: e.args.map((a) => this.expr(a, env)) };
+        return { k: "call", fn: e.fn, t: scalarOf(b.result), args: e.args.map((a) => this.expr(a, env)), ...(e.site !== undefined ? { site: e.site } : {}) };
       }
       default: return assertNever(e, "expression");
     }

@@ -29,13 +29,18 @@ export interface Manifest {
   /** Tool name → id (1-based); names not listed dispatch as id 0. */
   tools: { name: string; id: number; declared: boolean; toolClass?: string; args?: FieldType[] }[];
   context: FieldType[];
-  /** Offsets within the input block (at the module's `pol_in()`) and the output block (at `pol_out()`). */
-  layout: { fixedSize: number; readsTool: boolean; sums: number; matched: number; top: SlotJson[]; args: SlotJson[]; ctx: SlotJson[]; agent: SlotJson[]; run: SlotJson[] };
+  /** Offsets within the input block (at the module's `pol_in()`) and the output block (at `pol_out()`, docs/abi.md): ⊥ count, sums, their ⊥ sites, matched rules, their ⊥ sites. */
+  layout: {
+    fixedSize: number; readsTool: boolean;
+    failed: number; sums: number; sumWhy: number; matched: number; why: number;
+    top: SlotJson[]; args: SlotJson[]; ctx: SlotJson[]; agent: SlotJson[]; run: SlotJson[];
+  };
   rules: PolicyMeta["rules"];
   limits: PolicyMeta["limits"];
   defaultRule: PolicyMeta["defaultRule"];
   defaultsFor: PolicyMeta["defaultsFor"];
   redact: string[];
+  sites: PolicyMeta["sites"];
 }
 
 function slotJson(s: FieldSlot): SlotJson {
@@ -68,12 +73,13 @@ export function toManifest(meta: PolicyMeta, prog: Program): Manifest {
       return { name: t.name, id: t.id, declared: t.declared, ...(d ? { toolClass: d.toolClass, args: d.args } : {}) };
     }),
     context: meta.context,
-    layout: { sums: out.sums, matched: out.matched, ...layoutJson(prog.layout) },
+    layout: { failed: out.failed, sums: out.sums, sumWhy: out.sumWhy, matched: out.matched, why: out.why, ...layoutJson(prog.layout) },
     rules: meta.rules,
     limits: meta.limits,
     defaultRule: meta.defaultRule,
     defaultsFor: meta.defaultsFor,
     redact: meta.redact,
+    sites: meta.sites,
   };
 }
 
@@ -92,6 +98,7 @@ export function metaFromManifest(m: Manifest): PolicyMeta {
     defaultRule: m.defaultRule,
     defaultsFor: m.defaultsFor,
     redact: m.redact,
+    sites: m.sites,
   };
 }
 

@@ -137,7 +137,14 @@ export interface QuantExpr extends ExprBase {
   list: Expr;
   body: Expr;
 }
-export interface CallExpr extends ExprBase { kind: "call"; fn: string; fnSpan: Span; args: Expr[] }
+export interface CallExpr extends ExprBase {
+  kind: "call";
+  fn: string;
+  fnSpan: Span;
+  args: Expr[];
+  /** Set by the checker on calls of builtins that can fail: the index of this call in CheckedPolicy.sites. */
+  site?: number;
+}
 
 export type Expr =
   | NumberLit

@@ -5,8 +5,12 @@
 
 import { BUILTINS, type ParamKind } from "../stdlib/signatures.js";
 import { compileRegex } from "../stdlib/regex/index.js";
-import { INPUT_ROOTS, type Expr, type InputRoot, type LetDecl, type PathExpr } from "./ast.js";
+import { validCidr } from "../stdlib/ts/index.js";
+import { INPUT_ROOTS, type CallExpr, type Expr, type InputRoot, type LetDecl, type PathExpr } from "./ast.js";
+import type { Site } from "./checked.js";
 import type { Sink } from "./diagnostics.js";
+import { constValue } from "./fold.js";
+import { printExpr } from "./format-expr.js";
 import { assertNever, type Span } from "./span.js";
 import { AGENT_TYPE, RUN_TYPE } from "./inputs.js";
 import { didYouMean } from "./suggest.js";
@@ -21,6 +25,8 @@ export interface Scope {
   argsPartial: Map<string, string[]>;
   /** Quantifier variables in scope. */
   vars: Map<string, Type>;
+  /** The list each quantifier variable ranges over (for messages and constant ranges). */
+  origins: Map<string, Expr>;
   /** Paths known present (proved by a `has` on the way here). */
   guarded: Set<string>;
   /** Set when the expression reads `args` (including `has args...`). */
@@ -34,6 +40,8 @@ export interface ExprEnv {
   letType(name: string, use: Span): Type | undefined;
   letDecl(name: string): LetDecl | undefined;
   isLet(name: string): boolean;
+  /** Calls of builtins that can fail, numbered as they are checked (CallExpr.site). */
+  sites: Site[];
 }
 
 const pathKey = (root: string, segs: string[]) => [root, ...segs].join(".");
@@ -55,7 +63,18 @@ export function facts(e: Expr, truthy: boolean): Set<string> {
   return new Set();
 }
 
+/** The items of a list written in the policy, directly or through a let; undefined for any other list. */
+export function literalItems(e: Expr, letDecl: (name: string) => LetDecl | undefined, depth = 0): Expr[] | undefined {
+  if (e.kind === "list") return e.items;
+  if (e.kind !== "path" || e.segments.length > 0 || e.ref?.kind !== "let" || depth > 64) return undefined;
+  const d = letDecl(e.root);
+  return d ? literalItems(d.value, letDecl, depth + 1) : undefined;
+}
+
 export class ExprChecker {
+  /** Ranges already reported as malformed (a let read by many rules is reported once). */
+  private readonly badRanges = new Set<string>();
+
   constructor(private readonly env: ExprEnv) {}
 
   private err(code: Parameters<Sink["report"]>[0], span: Span, message: string, help?: string): Type {
@@ -158,7 +177,8 @@ export class ExprChecker {
     const vars = new Map(scope.vars).set(e.variable, elem);
     // Guards proved outside about the variable's name would be about another value: drop them.
     const guarded = new Set([...scope.guarded].filter((k) => k !== e.variable && !k.startsWith(e.variable + ".")));
-    this.expect(e.body, BOOL, { ...scope, vars, guarded }, `the body of \`${e.quantifier}\``);
+    const origins = new Map(scope.origins).set(e.variable, e.list);
+    this.expect(e.body, BOOL, { ...scope, vars, guarded, origins }, `the body of \`${e.quantifier}\``);
     return BOOL;
   }
 
@@ -175,7 +195,54 @@ export class ExprChecker {
     types.forEach((t, i) => {
       if (!accepts(b.params[i]!, t)) this.err("E0204", e.args[i]!.span, `argument ${i + 1} of \`${e.fn}\` must be ${b.params[i]!.replace("|", " or ")}, found ${showType(t)}`);
     });
+    if (b.fails !== undefined && e.site === undefined) {
+      e.site = this.env.sites.length;
+      this.env.sites.push({ fn: e.fn, failure: this.failure(e, b.fails, scope) });
+    }
+    if (e.fn === "in_cidr") this.checkRanges(e.args[1]!, scope);
     return b.result;
+  }
+
+  /** "`args.url` is not a URL pol can parse unambiguously": what a decision says when call `e` fails. */
+  private failure(e: CallExpr, what: string, scope: Scope): string {
+    const subject = (x: Expr): string => {
+      const root = x.kind === "path" ? scope.origins.get(x.root) : undefined;
+      return root && scope.vars.has((x as PathExpr).root) ? `\`${printExpr(x)}\` (an item of \`${printExpr(root)}\`)` : `\`${printExpr(x)}\``;
+    };
+    const range = e.args[1];
+    const dynamicRange = e.fn === "in_cidr" && range !== undefined && this.ranges(range, scope) === undefined;
+    return `${subject(e.args[0]!)} is not ${what}${dynamicRange ? ` (or ${subject(range)} is not a CIDR range)` : ""}`;
+  }
+
+  /** The constant ranges an in_cidr range argument can take (a literal, a let, a variable over a written list), or undefined. */
+  private ranges(arg: Expr, scope: Scope): { value: string; span: Span }[] | undefined {
+    const lets = (n: string) => this.env.letDecl(n)?.value;
+    const v = constValue(arg, lets);
+    // Reported where the text is written: through lets, at the literal.
+    let at = arg;
+    for (let i = 0; i < 64 && at.kind === "path" && at.segments.length === 0 && at.ref?.kind === "let"; i++) at = lets(at.root) ?? at;
+    if (typeof v === "string") return [{ value: v, span: at.span }];
+    if (arg.kind !== "path" || arg.segments.length > 0 || !scope.vars.has(arg.root)) return undefined;
+    const list = scope.origins.get(arg.root);
+    const items = list && literalItems(list, (n) => this.env.letDecl(n));
+    if (!items) return undefined;
+    const out: { value: string; span: Span }[] = [];
+    for (const item of items) {
+      const x = constValue(item, lets);
+      if (typeof x !== "string") return undefined;
+      out.push({ value: x, span: item.span });
+    }
+    return out;
+  }
+
+  /** A range written in the policy that in_cidr cannot read is an error now, not a failure on every call. */
+  private checkRanges(arg: Expr, scope: Scope): void {
+    for (const r of this.ranges(arg, scope) ?? []) {
+      const key = `${r.span.file}:${r.span.start}`;
+      if (validCidr(r.value) || this.badRanges.has(key)) continue;
+      this.badRanges.add(key);
+      this.err("E0221", r.span, `\`${r.value}\` is not a CIDR range`, "write an address and a prefix length, such as `10.0.0.0/8` or `fd00::/8` (IPv4 as four decimal numbers without leading zeros), or an address alone");
+    }
   }
 
   private has(p: PathExpr, scope: Scope): Type {

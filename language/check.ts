@@ -3,8 +3,9 @@
 // tables the interpreter and compiler need (checked.ts).
 
 import type * as A from "./ast.js";
+import { guardedCondition, maskedCalls } from "./check-bottom.js";
 import { ExprChecker, type Scope } from "./check-expr.js";
-import { DEFAULT_REDACT, type CheckedLimit, type CheckedPolicy, type CheckedRule, type CheckedTool } from "./checked.js";
+import { DEFAULT_REDACT, type CheckedLimit, type CheckedPolicy, type CheckedRule, type CheckedTool, type Site } from "./checked.js";
 import type { Sink } from "./diagnostics.js";
 import { constValue } from "./fold.js";
 import { assertNever, type Span } from "./span.js";
@@ -50,6 +51,7 @@ class Checker {
   private readonly letTypes = new Map<string, Type | "checking">();
   private readonly letUses = new Map<string, number>();
   private readonly context: FieldType[] = [];
+  private readonly sites: Site[] = [];
   private readonly exprs: ExprChecker;
 
   constructor(private readonly sink: Sink) {
@@ -59,6 +61,7 @@ class Checker {
       isLet: (n) => this.lets.has(n),
       letDecl: (n) => this.lets.get(n),
       letType: (n, use) => this.letType(n, use),
+      sites: this.sites,
     });
   }
 
@@ -112,6 +115,7 @@ class Checker {
       ...(defaultDecl ? { defaultDecl } : {}),
       defaultsFor,
       redact,
+      sites: this.sites,
     };
   }
 
@@ -168,7 +172,7 @@ class Checker {
 
   /** The scope of a rule or limit over `tools`: `args` holds the fields every one of them declares alike. */
   private scope(tools: string[], why: string): Scope {
-    const base: Scope = { argsWhy: why, argsPartial: new Map(), vars: new Map(), guarded: new Set(), reads: { args: false } };
+    const base: Scope = { argsWhy: why, argsPartial: new Map(), vars: new Map(), origins: new Map(), guarded: new Set(), reads: { args: false } };
     if (tools.length === 0) return base;
     const schemas = tools.map((n) => this.tools.get(n)!.args);
     const shared: FieldType[] = [];
@@ -202,9 +206,25 @@ class Checker {
         this.sink.report("W0103", r.condition.span, blind ? "this rule's condition is always false: it never matches a declared tool" : "this rule can never match: its condition is always false", {
           help: blind ? "it still applies, fail-closed, to matching tools that have no declared schema; remove it or fix the condition" : "remove the rule, or fix the condition",
         });
-      }
+      } else if (r.effect !== "allow") this.maskedFailures(r, r.condition);
     }
     return { decl: r, index, tools, readsArgs: scope.reads.args };
+  }
+
+  /**
+   * W0109: a deny/approve rule applies fail-closed when its whole condition is
+   * ⊥, but `false and ⊥` is false: warn where a builtin's failure can be masked.
+   */
+  private maskedFailures(r: A.RuleDecl, cond: A.Expr): void {
+    const masked = maskedCalls(cond, (n) => this.lets.get(n));
+    const first = masked[0];
+    if (!first || first.site === undefined) return;
+    const inside = first.span.file === cond.span.file && first.span.start >= cond.span.start && first.span.end <= cond.span.end;
+    const guarded = guardedCondition(cond, masked, (n) => this.lets.get(n));
+    const what = r.effect === "deny" ? "deny input pol cannot parse" : "send input pol cannot parse to a human";
+    this.sink.report("W0109", inside ? first.span : cond.span, `this \`${r.effect}\` rule does not apply when ${this.sites[first.site]!.failure} and the rest of its condition is false`, {
+      help: `to ${what}, write the condition as \`${guarded}\``,
+    });
   }
 
   private limit(l: A.LimitDecl, index: number): CheckedLimit {

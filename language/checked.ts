@@ -31,6 +31,13 @@ export interface CheckedLimit {
   readsArgs: boolean;
 }
 
+/** A call of a builtin that can fail (host, domain, in_cidr): what a decision says when it does. */
+export interface Site {
+  fn: string;
+  /** One clause naming the input, e.g. "`args.url` is not a URL pol can parse unambiguously". */
+  failure: string;
+}
+
 export interface CheckedPolicy {
   name: string;
   description?: string;
@@ -51,6 +58,8 @@ export interface CheckedPolicy {
   defaultsFor: DefaultDecl[];
   /** Argument paths declared with `redact` (`args.card_number`), without the built-in secrets. */
   redact: string[];
+  /** Calls of builtins that can fail, by CallExpr.site. */
+  sites: Site[];
 }
 
 /** Secrets redacted from audit records even when the policy does not name them. */

@@ -38,6 +38,7 @@ export const CODES = {
   E0218: e("comparison of values that cannot be compared"),
   E0219: e("unknown context field"),
   E0220: e("duplicate field"),
+  E0221: e("CIDR range that `in_cidr` cannot read"),
   // E03xx: declarations
   E0301: e("duplicate tool schema"),
   E0302: e("`by` on a rule that is not `approve`"),
@@ -60,6 +61,7 @@ export const CODES = {
   W0106: w("`approve` rule outranks an `allow` rule on the same tool unconditionally"),
   W0107: w("`has` applied to a field that is always present"),
   W0108: w("limit reads `args` but its targets cover undeclared tools"),
+  W0109: w("`deny` or `approve` rule that does not apply when a builtin cannot parse its input"),
 } as const satisfies Record<string, Entry>;
 
 export type Code = keyof typeof CODES;

@@ -8,13 +8,24 @@ import { globMatch } from "../stdlib/ts/index.js";
 import type { Expr, PathExpr } from "./ast.js";
 import type { Decision } from "./call.js";
 import type { CheckedPolicy } from "./checked.js";
-import { Assembler, denyWith, factsOfInput, isBlind, metaOf, type PolicyMeta } from "./meta.js";
+import { Assembler, denyWith, factsOfInput, isBlind, metaOf, type Failures, type PolicyMeta } from "./meta.js";
 import { applyBinary } from "./fold.js";
 import { assertNever } from "./span.js";
 import { anyTargetMatches } from "./targets.js";
 import { validateCall, type Input, type ValidateOptions } from "./validate.js";
 
 type V = unknown;
+
+/**
+ * The failure value ⊥: what a builtin gives on input it cannot parse, and
+ * every operator on it (Kleene logic: `false and ⊥` is false, `true or ⊥` is
+ * true). Carries the call site (CheckedPolicy.sites) so reasons can name the
+ * input; where two ⊥ meet, the one evaluated first is kept, as the wasm does.
+ */
+export class Bottom {
+  constructor(readonly site: number) {}
+}
+const isBot = (v: V): v is Bottom => v instanceof Bottom;
 
 const regexCache = new WeakMap<Expr, Dfa>();
 function regexOf(e: Extract<Expr, { kind: "regex" }>): Dfa {
@@ -44,20 +55,32 @@ export class Evaluator {
         return e.value;
       case "list": return e.items.map((x) => this.eval(x, vars));
       case "path": return this.path(e, vars).value;
-      case "unary": return e.op === "not" ? !this.eval(e.operand, vars) : -(this.eval(e.operand, vars) as number);
-      case "binary": return this.binary(e, vars);
-      case "matches": return globMatch(e.pattern, this.eval(e.subject, vars) as string);
-      case "regex": return dfaSearch(regexOf(e), this.eval(e.subject, vars) as string);
-      case "has": return this.path(e.path, vars).present;
-      case "quant": {
-        const list = this.eval(e.list, vars) as V[];
-        const test = (x: V) => this.eval(e.body, new Map(vars).set(e.variable, x)) === true;
-        return e.quantifier === "any" ? list.some(test) : list.every(test);
+      case "unary": {
+        const v = this.eval(e.operand, vars);
+        return isBot(v) ? v : e.op === "not" ? !v : -(v as number);
       }
+      case "binary": return this.binary(e, vars);
+      case "matches": {
+        const v = this.eval(e.subject, vars);
+        return isBot(v) ? v : globMatch(e.pattern, v as string);
+      }
+      case "regex": {
+        const v = this.eval(e.subject, vars);
+        return isBot(v) ? v : dfaSearch(regexOf(e), v as string);
+      }
+      case "has": return this.path(e.path, vars).present;
+      case "quant": return this.quant(e, vars);
       case "call": {
         const b = BUILTINS.get(e.fn);
         if (!b) throw new Error(`internal error: unknown builtin ${e.fn}`);
-        return b.run(...e.args.map((a) => this.eval(a, vars)));
+        const args: V[] = [];
+        for (const a of e.args) {
+          const v = this.eval(a, vars);
+          if (isBot(v)) return v;
+          args.push(v);
+        }
+        const r = b.run(...args);
+        return r === null ? new Bottom(e.site!) : r;
       }
       default:
         return assertNever(e, "expression");
@@ -65,10 +88,42 @@ export class Evaluator {
   }
 
   private binary(e: Extract<Expr, { kind: "binary" }>, vars: Map<string, V>): V {
-    // and/or short-circuit: the right side may read a field only the left side proved present.
-    if (e.op === "and") return this.eval(e.left, vars) === true && this.eval(e.right, vars) === true;
-    if (e.op === "or") return this.eval(e.left, vars) === true || this.eval(e.right, vars) === true;
-    return applyBinary(e.op, this.eval(e.left, vars), this.eval(e.right, vars));
+    // and/or short-circuit: the right side may read a field only the left side proved present
+    // (a ⊥ left side proves what a true one would: `has` is never ⊥). Kleene otherwise.
+    if (e.op === "and") {
+      const l = this.eval(e.left, vars);
+      if (l === false) return false;
+      const r = this.eval(e.right, vars);
+      return r === false ? false : l === true ? r : l;
+    }
+    if (e.op === "or") {
+      const l = this.eval(e.left, vars);
+      if (l === true) return true;
+      const r = this.eval(e.right, vars);
+      return r === true ? true : l === false ? r : l;
+    }
+    // Every other operator is strict: ⊥ on either side (or in a list searched) is the result.
+    const l = this.eval(e.left, vars);
+    if (isBot(l)) return l;
+    const r = this.eval(e.right, vars);
+    if (isBot(r)) return r;
+    if (e.op === "in" || e.op === "not in") {
+      const b = (r as V[]).find(isBot);
+      if (b) return b;
+    }
+    return applyBinary(e.op, l, r);
+  }
+
+  /** `any` is Kleene's disjunction over the items, `all` its conjunction. */
+  private quant(e: Extract<Expr, { kind: "quant" }>, vars: Map<string, V>): V {
+    const any = e.quantifier === "any";
+    let bot: Bottom | undefined;
+    for (const x of this.eval(e.list, vars) as V[]) {
+      const v = this.eval(e.body, new Map(vars).set(e.variable, x));
+      if (v === any) return any;
+      if (isBot(v)) bot ??= v;
+    }
+    return bot ?? !any;
   }
 
   /** The value at a path and whether every field on the way is present. */
@@ -92,16 +147,26 @@ export class Evaluator {
   }
 }
 
-/** Indices of the rules that match, ascending; rules blind to an undeclared tool's args apply if they restrict. */
-export function matchRules(policy: CheckedPolicy, input: Input, ev: Evaluator): number[] {
-  const out: number[] = [];
+/**
+ * The rules that match, ascending, with `why[k]` = 0 when matched rule k's
+ * condition holds and 1 + site when it is ⊥ (the assembler applies a ⊥
+ * deny/approve fail-closed and drops a ⊥ allow). Rules blind to an undeclared
+ * tool's args apply if they restrict.
+ */
+export function matchRules(policy: CheckedPolicy, input: Input, ev: Evaluator): { matched: number[]; why: number[] } {
+  const matched: number[] = [];
+  const why: number[] = [];
   for (const r of policy.rules) {
     if (!anyTargetMatches(r.decl.targets, input.tool)) continue;
     if (isBlind(r, input)) {
-      if (r.decl.effect !== "allow") out.push(r.index);
-    } else if (!r.decl.condition || ev.eval(r.decl.condition, new Map()) === true) out.push(r.index);
+      if (r.decl.effect !== "allow") matched.push(r.index), why.push(0);
+      continue;
+    }
+    const v = r.decl.condition ? ev.eval(r.decl.condition, new Map()) : true;
+    if (v === true) matched.push(r.index), why.push(0);
+    else if (isBot(v)) matched.push(r.index), why.push(v.site + 1);
   }
-  return out;
+  return { matched, why };
 }
 
 const asmCache = new WeakMap<CheckedPolicy, Assembler>();
@@ -123,12 +188,17 @@ export function evaluate(policy: CheckedPolicy, call: unknown, options: Validate
   const input = v.input;
   try {
     const ev = new Evaluator(input);
-    const matched = matchRules(policy, input, ev);
+    const { matched, why } = matchRules(policy, input, ev);
     const amounts = new Map<number, number>();
+    const sumWhy = new Map<number, number>();
     for (const l of policy.limits) {
-      if (l.decl.measure.kind === "sum" && anyTargetMatches(l.decl.targets, input.tool) && !isBlind(l, input)) amounts.set(l.index, ev.eval(l.decl.measure.expr, new Map()) as number);
+      if (l.decl.measure.kind !== "sum" || !anyTargetMatches(l.decl.targets, input.tool) || isBlind(l, input)) continue;
+      const v = ev.eval(l.decl.measure.expr, new Map());
+      if (isBot(v)) sumWhy.set(l.index, v.site + 1);
+      else amounts.set(l.index, v as number);
     }
-    return asm.decide(factsOfInput(input), matched, (i) => amounts.get(i) ?? 0);
+    const failures: Failures | undefined = sumWhy.size > 0 || why.some((w) => w > 0) ? { rule: why, sum: (i) => sumWhy.get(i) ?? 0 } : undefined;
+    return asm.decide(factsOfInput(input), matched, (i) => amounts.get(i) ?? 0, failures);
   } catch (e) {
     return denyWith(meta, "error", `evaluation failed: ${(e as Error).message}`);
   }

@@ -5,7 +5,7 @@
 
 import type { Effect, LimitKey, Target, ToolClass } from "./ast.js";
 import type { Decision, LimitUse, RuleRef } from "./call.js";
-import { EFFECT_RANK, type CheckedPolicy } from "./checked.js";
+import { EFFECT_RANK, type CheckedPolicy, type Site } from "./checked.js";
 import { NO_SPAN, type Span } from "./span.js";
 import { anyTargetMatches } from "./targets.js";
 import type { FieldType } from "./types.js";
@@ -51,6 +51,8 @@ export interface PolicyMeta {
   defaultRule: DefaultMeta;
   defaultsFor: DefaultMeta[];
   redact: string[];
+  /** Calls of builtins that can fail, by site number: what a decision says when one does. */
+  sites: Site[];
 }
 
 const stripSpan = (t: Target): MetaTarget => ({ text: t.text, quoted: t.quoted, glob: t.glob });
@@ -85,6 +87,7 @@ export function metaOf(p: CheckedPolicy): PolicyMeta {
     defaultRule: { effect: p.defaultEffect, span: p.defaultDecl?.span ?? NO_SPAN },
     defaultsFor: p.defaultsFor.map((d) => ({ effect: d.effect, targets: d.targets!.map(stripSpan), span: d.span })),
     redact: p.redact,
+    sites: p.sites,
   };
 }
 
@@ -170,6 +173,17 @@ export interface ToolFacts {
 const MAX_CACHE = 10_000;
 
 /**
+ * Where an evaluation met the failure value ⊥ (a builtin that could not parse
+ * its input): per matched entry k, `rule[k]` is 0 when the rule's condition
+ * held and 1 + site when it was ⊥; `sum(i)` the same for sum limit i's amount.
+ * Engines pass it only when some entry is non-zero.
+ */
+export interface Failures {
+  rule: ArrayLike<number>;
+  sum: (limit: number) => number;
+}
+
+/**
  * Builds decisions from what an engine computed: the indices of matched rules
  * (ascending) and, per limit index, the summed amount. Everything that depends
  * only on the tool and the matched set is computed once and shared: returned
@@ -209,7 +223,8 @@ export class Assembler {
     return t;
   }
 
-  private build(c: { tool: string; declared: boolean }, matched: number[]): Decision {
+  /** `why[k]` (see Failures) is 1 + site when matched rule k applies because its condition failed. */
+  private build(c: { tool: string; declared: boolean }, matched: number[], why?: number[]): Decision {
     const meta = this.meta;
     const frozen = <T>(xs: T[]) => Object.freeze(xs) as T[];
     if (matched.length === 0) {
@@ -220,11 +235,13 @@ export class Assembler {
     const rules = matched.map((i) => meta.rules[i]!);
     const effect = rules.reduce<Effect>((e, r) => (EFFECT_RANK[r.effect] > EFFECT_RANK[e] ? r.effect : e), "allow");
     const deciding = rules.filter((r) => r.effect === effect);
-    const reasons = deciding.map((r) =>
-      isBlind(r, c)
-        ? `rule \`${r.id}\` cannot check the arguments of \`${c.tool}\` (no declared schema), so it applies`
-        : r.because ?? `${effect === "approve" ? "approval required" : effect === "deny" ? "denied" : "allowed"} by rule \`${r.id}\``,
-    );
+    const reasons = rules.flatMap((r, k) => {
+      if (r.effect !== effect) return [];
+      const w = why?.[k] ?? 0;
+      if (w > 0) return [`${meta.sites[w - 1]!.failure}, so rule \`${r.id}\` applies`];
+      if (isBlind(r, c)) return [`rule \`${r.id}\` cannot check the arguments of \`${c.tool}\` (no declared schema), so it applies`];
+      return [r.because ?? `${effect === "approve" ? "approval required" : effect === "deny" ? "denied" : "allowed"} by rule \`${r.id}\``];
+    });
     return {
       effect,
       decidedBy: "rule",
@@ -237,15 +254,15 @@ export class Assembler {
     };
   }
 
-  decide(c: CallFacts, matched: ArrayLike<number>, amount: (limit: number) => number): Decision {
-    return this.decideFor(this.toolFacts(c.tool, c.declared), () => c, matched, amount);
+  decide(c: CallFacts, matched: ArrayLike<number>, amount: (limit: number) => number, failures?: Failures): Decision {
+    return this.decideFor(this.toolFacts(c.tool, c.declared), () => c, matched, amount, matched.length, failures);
   }
 
   /** As decide(), for a host that keeps ToolFacts per tool; `facts` is only called when a limit needs a key. */
-  decideFor(tf: ToolFacts, facts: () => CallFacts, matched: ArrayLike<number>, amount: (limit: number) => number, n = matched.length): Decision {
+  decideFor(tf: ToolFacts, facts: () => CallFacts, matched: ArrayLike<number>, amount: (limit: number) => number, n = matched.length, failures?: Failures): Decision {
     if (tf.blindLimit) return denyWith(this.meta, "error", tf.blindLimit);
-    const t = this.template(tf, matched, n);
-    if (tf.limits.length === 0) return t;
+    const t = failures ? this.failed(tf, matched, n, failures) : this.template(tf, matched, n);
+    if (t.decidedBy === "schema" || tf.limits.length === 0) return t;
     const c = facts();
     const keys = this.keys(tf, c);
     const limits: LimitUse[] = new Array(tf.limits.length);
@@ -260,6 +277,35 @@ export class Assembler {
     }
     // Field by field: spreading a frozen object takes V8's slow path (~140 ns against ~8 ns).
     return { effect: t.effect, decidedBy: t.decidedBy, rules: t.rules, matched: t.matched, reasons: t.reasons, approvers: t.approvers, limits, redact: t.redact };
+  }
+
+  /**
+   * The decision when some condition or sum was ⊥ (not cached: such calls
+   * are rare). A ⊥ sum denies: the limit cannot be charged. A ⊥ deny or
+   * approve applies, fail-closed; a ⊥ allow does not, and when no rule
+   * decides, the reasons say which allow could not read its input.
+   */
+  private failed(tf: ToolFacts, matched: ArrayLike<number>, n: number, f: Failures): Decision {
+    const meta = this.meta;
+    for (const i of tf.limits) {
+      const w = f.sum(i);
+      if (w > 0) return denyWith(meta, "schema", `${meta.sites[w - 1]!.failure}, so limit \`${meta.limits[i]!.id}\` cannot measure the call`);
+    }
+    const kept: number[] = [];
+    const why: number[] = [];
+    const notes: string[] = [];
+    for (let k = 0; k < n; k++) {
+      const i = matched[k]!;
+      const w = f.rule[k]!;
+      const r = meta.rules[i]!;
+      if (w > 0 && r.effect === "allow") notes.push(`rule \`${r.id}\` does not allow the call: ${meta.sites[w - 1]!.failure}`);
+      else {
+        kept.push(i);
+        why.push(w);
+      }
+    }
+    const d = this.build(tf, kept, why);
+    return d.decidedBy === "default" && notes.length > 0 ? { ...d, reasons: [...d.reasons, ...notes] } : d;
   }
 
   private keys(tf: ToolFacts, c: CallFacts): string[] {

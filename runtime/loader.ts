@@ -9,7 +9,7 @@ import { isBundleBytes, type VerifyKey } from "../bundle/format.js";
 import { ABI_VERSION, EXPORTS } from "../compiler/abi.js";
 import { metaFromManifest, readManifest, type Manifest } from "../compiler/manifest.js";
 import type { Decision } from "../language/call.js";
-import { Assembler, denyWith, type CallFacts, type PolicyMeta, type ToolFacts } from "../language/meta.js";
+import { Assembler, denyWith, type CallFacts, type Failures, type PolicyMeta, type ToolFacts } from "../language/meta.js";
 import { ENV_FALLBACK, fallbackOf } from "../language/inputs.js";
 import { validateCall, type ValidateOptions } from "../language/validate.js";
 import { compileCodec, type Codec } from "./codec.js";
@@ -94,6 +94,10 @@ export class WasmPolicy {
   private readonly amount = (k: number): number => this.writer.f64[(this.sumsAt >> 3) + k]!;
   private readonly sumsAt: number;
   private readonly matchedAt: number;
+  /** Where the module records ⊥ (docs/abi.md): read only when the failure count is non-zero. */
+  private readonly failedAt: number;
+  private readonly whyAt: number;
+  private readonly sumWhyAt: number;
 
   /** Where the module reads its input block (the manifest's slot offsets are relative to it). */
   readonly inputAt: number;
@@ -110,6 +114,17 @@ export class WasmPolicy {
     this.outAt = ex.pol_out();
     this.sumsAt = this.outAt + manifest.layout.sums;
     this.matchedAt = this.outAt + manifest.layout.matched;
+    this.failedAt = this.outAt + manifest.layout.failed;
+    this.whyAt = this.outAt + manifest.layout.why;
+    this.sumWhyAt = this.outAt + manifest.layout.sumWhy;
+  }
+
+  /** The ⊥ entries of the last decision (see Failures), copied out of the output block. */
+  private failures(n: number): Failures {
+    const u32 = this.writer.u32;
+    const rule = Array.from({ length: n }, (_, i) => u32[(this.whyAt >> 2) + i]!);
+    const sums = (k: number) => u32[(this.sumWhyAt >> 2) + k]!;
+    return { rule, sum: sums };
   }
 
   /**
@@ -212,9 +227,10 @@ export class WasmPolicy {
       for (let i = 0, j = this.matchedAt >> 2; i < n; i++, j++) matched[i] = u32[j]!;
       // Known tools keep their facts; other names go through the assembler's own bounded cache.
       const tf = t.id === 0 ? this.asm.toolFacts(tool, false) : (t.facts ??= this.asm.toolFacts(tool, t.declared));
+      const failures = u32[this.failedAt >> 2] === 0 ? undefined : this.failures(n);
       const d = tf.limits.length === 0 || tf.blindLimit
-        ? this.asm.decideFor(tf, NO_FACTS, matched, NO_AMOUNT, n)
-        : this.asm.decideFor(tf, () => new RawFacts(tool, t.declared, c), matched, this.amount, n);
+        ? this.asm.decideFor(tf, NO_FACTS, matched, NO_AMOUNT, n, failures)
+        : this.asm.decideFor(tf, () => new RawFacts(tool, t.declared, c), matched, this.amount, n, failures);
       if (w.memoryBytes > WasmPolicy.RENEW_BYTES && this.mod) this.renew();
       return d;
     } catch (e) {

@@ -38,7 +38,7 @@ const FORMS: Record<string, RegExp> = {
   in: / in \[/, "not in": / not in /, "in input list": / in (args|agent|ctx)\.\w+\)/, "in let": / in k\d\)/, "let alias": /^let k\d = (agent|run|ctx)[.\w]*$/m, matches: / matches "/, regex: / =~ \//, "regex flag i": / =~ \/.*\/i/, has: /has (args|ctx|v\d)\./,
   "not has": /not has /, any: /\(any v\d in /, all: /\(all v\d in /, "quantifier over records": /in args\.(items|rows): [^\n]*v\d\.\w+/, "nested quantifier": /\((any|all) v\d in [^\n]*\((any|all) v\d in v\d/,
   "quantifier over literal": /\((any|all) v\d in \[/, "fraction": /\d\.\d/, "exponent": /\de[+-]\d/, "underscore": /\d_\d/, "escape": /\\[n"\\]|\\u\{/, astral: /😀/,
-  ...Object.fromEntries(["lower", "upper", "trim", "len", "starts_with", "ends_with", "contains", "domain", "host", "in_cidr", "is_email", "has_pii", "abs", "floor", "min", "max"].map((b) => [b, new RegExp(`\\b${b}\\(`)])),
+  ...Object.fromEntries(["lower", "upper", "trim", "len", "starts_with", "ends_with", "contains", "domain", "host", "in_cidr", "is_email", "is_url", "is_ip", "has_pii", "abs", "floor", "min", "max"].map((b) => [b, new RegExp(`\\b${b}\\(`)])),
 };
 
 describe("differential: compiled wasm == reference interpreter", () => {
@@ -52,17 +52,27 @@ describe("differential: compiled wasm == reference interpreter", () => {
     const sources = batches.flatMap((b) => b.cases.map((c) => c.spec.source)).join("\n");
     expect(Object.entries(FORMS).filter(([, re]) => !re.test(sources)).map(([name]) => name)).toEqual([]);
     const kinds = new Set<string>();
+    let failed = 0;
+    let calls = 0;
     for (const c of batches[0]!.cases) {
       for (const call of c.calls) {
         const d = evaluate(c.checked, call);
+        calls++;
+        if (d.reasons.some((r) => / is not (a URL|exactly one|an IP)/.test(r))) failed++;
         kinds.add(d.effect).add(d.decidedBy);
         if (d.limits.length) kinds.add("limits");
         if (d.reasons.some((r) => r.includes("cannot check the arguments"))) kinds.add("blind rule");
         if (d.reasons.some((r) => r.includes("unpaired surrogate"))) kinds.add("lone surrogate");
         if (d.reasons.some((r) => r.includes("undeclared field"))) kinds.add("extra field");
+        // The failure value ⊥ reaching a rule's top (fail-closed), an allow it kept from matching, a sum it spoiled.
+        if (d.reasons.some((r) => / is not .*, so rule `/.test(r))) kinds.add("⊥ rule");
+        if (d.reasons.some((r) => r.includes("does not allow the call"))) kinds.add("⊥ allow");
+        if (d.reasons.some((r) => r.includes("cannot measure the call"))) kinds.add("⊥ sum");
       }
     }
-    expect([...kinds].sort()).toEqual(["allow", "approve", "blind rule", "default", "deny", "error", "extra field", "limits", "lone surrogate", "rule", "schema"]);
+    expect([...kinds].sort()).toEqual(["allow", "approve", "blind rule", "default", "deny", "error", "extra field", "limits", "lone surrogate", "rule", "schema", "⊥ allow", "⊥ rule", "⊥ sum"]);
+    console.log(`differential: ${failed} of ${calls} calls of the first batch decided on a failed builtin (⊥)`);
+    expect(failed).toBeGreaterThan(calls / 50);
   });
 
   it("decides at least 10,000 (policy, call) pairs identically", async () => {
@@ -118,6 +128,11 @@ const REGRESSIONS: { name: string; source: string; calls: [unknown, Effect][] }[
     name: "a let naming a record input is read through its fields",
     source: "tool t { n: number }\ncontext { q: { d: number } }\nlet me = agent\nlet c = ctx\nallow t if me.trust > 5 and c.q.d > 1 and any r in me.roles: r == \"ops\"\n",
     calls: [[{ tool: "t", args: { n: 1 }, agent: { trust: 9, roles: ["ops"] }, ctx: { q: { d: 2 } } }, "allow"], [{ tool: "t", args: { n: 1 }, agent: { trust: 9, roles: ["ops"] }, ctx: { q: { d: 1 } } }, "deny"]],
+  },
+  {
+    name: "a ⊥ sum of a limit that does not cover the tool leaves its matched rules as they were (no stale ⊥ sites)",
+    source: 'tool a { u: string }\ndeny a if host(args.u) == "x"\nallow "*:*" if tool != "zz"\nlimit files.* sum len(host(agent.id)) 100 per hour\n',
+    calls: [[{ tool: "a", args: { u: "bad" } }, "deny"], [{ tool: "x:y", agent: { id: "not a url" } }, "allow"], [{ tool: "files.x", agent: { id: "not a url" } }, "deny"]],
   },
 ];
 

@@ -33,6 +33,7 @@ describe("expression types", () => {
     ["has ctx.tier and ctx.tier > 2", "bool"],
     ["min(args.amount, 3) + max(1, 2) + abs(-1) + floor(1.5)", "number"],
     ["has_pii(args.currency) or is_email(args.customer.id) or in_cidr(args.currency, \"10.0.0.0/8\")", "bool"],
+    ["is_url(args.currency) and is_ip(host(args.currency))", "bool"],
   ])("%s : %s", (expr, type) => expectType(expr, type));
 });
 
@@ -83,6 +84,65 @@ describe("errors", () => {
   it("the common secret names may be redacted without a tool declaring them", () => expectClean("redact args.card_number, args.SSN, args.password\n"));
   it("limit key must be scalar", () => expectError("limit t 5 calls per hour per args.to\n", { code: "E0305", underline: "args.to" }));
   it("sum must be a number", () => expectError("limit t sum args.currency 5 per day\n", { code: "E0204", underline: "args.currency" }));
+  it("a written CIDR range in_cidr cannot read", () => expectError('allow t if in_cidr(args.currency, "10.0.0.0/33")\n', { code: "E0221", underline: '"10.0.0.0/33"', message: "`10.0.0.0/33` is not a CIDR range" }));
+  it("a CIDR range with an octal-looking part", () => expectError('allow t if in_cidr(args.currency, "010.0.0.0/8")\n', { code: "E0221", underline: '"010.0.0.0/8"' }));
+  it("a CIDR range through a let", () => expectError('let net = "10.0.0.0/8/8"\nallow t if in_cidr(args.currency, net)\n', { code: "E0221", underline: '"10.0.0.0/8/8"' }));
+  it("a CIDR range in a list a quantifier ranges over, reported at the item", () =>
+    expectError('let nets = ["10.0.0.0/8", "fe80::/129"]\ndeny t if any n in nets: in_cidr(args.currency, n)\n', { code: "E0221", underline: '"fe80::/129"' }));
+  it("a range read from the call is checked at run time", () => expectClean("allow t if in_cidr(args.currency, args.customer.id)\n"));
+});
+
+describe("W0109: a builtin's failure masked in a deny or approve rule", () => {
+  it("warns where `false and ⊥` can hide it, with the guard to add", () => {
+    const d = expectError("deny t if args.amount > 10 and host(args.currency) in internal\n", { code: "W0109", underline: "host(args.currency)" });
+    expect(d.message).toBe("this `deny` rule does not apply when `args.currency` is not a URL pol can parse unambiguously and the rest of its condition is false");
+    expect(d.help).toBe("to deny input pol cannot parse, write the condition as `not is_url(args.currency) or (args.amount > 10 and host(args.currency) in internal)`");
+  });
+  it("the guard it suggests silences it", () => expectClean("deny t if not is_url(args.currency) or (args.amount > 10 and host(args.currency) in internal)\n"));
+  it("warns on approve rules too", () => {
+    const d = expectError('approve t if args.amount > 10 and in_cidr(args.currency, "10.0.0.0/8")\n', { code: "W0109", underline: 'in_cidr(args.currency, "10.0.0.0/8")' });
+    expect(d.help).toContain("`not is_ip(args.currency) or (");
+  });
+  it("guards in_cidr(host(u)) with is_url(u)", () => {
+    const d = expectError('deny t if args.urgent and in_cidr(host(args.currency), "127.0.0.0/8")\n', { code: "W0109" });
+    expect(d.help).toContain("`not is_url(args.currency) or (");
+    expectClean('deny t if not is_url(args.currency) or (args.urgent and in_cidr(host(args.currency), "127.0.0.0/8"))\n');
+  });
+  it("guards domain(x) with is_email(x)", () => expect(expectError('deny t if args.urgent and domain(args.customer.id) == "evil.com"\n', { code: "W0109" }).help).toContain("not is_email(args.customer.id)"));
+  it("a masked item inside a quantifier gets a quantified guard", () => {
+    const d = expectError('deny t if all r in args.to: host(r) == "x"\n', { code: "W0109", underline: "host(r)" });
+    expect(d.message).toContain("`r` (an item of `args.to`)");
+    expect(d.help).toContain("`(any r in args.to: not is_url(r)) or (all r in args.to: host(r) == \"x\")`");
+    expectClean('deny t if (any r in args.to: not is_url(r)) or (all r in args.to: host(r) == "x")\n');
+  });
+  it("inside an `any`, the guard goes into its body, where the list is guarded", () => {
+    const src = 'tool m { cc?: list<string> }\ndeny m if has args.cc and any r in args.cc: domain(r) != "acme.com" and lower(r) not in ["a@b.io"]\n';
+    expect(expectError(src, { code: "W0109", underline: "domain(r)" }).help).toContain('`has args.cc and (any r in args.cc: not is_email(r) or (domain(r) != "acme.com" and lower(r) not in ["a@b.io"]))`');
+  });
+  it.each([
+    ["deny t if args.amount > 10 and host(args.currency) in internal"],
+    ['approve t if args.urgent and in_cidr(host(args.currency), "127.0.0.0/8") and domain(args.customer.id) != "x.io"'],
+    ['deny t if all r in args.to: host(r) == "x"'],
+    ['deny t if any r in args.to: args.amount > 1 and domain(r) == "x.io"'],
+    ['deny t if any i in args.items: i.qty > 1 and host(i.sku) == "x"'],
+    ['approve t if has args.reason and args.amount > 3 and in_cidr(args.reason, "10.0.0.0/8")'],
+  ])("the condition its help suggests checks clean: %s", (rule) => {
+    const d = expectError(`${rule}\n`, { code: "W0109" });
+    const fixed = /write the condition as `(.*)`$/.exec(d.help!)![1]!;
+    expectClean(`${rule.replace(/ if .*$/, "")} if ${fixed}\n`);
+  });
+  it("a failure inside a let", () => expectError('context { url?: string }\nlet h = host(ctx.region)\ndeny t if args.urgent and h == "x"\n', { code: "W0109", underline: 'args.urgent and h == "x"' }));
+  it.each([
+    ["deny t if host(args.currency) in internal"],
+    ['deny t if host(args.currency) == "a" or host(args.currency) == "b"'],
+    ['deny t if args.amount > 10 or host(args.currency) == "x"'],
+    ['deny t if not (host(args.currency) == "x")'],
+    ['deny t if any n in ["10.0.0.0/8", "::1"]: in_cidr(host(args.currency), n)'],
+    ['deny t if host(args.currency) == "localhost" or any n in ["127.0.0.0/8"]: in_cidr(host(args.currency), n)'],
+    ['deny t if any r in args.to: domain(r) != "acme.com"'],
+    ['deny t if len(host(args.currency)) > 3'],
+    ["allow t if args.amount > 10 and host(args.currency) in internal"],
+  ])("no warning where ⊥ reaches the top (or for allow): %s", (src) => expectClean(`${src}\n`));
 });
 
 describe("warnings", () => {

@@ -14,6 +14,10 @@ export const EDGE_STRINGS = [
   "prod", "production", "staging", "support", "admin", "usd", "EUR", "ann@acme.com", "Bob@ACME.io", "eve@gmail.com", "x@y", "a@b.co.",
   "a\u0000b", "https://Example.COM:8080/path?q=1", "http://[::1]:80/", "example.com/x", "mailto:x@y.z", "10.1.2.3", "10.0.0.0/8", "192.168.1.1", "fd00::1", "fd00::/8", "::1",
   "555-123-4567", "+14155552671", "123-45-6789", "4111 1111 1111 1111", "4111111111111112", "sk_live_abcdefghijklmnopqrstuvwx", "AKIAIOSFODNN7EXAMPLE",
+  // What host(), domain() and in_cidr() canonicalise, and what makes them fail (⊥).
+  "http://0x7f.1/", "http://2130706433/", "http://[::ffff:127.0.0.1]/", "http://１２７。０．０．１/", "https://hooks.acme.com\\@evil.com", "http:evil.com", "http://a@b@c/",
+  "http://%65vil.com", "http://bücher.de/", "https://ok.com./", "ftp://a.b:99999/", "::ffff:7f00:1", "0177.0.0.1", "127.1", "1.2.3.4.5", "[::1]", "a@b.com, c@d.com",
+  "Bob <b@acme.com>", "b@acme.com\r\nBcc: x@evil.com", "x@evil.org@acme.com", "ssn 123 45 6789", "(415)555-2671", "４１１１ １１１１ １１１１ １１１１",
 ];
 const SMALL_ALPHABET = [..."abcAB1 .-_@:/é😀"];
 

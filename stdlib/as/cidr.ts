@@ -1,28 +1,14 @@
-// pol's `in_cidr` builtin for wasm; a function-for-function port of
-// stdlib/ts/cidr.ts. Addresses are parsed into eight 16-bit words held in two
-// static scratch buffers (no allocation).
+// pol's `in_cidr` and `is_ip` builtins for wasm; a function-for-function port
+// of stdlib/ts/cidr.ts. Addresses are parsed into host.ts's WORDS buffer; the
+// address under test is copied to a second static buffer (no allocation).
 
+import { KIND_DOMAIN, KIND_V4, KIND_V6, WORDS, parseAddress, parseV6, wget, wset } from "./host";
+import { arenaEpoch } from "./arena";
 import { isDigit, slen32, unit } from "./str";
 
-const W1: usize = memory.data(16, 8);
-const W2: usize = memory.data(16, 8);
+const A: usize = memory.data(16, 8);
 
-@inline function wget(w: usize, k: i32): i32 {
-  return <i32>load<u16>(w + (<usize>k << 1));
-}
-
-@inline function wset(w: usize, k: i32, v: i32): void {
-  store<u16>(w + (<usize>k << 1), <u16>v);
-}
-
-function hexVal(u: i32): i32 {
-  if (u >= 0x30 && u <= 0x39) return u - 0x30;
-  const l = u | 0x20;
-  if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10;
-  return -1;
-}
-
-function parseV4(s: i64, a: i32, b: i32, w: usize, at: i32): bool {
+function parseQuad(s: i64, a: i32, b: i32): bool {
   let value: u32 = 0;
   let i = a;
   for (let part = 0; part < 4; part++) {
@@ -40,59 +26,11 @@ function parseV4(s: i64, a: i32, b: i32, w: usize, at: i32): bool {
     value = value * 256 + <u32>v;
   }
   if (i != b) return false;
-  wset(w, at, <i32>(value >>> 16));
-  wset(w, at + 1, <i32>(value & 0xffff));
+  for (let k = 0; k < 5; k++) wset(k, 0);
+  wset(5, 0xffff);
+  wset(6, <i32>(value >>> 16));
+  wset(7, <i32>(value & 0xffff));
   return true;
-}
-
-function parseV6(s: i64, a: i32, b: i32, w: usize): bool {
-  let n = 0;
-  let gap = -1;
-  let i = a;
-  if (b - a >= 2 && unit(s, a) == 0x3a && unit(s, a + 1) == 0x3a) {
-    gap = 0;
-    i = a + 2;
-  }
-  while (i < b) {
-    let j = i;
-    while (j < b && unit(s, j) != 0x3a && unit(s, j) != 0x2e) j++;
-    if (j < b && unit(s, j) == 0x2e) {
-      if (n > 6 || !parseV4(s, i, b, w, n)) return false;
-      n += 2;
-      i = b;
-      break;
-    }
-    if (j == i || j - i > 4 || n == 8) return false;
-    let v = 0;
-    for (let k = i; k < j; k++) {
-      const h = hexVal(unit(s, k));
-      if (h < 0) return false;
-      v = v * 16 + h;
-    }
-    wset(w, n++, v);
-    i = j;
-    if (i == b) break;
-    i++;
-    if (i < b && unit(s, i) == 0x3a) {
-      if (gap >= 0) return false;
-      gap = n;
-      i++;
-    } else if (i == b) {
-      return false;
-    }
-  }
-  if (gap < 0) return n == 8;
-  if (n > 7) return false;
-  for (let k = n - 1; k >= gap; k--) wset(w, k + 8 - n, wget(w, k));
-  for (let k = gap; k < gap + 8 - n; k++) wset(w, k, 0);
-  return true;
-}
-
-function parseAddr(s: i64, a: i32, b: i32, w: usize): i32 {
-  for (let i = a; i < b; i++) {
-    if (unit(s, i) == 0x3a) return parseV6(s, a, b, w) ? 128 : 0;
-  }
-  return parseV4(s, a, b, w, 0) ? 32 : 0;
 }
 
 function parsePrefix(s: i64, a: i32, b: i32, max: i32): i32 {
@@ -107,26 +45,55 @@ function parsePrefix(s: i64, a: i32, b: i32, max: i32): i32 {
   return v <= max ? v : -1;
 }
 
-export function std_in_cidr(ip: i64, cidr: i64): bool {
-  const bits = parseAddr(ip, 0, slen32(ip), W1);
-  if (bits == 0) return false;
-  const cn = slen32(cidr);
-  let slash = cn;
-  for (let i = 0; i < cn; i++) {
-    if (unit(cidr, i) == 0x2f) {
+function parseRange(c: i64): i32 {
+  const n = slen32(c);
+  let slash = n;
+  for (let i = 0; i < n; i++) {
+    if (unit(c, i) == 0x2f) {
       slash = i;
       break;
     }
   }
-  if (parseAddr(cidr, 0, slash, W2) != bits) return false;
-  const prefix = slash == cn ? bits : parsePrefix(cidr, slash + 1, cn, bits);
-  if (prefix < 0) return false;
+  let v6 = false;
+  for (let i = 0; i < slash; i++) if (unit(c, i) == 0x3a) v6 = true;
+  if (v6 ? !parseV6(c, 0, slash) : !parseQuad(c, 0, slash)) return -1;
+  const max = v6 ? 128 : 32;
+  const p = slash == n ? max : parsePrefix(c, slash + 1, n, max);
+  if (p < 0) return -1;
+  return v6 ? p : p + 96;
+}
+
+// The address last read into A (see arenaEpoch): `any net in L: in_cidr(host(u), net)` reads it once.
+let memoEpoch: u64 = 0;
+let memoIn: i64 = 0;
+let memoKind: i32 = 0;
+
+/** 0 false, 1 true, 2 failure (⊥). */
+export function std_in_cidr(x: i64, cidr: i64): i32 {
+  const e = arenaEpoch();
+  let kind = memoKind;
+  if (memoEpoch != e || memoIn != x) {
+    kind = parseAddress(x);
+    if (kind != 0) memory.copy(A, WORDS, 16);
+    memoEpoch = e;
+    memoIn = x;
+    memoKind = kind;
+  }
+  if (kind == 0) return 2;
+  const prefix = parseRange(cidr);
+  if (prefix < 0) return 2;
+  if (kind == KIND_DOMAIN) return 0;
   let left = prefix;
   for (let k = 0; left > 0; k++) {
     const take = left >= 16 ? 16 : left;
     const mask = (0xffff << (16 - take)) & 0xffff;
-    if ((wget(W1, k) & mask) != (wget(W2, k) & mask)) return false;
+    if ((<i32>load<u16>(A + (<usize>k << 1)) & mask) != (wget(k) & mask)) return 0;
     left -= take;
   }
-  return true;
+  return 1;
+}
+
+export function std_is_ip(s: i64): bool {
+  const kind = parseAddress(s);
+  return kind == KIND_V4 || kind == KIND_V6;
 }

@@ -1,8 +1,10 @@
 // pol's `is_email` and `has_pii` builtins for wasm: a line-for-line port of
 // stdlib/ts/pii.ts (see there for the exact rules). Linear time, no
-// allocation; every read goes through `at`, which gives -1 out of range.
+// allocation but the normalised copy of non-ASCII text; every read goes
+// through `at`, which gives -1 out of range.
 
-import { at, isAsciiAlnum, isAsciiLetter, isDigit, slen32 } from "./str";
+import { arenaAlloc } from "./arena";
+import { at, isAsciiAlnum, isAsciiLetter, isDigit, slen32, sref, unit } from "./str";
 
 function isLocalChar(u: i32): bool {
   if (isAsciiAlnum(u)) return true;
@@ -82,6 +84,10 @@ function emailAt(s: i64, p: i32): bool {
   return validDomain(s, p + 1, e);
 }
 
+@inline function isNumSep(u: i32): bool {
+  return u == 0x20 || u == 0x2d || u == 0x2e;
+}
+
 function e164At(s: i64, p: i32): bool {
   if (isAsciiAlnum(at(s, p - 1))) return false;
   let i = p + 1;
@@ -93,30 +99,29 @@ function e164At(s: i64, p: i32): bool {
       i++;
       if (count > 15) return false;
     }
-    const u = at(s, i);
-    if ((u == 0x20 || u == 0x2d) && digitAt(s, i + 1)) i++;
+    if (isNumSep(at(s, i)) && digitAt(s, i + 1)) i++;
     else break;
   }
   return count >= 8;
 }
 
 function naParenAt(s: i64, p: i32): bool {
-  return (
-    digitsAt(s, p + 1, 3) && at(s, p + 4) == 0x29 && at(s, p + 5) == 0x20 && digitsAt(s, p + 6, 3) &&
-    at(s, p + 9) == 0x2d && digitsAt(s, p + 10, 4) && !digitAt(s, p + 14)
-  );
+  if (!(digitsAt(s, p + 1, 3) && at(s, p + 4) == 0x29)) return false;
+  const i = at(s, p + 5) == 0x20 ? p + 6 : p + 5;
+  return digitsAt(s, i, 3) && isNumSep(at(s, i + 3)) && digitsAt(s, i + 4, 4) && !digitAt(s, i + 8);
 }
 
-function naSepAt(s: i64, i: i32, sep: i32): bool {
+function naSepAt(s: i64, i: i32): bool {
+  const sep = at(s, i + 3);
   return (
-    digitsAt(s, i, 3) && at(s, i + 3) == sep && digitsAt(s, i + 4, 3) && at(s, i + 7) == sep &&
+    isNumSep(sep) && digitsAt(s, i, 3) && digitsAt(s, i + 4, 3) && at(s, i + 7) == sep &&
     digitsAt(s, i + 8, 4) && !digitAt(s, i + 12)
   );
 }
 
 function ssnAt(s: i64, i: i32): bool {
-  if (!(digitsAt(s, i, 3) && at(s, i + 3) == 0x2d && digitsAt(s, i + 4, 2))) return false;
-  if (!(at(s, i + 6) == 0x2d && digitsAt(s, i + 7, 4) && !digitAt(s, i + 11))) return false;
+  if (!(digitsAt(s, i, 3) && isNumSep(at(s, i + 3)) && digitsAt(s, i + 4, 2))) return false;
+  if (!(isNumSep(at(s, i + 6)) && digitsAt(s, i + 7, 4) && !digitAt(s, i + 11))) return false;
   const area = numAt(s, i, 3);
   return area != 0 && area != 666 && area < 900 && numAt(s, i + 4, 2) != 0 && numAt(s, i + 7, 4) != 0;
 }
@@ -129,6 +134,7 @@ function cardAt(s: i64, i: i32): bool {
   let j = i;
   let more = true;
   while (more) {
+    const run = j;
     while (digitAt(s, j)) {
       const d = at(s, j) - 0x30;
       const dd = d * 2 > 9 ? d * 2 - 9 : d * 2;
@@ -145,7 +151,7 @@ function cardAt(s: i64, i: i32): bool {
     }
     if (count >= 13 && ((count & 1) == 0 ? sumEven : sumOdd) % 10 == 0) return true;
     const u = at(s, j);
-    more = (u == 0x20 || u == 0x2d) && digitAt(s, j + 1);
+    more = u == 0x2e ? j - run >= 4 && digitsAt(s, j + 1, 4) : (u == 0x20 || u == 0x2d) && digitAt(s, j + 1);
     if (more) j++;
   }
   return false;
@@ -200,7 +206,35 @@ function keyAt(s: i64, i: i32): bool {
   return false;
 }
 
-export function std_has_pii(s: i64): bool {
+/** One code unit as stdlib/ts/pii.ts normalise() maps it; -1 drops it. */
+function piiUnit(u: i32): i32 {
+  if (u < 0x80) return u;
+  if ((u >= 0x200b && u <= 0x200d) || u == 0x2060 || u == 0xfeff || u == 0xad) return -1;
+  if (u >= 0xff01 && u <= 0xff5e) return u - 0xfee0;
+  if ((u >= 0x2010 && u <= 0x2015) || u == 0x2212 || u == 0xfe58 || u == 0xfe63) return 0x2d;
+  if (u == 0xa0 || (u >= 0x2000 && u <= 0x200a) || u == 0x202f || u == 0x205f || u == 0x3000) return 0x20;
+  return u;
+}
+
+/** The text has_pii reads: `s` itself when ASCII, else a folded copy in the arena (see normalise in the TS twin). */
+function normalise(s: i64): i64 {
+  const n = slen32(s);
+  let ascii = true;
+  for (let i = 0; i < n && ascii; i++) if (unit(s, i) >= 0x80) ascii = false;
+  if (ascii) return s;
+  const out = arenaAlloc(<usize>n << 1);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const u = piiUnit(unit(s, i));
+    if (u < 0) continue;
+    store<u16>(out + (<usize>k << 1), <u16>u);
+    k++;
+  }
+  return sref(out, <u32>k);
+}
+
+export function std_has_pii(text: i64): bool {
+  const s = normalise(text);
   const n = slen32(s);
   for (let i = 0; i < n; i++) {
     const u = at(s, i);
@@ -213,7 +247,7 @@ export function std_has_pii(s: i64): bool {
       if (naParenAt(s, i)) return true;
     } else if (isDigit(u)) {
       if (isDigit(prev)) continue;
-      if (ssnAt(s, i) || naSepAt(s, i, 0x2d) || naSepAt(s, i, 0x2e) || cardAt(s, i)) return true;
+      if (ssnAt(s, i) || naSepAt(s, i) || cardAt(s, i)) return true;
     } else if (!isAsciiAlnum(prev) && keyAt(s, i)) {
       return true;
     }

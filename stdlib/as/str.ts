@@ -79,3 +79,21 @@ export function cpAt(s: i64, i: i32): i32 {
 @inline export function asciiLower(u: i32): i32 {
   return u >= 0x41 && u <= 0x5a ? u + 32 : u;
 }
+
+/**
+ * The failure value ⊥ of a string-valued builtin (`host`, `domain`): no real
+ * ref has this address and length. Generated code tests it with is_bot.
+ */
+export const BOT: i64 = -1;
+
+@inline export function is_bot(s: i64): bool {
+  return s == BOT;
+}
+
+/**
+ * Kleene `not` on a three-valued bool: 0 false, 1 true, 2 + site for ⊥
+ * (the failing call site, so reasons can name the input); ⊥ stays ⊥.
+ */
+@inline export function tri_not(x: i32): i32 {
+  return x < 2 ? 1 - x : x;
+}

@@ -17,11 +17,16 @@ const ENTRY = "test/__as_entry.ts";
 const ENTRY_SOURCE = `
 import {
   sref, sptr, slen, str_eq, arenaStart, std_lower, std_upper, std_trim, std_len, std_starts_with, std_ends_with,
-  std_contains, std_domain, std_host, std_in_cidr, std_is_email, std_has_pii, std_glob, std_tool_match, std_dfa_search,
+  std_contains, std_domain, std_host, std_is_url, std_in_cidr, std_is_ip, std_is_email, std_has_pii, std_glob,
+  std_tool_match, std_dfa_search, BOT, lastRefusal,
 } from "../as/index";
 
 let outLen: u32 = 0;
+let outBot: bool = false;
 export function resultLen(): u32 { return outLen; }
+/** Whether the last string result was the failure value ⊥. */
+export function resultBot(): bool { return outBot; }
+export function refusal(): i32 { return lastRefusal(); }
 export function inputBase(): usize { return (__heap_base + 15) & ~<usize>15; }
 /** Makes room for \`bytes\` of input at inputBase() and starts the arena after it. */
 export function begin(bytes: usize): void {
@@ -30,7 +35,12 @@ export function begin(bytes: usize): void {
   if (end > have) memory.grow(<i32>((end - have + 0xffff) >>> 16));
   arenaStart(end);
 }
-function ret(r: i64): usize { outLen = slen(r); return sptr(r); }
+function ret(r: i64): usize {
+  outBot = r == BOT;
+  if (outBot) { outLen = 0; return 0; }
+  outLen = slen(r);
+  return sptr(r);
+}
 export function lower(p: usize, n: u32): usize { return ret(std_lower(sref(p, n))); }
 export function upper(p: usize, n: u32): usize { return ret(std_upper(sref(p, n))); }
 export function trim(p: usize, n: u32): usize { return ret(std_trim(sref(p, n))); }
@@ -43,7 +53,9 @@ export function eq(p: usize, n: u32, q: usize, m: u32): bool { return str_eq(sre
 export function starts_with(p: usize, n: u32, q: usize, m: u32): bool { return std_starts_with(sref(p, n), sref(q, m)); }
 export function ends_with(p: usize, n: u32, q: usize, m: u32): bool { return std_ends_with(sref(p, n), sref(q, m)); }
 export function contains(p: usize, n: u32, q: usize, m: u32): bool { return std_contains(sref(p, n), sref(q, m)); }
-export function in_cidr(p: usize, n: u32, q: usize, m: u32): bool { return std_in_cidr(sref(p, n), sref(q, m)); }
+export function in_cidr(p: usize, n: u32, q: usize, m: u32): i32 { return std_in_cidr(sref(p, n), sref(q, m)); }
+export function is_url(p: usize, n: u32): bool { return std_is_url(sref(p, n)); }
+export function is_ip(p: usize, n: u32): bool { return std_is_ip(sref(p, n)); }
 export function glob(p: usize, n: u32, q: usize, m: u32): bool { return std_glob(sref(p, n), sref(q, m)); }
 export function tool_match(p: usize, n: u32, quoted: bool, q: usize, m: u32): bool {
   return std_tool_match(sref(p, n), quoted, sref(q, m));
@@ -114,6 +126,8 @@ async function runAsc(args: string[], entrySource: string): Promise<CompiledStdl
 interface Exports {
   memory: WebAssembly.Memory;
   resultLen(): number;
+  resultBot(): number;
+  refusal(): number;
   inputBase(): number;
   begin(bytes: number): void;
   [name: string]: unknown;
@@ -187,6 +201,13 @@ export class AsStdlib {
     return this.str(this.call(name, p, n) as number);
   }
 
+  /** A builtin that may fail: its string, or null for ⊥. */
+  private fallibleStr(name: string, s: string): string | null {
+    const [p, n] = this.put([s]);
+    const r = this.call(name, p, n) as number;
+    return this.x.resultBot() ? null : this.str(r);
+  }
+
   private boolFn(name: string, ...strs: string[]): boolean {
     return this.call(name, ...this.put(strs)) === 1;
   }
@@ -194,8 +215,12 @@ export class AsStdlib {
   lower = (s: string) => this.strFn("lower", s);
   upper = (s: string) => this.strFn("upper", s);
   trim = (s: string) => this.strFn("trim", s);
-  domain = (s: string) => this.strFn("domain", s);
-  host = (s: string) => this.strFn("host", s);
+  domain = (s: string) => this.fallibleStr("domain", s);
+  host = (s: string) => this.fallibleStr("host", s);
+  /** The refusal class of the last failed host/in_cidr/is_ip parse (REFUSAL in stdlib/ts/host.ts). */
+  lastRefusal = () => this.x.refusal();
+  is_url = (s: string) => this.boolFn("is_url", s);
+  is_ip = (s: string) => this.boolFn("is_ip", s);
   len = (s: string) => this.call("len", ...this.put([s])) as number;
   is_email = (s: string) => this.boolFn("is_email", s);
   has_pii = (s: string) => this.boolFn("has_pii", s);
@@ -203,7 +228,10 @@ export class AsStdlib {
   starts_with = (a: string, b: string) => this.boolFn("starts_with", a, b);
   ends_with = (a: string, b: string) => this.boolFn("ends_with", a, b);
   contains = (a: string, b: string) => this.boolFn("contains", a, b);
-  in_cidr = (a: string, b: string) => this.boolFn("in_cidr", a, b);
+  in_cidr = (a: string, b: string): boolean | null => {
+    const r = this.call("in_cidr", ...this.put([a, b])) as number;
+    return r > 1 ? null : r === 1;
+  };
   globMatch = (p: string, s: string) => this.boolFn("glob", p, s);
   toolMatch = (p: string, quoted: boolean, name: string) => {
     const [pp, pn, np, nn] = this.put([p, name]);

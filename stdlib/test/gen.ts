@@ -59,17 +59,33 @@ export const emailInText = fc
 
 // --- URLs ---------------------------------------------------------------------
 
-const scheme = pick("", "http://", "HTTPS://", "ftp://", "mailto:", "a+b.c-d://", "//", "1http://", "http:/", "localhost:", "x:");
-const userinfo = pick("", "user@", "u:p@", "a@b@", "@");
+const scheme = pick("", "http://", "HTTPS://", "ftp://", "ws://", "sc://", "file://", "file:///", "mailto:", "a+b.c-d://", "//", "1http://", "http:/", "http:", "http:\\\\", "localhost:", "x:", " http://");
+const userinfo = pick("", "user@", "u:p@", "a@b@", "@", "a\\@", "u%40@", "ü@", "a b@");
 const hostPart = fc.oneof(
-  fc.constantFrom("Example.COM", "example.com.", "localhost", "[::1]", "[2001:DB8::1]", "[::1", "1.2.3.4", "", "a..", "ex_ample"),
+  fc.constantFrom(
+    "Example.COM", "example.com.", "localhost", "[::1]", "[2001:DB8::1]", "[::ffff:127.0.0.1]", "[::1", "[1::2::3]", "1.2.3.4", "", "a..", "ex_ample",
+    "0x7f.1", "2130706433", "0177.0.0.1", "127.1", "1.2.3.4.5", "0x100000000", "08", "１２７．０．０．１", "127。0。0。1", "ＥＸＡＭＰＬＥ", "bücher",
+    "xn--bcher-kva", "xn--abc", "%65vil.com", "a;b", "a\tb", "ⓖ", "a\u200bb",
+  ),
   domainText,
 );
-const port = pick("", ":8080", ":", ":x", ":99999");
-const rest = pick("", "/", "/path?q=1", "?q", "#frag", "\\x", "/a@b", ":80/x");
+const port = pick("", ":8080", ":", ":x", ":99999", ":80:90", ":0080");
+const rest = pick("", "/", "/path?q=1", "?q", "#frag", "\\x", "/a@b", ":80/x", "#@evil.com", "?@evil.com", "/ x\t");
+/** URL-shaped text: schemes, user info, hosts in every WHATWG form and near misses, ports, rests. */
 export const url = fc
   .tuple(scheme, userinfo, hostPart, port, rest)
   .map(([a, b, c, d, e]) => a + b + c + d + e);
+/** Random concatenations of URL pieces: finds what the structured generator does not think of. */
+export const urlNoise = fc
+  .array(
+    pick(
+      "http://", "HTTPS://", "ws:", "sc://", "file://", "http:", "//", "/", "\\", "@", ":", "[", "]", "::", "1", "0x", "0", "255", "256", ".", "..", "a", "A",
+      "xn--", "%", "%41", "?", "#", " ", "\t", "ｘ", "１", "。", "－", "ß", "é", "_", "-", "4294967295", "0177", "ffff", "::ffff:", "1.2.3.4", "example.com",
+      "EXAMPLE", "xn--zca", "xn--bcher-kva", "localhost", "80", "65536", "!",
+    ),
+    { maxLength: 10 },
+  )
+  .chain((xs) => pick("", "http://", "sc://", "https://u:p@").map((p) => p + xs.join("")));
 
 // --- IP addresses and CIDRs ---------------------------------------------------
 
@@ -102,6 +118,23 @@ const ipv6Any = fc.oneof(
   fc.constantFrom("::", "::1", "1::", ":::", "1:::2", "::ffff:1.2.3", "[::1]", "1:2:3:4:5:6:7:8:9", "1::2::3"),
 );
 export const ip = fc.oneof(ipv4Any, ipv6Any);
+/** One 32-bit address in a part radix WHATWG accepts: decimal, `0x` hex or `0` octal. */
+const radixPart = (v: number) =>
+  pick(10, 16, 8).map((r) => (r === 16 ? `0x${v.toString(16)}` : r === 8 ? `0${v.toString(8)}` : String(v)));
+/** IPv4 addresses in every WHATWG form: 1 to 4 parts in mixed radixes, a trailing dot, fullwidth digits, ideographic dots. */
+export const ipv4Forms = fc
+  .tuple(fc.nat(0xffffffff), fc.integer({ min: 1, max: 4 }), fc.boolean(), pick("", "", "fullwidth", "ideographic"))
+  .chain(([v, parts, dot, style]) => {
+    const bytes = [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
+    const lead = bytes.slice(0, parts - 1);
+    const last = bytes.slice(parts - 1).reduce((a, b) => a * 256 + b, 0);
+    return fc.tuple(...[...lead, last].map(radixPart)).map((xs) => {
+      let t = xs.join(".") + (dot ? "." : "");
+      if (style === "fullwidth") t = t.replace(/[0-9a-z.]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+      if (style === "ideographic") t = t.replace(/\./g, "\u3002");
+      return t;
+    });
+  });
 const prefix = fc.oneof(fc.integer({ min: 0, max: 129 }).map(String), fc.constantFrom("", "01", "-1", "x", "1000"));
 export const cidr = fc.oneof(
   ip,
@@ -159,8 +192,25 @@ export const apiKey = fc.oneof(
   fc.tuple(pick("xoxa-", "xoxb-", "xoxp-", "xoxr-", "xoxs-", "xoxc-", "xox-"), keyBody("aZ09-", 8, 12)).map(([p, b]) => p + b),
   fc.tuple(pick("AIza", "AIzb"), keyBody("aZ09_-", 34, 36)).map(([p, b]) => p + b),
 );
+/** Variants a scanner must see through: other dashes and spaces, fullwidth digits, zero-width characters. */
+const DISGUISES: Record<string, string[]> = {
+  "-": ["\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015", "\u2212", "\ufe58", "\ufe63", "\uff0d"],
+  " ": ["\u00a0", "\u2002", "\u2009", "\u202f", "\u3000"],
+};
+/** A PII token with some characters disguised (each replaced, or followed by a zero-width character). */
+export const disguised = fc.tuple(fc.oneof(card, ssn, phone), fc.array(fc.nat(), { minLength: 1, maxLength: 4 })).map(([t, picks]) => {
+  const cs = [...t];
+  for (const n of picks) {
+    const i = n % cs.length;
+    const c = cs[i]!;
+    const alt = DISGUISES[c];
+    if (alt) cs[i] = alt[n % alt.length]!;
+    else if (c >= "0" && c <= "9") cs[i] = n % 2 ? String.fromCharCode(c.charCodeAt(0) + 0xfee0) : c + ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"][n % 6];
+  }
+  return cs.join("");
+});
 const filler = fc.oneof(pick("", " ", "x", "1", "-", ".", "_", "a1 ", "\n", "é", "😀", "+", "(", "@"), alnum(0, 3));
 /** Text made of PII-shaped tokens and fillers, for has_pii. */
 export const piiText = fc
-  .array(fc.tuple(filler, fc.oneof(card, ssn, phone, apiKey, emailInText, digits(1, 21))), { minLength: 1, maxLength: 4 })
+  .array(fc.tuple(filler, fc.oneof(card, ssn, phone, apiKey, emailInText, digits(1, 21), disguised)), { minLength: 1, maxLength: 4 })
   .chain((parts) => filler.map((end) => parts.map(([f, t]) => f + t).join("") + end));

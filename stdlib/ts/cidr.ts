@@ -1,22 +1,17 @@
-// pol's `in_cidr` builtin (TypeScript reference): strict IPv4/IPv6 address and
-// CIDR parsing into 16-bit words, then a prefix comparison. stdlib/as/cidr.ts
-// is the wasm twin, with the same functions in the same order.
+// pol's `in_cidr` and `is_ip` builtins (TypeScript reference): the address
+// is read with WHATWG host rules (host.ts), the range strictly; both become
+// 128-bit addresses (IPv4 as ::ffff:a.b.c.d) compared by prefix.
+// stdlib/as/cidr.ts is the wasm twin, with the same functions in the same order.
 
+import { KIND_DOMAIN, KIND_V4, KIND_V6, parseAddress, parseV6, words } from "./host.js";
 import { isDigit } from "./utf16.js";
 
-const hexVal = (u: number): number => {
-  if (u >= 0x30 && u <= 0x39) return u - 0x30;
-  const l = u | 0x20;
-  if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10;
-  return -1;
-};
-
 /**
- * Parses a strict dotted quad in `s[a..b)` into `w[at]` (high 16 bits) and
- * `w[at+1]`: exactly four decimal parts of 1–3 digits, each <= 255, no leading
- * zeros (`01` is rejected: some parsers read it as octal).
+ * Parses a strict dotted quad `s[a..b)` into `words` as ::ffff:a.b.c.d:
+ * exactly four decimal parts of 1–3 digits, each <= 255, no leading zeros
+ * (`01` is refused: some parsers read it as octal).
  */
-function parseV4(s: string, a: number, b: number, w: number[], at: number): boolean {
+function parseQuad(s: string, a: number, b: number): boolean {
   let value = 0;
   let i = a;
   for (let part = 0; part < 4; part++) {
@@ -34,68 +29,11 @@ function parseV4(s: string, a: number, b: number, w: number[], at: number): bool
     value = value * 256 + v;
   }
   if (i !== b) return false;
-  w[at] = Math.floor(value / 65536);
-  w[at + 1] = value % 65536;
+  for (let k = 0; k < 5; k++) words[k] = 0;
+  words[5] = 0xffff;
+  words[6] = Math.floor(value / 65536);
+  words[7] = value % 65536;
   return true;
-}
-
-/**
- * Parses IPv6 text in `s[a..b)` into the eight words `w[0..8)`: groups of 1–4
- * hex digits separated by `:`, at most one `::` standing for one or more zero
- * groups, optionally ending in a dotted quad for the last 32 bits. No zone
- * (`%eth0`), no brackets.
- */
-function parseV6(s: string, a: number, b: number, w: number[]): boolean {
-  let n = 0;
-  let gap = -1;
-  let i = a;
-  if (b - a >= 2 && s.charCodeAt(a) === 0x3a && s.charCodeAt(a + 1) === 0x3a) {
-    gap = 0;
-    i = a + 2;
-  }
-  while (i < b) {
-    let j = i;
-    while (j < b && s.charCodeAt(j) !== 0x3a && s.charCodeAt(j) !== 0x2e) j++;
-    if (j < b && s.charCodeAt(j) === 0x2e) {
-      // A dotted quad may only end the address and fills two words.
-      if (n > 6 || !parseV4(s, i, b, w, n)) return false;
-      n += 2;
-      i = b;
-      break;
-    }
-    if (j === i || j - i > 4 || n === 8) return false;
-    let v = 0;
-    for (let k = i; k < j; k++) {
-      const h = hexVal(s.charCodeAt(k));
-      if (h < 0) return false;
-      v = v * 16 + h;
-    }
-    w[n++] = v;
-    i = j;
-    if (i === b) break;
-    i++; // the ':'
-    if (i < b && s.charCodeAt(i) === 0x3a) {
-      if (gap >= 0) return false;
-      gap = n;
-      i++;
-    } else if (i === b) {
-      return false; // a single trailing ':'
-    }
-  }
-  if (gap < 0) return n === 8;
-  if (n > 7) return false;
-  // Move the groups after the gap to the end and zero the gap.
-  for (let k = n - 1; k >= gap; k--) w[k + 8 - n] = w[k];
-  for (let k = gap; k < gap + 8 - n; k++) w[k] = 0;
-  return true;
-}
-
-/** Parses an address of either family into `w`; returns 32 or 128 (its bit count), or 0 when invalid. */
-function parseAddr(s: string, a: number, b: number, w: number[]): number {
-  for (let i = a; i < b; i++) {
-    if (s.charCodeAt(i) === 0x3a) return parseV6(s, a, b, w) ? 128 : 0;
-  }
-  return parseV4(s, a, b, w, 0) ? 32 : 0;
 }
 
 /** Parses a prefix length `s[a..b)`: decimal, no leading zeros, at most `max`; -1 when invalid. */
@@ -112,35 +50,69 @@ function parsePrefix(s: string, a: number, b: number, max: number): number {
 }
 
 /**
- * `in_cidr(ip, cidr)`: whether address `ip` lies in the range `cidr`.
- * `ip` is a strict IPv4 dotted quad (`10.0.0.1`, no leading zeros) or an IPv6
- * address (`2001:db8::1`, `::ffff:1.2.3.4`). `cidr` is `address/length`
- * (length 0–32 or 0–128, no leading zeros) or a bare address, meaning an exact
- * match. Host bits set in the range's address are ignored (`10.1.2.3/8` is
- * `10.0.0.0/8`). Families never mix: an IPv4 address is not in an IPv6 range,
- * not even an IPv4-mapped one. Anything malformed gives false.
+ * Parses a range `ADDRESS[/LENGTH]` into `words`; returns its prefix length in
+ * the 128-bit space (an IPv4 length + 96), or -1. ADDRESS is a strict dotted
+ * quad or IPv6 text without brackets; LENGTH is 0–32 or 0–128, no leading
+ * zeros; without it the range is the one address.
  */
-export function in_cidr(ip: string, cidr: string): boolean {
-  const w1 = [0, 0, 0, 0, 0, 0, 0, 0];
-  const w2 = [0, 0, 0, 0, 0, 0, 0, 0];
-  const bits = parseAddr(ip, 0, ip.length, w1);
-  if (bits === 0) return false;
-  let slash = cidr.length;
-  for (let i = 0; i < cidr.length; i++) {
-    if (cidr.charCodeAt(i) === 0x2f) {
+function parseRange(c: string): number {
+  let slash = c.length;
+  for (let i = 0; i < c.length; i++) {
+    if (c.charCodeAt(i) === 0x2f) {
       slash = i;
       break;
     }
   }
-  if (parseAddr(cidr, 0, slash, w2) !== bits) return false;
-  const prefix = slash === cidr.length ? bits : parsePrefix(cidr, slash + 1, cidr.length, bits);
-  if (prefix < 0) return false;
+  let v6 = false;
+  for (let i = 0; i < slash; i++) if (c.charCodeAt(i) === 0x3a) v6 = true;
+  if (v6 ? !parseV6(c, 0, slash) : !parseQuad(c, 0, slash)) return -1;
+  const max = v6 ? 128 : 32;
+  const p = slash === c.length ? max : parsePrefix(c, slash + 1, c.length, max);
+  if (p < 0) return -1;
+  return v6 ? p : p + 96;
+}
+
+const memo: { in?: string; kind: number; words: number[] } = { kind: 0, words: [] };
+
+/** Whether `cidr` is a range in_cidr() accepts (the checker refuses a constant one that is not). */
+export function validCidr(cidr: string): boolean {
+  return parseRange(cidr) >= 0;
+}
+
+/**
+ * `in_cidr(x, cidr)`: whether `x` lies in the range `cidr`. `x` is read with
+ * WHATWG host rules: IPv4 in any form (`0x7f.1`, `2130706433`, `0177.0.0.1`,
+ * fullwidth digits), IPv6 bracketed or not. IPv4 and IPv4-mapped IPv6 are one
+ * address (`::ffff:127.0.0.1` is in `127.0.0.0/8`). A valid domain name gives
+ * false (resolving it is outside the policy); anything else, or a range that
+ * does not parse (see parseRange), gives null. Host bits set in the range's
+ * address are ignored (`10.1.2.3/8` is `10.0.0.0/8`).
+ */
+export function in_cidr(x: string, cidr: string): boolean | null {
+  // The address last read, as the wasm twin keeps it: `any net in L: in_cidr(host(u), net)` reads it once.
+  if (x !== memo.in) {
+    memo.in = x;
+    memo.kind = parseAddress(x);
+    memo.words = words.slice();
+  }
+  const kind = memo.kind;
+  if (kind === 0) return null;
+  const a = memo.words;
+  const prefix = parseRange(cidr);
+  if (prefix < 0) return null;
+  if (kind === KIND_DOMAIN) return false;
   let left = prefix;
   for (let k = 0; left > 0; k++) {
     const take = left >= 16 ? 16 : left;
     const mask = (0xffff << (16 - take)) & 0xffff;
-    if ((w1[k] & mask) !== (w2[k] & mask)) return false;
+    if ((a[k]! & mask) !== (words[k]! & mask)) return false;
     left -= take;
   }
   return true;
+}
+
+/** `is_ip(s)`: whether in_cidr() reads `s` as an IPv4 or IPv6 address (never fails). */
+export function is_ip(s: string): boolean {
+  const kind = parseAddress(s);
+  return kind === KIND_V4 || kind === KIND_V6;
 }

@@ -4,8 +4,9 @@
 
 export { lower, upper, lowerCp, upperCp } from "./case.js";
 export { trim, len, starts_with, ends_with, contains } from "./text.js";
-export { domain, host } from "./url.js";
-export { in_cidr } from "./cidr.js";
+export { domain, host, is_url } from "./url.js";
+export { in_cidr, is_ip, validCidr } from "./cidr.js";
+export { REFUSAL, lastRefusal } from "./host.js";
 export { is_email, has_pii } from "./pii.js";
 export { globMatch, toolMatch } from "./glob.js";
 export { compileRegex, dfaSearch, serializeDfa, deserializeDfa, type CompileResult, type Dfa } from "../regex/index.js";

@@ -96,7 +96,10 @@ function emailAt(s: string, p: number): boolean {
   return validDomain(s, p + 1, e);
 }
 
-/** E.164 at the `+` at `p`: 8–15 digits in groups split by single spaces or dashes, not glued to a word before. */
+/** A separator inside a phone number or card: a space, a dash or a dot (after normalise()). */
+const isNumSep = (u: number): boolean => u === 0x20 || u === 0x2d || u === 0x2e;
+
+/** E.164 at the `+` at `p`: 8–15 digits in groups split by single spaces, dashes or dots, not glued to a word before. */
 function e164At(s: string, p: number): boolean {
   if (isAsciiAlnum(at(s, p - 1))) return false;
   let i = p + 1;
@@ -108,42 +111,43 @@ function e164At(s: string, p: number): boolean {
       i++;
       if (count > 15) return false;
     }
-    const u = at(s, i);
-    if ((u === 0x20 || u === 0x2d) && digitAt(s, i + 1)) i++;
+    if (isNumSep(at(s, i)) && digitAt(s, i + 1)) i++;
     else break;
   }
   return count >= 8;
 }
 
-/** `(ddd) ddd-dddd` at the `(` at `p`, not followed by a digit. */
+/** `(ddd)ddd-dddd` at the `(` at `p`: an optional space after `)`, a space, dash or dot before the last four, not followed by a digit. */
 function naParenAt(s: string, p: number): boolean {
-  return (
-    digitsAt(s, p + 1, 3) && at(s, p + 4) === 0x29 && at(s, p + 5) === 0x20 && digitsAt(s, p + 6, 3) &&
-    at(s, p + 9) === 0x2d && digitsAt(s, p + 10, 4) && !digitAt(s, p + 14)
-  );
+  if (!(digitsAt(s, p + 1, 3) && at(s, p + 4) === 0x29)) return false;
+  const i = at(s, p + 5) === 0x20 ? p + 6 : p + 5;
+  return digitsAt(s, i, 3) && isNumSep(at(s, i + 3)) && digitsAt(s, i + 4, 4) && !digitAt(s, i + 8);
 }
 
-/** `ddd<sep>ddd<sep>dddd` starting at digit-run start `i`, not followed by a digit. */
-function naSepAt(s: string, i: number, sep: number): boolean {
+/** `ddd<sep>ddd<sep>dddd` starting at digit-run start `i`, the same separator twice, not followed by a digit. */
+function naSepAt(s: string, i: number): boolean {
+  const sep = at(s, i + 3);
   return (
-    digitsAt(s, i, 3) && at(s, i + 3) === sep && digitsAt(s, i + 4, 3) && at(s, i + 7) === sep &&
+    isNumSep(sep) && digitsAt(s, i, 3) && digitsAt(s, i + 4, 3) && at(s, i + 7) === sep &&
     digitsAt(s, i + 8, 4) && !digitAt(s, i + 12)
   );
 }
 
-/** US SSN `ddd-dd-dddd` at digit-run start `i`: area not 000, 666 or 9xx; group not 00; serial not 0000. */
+/** US SSN `ddd-dd-dddd` (any of space, dash, dot as each separator) at digit-run start `i`: area not 000, 666 or 9xx; group not 00; serial not 0000. */
 function ssnAt(s: string, i: number): boolean {
-  if (!(digitsAt(s, i, 3) && at(s, i + 3) === 0x2d && digitsAt(s, i + 4, 2))) return false;
-  if (!(at(s, i + 6) === 0x2d && digitsAt(s, i + 7, 4) && !digitAt(s, i + 11))) return false;
+  if (!(digitsAt(s, i, 3) && isNumSep(at(s, i + 3)) && digitsAt(s, i + 4, 2))) return false;
+  if (!(isNumSep(at(s, i + 6)) && digitsAt(s, i + 7, 4) && !digitAt(s, i + 11))) return false;
   const area = numAt(s, i, 3);
   return area !== 0 && area !== 666 && area < 900 && numAt(s, i + 4, 2) !== 0 && numAt(s, i + 7, 4) !== 0;
 }
 
 /**
  * A payment card starting at digit-run start `i`: whole digit runs joined by
- * single spaces or dashes, 13–19 digits in all, first digit not 0, passing
- * Luhn. Tries every run count from here, so a card followed by more numbers
- * is still found; a run of 20+ digits is never part of a card.
+ * single spaces, dashes or dots (a dot only between runs of 4+ digits, so
+ * `3.14159265358979` is a number, not a card), 13–19 digits in all, first
+ * digit not 0, passing Luhn. Tries every run count from here, so a card
+ * followed by more numbers is still found; a run of 20+ digits is never part
+ * of a card.
  */
 function cardAt(s: string, i: number): boolean {
   if (at(s, i) === 0x30) return false;
@@ -154,6 +158,7 @@ function cardAt(s: string, i: number): boolean {
   let j = i;
   let more = true;
   while (more) {
+    const run = j;
     while (digitAt(s, j)) {
       const d = at(s, j) - 0x30;
       const dd = d * 2 > 9 ? d * 2 - 9 : d * 2;
@@ -171,7 +176,7 @@ function cardAt(s: string, i: number): boolean {
     // Luhn doubles every second digit from the right: positions with the parity of `count`.
     if (count >= 13 && ((count & 1) === 0 ? sumEven : sumOdd) % 10 === 0) return true;
     const u = at(s, j);
-    more = (u === 0x20 || u === 0x2d) && digitAt(s, j + 1);
+    more = u === 0x2e ? j - run >= 4 && digitsAt(s, j + 1, 4) : (u === 0x20 || u === 0x2d) && digitAt(s, j + 1);
     if (more) j++;
   }
   return false;
@@ -234,19 +239,52 @@ function keyAt(s: string, i: number): boolean {
 }
 
 /**
- * `has_pii(s)`: whether `s` contains any of (all ASCII, case-sensitive):
+ * What has_pii reads instead of `s` (UTS #46-style folding of the forms used
+ * to slip numbers past a scanner): zero-width characters (U+200B–U+200D,
+ * U+2060, U+FEFF) and soft hyphens (U+00AD) removed; fullwidth ASCII
+ * (U+FF01–U+FF5E, fullwidth digits included) mapped to ASCII; dashes
+ * U+2010–U+2015, U+2212, U+FE58, U+FE63 mapped to `-`; Unicode spaces
+ * (U+00A0, U+2000–U+200A, U+202F, U+205F, U+3000) mapped to a space. ASCII
+ * text is returned as is.
+ */
+export function normalise(s: string): string {
+  let ascii = true;
+  for (let i = 0; i < s.length && ascii; i++) if (s.charCodeAt(i) >= 0x80) ascii = false;
+  if (ascii) return s;
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    const u = piiUnit(s.charCodeAt(i));
+    if (u >= 0) out += String.fromCharCode(u);
+  }
+  return out;
+}
+
+/** One code unit as normalise() maps it; -1 drops it. */
+function piiUnit(u: number): number {
+  if (u < 0x80) return u;
+  if ((u >= 0x200b && u <= 0x200d) || u === 0x2060 || u === 0xfeff || u === 0xad) return -1;
+  if (u >= 0xff01 && u <= 0xff5e) return u - 0xfee0;
+  if ((u >= 0x2010 && u <= 0x2015) || u === 0x2212 || u === 0xfe58 || u === 0xfe63) return 0x2d;
+  if (u === 0xa0 || (u >= 0x2000 && u <= 0x200a) || u === 0x202f || u === 0x205f || u === 0x3000) return 0x20;
+  return u;
+}
+
+/**
+ * `has_pii(s)`: whether normalise(s) contains any of (ASCII, case-sensitive):
  * - an email address: an `@` preceded by a local-part character other than
  *   `.` and followed by a valid `is_email` domain, taken as the longest run of
  *   `[A-Za-z0-9.-]` minus trailing dots and hyphens;
  * - an E.164 phone number: `+` (not right after a letter or digit), then 8–15
- *   digits in groups joined by single spaces or dashes, not followed by more;
- * - a North-American phone number `(ddd) ddd-dddd`, `ddd-ddd-dddd` or
- *   `ddd.ddd.dddd`, not glued to further digits;
- * - a US SSN `ddd-dd-dddd` with area not 000, 666 or 900–999, group not 00,
- *   serial not 0000, not glued to further digits;
+ *   digits in groups joined by single spaces, dashes or dots, not followed by more;
+ * - a North-American phone number `(ddd) ddd-dddd` (the space optional, and
+ *   the dash may be a space or dot), or `ddd-ddd-dddd` with two equal
+ *   separators (space, dash or dot), not glued to further digits;
+ * - a US SSN `ddd-dd-dddd`, each separator a space, dash or dot, with area
+ *   not 000, 666 or 900–999, group not 00, serial not 0000, not glued to
+ *   further digits;
  * - a payment card: 13–19 digits, first not 0, as whole digit runs joined by
- *   single spaces or dashes, passing the Luhn check (a run of 20 or more
- *   digits is never part of one);
+ *   single spaces or dashes (or dots between runs of 4 or more), passing the
+ *   Luhn check (a run of 20 or more digits is never part of one);
  * - an API key, not preceded by a letter or digit: `sk_live_`/`sk_test_`/
  *   `rk_live_` + 16 or more letters/digits; `AKIA` + exactly 16 `[0-9A-Z]`;
  *   `ghp_`/`gho_`/`ghs_` + exactly 36 letters/digits; `xox[abprs]-` + 10 or
@@ -255,7 +293,8 @@ function keyAt(s: string, i: number): boolean {
  * Linear time: every check starting at a position reads a bounded window,
  * except the email domain run, which stops at the next `@`.
  */
-export function has_pii(s: string): boolean {
+export function has_pii(text: string): boolean {
+  const s = normalise(text);
   const n = s.length;
   for (let i = 0; i < n; i++) {
     const u = at(s, i);
@@ -268,7 +307,7 @@ export function has_pii(s: string): boolean {
       if (naParenAt(s, i)) return true;
     } else if (isDigit(u)) {
       if (isDigit(prev)) continue;
-      if (ssnAt(s, i) || naSepAt(s, i, 0x2d) || naSepAt(s, i, 0x2e) || cardAt(s, i)) return true;
+      if (ssnAt(s, i) || naSepAt(s, i) || cardAt(s, i)) return true;
     } else if (!isAsciiAlnum(prev) && keyAt(s, i)) {
       return true;
     }

@@ -40,6 +40,9 @@ const oneof = (...xs: { weight: number; arbitrary: A }[]) => fc.oneof(...xs.filt
 const pick = <T>(xs: readonly T[]) => fc.constantFrom(...xs);
 const paren = (s: string) => `(${s})`;
 
+/** CIDR ranges in_cidr() reads (a written range that does not parse is error E0221). */
+const RANGES = ["10.0.0.0/8", "192.168.0.0/16", "fd00::/8", "10.1.2.3", "0.0.0.0/0", "::/0", "127.0.0.0/8", "169.254.0.0/16", "::ffff:0:0/96", "fe80::/10", "0.0.0.0/8", "::1"];
+const INPUT_ROOTS = new Set(["args", "ctx", "agent", "run", "env", "tool"]);
 export const numLit: A = fc.tuple(anyNumber, fc.boolean()).map(([v, u]) => polNumber(v, u));
 export const strLit: A = fc.tuple(anyString, fc.boolean()).map(([s, esc]) => polString(s, esc));
 
@@ -137,9 +140,24 @@ export class ExprGen {
   private boolBuiltin(s: Scope, d: number): A {
     return oneof(
       w(3, fc.tuple(pick(["starts_with", "ends_with", "contains"]), this.str(s, d), this.str(s, d)).map(([fn, a, b]) => `${fn}(${a}, ${b})`)),
-      w(1, fc.tuple(this.str(s, d), pick(["10.0.0.0/8", "192.168.0.0/16", "fd00::/8", "10.1.2.3", "0.0.0.0/0", "::/0"])).map(([a, c]) => `in_cidr(${a}, ${polString(c)})`)),
-      w(1, fc.tuple(this.str(s, d), this.str(s, d)).map(([a, b]) => `in_cidr(${a}, ${b})`)),
-      w(2, fc.tuple(pick(["is_email", "has_pii"]), this.str(s, d)).map(([fn, a]) => `${fn}(${a})`)),
+      w(2, fc.tuple(this.str(s, d), pick(RANGES)).map(([a, c]) => `in_cidr(${a}, ${polString(c)})`)),
+      w(1, fc.tuple(this.str(s, d), this.range(s, d)).map(([a, b]) => `in_cidr(${a}, ${b})`)),
+      w(2, fc.tuple(pick(["is_email", "has_pii", "is_url", "is_ip"]), this.str(s, d)).map(([fn, a]) => `${fn}(${a})`)),
+    );
+  }
+
+  /** A number that fails (⊥) when the string it measures is no URL, address or email: for sum limits. */
+  fallibleNum(s: Scope): A {
+    return fc.tuple(pick(["host", "domain"]), this.str(s, 0)).map(([fn, a]) => `len(${fn}(${a}))`);
+  }
+
+  /** A range argument read at run time (an input, or a derived string), which may fail; else a written one. */
+  private range(s: Scope, d: number): A {
+    const inputs = this.readable(s, (t) => t.k === "string").filter((p) => INPUT_ROOTS.has(p.split(".")[0]!));
+    return oneof(
+      w(inputs.length ? 3 : 0, lazy(() => pick(inputs))),
+      w(1, lazy(() => fc.tuple(pick(["lower", "host", "trim"]), this.range(s, d - 1)).map(([fn, a]) => `${fn}(${a})`))),
+      w(1, pick(RANGES).map((c) => polString(c))),
     );
   }
 
@@ -231,8 +249,10 @@ export class ExprGen {
           w(2, fc.tuple(pick([" in ", " not in "]), this.listLit("string", s, sub)).map(([op, l]) => paren(p + op + l))),
           w(1, fc.tuple(pick(CMP), numLit).map(([op, n]) => paren(`len(${p}) ${op} ${n}`))),
           w(1, fc.tuple(pick(["lower", "upper", "trim", "domain", "host"]), strLit).map(([fn, b]) => paren(`${fn}(${p}) == ${b}`))),
-          w(1, pick(["is_email", "has_pii"]).map((fn) => `${fn}(${p})`)),
-          w(1, pick(["10.0.0.0/8", "fd00::/8", "192.168.1.1"]).map((c) => `in_cidr(${p}, ${polString(c)})`)),
+          w(2, pick(["is_email", "has_pii", "is_url", "is_ip"]).map((fn) => `${fn}(${p})`)),
+          w(2, pick(RANGES).map((c) => `in_cidr(${p}, ${polString(c)})`)),
+          w(1, pick(RANGES).map((c) => `in_cidr(host(${p}), ${polString(c)})`)),
+          w(1, fc.tuple(pick(["==", "!="]), strLit).map(([op, b]) => paren(`domain(${p}) ${op} ${b}`))),
         );
       case "bool":
         return oneof(w(2, fc.constant(p)), w(1, fc.constant(`(not ${p})`)), w(1, pick(["true", "false"]).map((b) => paren(`${p} == ${b}`))));

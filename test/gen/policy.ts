@@ -170,6 +170,7 @@ function limitArb(env: Env): fc.Arbitrary<Stmt> {
     const measure = fc.oneof(
       pick([0, 1, 5, 20, 1000]).map((n) => `${n} calls`),
       fc.tuple(G.num(s, 2), pick([0, 0.5, 100, 1000.5, 1e6])).map(([e, n]) => `sum (${e}) ${n}`),
+      fc.tuple(G.fallibleNum(s), pick([0, 100])).map(([e, n]) => `sum (${e}) ${n}`),
     );
     return fc.tuple(measure, pick(WINDOWS), keys).map(([m, win, ks]) => ({
       text: `limit ${targets.map(showTarget).join(", ")} ${m} per ${win}${ks.map((k) => ` per ${k}`).join("")}`,
