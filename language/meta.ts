@@ -272,7 +272,8 @@ export class Assembler {
       const a = l.kind === "calls" ? 1 : amount(i);
       // A sum limit charged a negative amount would give back what earlier calls used (a -$1,000
       // "refund" restoring the day's cap): the call does not fit the limit's meaning, so deny it.
-      if (!(a >= 0) || a === Infinity) return denyWith(this.meta, "schema", `limit \`${l.id}\` sums ${Number.isNaN(a) ? "NaN" : a} for this call: the amounts a sum limit adds up must be zero or more`);
+      // (A call the policy denies anyway keeps the rule's own reason: nothing is charged for it.)
+      if ((!(a >= 0) || a === Infinity) && t.effect !== "deny") return denyWith(this.meta, "schema", `limit \`${l.id}\` sums ${Number.isNaN(a) ? "NaN" : a} for this call: the amounts a sum limit adds up must be zero or more`);
       limits[j] = { id: l.id, kind: l.kind, amount: a, max: l.max, windowSeconds: l.windowSeconds, key: keys[j]!, span: l.span };
     }
     // Field by field: spreading a frozen object takes V8's slow path (~140 ns against ~8 ns).

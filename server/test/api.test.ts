@@ -90,7 +90,8 @@ describe("POST /v1/decide", () => {
 describe("a host that fails", () => {
   it("a decide that throws is a 500 whose body is a deny saying why (the app without a socket, body read as a web stream)", async () => {
     const { users, secret } = await Users.ephemeralAdmin();
-    const host = Object.assign(Object.create(s.engine) as ServeHost, { policy: s.engine.policy, decide: () => Promise.reject(new Error("the store is gone")) });
+    // The engine itself, except that deciding fails (a Proxy, since `policy` is a getter on the Engine).
+    const host = new Proxy(s.engine, { get: (t, k) => (k === "decide" ? () => Promise.reject(new Error("the store is gone")) : Reflect.get(t, k, t)) }) as unknown as ServeHost;
     const { app } = createApp({ host, users, auditPath: join(s.dir, "audit.jsonl") });
     const r = await app.fetch(new Request("http://pol.test/v1/decide", { method: "POST", body: JSON.stringify(refundCall(1)), headers: { authorization: `Bearer admin:${secret}` } }));
     expect(r.status).toBe(500);

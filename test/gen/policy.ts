@@ -186,6 +186,17 @@ const defaultForArb = (env: Env): fc.Arbitrary<Stmt> => fc.tuple(pick(EFFECTS), 
 /** Labels for some rules and limits: plain names and soft keywords. */
 const LABELS = ["small_refund", "read", "sum", "calls", "per", "write", "big_one", "tool", "limit"];
 
+/** Paths `redact` accepts for these tools: their fields (`*` into lists), and a default secret name no tool declares. */
+function redactable(tools: ToolSpec[]): string[] {
+  const out = new Set(["args.card_number"]);
+  const walk = (prefix: string, t: Ty): void => {
+    if (t.k === "record") for (const f of t.fields) { out.add(`${prefix}.${f.name}`); walk(`${prefix}.${f.name}`, f.type); }
+    else if (t.k === "list") walk(`${prefix}.*`, t.elem);
+  };
+  for (const tool of tools) for (const f of tool.fields) { out.add(`args.${f.name}`); walk(`args.${f.name}`, f.type); }
+  return [...out];
+}
+
 export const policyArb: fc.Arbitrary<PolicySpec> = fc.tuple(toolsArb, fieldsArb(CONTEXT, 3)).chain(([tools, context]) =>
   letsArb({ tools, context }).chain(({ lets, lines: letLines }) => {
     const env: Env = { tools, context, lets };
@@ -196,7 +207,7 @@ export const policyArb: fc.Arbitrary<PolicySpec> = fc.tuple(toolsArb, fieldsArb(
         fc.array(limitArb(env), { maxLength: 2 }),
         opt(pick(EFFECTS).map((e) => `default ${e}`)),
         fc.array(defaultForArb(env), { maxLength: 2 }),
-        opt(fc.uniqueArray(pick(["args.card_number", "args.amount", "args.meta.source", "args.to"]), { minLength: 1, maxLength: 2 }).map((ps) => `redact ${ps.join(", ")}`), 1, 2),
+        opt(fc.uniqueArray(pick(redactable(tools)), { minLength: 1, maxLength: 2 }).map((ps) => `redact ${ps.join(", ")}`), 1, 2),
         fc.array(fc.boolean(), { minLength: 10, maxLength: 10 }),
         fc.boolean(),
       )
