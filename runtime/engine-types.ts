@@ -3,6 +3,7 @@
 // composes (approvals, trust, pauses, guard) and re-exported from runtime/index.ts.
 
 import type { Effect } from "../language/ast.js";
+import type { CallIdOptions } from "./decide-for.js";
 import type { LoadOptions } from "./loader.js";
 import type { AuditSink, JsonlAuditOptions } from "./audit/index.js";
 import type { Approval, StateStore, ToolClass } from "./store/index.js";
@@ -115,6 +116,8 @@ export interface EngineOptions extends LoadOptions {
   cacheTtlMs?: number;
   /** Longest argument string written to the audit log in full; longer ones are cut (default 4096). */
   auditMaxString?: number;
+  /** How many tool-call ids `decideFor` remembers, and for how long (runtime/decide-for.ts). */
+  callIds?: CallIdOptions;
 }
 
 export type TrustLevel = "trusted" | "restricted" | "revoked";

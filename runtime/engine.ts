@@ -14,6 +14,7 @@ import { JsonlAuditLog, type AuditEntry, type AuditSink } from "./audit/index.js
 import { auditArgs, auditText, compact, entry, errorText, isoTime } from "./audit-entries.js";
 import { ApprovalFlow, EngineApprovals } from "./approvals.js";
 import { callHash } from "./callhash.js";
+import { CallDecisions } from "./decide-for.js";
 import {
   EngineError, systemClock,
   type AuditOption, type Clock, type DecidedBy, type EngineDecision, type EngineHooks, type EngineOptions,
@@ -25,7 +26,7 @@ import { charges, limitReason } from "./limits.js";
 import { loadPolicy, WasmPolicy } from "./loader.js";
 import { pauseFor, pauseReason, pauseRequest, resumeTarget } from "./pauses.js";
 import { SqliteProbe, StateCache } from "./state-cache.js";
-import { openMemoryStore, openSqliteStore, type Pause, type StateStore, type ToolClass, type TrustRecord } from "./store/index.js";
+import { openMemoryStore, openSqliteStore, type Approval, type Pause, type StateStore, type ToolClass, type TrustRecord } from "./store/index.js";
 import { outcomeDelta, restrictedReason, revokedReason, statusOf, trustSettings } from "./trust.js";
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 15 * 60_000;
@@ -149,6 +150,8 @@ export class Engine {
   private closing: Promise<void> | null = null;
   /** Approvals requested by decisions not yet audited, so resolve() can wait for that record. */
   private readonly unannounced = new Map<string, { done: Promise<void>; settle: () => void }>();
+  /** decideFor's memory of call ids (runtime/decide-for.ts). */
+  private readonly callIds: CallDecisions;
 
   private constructor(
     readonly policy: WasmPolicy,
@@ -175,6 +178,10 @@ export class Engine {
       closed: () => this.closing !== null,
       announced: (id) => this.unannounced.get(id)?.done ?? Promise.resolve(),
     });
+    this.callIds = new CallDecisions({
+      approvals: this.approvals, now: () => this.clock.now(), decide: (c) => this.decide(c),
+      refuse: (c, by, reason, approval) => this.refuse(c, by, reason, approval), recordOutcome: (o, t) => this.recordOutcome(o, t),
+    }, this.approvalTimeoutMs, options.callIds);
   }
 
   /**
@@ -234,6 +241,36 @@ export class Engine {
       draft = this.failed(e, "decide");
     }
     return this.finish(call, id, now, t0, f, draft);
+  }
+
+  /**
+   * The decision for a framework's tool call, idempotent per call id: a repeat of the id returns
+   * the same decision, or, once its approval is resolved, the allow that uses the grant or a deny
+   * saying why not (runtime/decide-for.ts). Audited; never throws.
+   */
+  decideFor(callId: string, call: unknown): Promise<EngineDecision> {
+    return this.callIds.decideFor(callId, call);
+  }
+
+  /** Waits until the approval a call id's decision asked for is resolved (see approvals.wait). */
+  waitForCall(callId: string, timeoutMs: number): Promise<Approval> {
+    return this.callIds.waitForCall(callId, timeoutMs);
+  }
+
+  /** An audited deny decided outside the pipeline (decideFor's refusals). */
+  private refuse(call: unknown, decidedBy: DecidedBy, reason: string, approval?: string): EngineDecision {
+    const t0 = performance.now();
+    const now = this.clock.now();
+    let f = NO_FACTS;
+    try {
+      f = factsOf(isRecord(call) ? { ...call } : call);
+    } catch {
+      // a hostile call: audited without its facts
+    }
+    const draft: Draft = { effect: "deny", decidedBy, rule: null, rules: [], reasons: [reason], approvers: [], redact: this.policy.meta.redact, trust: 0 };
+    if (approval !== undefined) draft.approval = approval;
+    if (this.closing) draft.unaudited = true;
+    return this.finish(call, this.ids.next(now), now, t0, f, draft);
   }
 
   private failed(e: unknown, where: string): Draft {
