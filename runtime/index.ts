@@ -20,4 +20,4 @@ export {
   openMemoryStore, openSqliteStore, StoreError,
   type Approval, type ApprovalChange, type ApprovalFilter, type ApprovalListener, type ApprovalStatus, type Pause, type StateStore, type ToolClass, type TrustRecord,
 } from "./store/index.js";
-export { JsonlAuditLog, verifyAudit, formatVerifyResult, type AuditSink, type VerifyResult } from "./audit/index.js";
+export { canonicalJson, JsonlAuditLog, verifyAudit, formatVerifyResult, type AuditSink, type VerifyResult } from "./audit/index.js";

@@ -33,6 +33,7 @@ beforeAll(() => {
   writeFileSync(join(dir, "low.test.yaml"), "cases:\n  - name: one\n    call: { tool: t, args: { n: 1 } }\n    expect: { effect: allow }\n");
   writeFileSync(join(dir, "low.pol"), "tool t { n: number }\nallow t if args.n < 3\ndeny t if args.n > 100\n");
   writeFileSync(join(dir, "not.wasm"), "not a module");
+  writeFileSync(join(dir, "free.json"), JSON.stringify({ tools: [{ name: "t", inputSchema: { type: "object", properties: { m: { type: "object" } } } }] }));
 });
 
 type Row = [name: string, args: () => string[], code: 0 | 1 | 2, expect?: { out?: RegExp; err?: RegExp; stdin?: string }];
@@ -92,6 +93,15 @@ const ROWS: Row[] = [
   ["pause: an unknown --class", () => ["pause", "--class", "huge"], 2, { err: /Allowed choices are read, write, destructive/ }],
   ["trust restore: --score 0", () => ["trust", "restore", "a", "--score", "0"], 2, { err: /expected a score above 0 and at most 100/ }],
   ["trust restore: --score abc", () => ["trust", "restore", "a", "--score", "abc"], 2],
+
+  ["mcp: no --policy", () => ["mcp", "--", "node", "server.js"], 2, { err: /name the policy with --policy/ }],
+  ["mcp: neither a command nor --upstream", () => ["mcp", "--policy", POLICY, "--store", join(dir, "s.db")], 2, { err: /either as a command after `--` or with --upstream/ }],
+  ["mcp: a bad --listen", () => ["mcp", "--policy", POLICY, "--listen", "8080", "--", "node"], 2, { err: /argument '8080' is invalid\. expected HOST:PORT/ }],
+  ["mcp: a missing policy", () => ["mcp", "--policy", join(dir, "nope.wasm"), "--audit", join(dir, "a.jsonl"), "--", "node"], 2, { err: /cannot read/ }],
+  ["import mcp: every tool declared", () => ["import", "mcp", "--from", "examples/mcp_catalogue/tools.json"], 0, { out: /tool "fs\/move_file"/ }],
+  ["import mcp: a schema pol cannot type", () => ["import", "mcp", "--from", join(dir, "free.json")], 1, { err: /tool `t`: `\/properties\/m`: a free-form object/ }],
+  ["import mcp: no source", () => ["import", "mcp"], 2, { err: /name exactly one source/ }],
+  ["import mcp: a file that is not JSON", () => ["import", "mcp", "--from", join(dir, "ugly.pol")], 2, { err: /cannot read `.*ugly\.pol`/ }],
 ];
 
 describe("pol exit codes and option validation", () => {

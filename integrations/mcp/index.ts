@@ -1,0 +1,9 @@
+// The MCP gateway's public face: `startGateway` (what `pol mcp` runs), the narrow host it needs
+// from an Engine, and the tool import (`pol import mcp`). Needs the optional peer
+// `@modelcontextprotocol/sdk`; consumed by cli/mcp.ts, cli/import.ts and services embedding the gateway.
+
+export { startGateway, DEFAULT_REQUEST_TIMEOUT_MS, type Gateway, type GatewayOptions } from "./gateway.js";
+export type { GatewayHost, GateOptions, Identity, ToolResult } from "./gate.js";
+export type { UpstreamSpec } from "./upstream.js";
+export { AGENT_HEADER } from "./http.js";
+export { fieldsOf, schemaDiff, toolClassOf, SchemaError, type JsonSchema, type ObjectMode } from "./schema.js";
