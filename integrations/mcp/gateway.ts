@@ -10,7 +10,8 @@ import { Gate, type GateOptions, type GatewayHost } from "./gate.js";
 import { listenHttp } from "./http.js";
 import { ToolPins } from "./pins.js";
 import { GatewaySession } from "./session.js";
-import { openUpstream, type UpstreamSpec } from "./upstream.js";
+import type { UpstreamSpec } from "./spec.js";
+import { openUpstream } from "./upstream.js";
 
 export interface GatewayOptions extends GateOptions {
   upstream: UpstreamSpec;
@@ -24,7 +25,7 @@ export interface GatewayOptions extends GateOptions {
   requestTimeoutMs?: number;
   /** Where the gateway reports what it does (stderr in the CLI; stdout carries the protocol). */
   log?: (line: string) => void;
-  /** For tests: the stdio the client talks on. */
+  /** @internal The stdio the client talks on (default this process's). */
   stdio?: { stdin: Readable; stdout: Writable };
 }
 

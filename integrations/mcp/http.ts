@@ -10,9 +10,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { GatewaySession, type SessionOptions } from "./session.js";
-import { openUpstream, type UpstreamSpec } from "./upstream.js";
+import { AGENT_HEADER, type UpstreamSpec } from "./spec.js";
+import { openUpstream } from "./upstream.js";
 
-export const AGENT_HEADER = "x-pol-agent";
 /** Larger bodies are refused before parsing (the SDK's own default limit is 4 MB too). */
 const MAX_BODY = 4 * 1024 * 1024;
 /** A session no request has touched for this long is closed (clients that vanish without a DELETE), with its upstream. */

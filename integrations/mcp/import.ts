@@ -10,7 +10,7 @@ import { loadText } from "../../language/load.js";
 import { renderDiagnostics } from "../../language/render.js";
 import { showType, type FieldType } from "../../language/types.js";
 import { fieldsOf, SchemaError, toolClassOf } from "./schema.js";
-import type { UpstreamSpec } from "./upstream.js";
+import type { UpstreamSpec } from "./spec.js";
 
 /** A tool as `tools/list` describes it. */
 export interface CatalogueTool {

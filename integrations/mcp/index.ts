@@ -4,6 +4,5 @@
 
 export { startGateway, DEFAULT_REQUEST_TIMEOUT_MS, type Gateway, type GatewayOptions } from "./gateway.js";
 export type { GatewayHost, GateOptions, Identity, ToolResult } from "./gate.js";
-export type { UpstreamSpec } from "./upstream.js";
-export { AGENT_HEADER } from "./http.js";
+export { AGENT_HEADER, type UpstreamSpec } from "./spec.js";
 export { fieldsOf, schemaDiff, toolClassOf, SchemaError, type JsonSchema, type ObjectMode } from "./schema.js";

@@ -7,8 +7,7 @@
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-
-export type UpstreamSpec = { command: string; args: string[] } | { url: string };
+import type { UpstreamSpec } from "./spec.js";
 
 /** What the link reports a broken stream to (a GatewaySession). */
 export interface LossListener {
