@@ -53,6 +53,11 @@ function targets(s: Doc["suites"]): string {
       if (lo && hi) rows.push([`input size does not matter (two fields read; payload as ${shape === "string" ? "one string" : "a list of records"})`, `100 B ${fmtNs(lo.p50)} → 10 KB ${fmtNs(hi.p50)}`, hi.p50 <= lo.p50 * 1.5 ? "met" : "missed"]);
     }
   }
+  const gw = s["gateway"];
+  for (const kind of gw ? Object.keys(gw.transports) : []) {
+    const t = gw.transports[kind];
+    rows.push([`\`pol mcp\` adds ≤ 1 ms per tools/call over ${kind}, loopback`, `+${fmtNs(t.addedP50Ns)} on the upstream's own ${fmtNs(t.directP50Ns)}`, t.addedP50Ns <= 1_000_000 ? "met" : "missed"]);
+  }
   return table(["target", "measured (p50)", ""], rows, ["---", "---", "---"]);
 }
 
@@ -130,6 +135,19 @@ function engineSection(e: any): string {
   ].join("\n");
 }
 
+function gatewaySection(g: any): string {
+  const rows = Object.keys(g.transports).map((kind) => {
+    const t = g.transports[kind];
+    const p99 = (xs: any[]) => fmtNs(xs.map((x: any) => x.p99).sort((a: number, b: number) => a - b)[xs.length >> 1]);
+    return [kind, fmtNs(t.directP50Ns), p99(t.direct), fmtNs(t.gatewayP50Ns), p99(t.gateway), `**+${fmtNs(t.addedP50Ns)}**`, `+${fmtNs(t.addedP99Ns)}`];
+  });
+  return [
+    `The SDK's own Client calling the fixture MCP server's \`${g.tool}\` tool (a real McpServer, integrations/mcp/test/fixtures/server.mjs) directly, and through \`pol mcp\` (bin/pol.js) deciding with \`${g.policy}\` on the ${g.store} store with its JSONL audit: one call at a time, ${g.samples} calls per round, ${g.rounds} rounds alternating direct and gateway so other load falls on both. *added* is the gateway's p50 minus the direct p50, round by round, median over rounds. Over HTTP the gateway adds a second HTTP exchange (client → gateway → upstream, each a POST answered on an SSE stream).`,
+    "",
+    table(["transport", "direct p50", "direct p99", "through pol mcp p50", "through pol mcp p99", "added p50", "added p99"], rows),
+  ].join("\n");
+}
+
 function compileSection(c: any): string {
   const rows = c.rows.map((r: any) => [r.rules.toLocaleString("en"), r.tools.toLocaleString("en"), r.optimize ? "-O3" : "-O0", r.mode, fmtMs(r.checkMs), fmtMs(r.compileMs), fmtMs(r.loadMs), r.mode === "cold" ? `${fmtMs(r.totalMs)} (start + import ${fmtMs(r.startupMs + r.importMs)})` : "–", r.wasmBytes ? `${(r.wasmBytes / 1024).toFixed(0)} KiB` : "–", r.reps]);
   return [
@@ -175,6 +193,7 @@ export function render(doc: Doc): string {
   parts.push("", "## 4. Full Engine", "", s["engine"] ? engineSection(s["engine"]) : "Not run.");
   if (s["compile"]) parts.push("", "## 5. Compile time", "", compileSection(s["compile"]));
   if (s["memory"]) parts.push("", "## 6. Memory", "", memorySection(s["memory"]));
+  if (s["gateway"]) parts.push("", "## 7. MCP gateway", "", gatewaySection(s["gateway"]));
   return parts.join("\n") + "\n";
 }
 

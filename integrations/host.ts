@@ -22,14 +22,22 @@ export interface GuardHost {
  */
 export type ContextOption = CallContext | ((frameworkContext: unknown) => CallContext | undefined);
 
+/** Options every guard takes. */
+export interface GuardOptions {
+  /** agent, run, env, roles, ctx for each call (see ContextOption). */
+  context?: ContextOption;
+  /** Prepended to the framework's tool name to form the policy's (`stripe.` makes `refund` the policy's `stripe.refund`). */
+  prefix?: string;
+}
+
 export interface PolCall extends CallContext {
   tool: string;
   args: unknown;
 }
 
-export function callOf(tool: string, args: unknown, context: ContextOption | undefined, frameworkContext: unknown): PolCall {
-  const ctx = typeof context === "function" ? context(frameworkContext) : context;
-  return { ...ctx, tool, args: args ?? {} };
+export function callOf(name: string, args: unknown, o: GuardOptions, frameworkContext: unknown): PolCall {
+  const ctx = typeof o.context === "function" ? o.context(frameworkContext) : o.context;
+  return { ...ctx, tool: (o.prefix ?? "") + name, args: args ?? {} };
 }
 
 /** A deny as the model reads it. */

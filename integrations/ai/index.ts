@@ -6,7 +6,7 @@
 // again when a run resumes; decideFor answers that repeat from the same decision. Types are
 // structural, so this module needs `ai` only at the caller's side. Depends on pol/runtime only.
 
-import { callOf, deniedText, pendingText, resolution, runAudited, type ContextOption, type GuardHost } from "../host.js";
+import { callOf, deniedText, pendingText, resolution, runAudited, type GuardHost, type GuardOptions } from "../host.js";
 
 /** The parts of an AI SDK tool this guard reads or replaces (a `tool({...})` result is one). */
 export interface AiTool {
@@ -37,10 +37,8 @@ export interface PendingApproval {
   polApproval: string | undefined;
 }
 
-export interface PolAiOptions {
-  /** agent, run, env, roles, ctx for each call; a function receives the SDK's `experimental_context`. */
-  context?: ContextOption;
-}
+/** `context` as a function receives the SDK's `experimental_context`. */
+export type PolAiOptions = GuardOptions;
 
 /** The SDK's `generateText`/`streamText` result, as far as answer() reads it. */
 interface StepResult {
@@ -71,7 +69,7 @@ export class PolAi {
   tool<T extends AiTool>(name: string, t: T): T {
     this.names.add(name);
     const host = this.host;
-    const context = this.opts.context;
+    const opts = this.opts;
     const execute = t.execute;
     return {
       ...t,
@@ -79,14 +77,14 @@ export class PolAi {
       // that answer() can give the model its reason as `execution-denied`, and an allow that used
       // a grant must stay "approved" when the SDK re-checks it on resume.
       needsApproval: async (input: unknown, o: CallOptions) => {
-        const d = await host.decideFor(o.toolCallId, callOf(name, input, context, o.experimental_context));
+        const d = await host.decideFor(o.toolCallId, callOf(name, input, opts, o.experimental_context));
         return !(d.effect === "allow" && d.decidedBy !== "approval");
       },
       ...(execute ? {
         execute: async (input: unknown, o: CallOptions) => {
-          const call = callOf(name, input, context, o.experimental_context);
+          const call = callOf(name, input, opts, o.experimental_context);
           const d = await host.decideFor(o.toolCallId, call);
-          if (d.effect !== "allow") throw new Error(d.effect === "deny" ? deniedText(d) : pendingText(name, d));
+          if (d.effect !== "allow") throw new Error(d.effect === "deny" ? deniedText(d) : pendingText(call.tool, d));
           return runAudited(host, d, call, () => execute(input, o));
         },
       } : {}),
@@ -105,7 +103,7 @@ export class PolAi {
     for (const part of result.content) {
       if (!isRequest(part) || !this.names.has(part.toolCall.toolName)) continue;
       const { toolCallId, toolName, input } = part.toolCall;
-      const r = await resolution(this.host, toolCallId, callOf(toolName, input, this.opts.context, o.context), o.waitMs);
+      const r = await resolution(this.host, toolCallId, callOf(toolName, input, this.opts, o.context), o.waitMs);
       if ("pending" in r) pending.push({ approvalId: part.approvalId, toolCallId, toolName, polApproval: r.decision.approval });
       else responses.push({ type: "tool-approval-response", approvalId: part.approvalId, approved: r.approved, ...(r.approved ? {} : { reason: r.reason }) });
     }
@@ -118,4 +116,4 @@ export function polAi(host: GuardHost, opts?: PolAiOptions): PolAi {
   return new PolAi(host, opts);
 }
 
-export type { GuardHost, ContextOption } from "../host.js";
+export type { GuardHost, GuardOptions, ContextOption } from "../host.js";

@@ -10,17 +10,15 @@ import { ToolMessage } from "@langchain/core/messages";
 import { interrupt } from "@langchain/langgraph";
 import { createMiddleware } from "langchain";
 import type { EngineApprovals } from "../../runtime/index.js";
-import { callOf, deniedText, pendingText, runAudited, type ContextOption, type GuardHost } from "../host.js";
+import { callOf, deniedText, pendingText, runAudited, type GuardHost, type GuardOptions } from "../host.js";
 
 /** What the middleware needs from the Engine: a GuardHost that can also resolve approvals (resume values). */
 export interface LangChainHost extends GuardHost {
   readonly approvals: Pick<EngineApprovals, "get" | "resolve">;
 }
 
-export interface PolLangChainOptions {
-  /** agent, run, env, roles, ctx for each call; a function receives the agent's runtime `context`. */
-  context?: ContextOption;
-}
+/** `context` as a function receives the agent's runtime `context`. */
+export type PolLangChainOptions = GuardOptions;
 
 /** The value of the interrupt pol raises for a call that needs approval (in the result's `__interrupt__`). */
 export interface PolInterrupt {
@@ -55,11 +53,11 @@ function failureOf(result: unknown): string | undefined {
 async function guarded(host: LangChainHost, opts: PolLangChainOptions, request: ToolCallRequest, handler: (r: ToolCallRequest) => Promise<unknown>): Promise<unknown> {
   const { id, name, args } = request.toolCall;
   if (id === undefined || id === "") return errorMessage(`pol: the call to \`${name}\` has no tool call id, so pol cannot match it to a decision; it has not run`, "", name);
-  const call = callOf(name, args, opts.context, request.runtime?.context);
+  const call = callOf(name, args, opts, request.runtime?.context);
   let d = await host.decideFor(id, call);
   if (d.effect === "approve") {
     // Throws the first time (the graph pauses); on resume it returns the resume value.
-    const answer: unknown = interrupt({ pol: { approval: d.approval, tool: name, callId: id, reasons: d.reasons } } satisfies PolInterrupt);
+    const answer: unknown = interrupt({ pol: { approval: d.approval, tool: call.tool, callId: id, reasons: d.reasons } } satisfies PolInterrupt);
     if (isResume(answer) && d.approval !== undefined) {
       const { approve, by, note, groups } = answer;
       // Refused or already resolved: the next decision reads whatever state the approval is in.
@@ -68,7 +66,7 @@ async function guarded(host: LangChainHost, opts: PolLangChainOptions, request: 
     d = await host.decideFor(id, call);
   }
   if (d.effect === "allow") return runAudited(host, d, call, () => handler(request), failureOf);
-  return errorMessage(d.effect === "deny" ? deniedText(d) : pendingText(name, d), id, name);
+  return errorMessage(d.effect === "deny" ? deniedText(d) : pendingText(call.tool, d), id, name);
 }
 
 /** The middleware: `createAgent({ ..., middleware: [polMiddleware(engine)], checkpointer })`. */
@@ -79,4 +77,4 @@ export function polMiddleware(host: LangChainHost, opts: PolLangChainOptions = {
   });
 }
 
-export type { GuardHost, ContextOption } from "../host.js";
+export type { GuardHost, GuardOptions, ContextOption } from "../host.js";

@@ -6,7 +6,7 @@
 // All keyed by the SDK's callId through `decideFor`, which answers the SDK's re-checks on resume
 // from the same decision. Types are structural: no SDK import. Depends on pol/runtime only.
 
-import { callOf, deniedText, pendingText, Recent, resolution, runAudited, type ContextOption, type GuardHost, type PolCall } from "../host.js";
+import { callOf, deniedText, pendingText, Recent, resolution, runAudited, type GuardHost, type GuardOptions, type PolCall } from "../host.js";
 
 /** The parts of the SDK's `tool({...})` options this guard reads or adds. */
 export interface AgentsToolOptions {
@@ -32,10 +32,14 @@ interface PausedRun<I extends Interruption> {
   state: { approve(item: I): void; reject(item: I, options?: { message?: string }): void };
 }
 
-export interface PolAgentsOptions {
-  /** agent, run, env, roles, ctx for each call; a function receives the run context's `context` (your app's context object). */
-  context?: ContextOption;
+/** An interruption pol has not resolved yet, with pol's approval id (for `engine.approvals.resolve` or `pol approvals approve`). */
+export interface PendingInterruption<I> {
+  item: I;
+  polApproval: string | undefined;
 }
+
+/** `context` as a function receives the run context's `context` (your app's context object). */
+export type PolAgentsOptions = GuardOptions;
 
 export const GUARDRAIL_NAME = "pol";
 
@@ -64,9 +68,10 @@ export class PolAgents {
     const guardrail: InputGuardrail = {
       type: "tool_input", name: GUARDRAIL_NAME,
       run: async ({ context, toolCall }) => {
-        const d = await this.host.decideFor(toolCall.callId, this.call(name, toolCall.callId, () => parsed(toolCall.arguments), context?.context));
+        const call = this.call(name, toolCall.callId, () => parsed(toolCall.arguments), context?.context);
+        const d = await this.host.decideFor(toolCall.callId, call);
         if (d.effect === "allow") return { behavior: { type: "allow" }, outputInfo: { decision: d.id } };
-        return { behavior: { type: "rejectContent", message: d.effect === "deny" ? deniedText(d) : pendingText(name, d) }, outputInfo: { decision: d.id } };
+        return { behavior: { type: "rejectContent", message: d.effect === "deny" ? deniedText(d) : pendingText(call.tool, d) }, outputInfo: { decision: d.id } };
       },
     };
     return {
@@ -74,7 +79,7 @@ export class PolAgents {
       needsApproval: async (runContext: { context?: unknown } | undefined, input: unknown, callId?: string) => {
         // Without an id the call cannot be matched later: ask a person (the guardrail still decides).
         if (callId === undefined) return true;
-        const call = callOf(name, input, this.opts.context, runContext?.context);
+        const call = callOf(name, input, this.opts, runContext?.context);
         this.calls.set(callId, call);
         return (await this.host.decideFor(callId, call)).effect === "approve";
       },
@@ -84,7 +89,7 @@ export class PolAgents {
         if (callId === undefined) throw new Error(`pol: \`${name}\` was called without a call id, so pol cannot match it to its decision; it has not run`);
         const call = this.call(name, callId, () => input, runContext?.context);
         const d = await this.host.decideFor(callId, call);
-        if (d.effect !== "allow") throw new Error(d.effect === "deny" ? deniedText(d) : pendingText(name, d));
+        if (d.effect !== "allow") throw new Error(d.effect === "deny" ? deniedText(d) : pendingText(call.tool, d));
         return runAudited(this.host, d, call, () => execute(input, runContext, details));
       },
     };
@@ -95,13 +100,13 @@ export class PolAgents {
    * reason), waiting up to `waitMs` for a person on each still open; returns those still pending.
    * Then run the agent again with `result.state`.
    */
-  async resolve<I extends Interruption>(result: PausedRun<I>, o: { waitMs?: number; context?: unknown } = {}): Promise<{ approved: I[]; rejected: I[]; pending: I[] }> {
-    const out = { approved: [] as I[], rejected: [] as I[], pending: [] as I[] };
+  async resolve<I extends Interruption>(result: PausedRun<I>, o: { waitMs?: number; context?: unknown } = {}): Promise<{ approved: I[]; rejected: I[]; pending: PendingInterruption<I>[] }> {
+    const out = { approved: [] as I[], rejected: [] as I[], pending: [] as PendingInterruption<I>[] };
     for (const item of result.interruptions) {
       const { callId, name, arguments: args } = item.rawItem;
       if (callId === undefined || name === undefined || !this.names.has(name)) continue;
       const r = await resolution(this.host, callId, this.call(name, callId, () => parsed(args), o.context), o.waitMs);
-      if ("pending" in r) out.pending.push(item);
+      if ("pending" in r) out.pending.push({ item, polApproval: r.decision.approval });
       else if (r.approved) {
         result.state.approve(item);
         out.approved.push(item);
@@ -114,7 +119,7 @@ export class PolAgents {
   }
 
   private call(name: string, callId: string, args: () => unknown, frameworkContext: unknown): PolCall {
-    return this.calls.get(callId) ?? callOf(name, args(), this.opts.context, frameworkContext);
+    return this.calls.get(callId) ?? callOf(name, args(), this.opts, frameworkContext);
   }
 }
 
@@ -123,4 +128,4 @@ export function polAgents(host: GuardHost, opts?: PolAgentsOptions): PolAgents {
   return new PolAgents(host, opts);
 }
 
-export type { GuardHost, ContextOption } from "../host.js";
+export type { GuardHost, GuardOptions, ContextOption } from "../host.js";

@@ -85,9 +85,8 @@ describe("pol/openai-agents on the OpenAI Agents SDK", () => {
     expect(first.interruptions).toHaveLength(1);
     expect(ran).toEqual([]);
     const open = await pol.resolve(first);
-    expect(open).toMatchObject({ approved: [], rejected: [], pending: [first.interruptions[0]] });
-    const [a] = await h.engine.approvals.list({ status: "pending" });
-    await h.engine.approvals.resolve(a!.id, { approve: true, by: "alice", groups: ["finance"] });
+    expect(open).toMatchObject({ approved: [], rejected: [], pending: [{ item: first.interruptions[0], polApproval: expect.stringMatching(/^apr_/) }] });
+    await h.engine.approvals.resolve(open.pending[0]!.polApproval!, { approve: true, by: "alice", groups: ["finance"] });
     expect((await pol.resolve(first)).approved).toHaveLength(1);
     const resumed = await run(agent, first.state);
     expect(resumed.finalOutput).toBe("done");
