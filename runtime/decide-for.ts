@@ -14,7 +14,7 @@
 // re-decided, charging its limits again.
 
 import { createHash } from "node:crypto";
-import { canonicalJson } from "./audit/index.js";
+import { canonicalJson, NotJsonError } from "./audit/index.js";
 import { errorText, isoTime } from "./audit-entries.js";
 import type { EngineApprovals } from "./approvals.js";
 import { EngineError, type DecidedBy, type EngineDecision, type OutcomeRecord, type TrustOutcome } from "./engine-types.js";
@@ -92,7 +92,8 @@ export class CallDecisions {
     try {
       fingerprint = createHash("sha256").update(canonicalJson(isRecord(call) ? { ...call } : call), "utf8").digest("hex");
     } catch (e) {
-      return Promise.resolve(this.host.refuse(call, "schema", `the call cannot be matched to call id \`${callId}\`: ${errorText(e)}`));
+      const what = e instanceof NotJsonError ? `\`${e.path || "the call"}\` is not plain JSON` : errorText(e);
+      return Promise.resolve(this.host.refuse(call, "schema", `the call cannot be matched to call id \`${callId}\`: ${what}`));
     }
     const now = this.host.now();
     this.forgetOld(now);

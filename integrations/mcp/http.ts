@@ -85,6 +85,8 @@ export async function listenHttp(o: HttpListenOptions): Promise<HttpGateway> {
       ended?.();
     };
     await transport.handleRequest(req, res, body);
+    // An initialize the transport refused opened no session: its upstream must not outlive it.
+    if (!sessions.has(run)) await session.close();
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

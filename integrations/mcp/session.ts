@@ -44,6 +44,7 @@ export interface SessionOptions {
 }
 
 const key = (id: unknown) => `${typeof id}:${String(id)}`;
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))}s`;
 const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const MAX_PAGES = 100;
 
@@ -159,7 +160,7 @@ export class GatewaySession {
     const p = this.down.take(m.id);
     if (!p) return;
     if (p.kind === "own") return p.settle(m);
-    this.sendUp({ ...m, id: p.orig });
+    void this.sendUp({ ...m, id: p.orig });
   }
 
   /** Identity and capabilities from `initialize`. */
@@ -177,10 +178,11 @@ export class GatewaySession {
       if (upId === undefined) return; // not forwarded yet (a call being decided) or already answered
       const p = this.up.take(upId);
       if (p) this.forgetToken(p);
-      return this.sendUp({ ...m, params: { ...m.params, requestId: upId } });
+      return void this.sendUp({ ...m, params: { ...m.params, requestId: upId } });
     }
-    this.sendUp(m);
-    if (m.method === "notifications/initialized") void this.pinned();
+    const sent = this.sendUp(m);
+    // Listed after the notification has gone: over HTTP the two POSTs could otherwise cross.
+    if (m.method === "notifications/initialized") void sent.then(() => this.pinned());
   }
 
   private async toolCall(m: Msg): Promise<void> {
@@ -214,8 +216,8 @@ export class GatewaySession {
 
   private deadline(upId: number): NodeJS.Timeout {
     const t = setTimeout(() => {
-      this.sendUp({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: upId, reason: "timed out at the pol gateway" } });
-      this.lost(upId, `the upstream MCP server did not answer within ${Math.round(this.o.requestTimeoutMs / 1000)}s`);
+      void this.sendUp({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: upId, reason: "timed out at the pol gateway" } });
+      this.lost(upId, `the upstream MCP server did not answer within ${seconds(this.o.requestTimeoutMs)}`);
     }, this.o.requestTimeoutMs);
     t.unref();
     return t;
@@ -273,7 +275,7 @@ export class GatewaySession {
   private clientDeadline(downId: number): NodeJS.Timeout {
     const t = setTimeout(() => {
       const p = this.down.take(downId);
-      if (p?.kind === "relay") this.sendUp({ jsonrpc: "2.0", id: p.orig, error: { code: -32001, message: "pol gateway: the MCP client did not answer in time" } });
+      if (p?.kind === "relay") void this.sendUp({ jsonrpc: "2.0", id: p.orig, error: { code: -32001, message: "pol gateway: the MCP client did not answer in time" } });
     }, this.o.requestTimeoutMs);
     t.unref();
     return t;
@@ -317,7 +319,7 @@ export class GatewaySession {
     return new Promise((resolve, reject) => {
       const settle = (m: Msg | Error) => (m instanceof Error ? reject(m) : resolve(m));
       const id = box.add((n) => {
-        const timer = setTimeout(() => box.take(n) && reject(new Error(`no answer to \`${method}\` within ${Math.round(timeoutMs / 1000)}s`)), timeoutMs);
+        const timer = setTimeout(() => box.take(n) && reject(new Error(`no answer to \`${method}\` within ${seconds(timeoutMs)}`)), timeoutMs);
         timer.unref();
         return { kind: "own", timer, settle };
       });
@@ -340,9 +342,9 @@ export class GatewaySession {
     this.client.send(m as JSONRPCMessage, relatedTo !== undefined ? { relatedRequestId: relatedTo } : undefined).catch((e) => this.o.log(`sending to the client failed: ${text(e)}`));
   }
 
-  private sendUp(m: Msg): void {
-    if (this.closed || this.upstreamDown !== null) return;
-    this.upstream.send(m as JSONRPCMessage).catch((e) => this.o.log(`sending to the upstream MCP server failed: ${text(e)}`));
+  private sendUp(m: Msg): Promise<void> {
+    if (this.closed || this.upstreamDown !== null) return Promise.resolve();
+    return this.upstream.send(m as JSONRPCMessage).catch((e) => this.o.log(`sending to the upstream MCP server failed: ${text(e)}`));
   }
 }
 

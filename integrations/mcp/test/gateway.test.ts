@@ -2,8 +2,9 @@
 // process (bin/pol.js) in front of a real SDK McpServer (fixtures/server.mjs), deciding with the
 // compiled fixture policy on a SQLite store. Allow, deny (the upstream never runs the call),
 // approve without elicitation (resolved with `pol approvals`, then retried) and with it (the
-// client's answer approves or rejects), identity per connection, schema drift (the tool is
-// paused), upstream crash (error results, no hang); the audit chain verifies afterwards.
+// client's answer approves or rejects), everything else relayed (resources, prompts, the server's
+// own elicitation, progress), identity per connection, schema drift (the tool is paused),
+// upstream crash and timeout (error results, no hang); the audit chain verifies afterwards.
 
 import { describe, expect, it } from "vitest";
 import { verifyAudit } from "../../../runtime/index.js";
@@ -90,6 +91,21 @@ describe.each<Kind>(["stdio", "http"])("pol mcp over %s", (kind) => {
   });
 });
 
+describe.each<Kind>(["stdio", "http"])("pol mcp relays everything else over %s", (kind) => {
+  it("resources, prompts, the server's own elicitation and its progress notifications", async () => {
+    const g = await startGateway({ kind, elicit: () => ({ action: "accept", content: { name: "ada" } }) });
+    expect((await g.client.listResources()).resources.map((r) => r.uri)).toEqual(["fixture://greeting"]);
+    expect((await g.client.readResource({ uri: "fixture://greeting" })).contents).toEqual([{ uri: "fixture://greeting", text: "hello" }]);
+    expect((await g.client.getPrompt({ name: "review", arguments: { topic: "pol" } })).messages).toEqual([{ role: "user", content: { type: "text", text: "review pol" } }]);
+    expect(textOf(await g.client.callTool({ name: "ask", arguments: {} }))).toBe("hello ada");
+    const progress: number[] = [];
+    const counted = await g.client.callTool({ name: "count", arguments: { steps: 3 } }, undefined, { onprogress: (p) => void progress.push(p.progress) });
+    expect(textOf(counted)).toBe("counted 3");
+    expect(progress).toEqual([1, 2, 3]);
+    await finish(g);
+  });
+});
+
 describe("pol mcp identity and failures", () => {
   it("takes the agent from the X-Pol-Agent header (HTTP), and from --agent over anything", async () => {
     const g = await startGateway({ kind: "http", agentHeader: "billing-bot" });
@@ -137,6 +153,18 @@ describe("pol mcp identity and failures", () => {
     const next = await g.client.callTool({ name: "echo", arguments: { text: "x" } });
     expect(textOf(next)).toMatch(/^pol: the upstream MCP server could not be reached: /);
     await finish(g);
+  });
+
+  it("answers a request the upstream does not answer in time with an error, and cancels it upstream", async () => {
+    // Long enough for the upstream to start and answer initialize on a loaded machine.
+    const g = await startGateway({ kind: "stdio", flags: ["--timeout", "5000"] });
+    const r = await g.client.callTool({ name: "sleep", arguments: { ms: 60_000 } });
+    expect(r).toMatchObject({ isError: true, content: [{ text: "pol: the upstream MCP server did not answer within 5s" }] });
+    expect(textOf(await g.client.callTool({ name: "echo", arguments: { text: "next" } }))).toBe("next");
+    // The gateway told the upstream to stop (notifications/cancelled aborts the handler's signal).
+    while (!g.calls().some((c) => c.name === "cancelled")) await new Promise((r) => setTimeout(r, 20));
+    const log = await finish(g);
+    expect(log.find((x) => x["type"] === "outcome" && x["tool"] === "sleep")).toMatchObject({ status: "failed", error: "the upstream MCP server did not answer within 5s" });
   });
 
   it("exits 2 with the fix when started wrong", async () => {
