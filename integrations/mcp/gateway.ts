@@ -62,8 +62,11 @@ export async function startGateway(host: GatewayHost, o: GatewayOptions): Promis
   const link = openUpstream(o.upstream);
   const s = new GatewaySession(new StdioServerTransport(stdin, o.stdio?.stdout ?? process.stdout), link.transport, { ...session, run: randomUUID() });
   link.attach(s);
+  let stop: () => void = () => {};
+  const done = new Promise<void>((r) => (stop = r));
+  const close = () => s.close().then(stop);
   // StdioServerTransport does not report the client hanging up; the end of stdin is that.
-  const done = new Promise<void>((resolve) => stdin.once("end", () => void s.close().then(resolve)).once("close", () => void s.close().then(resolve)));
+  stdin.once("end", close).once("close", close);
   await s.start();
-  return { done, close: () => s.close() };
+  return { done, close };
 }

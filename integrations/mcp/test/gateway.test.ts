@@ -155,6 +155,19 @@ describe("pol mcp identity and failures", () => {
     await finish(g);
   });
 
+  it("answers every request with the reason when the server command cannot start", async () => {
+    const g = startGateway({ kind: "stdio", upstream: ["/nonexistent/mcp-server"] });
+    await expect(g).rejects.toThrow(/pol gateway: the upstream MCP server could not be started: spawn \/nonexistent\/mcp-server ENOENT/);
+  });
+
+  it("stops on SIGTERM, closing the upstream and flushing the audit log", async () => {
+    const g = await startGateway({ kind: "stdio" });
+    await g.client.callTool(refund(10));
+    await g.signal("SIGTERM");
+    expect((await verifyAudit(g.audit)).ok).toBe(true);
+    expect(records(g.audit).filter((r) => r["type"] === "decision")).toHaveLength(1);
+  });
+
   it("answers a request the upstream does not answer in time with an error, and cancels it upstream", async () => {
     // Long enough for the upstream to start and answer initialize on a loaded machine.
     const g = await startGateway({ kind: "stdio", flags: ["--timeout", "5000"] });

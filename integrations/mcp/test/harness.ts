@@ -35,6 +35,8 @@ export interface Gw {
   upstream?: ChildProcess;
   /** Closes the client and waits for the gateway to exit (its audit log flushed). */
   close(): Promise<void>;
+  /** Sends the gateway process a signal and waits for its connection to close. */
+  signal(sig: NodeJS.Signals): Promise<void>;
 }
 
 export interface GwOptions {
@@ -45,6 +47,8 @@ export interface GwOptions {
   flags?: string[];
   /** HTTP: the X-Pol-Agent header. */
   agentHeader?: string;
+  /** stdio: another upstream command instead of the fixture server. */
+  upstream?: string[];
 }
 
 /** The fixture policy as .wasm in `dir`. */
@@ -95,10 +99,15 @@ export async function startGateway(o: GwOptions): Promise<Gw> {
   let err = "";
   let gateway: ChildProcess | undefined;
   let upstream: ChildProcess | undefined;
+  let pid: () => number | null = () => gateway?.pid ?? null;
   if (o.kind === "stdio") {
-    const t = new StdioClientTransport({ command: process.execPath, args: [POL, ...base, "--", process.execPath, SERVER, "stdio"], env, stderr: "pipe", cwd: ROOT });
+    const t = new StdioClientTransport({ command: process.execPath, args: [POL, ...base, "--", ...(o.upstream ?? [process.execPath, SERVER, "stdio"])], env, stderr: "pipe", cwd: ROOT });
     t.stderr?.on("data", (c: Buffer) => void (err += c.toString()));
-    await client.connect(t);
+    pid = () => t.pid;
+    await client.connect(t).catch(async (e: unknown) => {
+      await t.close();
+      throw e;
+    });
   } else {
     const up = await startHttpUpstream(callsFile);
     upstream = up.proc;
@@ -120,6 +129,11 @@ export async function startGateway(o: GwOptions): Promise<Gw> {
         await exited;
       }
       if (upstream && upstream.exitCode === null) upstream.kill("SIGKILL");
+    },
+    signal: async (sig) => {
+      const closed = new Promise<void>((r) => (client.onclose = r));
+      process.kill(pid()!, sig);
+      await closed;
     },
   };
 }
