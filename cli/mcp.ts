@@ -45,6 +45,18 @@ function usage(io: Io, message: string): number {
   return EXIT.usage;
 }
 
+/** The command line as the gateway's options. */
+function gatewayOptions(command: string[], o: McpOpts, store: string): import("../integrations/mcp/index.js").GatewayOptions {
+  return {
+    upstream: o.upstream !== undefined ? { url: o.upstream } : { command: command[0]!, args: command.slice(1) },
+    ...(o.listen ? { listen: { ...o.listen, path: o.path } } : {}),
+    ...(o.agent !== undefined ? { agent: o.agent } : {}), ...(o.env !== undefined ? { env: o.env } : {}),
+    ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(o.elicitGroups ? { elicitGroups: o.elicitGroups } : {}),
+    ...(o.timeout !== undefined ? { requestTimeoutMs: o.timeout } : {}),
+    approveHint: (id) => (store === ":memory:" ? undefined : `pol approvals approve ${id} --store ${store}`),
+  };
+}
+
 export async function mcpCommand(io: Io, command: string[], o: McpOpts): Promise<number> {
   if (!o.policy) return usage(io, "name the policy with --policy <file.wasm|file.pol>");
   if ((command.length > 0) === (o.upstream !== undefined)) return usage(io, "give the upstream server either as a command after `--` or with --upstream <url>, not both");
@@ -65,17 +77,9 @@ export async function mcpCommand(io: Io, command: string[], o: McpOpts): Promise
   }
   const log = (line: string) => io.err(`pol mcp: ${line}\n`);
   if (store === ":memory:") log("no --store: approvals can be answered only through elicitation; pass --store <file> to resolve them with `pol approvals`");
-  const hint = store === ":memory:" ? (id: string) => `(restart the gateway with --store to resolve ${id} with pol approvals)` : (id: string) => `pol approvals approve ${id} --store ${store}`;
   let gateway: Awaited<ReturnType<typeof gw.startGateway>>;
   try {
-    gateway = await gw.startGateway(engine, {
-      upstream: o.upstream !== undefined ? { url: o.upstream } : { command: command[0]!, args: command.slice(1) },
-      ...(o.listen ? { listen: { ...o.listen, path: o.path } } : {}),
-      ...(o.agent !== undefined ? { agent: o.agent } : {}), ...(o.env !== undefined ? { env: o.env } : {}),
-      ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(o.elicitGroups ? { elicitGroups: o.elicitGroups } : {}),
-      ...(o.timeout !== undefined ? { requestTimeoutMs: o.timeout } : {}),
-      approveHint: hint, log,
-    });
+    gateway = await gw.startGateway(engine, { ...gatewayOptions(command, o, store), log });
   } catch (e) {
     await engine.close();
     return usage(io, `the gateway could not start: ${(e as Error).message}`);

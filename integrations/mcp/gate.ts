@@ -59,8 +59,8 @@ export interface GateOptions {
   elicitGroups?: readonly string[];
   /** Longest wait for an elicitation answer (also bounded by the approval's expiry). Default 10 minutes. */
   elicitTimeoutMs?: number;
-  /** The command an approver runs for a pending approval, shown to the model. */
-  approveHint?: (approvalId: string) => string;
+  /** The command an approver runs for a pending approval, shown to the model; undefined when there is none (no store to resolve it in). */
+  approveHint?: (approvalId: string) => string | undefined;
 }
 
 const DEFAULT_ELICIT_MS = 10 * 60_000;
@@ -73,7 +73,7 @@ export class Gate {
   private readonly prefix: string;
   private readonly elicitGroups: readonly string[];
   private readonly elicitMs: number;
-  private readonly hint: (id: string) => string;
+  private readonly hint: (id: string) => string | undefined;
 
   constructor(readonly host: GatewayHost, readonly pins: ToolPins, opts: GateOptions = {}) {
     this.prefix = opts.prefix ?? "";
@@ -95,7 +95,11 @@ export class Gate {
     if (d.effect === "deny") return { forward: false, result: errorResult(d.reasons.join("; ")) };
     const why = d.reasons.length > 0 ? ` (${d.reasons.join("; ")})` : "";
     const id = d.approval ?? "(none)";
-    return { forward: false, result: errorResult(`\`${call.tool}\` needs approval${why}; approval \`${id}\` is pending: an approver runs \`${this.hint(id)}\`, then call the tool again with the same arguments`) };
+    const hint = this.hint(id);
+    const next = hint !== undefined
+      ? `an approver runs \`${hint}\`, then call the tool again with the same arguments`
+      : "this gateway keeps no state store, so no approver can resolve it outside elicitation; it has not run";
+    return { forward: false, result: errorResult(`\`${call.tool}\` needs approval${why}; approval \`${id}\` is pending: ${next}`) };
   }
 
   /** The audit record of what an allowed call did upstream; feeds the agent's trust. Never throws. */

@@ -144,8 +144,11 @@ describe("pol mcp identity and failures", () => {
 
   it("answers calls in flight when an HTTP upstream dies with error results, not a hang", async () => {
     const g = await startGateway({ kind: "http", flags: ["--timeout", "120000"] });
-    const pending = g.client.callTool({ name: "sleep", arguments: { ms: 60_000 } }, undefined, { timeout: 100_000 });
-    while (!g.calls().some((c) => c.name === "sleep")) await new Promise((r) => setTimeout(r, 20));
+    // The first progress notification arrives on the call's response stream: it is open upstream.
+    let streaming: () => void = () => {};
+    const open = new Promise<void>((r) => (streaming = r));
+    const pending = g.client.callTool({ name: "sleep", arguments: { ms: 60_000 } }, undefined, { timeout: 100_000, onprogress: () => streaming() });
+    await open;
     g.upstream!.kill("SIGKILL");
     const r = await pending;
     expect(r.isError).toBe(true);

@@ -141,7 +141,7 @@ describe("pol import mcp", () => {
     const out = join(dir, "_fixture.pol");
     const r = await pol(["import", "mcp", "-o", out, "--prefix", "fx/", "--", process.execPath, SERVER, "stdio"]);
     expect(r.code, r.err).toBe(0);
-    expect(r.err).toBe(`wrote 8 tool declarations to ${out}\n`);
+    expect(r.err).toBe(`wrote 10 tool declarations to ${out}\n`);
     const text = readFileSync(out, "utf8");
     expect(text).toContain('tool "fx/refund" { amount: number, customer: string } write');
     expect(text).toContain('tool "fx/lookup" { id: string } read');
