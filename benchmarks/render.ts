@@ -53,6 +53,11 @@ function targets(s: Doc["suites"]): string {
       if (lo && hi) rows.push([`input size does not matter (two fields read; payload as ${shape === "string" ? "one string" : "a list of records"})`, `100 B ${fmtNs(lo.p50)} → 10 KB ${fmtNs(hi.p50)}`, hi.p50 <= lo.p50 * 1.5 ? "met" : "missed"]);
     }
   }
+  const gw = s["gateway"];
+  for (const kind of gw ? Object.keys(gw.transports) : []) {
+    const t = gw.transports[kind];
+    rows.push([`\`pol mcp\` adds ≤ 1 ms per tools/call over ${kind}, loopback`, `+${fmtNs(t.addedP50Ns)} on the upstream's own ${fmtNs(t.directP50Ns)} (a bare SDK relay: +${fmtNs(t.relayP50Ns - t.directP50Ns)})`, t.addedP50Ns <= 1_000_000 ? "met" : "missed"]);
+  }
   return table(["target", "measured (p50)", ""], rows, ["---", "---", "---"]);
 }
 
@@ -127,6 +132,19 @@ function engineSection(e: any): string {
     `\`await engine.decide(call)\` on \`${e.policy}\`, one call at a time, batches of ${e.batch}; memory store (\`store: ":memory:"\`) and SQLite file store, JSONL audit with the default batched appends, clock moved ${e.clockStepMs / 60000} minutes per decision so limits are charged but never exhausted. *latencyUs* is the Engine's own figure per decision (entry to final decision, excluding the audit append, microsecond resolution).`,
     "",
     table(["store", "call", "effect", "decide() p50", "decide() p99", "latencyUs p50", "latencyUs p99"], rows),
+  ].join("\n");
+}
+
+function gatewaySection(g: any): string {
+  const p99 = (xs: any[]) => fmtNs(xs.map((x: any) => x.p99).sort((a: number, b: number) => a - b)[xs.length >> 1]);
+  const rows = Object.keys(g.transports).map((kind) => {
+    const t = g.transports[kind];
+    return [kind, fmtNs(t.directP50Ns), p99(t.direct), fmtNs(t.relayP50Ns), fmtNs(t.gatewayP50Ns), p99(t.gateway), `**+${fmtNs(t.addedP50Ns)}**`, `+${fmtNs(t.addedP99Ns)}`, `+${fmtNs(t.polP50Ns)}`];
+  });
+  return [
+    `The SDK's own Client calling the fixture MCP server's \`${g.tool}\` tool (a real McpServer, integrations/mcp/test/fixtures/server.mjs) directly; through a bare relay of the same SDK transports with no decision (benchmarks/peers/mcp-relay.mjs: what any MCP proxy costs); and through \`pol mcp\` (bin/pol.js) deciding with \`${g.policy}\` on the ${g.store} store with its JSONL audit. One call at a time, ${g.samples} calls per round, ${g.rounds} rounds alternating the three so other load falls on all. *added* is the gateway's p50 minus the direct p50, round by round, median over rounds; *pol's part* is the gateway minus the bare relay. Over HTTP each proxy adds a second HTTP exchange (a POST answered on an SSE stream).`,
+    "",
+    table(["transport", "direct p50", "direct p99", "bare relay p50", "pol mcp p50", "pol mcp p99", "added p50", "added p99", "pol's part p50"], rows),
   ].join("\n");
 }
 
@@ -210,6 +228,7 @@ export function render(doc: Doc): string {
   if (s["compile"]) parts.push("", "## 5. Compile time", "", compileSection(s["compile"]));
   if (s["memory"]) parts.push("", "## 6. Memory", "", memorySection(s["memory"]));
   if (s["serve"]) parts.push("", "## 7. pol serve over HTTP", "", serveSection(s["serve"]));
+  if (s["gateway"]) parts.push("", "## 8. MCP gateway", "", gatewaySection(s["gateway"]));
   const pkg = `${here}results/package.json`;
   if (existsSync(pkg)) parts.push("", "## The package", "", packageSection(JSON.parse(readFileSync(pkg, "utf8"))));
   return parts.join("\n") + "\n";

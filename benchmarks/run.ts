@@ -20,6 +20,7 @@ export const SUITES = [
   { n: 5, key: "compile", file: "suites/compile.ts", title: "compile time" },
   { n: 6, key: "memory", file: "suites/memory.ts", title: "memory" },
   { n: 7, key: "serve", file: "suites/serve.ts", title: "pol serve over HTTP" },
+  { n: 8, key: "gateway", file: "suites/gateway.ts", title: "MCP gateway" },
 ] as const;
 
 function runOne(file: string, quick: boolean): unknown {

@@ -10,6 +10,8 @@ import { Command, CommanderError, Option } from "commander";
 import { registerApprovals } from "./approvals.js";
 import { registerAudit } from "./audit.js";
 import { EXIT } from "./exit.js";
+import { registerImport } from "./import.js";
+import { registerMcp } from "./mcp.js";
 import { registerPause } from "./pause.js";
 import { registerShadow } from "./shadow.js";
 import { registerTrust } from "./trust.js";
@@ -72,6 +74,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   registerPause(program, io, done);
   registerTrust(program, io, done);
   registerShadow(program, io, done);
+  registerMcp(program, io, done);
+  registerImport(program, io, done);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

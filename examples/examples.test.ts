@@ -11,7 +11,7 @@ import { formatSource } from "../language/format.js";
 import { loadFile } from "../language/load.js";
 import { metaOf, type PolicyMeta } from "../language/meta.js";
 import { renderDiagnostics } from "../language/render.js";
-import { schemaDiff, type JsonSchema } from "./json_schema.js";
+import { schemaDiff, toolClassOf, type JsonSchema } from "../integrations/mcp/schema.js";
 import { DATA_FILE, replay, SUITES, total, type GroundTruth } from "./agentdojo/replay.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -59,8 +59,7 @@ describe("schemas mirror their catalogues", () => {
       const d = m.tools.get(t.name)!;
       expect(schemaDiff(t.inputSchema, d.args), t.name).toEqual([]);
       // MCP: destructiveHint defaults to true for tools that are not read-only.
-      const cls = t.annotations?.readOnlyHint ? "read" : (t.annotations?.destructiveHint ?? true) ? "destructive" : "write";
-      expect(d.toolClass, t.name).toBe(cls);
+      expect(d.toolClass, t.name).toBe(toolClassOf(t.annotations));
     }
   });
 

@@ -3,6 +3,7 @@
 // composes (approvals, trust, pauses, guard) and re-exported from runtime/index.ts.
 
 import type { Effect } from "../language/ast.js";
+import type { CallIdOptions } from "./decide-for.js";
 import type { LoadOptions } from "./loader.js";
 import type { RolloutOptions } from "./reload.js";
 import type { AuditSink, JsonlAuditOptions } from "./audit/index.js";
@@ -130,6 +131,8 @@ export interface EngineOptions extends LoadOptions, RolloutOptions {
    * call (default 4,000,000). A larger call is denied before any of it reaches the policy module.
    */
   maxCallSize?: number;
+  /** How many tool-call ids `decideFor` remembers, and for how long (runtime/decide-for.ts). */
+  callIds?: CallIdOptions;
 }
 
 export type TrustLevel = "trusted" | "restricted" | "revoked";

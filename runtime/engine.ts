@@ -15,6 +15,7 @@ import { JsonlAuditLog, type AuditEntry, type AuditSink } from "./audit/index.js
 import { auditArgs, auditText, compact, entry, errorText, isoTime, wholeArgs } from "./audit-entries.js";
 import { ApprovalFlow, EngineApprovals } from "./approvals.js";
 import { callHash } from "./callhash.js";
+import { CallDecisions } from "./decide-for.js";
 import {
   EngineError, systemClock,
   type AuditOption, type Clock, type DecidedBy, type EngineDecision, type EngineHooks, type EngineOptions,
@@ -32,7 +33,7 @@ import { initialPolicies, Rollout, watchDelay, type CanaryOption, type ChangeRec
 import { engineSecret } from "./secret.js";
 import { snapshotCall, DEFAULT_MAX_CALL_SIZE } from "./snapshot.js";
 import { SqliteProbe, StateCache } from "./state-cache.js";
-import { openMemoryStore, openSqliteStore, type Pause, type StateStore, type TrustRecord } from "./store/index.js";
+import { openMemoryStore, openSqliteStore, type Approval, type Pause, type StateStore, type TrustRecord } from "./store/index.js";
 import { recordDecisionSpan } from "./telemetry.js";
 import { outcomeDelta, restrictedReason, revokedReason, statusOf, trustSettings } from "./trust.js";
 
@@ -178,6 +179,8 @@ export class Engine {
   private readonly unannounced = new Map<string, { done: Promise<void>; settle: () => void }>();
   /** The live, shadow and canary policies, and changes to them (reload.ts). */
   private readonly rollout: Rollout;
+  /** decideFor's memory of call ids (runtime/decide-for.ts). */
+  private readonly callIds: CallDecisions;
 
   private constructor(
     policies: PolicySet,
@@ -211,6 +214,10 @@ export class Engine {
       loadOptions: options, append: (e) => this.appendAdmin(e), reportError: (e, where) => this.reportError(e, where),
       now: () => clock.now(), closed: () => this.closing !== null, auditMaxString: this.auditMaxString,
     }, policies);
+    this.callIds = new CallDecisions({
+      approvals: this.approvals, now: () => this.clock.now(), decide: (c) => this.decide(c),
+      refuse: (c, by, reason, approval) => this.refuse(c, by, reason, approval), recordOutcome: (o, t) => this.recordOutcome(o, t),
+    }, this.approvalTimeoutMs, options.callIds);
   }
 
   /**
@@ -326,6 +333,33 @@ export class Engine {
   /** A call that could not be read as plain data, or shown whole: denied like a schema failure, and audited with what could be read. */
   private unreadable(problem: string, p: WasmPolicy): Draft {
     return { effect: "deny", decidedBy: "schema", rule: null, rules: [], reasons: [problem], approvers: [], redact: p.meta.redact, trust: 0 };
+  }
+
+  /**
+   * The decision for a framework's tool call, idempotent per call id: a repeat of the id returns
+   * the same decision, or, once its approval is resolved, the allow that uses the grant or a deny
+   * saying why not (runtime/decide-for.ts). Audited; never throws.
+   */
+  decideFor(callId: string, call: unknown): Promise<EngineDecision> {
+    return this.callIds.decideFor(callId, call);
+  }
+
+  /** Waits until the approval a call id's decision asked for is resolved (see approvals.wait). */
+  waitForCall(callId: string, timeoutMs: number): Promise<Approval> {
+    return this.callIds.waitForCall(callId, timeoutMs);
+  }
+
+  /** An audited deny decided outside the pipeline (decideFor's refusals), on the call as read once. */
+  private refuse(call: unknown, decidedBy: DecidedBy, reason: string, approval?: string): EngineDecision {
+    const t0 = performance.now();
+    const now = this.clock.now();
+    const snap = snapshotCall(call, this.maxCallSize);
+    const f = factsOf(snap.value);
+    const p = this.rollout.current.live.policy;
+    const draft: Draft = { effect: "deny", decidedBy, rule: null, rules: [], reasons: [reason], approvers: [], redact: p.meta.redact, trust: 0 };
+    if (approval !== undefined) draft.approval = approval;
+    if (this.closing) draft.unaudited = true;
+    return this.finish(snap.value, this.ids.next(now), now, t0, f, draft, p, false);
   }
 
   private failed(e: unknown, where: string, p: WasmPolicy): Draft {

@@ -8,6 +8,7 @@ export {
   type AuditOption, type Clock, type DecidedBy, type EngineDecision, type EngineErrorCode, type EngineHooks, type EngineOptions,
   type OutcomeRecord, type OutcomeStatus, type PauseTarget, type StateProbe, type TrustLevel, type TrustOptions, type TrustOutcome, type TrustStatus,
 } from "./engine-types.js";
+export { CALL_IDS_MAX, CALL_ID_GRACE_MS, type CallIdOptions } from "./decide-for.js";
 export { PolicyDenied, type CallContext, type GuardInfo, type GuardOptions, type Guarded } from "./guard.js";
 export type { EngineApprovals, ResolveOptions } from "./approvals.js";
 export { callHash, type BoundCall } from "./callhash.js";
@@ -23,4 +24,4 @@ export {
   openMemoryStore, openSqliteStore, StoreError,
   type Approval, type ApprovalChange, type ApprovalFilter, type ApprovalListener, type ApprovalStatus, type Pause, type StateStore, type ToolClass, type TrustRecord,
 } from "./store/index.js";
-export { JsonlAuditLog, verifyAudit, formatVerifyResult, type AuditSink, type VerifyResult } from "./audit/index.js";
+export { canonicalJson, JsonlAuditLog, verifyAudit, formatVerifyResult, type AuditSink, type VerifyResult } from "./audit/index.js";

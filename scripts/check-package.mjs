@@ -4,7 +4,9 @@
 //   1. `npx pol compile` and `npx pol test` on that project's own policy and suite;
 //   2. a plain ESM script loads the compiled .wasm, decides calls and runs a guarded tool;
 //   3. importing `pol/runtime` loads neither the parser (chevrotain) nor the compiler;
-//   4. `tsc --strict` with default libs and no @types type-checks a consumer file;
+//   4. `tsc --strict` with default libs and no @types type-checks a consumer file, the MCP gateway
+//      and the AI SDK and OpenAI Agents guards included, none of their SDKs installed (pol/langchain
+//      is left out: its middleware's type is LangChain's own, so it needs langchain installed);
 //   5. `--version` and a compile from a subdirectory work.
 // Then it measures the install size, `import("pol/runtime")` time and `pol check` wall time
 // (medians) and writes them to benchmarks/results/package.json for benchmarks/RESULTS.md.
@@ -153,6 +155,9 @@ writeFileSync(join(project, "consumer.ts"), `import { Engine, PolicyDenied, type
 import { compileFile } from "pol/compiler";
 import { loadText } from "pol/language";
 import * as pol from "pol";
+import { startGateway, type GatewayHost } from "pol/mcp";
+import { polAi } from "pol/ai";
+import { polAgents } from "pol/openai-agents";
 
 export async function decideOne(policy: string): Promise<EngineDecision> {
   const engine = await Engine.load(policy, { store: ":memory:", audit: false, expectHash: undefined });
@@ -169,6 +174,14 @@ export async function decideOne(policy: string): Promise<EngineDecision> {
   const l = loadText("tool t { n: number }", "t.pol");
   void c.wasm; void l.checked; void pol.Engine;
   return engine.decide({ tool: "stripe.refund", args: { amount: 1 } });
+}
+
+// The guards' and the gateway's types stand alone: no SDK (optional peers) and no @types/node needed.
+export function guards(engine: Engine) {
+  const tools = polAi(engine, { context: { agent: { id: "a" } } }).tools({ refund: { execute: async (x: { amount: number }) => x.amount } });
+  const options = polAgents(engine).guard({ name: "refund", execute: async (x: { amount: number }) => x.amount });
+  const host: GatewayHost = engine;
+  return { tools, options, host, startGateway };
 }
 `);
 run(process.execPath, [join(repo, "node_modules", "typescript", "bin", "tsc"), "-p", "."]);

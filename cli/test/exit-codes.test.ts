@@ -39,6 +39,8 @@ beforeAll(() => {
   writeFileSync(join(dir, "low.pol"), "tool t { n: number }\nallow t if args.n < 3\ndeny t if args.n > 100\n");
   writeFileSync(join(dir, "not.wasm"), "not a module");
   writeFileSync(join(dir, "users-bad.yaml"), "users:\n  - { name: eve, roles: [root], secret: x }\n");
+
+  writeFileSync(join(dir, "free.json"), JSON.stringify({ tools: [{ name: "t", inputSchema: { type: "object", properties: { m: { type: "object" } } } }] }));
 });
 
 /** Rollout fixtures: a key pair, signed bundles of two policy versions, a calls file, an audit log with a shadow record. */
@@ -163,6 +165,15 @@ const ROWS: Row[] = [
   ["shadow report: a missing log", () => ["shadow", "report", join(roll, "nope.jsonl")], 2, { err: /no audit log at/ }],
   ["shadow report: lines that are not JSON", () => ["shadow", "report", join(roll, "bad.jsonl")], 2, { err: /line 1 of .* is not JSON/ }],
   ["shadow report: --examples 1.5", () => ["shadow", "report", join(roll, "audit.jsonl"), "--examples", "1.5"], 2, { err: /expected a whole number from 0 to 1000/ }],
+
+  ["mcp: no --policy", () => ["mcp", "--", "node", "server.js"], 2, { err: /name the policy with --policy/ }],
+  ["mcp: neither a command nor --upstream", () => ["mcp", "--policy", POLICY, "--store", join(dir, "s.db")], 2, { err: /either as a command after `--` or with --upstream/ }],
+  ["mcp: a bad --listen", () => ["mcp", "--policy", POLICY, "--listen", "8080", "--", "node"], 2, { err: /argument '8080' is invalid\. expected HOST:PORT/ }],
+  ["mcp: a missing policy", () => ["mcp", "--policy", join(dir, "nope.wasm"), "--audit", join(dir, "a.jsonl"), "--", "node"], 2, { err: /cannot read/ }],
+  ["import mcp: every tool declared", () => ["import", "mcp", "--from", "examples/mcp_catalogue/tools.json"], 0, { out: /tool "fs\/move_file"/ }],
+  ["import mcp: a schema pol cannot type", () => ["import", "mcp", "--from", join(dir, "free.json")], 1, { err: /tool `t`: `\/properties\/m`: a free-form object/ }],
+  ["import mcp: no source", () => ["import", "mcp"], 2, { err: /name exactly one source/ }],
+  ["import mcp: a file that is not JSON", () => ["import", "mcp", "--from", join(dir, "ugly.pol")], 2, { err: /cannot read `.*ugly\.pol`/ }],
 ];
 
 describe("pol exit codes and option validation", () => {

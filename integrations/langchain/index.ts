@@ -1,0 +1,80 @@
+// `pol/langchain`: LangChain.js agents (`createAgent`) guarded by a `wrapToolCall` middleware.
+// allow → the tool runs and its outcome is audited; deny → a ToolMessage with status "error"
+// carrying pol's reason, and the tool never runs; approve → a LangGraph `interrupt` (the agent
+// needs a checkpointer): resume the thread once the approval is resolved in pol (or resume with
+// `{ approve, by }` to resolve it from your own review UI). The tools node re-runs the middleware
+// on resume; decideFor, keyed by the tool call's id, answers from the same decision. Depends on
+// pol/runtime, and at run time on the optional peers langchain, @langchain/core and @langchain/langgraph.
+
+import { ToolMessage } from "@langchain/core/messages";
+import { interrupt } from "@langchain/langgraph";
+import { createMiddleware } from "langchain";
+import type { EngineApprovals } from "../../runtime/index.js";
+import { callOf, deniedText, pendingText, runAudited, type GuardHost, type GuardOptions } from "../host.js";
+
+/** What the middleware needs from the Engine: a GuardHost that can also resolve approvals (resume values). */
+export interface LangChainHost extends GuardHost {
+  readonly approvals: Pick<EngineApprovals, "get" | "resolve">;
+}
+
+/** `context` as a function receives the agent's runtime `context`. */
+export type PolLangChainOptions = GuardOptions;
+
+/** The value of the interrupt pol raises for a call that needs approval (in the result's `__interrupt__`). */
+export interface PolInterrupt {
+  pol: { approval: string | undefined; tool: string; callId: string; reasons: string[] };
+}
+
+/** A resume value that resolves the approval; any other resume value just re-reads pol's state. */
+export interface PolResume {
+  approve: boolean;
+  by: string;
+  note?: string;
+  /** The resolver's approver groups, checked against the approval's. */
+  groups?: string[];
+}
+
+const isResume = (v: unknown): v is PolResume =>
+  typeof v === "object" && v !== null && typeof (v as PolResume).approve === "boolean" && typeof (v as PolResume).by === "string";
+
+interface ToolCallRequest {
+  toolCall: { id?: string; name: string; args: unknown };
+  runtime?: { context?: unknown };
+}
+
+const errorMessage = (text: string, id: string, name: string) => new ToolMessage({ content: text, tool_call_id: id, name, status: "error" });
+
+/** The reason a tool's own ToolMessage reports a failure, if it does. */
+function failureOf(result: unknown): string | undefined {
+  if (!ToolMessage.isInstance(result) || result.status !== "error") return undefined;
+  return typeof result.content === "string" ? result.content : "the tool reported an error";
+}
+
+async function guarded(host: LangChainHost, opts: PolLangChainOptions, request: ToolCallRequest, handler: (r: ToolCallRequest) => Promise<unknown>): Promise<unknown> {
+  const { id, name, args } = request.toolCall;
+  if (id === undefined || id === "") return errorMessage(`pol: the call to \`${name}\` has no tool call id, so pol cannot match it to a decision; it has not run`, "", name);
+  const call = callOf(name, args, opts, request.runtime?.context);
+  let d = await host.decideFor(id, call);
+  if (d.effect === "approve") {
+    // Throws the first time (the graph pauses); on resume it returns the resume value.
+    const answer: unknown = interrupt({ pol: { approval: d.approval, tool: call.tool, callId: id, reasons: d.reasons } } satisfies PolInterrupt);
+    if (isResume(answer) && d.approval !== undefined) {
+      const { approve, by, note, groups } = answer;
+      // Refused or already resolved: the next decision reads whatever state the approval is in.
+      await host.approvals.resolve(d.approval, { approve, by, ...(note !== undefined ? { note } : {}), ...(groups !== undefined ? { groups } : {}) }).catch(() => undefined);
+    }
+    d = await host.decideFor(id, call);
+  }
+  if (d.effect === "allow") return runAudited(host, d, call, () => handler(request), failureOf);
+  return errorMessage(d.effect === "deny" ? deniedText(d) : pendingText(call.tool, d), id, name);
+}
+
+/** The middleware: `createAgent({ ..., middleware: [polMiddleware(engine)], checkpointer })`. */
+export function polMiddleware(host: LangChainHost, opts: PolLangChainOptions = {}) {
+  return createMiddleware({
+    name: "pol",
+    wrapToolCall: (request, handler) => guarded(host, opts, request as unknown as ToolCallRequest, handler as never) as never,
+  });
+}
+
+export type { GuardHost, GuardOptions, ContextOption } from "../host.js";
