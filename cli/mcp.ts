@@ -8,6 +8,7 @@ import { InvalidArgumentError, Option, type Command } from "commander";
 import { EXIT } from "./exit.js";
 import type { Io } from "./io.js";
 import { numberIn, storeOption } from "./options.js";
+import { groupFlag } from "../runtime/approval-rules.js";
 
 interface McpOpts {
   policy?: string;
@@ -53,7 +54,7 @@ function gatewayOptions(command: string[], o: McpOpts, store: string): import(".
     ...(o.agent !== undefined ? { agent: o.agent } : {}), ...(o.env !== undefined ? { env: o.env } : {}),
     ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), ...(o.elicitGroups ? { elicitGroups: o.elicitGroups } : {}),
     ...(o.timeout !== undefined ? { requestTimeoutMs: o.timeout } : {}),
-    approveHint: (id) => (store === ":memory:" ? undefined : `pol approvals approve ${id} --store ${store}`),
+    approveHint: (id, groups) => (store === ":memory:" ? undefined : `pol approvals approve ${id}${groupFlag(groups)} --store ${store}`),
   };
 }
 

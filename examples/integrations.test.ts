@@ -27,8 +27,8 @@ describe("integration examples", () => {
     expect(await mcpGateway(dir())).toEqual([
       "refund $20 -> refunded 20 usd as re_1",
       "refund $900 -> error: pol: refunds over $300 are never automatic",
-      expect.stringMatching(/^refund \$120 -> error: pol: `stripe\.refund` needs approval \(refunds from \$51 to \$300 need finance sign-off\); approval `apr_\w+` is pending: an approver runs `pol approvals approve apr_\w+ --store .*pol\.db`, then call the tool again with the same arguments$/),
-      expect.stringMatching(/^\$ pol approvals approve apr_\w+ -> apr_\w+ approved by dana$/),
+      expect.stringMatching(/^refund \$120 -> error: pol: `stripe\.refund` needs approval \(refunds from \$51 to \$300 need finance sign-off\); approval `apr_\w+` is pending: an approver runs `pol approvals approve apr_\w+ --group finance --store .*pol\.db`, then call the tool again with the same arguments$/),
+      expect.stringMatching(/^\$ pol approvals approve apr_\w+ --group finance -> apr_\w+ approved by dana$/),
       "refund $120 (retry) -> refunded 120 usd as re_2",
       "audit chain intact: 7 records in 1 file",
     ]);

@@ -19,3 +19,6 @@ export function resolverProblem(a: Approval, by: string, groups: readonly string
   }
   return undefined;
 }
+
+/** The `--group` part of the `pol approvals approve` command for an approval naming `groups` (the CLI refuses such an approval without it). */
+export const groupFlag = (groups: readonly string[]): string => (groups.length > 0 ? ` --group ${groups.join(" ")}` : "");

@@ -48,7 +48,7 @@ export async function runExample(dir: string): Promise<string[]> {
     const pending = /approval `(apr_\w+)` is pending/.exec(textOf(r))?.[1];
     if (pending) {
       // An operator grants it from another process, against the same store.
-      transcript.push(`$ pol approvals approve ${pending} -> ${await pol("approvals", "approve", pending, "--store", store, "--by", "dana")}`);
+      transcript.push(`$ pol approvals approve ${pending} --group finance -> ${await pol("approvals", "approve", pending, "--group", "finance", "--store", store, "--by", "dana")}`);
       const retry = await refund(amount);
       transcript.push(`refund $${amount} (retry) -> ${retry.isError ? "error: " : ""}${textOf(retry)}`);
     }

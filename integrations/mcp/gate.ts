@@ -6,6 +6,7 @@
 // it with `pol approvals` and the model can retry. Decides nothing itself. Used by session.ts.
 
 import type { EngineApprovals, EngineDecision, OutcomeRecord, Pause, PauseTarget, TrustOutcome } from "../../runtime/index.js";
+import { groupFlag } from "../../runtime/approval-rules.js";
 import type { ToolPins } from "./pins.js";
 
 /** What the gateway needs from the Engine. */
@@ -59,8 +60,8 @@ export interface GateOptions {
   elicitGroups?: readonly string[];
   /** Longest wait for an elicitation answer (also bounded by the approval's expiry). Default 10 minutes. */
   elicitTimeoutMs?: number;
-  /** The command an approver runs for a pending approval, shown to the model; undefined when there is none (no store to resolve it in). */
-  approveHint?: (approvalId: string) => string | undefined;
+  /** The command an approver runs for a pending approval naming `groups`, shown to the model; undefined when there is none (no store to resolve it in). */
+  approveHint?: (approvalId: string, groups: readonly string[]) => string | undefined;
 }
 
 const DEFAULT_ELICIT_MS = 10 * 60_000;
@@ -73,13 +74,13 @@ export class Gate {
   private readonly prefix: string;
   private readonly elicitGroups: readonly string[];
   private readonly elicitMs: number;
-  private readonly hint: (id: string) => string | undefined;
+  private readonly hint: (id: string, groups: readonly string[]) => string | undefined;
 
   constructor(readonly host: GatewayHost, readonly pins: ToolPins, opts: GateOptions = {}) {
     this.prefix = opts.prefix ?? "";
     this.elicitGroups = opts.elicitGroups ?? [];
     this.elicitMs = opts.elicitTimeoutMs ?? DEFAULT_ELICIT_MS;
-    this.hint = opts.approveHint ?? ((id) => `pol approvals approve ${id}`);
+    this.hint = opts.approveHint ?? ((id, groups) => `pol approvals approve ${id}${groupFlag(groups)}`);
   }
 
   /** The verdict on one `tools/call`; `elicit` is given when the client declared form elicitation. */
@@ -95,7 +96,7 @@ export class Gate {
     if (d.effect === "deny") return { forward: false, result: errorResult(d.reasons.join("; ")) };
     const why = d.reasons.length > 0 ? ` (${d.reasons.join("; ")})` : "";
     const id = d.approval ?? "(none)";
-    const hint = this.hint(id);
+    const hint = this.hint(id, d.approvers);
     const next = hint !== undefined
       ? `an approver runs \`${hint}\`, then call the tool again with the same arguments`
       : "this gateway keeps no state store, so no approver can resolve it outside elicitation; it has not run";
