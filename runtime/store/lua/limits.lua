@@ -1,0 +1,158 @@
+-- pol limits on Redis: consume, peek and seed in one script, so a call's charges are decided and
+-- recorded atomically (Redis runs a script alone). Loaded by runtime/store/redis.ts with EVALSHA.
+-- It mirrors runtime/store/window.ts line for line (same doubles, same fold order), so every
+-- back-end decides bit-for-bit alike; the conformance suite's reference model pins both.
+--
+-- KEYS: per charge i, KEYS[2i-1] = its bucket's events (zset: score = at, member = "<seq as 16 hex
+--       digits>:<amount>", so equal times keep insertion order), KEYS[2i] = the bucket's meta hash
+--       (seq: insertion counter, total: running sum, a fast pre-check only).
+-- ARGV: mode ("consume" | "peek" | "seed"), now (for seed: the event time), keep-ms (PEXPIRE after
+--       a consume), then per charge amount, max, windowMs. Numbers travel as text: "%.17g" (and
+--       "inf") round-trips every double exactly, where Lua's tostring would drop digits.
+-- Returns {"ok"} or {"denied", i, used, resetAt or "null"}.
+
+local mode = ARGV[1]
+local now = tonumber(ARGV[2])
+local keep = tonumber(ARGV[3])
+local n = #KEYS / 2
+
+local function num(s)
+  if s == 'inf' then return math.huge end
+  return tonumber(s)
+end
+
+local function fmt(x)
+  if x == math.huge then return 'inf' end
+  return string.format('%.17g', x)
+end
+
+local function amountOf(member)
+  return tonumber(string.sub(member, 18))
+end
+
+local function totalOf(mk)
+  return tonumber(redis.call('HGET', mk, 'total') or '0')
+end
+
+-- The bucket's events with at > now - windowMs, oldest first, as {at, amount} pairs.
+local function inWindow(ek, windowMs)
+  local flat = redis.call('ZRANGE', ek, '(' .. fmt(now - windowMs), '+inf', 'BYSCORE', 'WITHSCORES')
+  local events = {}
+  for j = 1, #flat, 2 do
+    events[#events + 1] = { tonumber(flat[j + 1]), amountOf(flat[j]) }
+  end
+  return events
+end
+
+-- After every event at the same or an earlier time (window.ts insertSorted).
+local function insertSorted(events, e)
+  local lo, hi = 1, #events + 1
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if events[mid][1] <= e[1] then lo = mid + 1 else hi = mid end
+  end
+  table.insert(events, lo, e)
+end
+
+-- window.ts checkCharge: nil when the charge fits, else used and resetAt (nil: never fits).
+local function checkCharge(events, amount, max, windowMs)
+  local count = #events
+  local suffix = {}
+  suffix[count + 1] = 0
+  for j = count, 1, -1 do suffix[j] = suffix[j + 1] + events[j][2] end
+  local used = suffix[1]
+  if used + amount <= max then return nil end
+  if amount > max then return used, nil end
+  for j = 1, count do
+    if suffix[j + 1] + amount <= max then return used, events[j][1] + windowMs end
+  end
+  return used, nil
+end
+
+-- window.ts checkBatch: charges see the earlier charges of the batch to their key.
+local function checkBatch()
+  local pending = {}
+  for i = 1, n do
+    local ek = KEYS[2 * i - 1]
+    local base = 3 + 3 * (i - 1)
+    local amount, max, windowMs = num(ARGV[base + 1]), num(ARGV[base + 2]), num(ARGV[base + 3])
+    local events = inWindow(ek, windowMs)
+    for _, e in ipairs(pending[ek] or {}) do insertSorted(events, e) end
+    local used, resetAt = checkCharge(events, amount, max, windowMs)
+    if used ~= nil then
+      return { 'denied', i, fmt(used), resetAt == nil and 'null' or fmt(resetAt) }
+    end
+    pending[ek] = pending[ek] or {}
+    table.insert(pending[ek], { now, amount })
+  end
+  return nil
+end
+
+-- Drops the bucket's events at or before start, keeping the running total (memory.ts prune).
+local function prune(ek, mk, start)
+  local gone = redis.call('ZRANGE', ek, '-inf', fmt(start), 'BYSCORE')
+  if #gone == 0 then return end
+  redis.call('ZREMRANGEBYSCORE', ek, '-inf', fmt(start))
+  if redis.call('ZCARD', ek) == 0 then
+    -- An emptied bucket restarts at exactly 0, so rounding never accumulates.
+    redis.call('HSET', mk, 'total', '0')
+    return
+  end
+  local sum = 0
+  for _, m in ipairs(gone) do sum = sum + amountOf(m) end
+  redis.call('HSET', mk, 'total', fmt(totalOf(mk) - sum))
+end
+
+-- window.ts clearlyFits: true when every charge fits with a margin no rounding can cross.
+local function clearlyFits()
+  local pending = {}
+  for i = 1, n do
+    local mk = KEYS[2 * i]
+    local base = 3 + 3 * (i - 1)
+    local amount, max = num(ARGV[base + 1]), num(ARGV[base + 2])
+    local used = totalOf(mk) + (pending[mk] or 0)
+    local margin = 1e-9 * math.max(1, math.abs(max), used)
+    if not (used + amount <= max - margin) then return false end
+    pending[mk] = (pending[mk] or 0) + amount
+  end
+  return true
+end
+
+local function record(ek, mk, at, amount)
+  local seq = redis.call('HINCRBY', mk, 'seq', 1)
+  redis.call('ZADD', ek, at, string.format('%016x', seq) .. ':' .. fmt(amount))
+  redis.call('HSET', mk, 'total', fmt(totalOf(mk) + amount))
+end
+
+if mode == 'seed' then
+  record(KEYS[1], KEYS[2], now, num(ARGV[4]))
+  -- Seeded events never expire on their own (as in the memory store): only pruning removes them.
+  redis.call('PERSIST', KEYS[1])
+  redis.call('PERSIST', KEYS[2])
+  return { 'ok' }
+end
+
+if mode == 'peek' then
+  return checkBatch() or { 'ok' }
+end
+
+for i = 1, n do
+  local base = 3 + 3 * (i - 1)
+  prune(KEYS[2 * i - 1], KEYS[2 * i], now - num(ARGV[base + 3]))
+end
+if not clearlyFits() then
+  local denied = checkBatch()
+  if denied then return denied end
+end
+for i = 1, n do
+  local ek, mk = KEYS[2 * i - 1], KEYS[2 * i]
+  local base = 3 + 3 * (i - 1)
+  record(ek, mk, now, num(ARGV[base + 1]))
+  -- Idle buckets expire by themselves (the SQL stores' sweep); keep-ms outlives the window.
+  local ttl = num(ARGV[base + 3]) + keep
+  if redis.call('PTTL', ek) < ttl then
+    redis.call('PEXPIRE', ek, math.ceil(ttl))
+    redis.call('PEXPIRE', mk, math.ceil(ttl))
+  end
+end
+return { 'ok' }
