@@ -5,7 +5,7 @@
 import type { Effect } from "../language/ast.js";
 import type { ValidateOptions } from "../language/validate.js";
 import type { AuditSink, JsonlAuditOptions } from "./audit/index.js";
-import type { Approval, StateStore, ToolClass } from "./store/index.js";
+import type { Approval, StoreSpec, ToolClass } from "./store/index.js";
 
 /** Where time comes from (ms since the epoch). Injected so tests can move time; stores never read the clock. */
 export interface Clock {
@@ -93,9 +93,11 @@ export type AuditOption = string | false | AuditSink | ({ path: string } & Jsonl
 export interface EngineOptions extends ValidateOptions {
   /**
    * A SQLite file (created if missing), `":memory:"` for an unpersisted in-process store (the
-   * default), or a StateStore the caller opened and keeps ownership of.
+   * default), a `redis://` or `postgres://` url, a StateStore the caller opened and keeps ownership
+   * of, or a source per part (`{ limits: "redis://...", approvals: "postgres://...", ... }`); see
+   * runtime/store/open.ts.
    */
-  store?: string | StateStore;
+  store?: StoreSpec;
   /**
    * The audit log: a JSONL path, `{ path, sync, batchMs, key, keyFile, rotateBytes }`, an AuditSink
    * the caller owns, or false for none. Defaults to `<store file without .db>.audit.jsonl` when the

@@ -24,8 +24,8 @@ import { IdGenerator } from "./ids.js";
 import { charges, limitReason } from "./limits.js";
 import { loadPolicy, WasmPolicy } from "./loader.js";
 import { pauseFor, pauseReason, pauseRequest, resumeTarget } from "./pauses.js";
-import { SqliteProbe, StateCache } from "./state-cache.js";
-import { openMemoryStore, openSqliteStore, type Pause, type StateStore, type ToolClass, type TrustRecord } from "./store/index.js";
+import { StateCache } from "./state-cache.js";
+import { openStore, type Pause, type StateStore, type ToolClass, type TrustRecord } from "./store/index.js";
 import { outcomeDelta, restrictedReason, revokedReason, statusOf, trustSettings } from "./trust.js";
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 15 * 60_000;
@@ -156,7 +156,7 @@ export class Engine {
     private readonly audit: AuditSink | null,
     private readonly owns: { store: boolean; audit: boolean },
     private readonly clock: Clock,
-    probe: SqliteProbe | EngineOptions["probe"] | null,
+    probe: EngineOptions["probe"] | null,
     options: EngineOptions,
     trustCfg: TrustSettings,
   ) {
@@ -183,30 +183,25 @@ export class Engine {
    */
   static async load(policy: string | Uint8Array | WasmPolicy, options: EngineOptions = {}): Promise<Engine> {
     const trustCfg = trustSettings(options.trust);
-    const clock = options.clock ?? systemClock;
     positive("approvalTimeoutMs", options.approvalTimeoutMs, DEFAULT_APPROVAL_TIMEOUT_MS);
     positive("approvalPollMs", options.approvalPollMs, 250);
     const p = policy instanceof WasmPolicy ? policy : await loadPolicy(policy, options);
-    const storeOpt = options.store ?? ":memory:";
-    const storePath = typeof storeOpt === "string" && storeOpt !== ":memory:" ? storeOpt : null;
-    let store: StateStore;
-    if (typeof storeOpt !== "string") store = storeOpt;
-    else if (storePath === null) store = await openMemoryStore({ initialTrust: trustCfg.initial });
-    else store = await openSqliteStore(storePath, { initialTrust: trustCfg.initial });
-    const ownsStore = typeof storeOpt === "string";
+    // The store spec (a path, a server url, a StateStore, or a source per part) is runtime/store's to open.
+    const opened = await openStore(options.store ?? ":memory:", { initialTrust: trustCfg.initial, serverClock: options.clock === undefined });
+    const { store, path: storePath } = opened;
+    const clock = options.clock ?? opened.clock ?? systemClock;
     // The engine closes what it opened; a sink or store passed in stays the caller's.
     const ownsAudit = options.audit === undefined || typeof options.audit === "string" || (typeof options.audit === "object" && typeof (options.audit as AuditSink).append !== "function");
     let audit: AuditSink | null = null;
-    let probe: SqliteProbe | null = null;
     try {
       audit = await openAudit(options.audit, storePath);
-      if (storePath !== null) probe = new SqliteProbe(storePath);
     } catch (e) {
-      if (audit && ownsAudit) await audit.close().catch(() => undefined);
-      if (ownsStore) await store.close();
+      opened.probe?.close();
+      opened.clock?.stop();
+      if (opened.owned) await store.close();
       throw e;
     }
-    const engine = new Engine(p, store, audit, { store: ownsStore, audit: ownsAudit }, clock, probe ?? options.probe ?? null, options, trustCfg);
+    const engine = new Engine(p, store, audit, { store: opened.owned, audit: ownsAudit }, clock, options.probe ?? opened.probe, options, trustCfg);
     engine.appendAdmin(entry({ type: "admin", time: isoTime(clock.now()), event: "engine.start", policy: p.hash, policyName: p.meta.name }));
     return engine;
   }
