@@ -4,7 +4,7 @@
 
 import type { Effect } from "../language/ast.js";
 import type { ValidateOptions } from "../language/validate.js";
-import type { AuditSink, JsonlAuditOptions } from "./audit/index.js";
+import type { AuditSink, JsonlAuditOptions, PostgresAuditSpec } from "./audit/index.js";
 import type { Approval, StoreSpec, ToolClass } from "./store/index.js";
 
 /** Where time comes from (ms since the epoch). Injected so tests can move time; stores never read the clock. */
@@ -88,7 +88,7 @@ export interface StateProbe {
   close(): void;
 }
 
-export type AuditOption = string | false | AuditSink | ({ path: string } & JsonlAuditOptions);
+export type AuditOption = string | false | AuditSink | ({ path: string } & JsonlAuditOptions) | PostgresAuditSpec;
 
 export interface EngineOptions extends ValidateOptions {
   /**
@@ -99,7 +99,8 @@ export interface EngineOptions extends ValidateOptions {
    */
   store?: StoreSpec;
   /**
-   * The audit log: a JSONL path, `{ path, sync, batchMs, key, keyFile, rotateBytes }`, an AuditSink
+   * The audit log: a JSONL path, `{ path, sync, batchMs, key, keyFile, rotateBytes }`, a postgres://
+   * url or `{ url, keyFile, chain, ... }` (one chain for a fleet: runtime/audit/postgres.ts), an AuditSink
    * the caller owns, or false for none. Defaults to `<store file without .db>.audit.jsonl` when the
    * store is a file; required otherwise, so an engine never runs unaudited by accident.
    */

@@ -10,7 +10,7 @@
 
 import type { Effect } from "../language/ast.js";
 import type { Decision, LimitUse } from "../language/call.js";
-import { JsonlAuditLog, type AuditEntry, type AuditSink } from "./audit/index.js";
+import { JsonlAuditLog, isPostgresAudit, openPostgresAuditSpec, type AuditEntry, type AuditSink } from "./audit/index.js";
 import { auditArgs, auditText, compact, entry, errorText, isoTime } from "./audit-entries.js";
 import { ApprovalFlow, EngineApprovals } from "./approvals.js";
 import { callHash } from "./callhash.js";
@@ -125,6 +125,7 @@ function openAudit(opt: AuditOption | undefined, storePath: string | null): Prom
     if (storePath === null) throw new EngineError("invalid", "the engine needs an audit log: pass `audit: \"path.jsonl\"` (or `audit: false` to run without one)");
     return JsonlAuditLog.open(`${storePath.replace(/\.(db|sqlite3?)$/, "")}.audit.jsonl`);
   }
+  if (isPostgresAudit(opt)) return openPostgresAuditSpec(opt);
   if (typeof opt === "string") return JsonlAuditLog.open(opt);
   if (typeof (opt as AuditSink).append === "function") return opt as AuditSink;
   const { path, ...rest } = opt as { path: string };

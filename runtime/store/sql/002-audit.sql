@@ -13,7 +13,12 @@ CREATE TABLE audit_records (
   prev   text   NOT NULL,
   hash   text   NOT NULL,
   record text   NOT NULL,
-  PRIMARY KEY (chain, seq)
+  -- Outside the hashed record: which writer appended it, and its own count of entries, so a writer
+  -- that lost its connection during COMMIT can tell, after reconnecting, what was committed.
+  writer text   NOT NULL,
+  wseq   bigint NOT NULL,
+  PRIMARY KEY (chain, seq),
+  UNIQUE (chain, writer, wseq)
 );
 
 CREATE TABLE audit_heads (
