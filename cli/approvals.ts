@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
 import type { Command } from "commander";
-import { openSqliteStore, StoreError, type Approval, type ApprovalStatus, type StateStore } from "../runtime/store/index.js";
+import { isServerUrl, openSqliteStore, openStore, StoreError, type Approval, type ApprovalStatus, type StateStore } from "../runtime/store/index.js";
 import { durationText } from "../runtime/limits.js";
 import type { Io } from "./io.js";
 
@@ -19,12 +19,13 @@ export async function openStoreFile(io: Io, opts: StoreOpts): Promise<StateStore
     io.err("error: name the state store with --store <file> (or POL_STORE)\n");
     return 2;
   }
-  if (!existsSync(path)) {
+  if (!isServerUrl(path) && !existsSync(path)) {
     io.err(`error: no store at \`${path}\`\n`);
     return 2;
   }
   try {
-    return await openSqliteStore(path);
+    // A redis:// or postgres:// url opens the fleet's store (runtime/store/open.ts), with a deadline fit for a person waiting.
+    return isServerUrl(path) ? (await openStore(path, { timeoutMs: 5000 })).store : await openSqliteStore(path);
   } catch (e) {
     io.err(`error: ${(e as Error).message}\n`);
     return 2;

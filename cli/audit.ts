@@ -3,15 +3,16 @@
 // and why, 2 when there is nothing to verify (no log, no key). Registered by cli/main.ts.
 
 import type { Command } from "commander";
-import { AuditError, formatVerifyResult, verifyAudit } from "../runtime/audit/index.js";
+import { AuditError, formatVerifyResult, isPostgresAudit, verifyAudit } from "../runtime/audit/index.js";
+import { verifyFleetAudit } from "../runtime/audit/fleet.js";
 import type { Io } from "./io.js";
 
-interface VerifyOpts { keyFile?: string; format?: string }
+interface VerifyOpts { keyFile?: string; format?: string; chain?: string; anchor?: string }
 
 export async function auditVerifyCommand(io: Io, path: string, opts: VerifyOpts): Promise<number> {
   let result;
   try {
-    result = await verifyAudit(path, opts.keyFile ? { keyFile: opts.keyFile } : {});
+    result = isPostgresAudit(path) ? await verifyFleetAudit(path, opts) : await verifyAudit(path, opts.keyFile ? { keyFile: opts.keyFile } : {});
   } catch (e) {
     io.err(`error: ${e instanceof AuditError ? e.message : (e as Error).message}\n`);
     return 2;
@@ -25,7 +26,9 @@ export function registerAudit(program: Command, io: Io, done: (code: number) => 
   const audit = program.command("audit").description("work with the tamper-evident audit log");
   audit.command("verify").description("verify an audit chain: exit 0 when intact, 1 at the first broken record")
     .argument("<path>", "the log file (audit.jsonl) or the directory holding it")
-    .option("--key-file <file>", "the chain's key (default: <log>.key)")
+    .option("--key-file <file>", "the chain's key (default: <log>.key; for postgres:// $POL_AUDIT_KEY_FILE)")
+    .option("--chain <name>", "for postgres://: the chain's name (default main)")
+    .option("--anchor <store>", "for postgres://: the store holding the writers' anchor (a redis:// url or a store file)")
     .option("--format <format>", "text or json", "text")
     .action(async (path: string, o: VerifyOpts) => done(await auditVerifyCommand(io, path, o)));
 }

@@ -1,6 +1,6 @@
 // The PostgreSQL audit chain's entry points, loaded on first use so `pg` is only required by
 // services that name a postgres:// audit: open a sink (Engine.load's `audit` option) and verify a
-// chain (`pol audit verify postgres://...`). Consumed by runtime/engine.ts and cli/audit.ts.
+// chain (`pol audit verify postgres://... [--anchor <store>]`). Consumed by runtime/engine.ts and cli/audit.ts.
 
 import type { AuditSink } from "./chain.js";
 import type { PostgresAuditLog, PostgresAuditOptions } from "./postgres.js";
@@ -30,4 +30,20 @@ export function openPostgresAuditSpec(spec: PostgresAuditSpec): Promise<AuditSin
 
 export async function verifyPostgresAudit(url: string, opts?: PostgresVerifyOptions): Promise<VerifyResult> {
   return (await import("./postgres-verify.js")).verifyPostgresAudit(url, opts);
+}
+
+/**
+ * `pol audit verify postgres://...`: the chain named by `chain`, checked against the anchor in the
+ * store `anchor` names (opened and closed here) when given.
+ */
+export async function verifyFleetAudit(url: string, o: { keyFile?: string; chain?: string; anchor?: string }): Promise<VerifyResult> {
+  const { openStore } = await import("../store/open.js");
+  const anchorStore = o.anchor ? (await openStore(o.anchor, { timeoutMs: 5000 })).store : null;
+  try {
+    return await verifyPostgresAudit(url, {
+      ...(o.keyFile ? { keyFile: o.keyFile } : {}), ...(o.chain ? { chain: o.chain } : {}), ...(anchorStore ? { anchor: anchorStore.anchors } : {}),
+    });
+  } finally {
+    await anchorStore?.close();
+  }
 }

@@ -5,7 +5,8 @@
 --
 -- KEYS: per charge i, KEYS[2i-1] = its bucket's events (zset: score = at, member = "<seq as 16 hex
 --       digits>:<amount>", so equal times keep insertion order), KEYS[2i] = the bucket's meta hash
---       (seq: insertion counter, total: running sum, a fast pre-check only).
+--       (seq: insertion counter, total: running sum, nonint: events whose amount is not a whole
+--       number; see clearlyFits and quickCharge for what they are trusted with).
 -- ARGV: mode ("consume" | "peek" | "seed"), now (for seed: the event time), keep-ms (PEXPIRE after
 --       a consume), then per charge amount, max, windowMs. Numbers travel as text: "%.17g" (and
 --       "inf") round-trips every double exactly, where Lua's tostring would drop digits.
@@ -69,16 +70,52 @@ local function checkCharge(events, amount, max, windowMs)
   return used, nil
 end
 
--- window.ts checkBatch: charges see the earlier charges of the batch to their key.
-local function checkBatch()
+-- The same answer as checkCharge without loading the bucket, when every amount in it is a whole
+-- number (meta `nonint` = 0) and the total is below 2^53: then every sum is exact in any order, so
+-- the running total is the fold, and resetAt needs only the oldest events, read a page at a time.
+-- Without this a denied call on a full bucket of thousands of events would fold them all while
+-- Redis serves no one else. Needs a pruned bucket (consume) and no earlier charge in the batch.
+-- Returns "fits", or used and resetAt (nil: never fits), or nil when the shortcut does not apply.
+local function quickCharge(ek, mk, amount, max, windowMs)
+  if tonumber(redis.call('HGET', mk, 'nonint') or '0') ~= 0 or amount ~= math.floor(amount) then return nil end
+  local used = totalOf(mk)
+  if math.abs(used) >= 9007199254740992 then return nil end
+  if used + amount <= max then return 'fits' end
+  if amount > max then return used, nil end
+  local gone, offset = 0, 0
+  while true do
+    local page = redis.call('ZRANGE', ek, '(' .. fmt(now - windowMs), '+inf', 'BYSCORE', 'LIMIT', offset, 64, 'WITHSCORES')
+    if #page == 0 then return used, nil end
+    for j = 1, #page, 2 do
+      gone = gone + amountOf(page[j])
+      if (used - gone) + amount <= max then return used, tonumber(page[j + 1]) + windowMs end
+    end
+    offset = offset + 64
+  end
+end
+
+-- window.ts checkCharge on the bucket's events plus the batch's earlier charges to the key.
+local function foldCharge(ek, pendingOfKey, amount, max, windowMs)
+  local events = inWindow(ek, windowMs)
+  for _, e in ipairs(pendingOfKey or {}) do insertSorted(events, e) end
+  return checkCharge(events, amount, max, windowMs)
+end
+
+-- window.ts checkBatch: charges see the earlier charges of the batch to their key. `pruned`: the
+-- buckets hold only in-window events, so quickCharge may answer.
+local function checkBatch(pruned)
   local pending = {}
   for i = 1, n do
     local ek = KEYS[2 * i - 1]
     local base = 3 + 3 * (i - 1)
     local amount, max, windowMs = num(ARGV[base + 1]), num(ARGV[base + 2]), num(ARGV[base + 3])
-    local events = inWindow(ek, windowMs)
-    for _, e in ipairs(pending[ek] or {}) do insertSorted(events, e) end
-    local used, resetAt = checkCharge(events, amount, max, windowMs)
+    local used, resetAt
+    if pruned and pending[ek] == nil then used, resetAt = quickCharge(ek, KEYS[2 * i], amount, max, windowMs) end
+    if used == nil then
+      used, resetAt = foldCharge(ek, pending[ek], amount, max, windowMs)
+    elseif used == 'fits' then
+      used = nil
+    end
     if used ~= nil then
       return { 'denied', i, fmt(used), resetAt == nil and 'null' or fmt(resetAt) }
     end
@@ -95,12 +132,17 @@ local function prune(ek, mk, start)
   redis.call('ZREMRANGEBYSCORE', ek, '-inf', fmt(start))
   if redis.call('ZCARD', ek) == 0 then
     -- An emptied bucket restarts at exactly 0, so rounding never accumulates.
-    redis.call('HSET', mk, 'total', '0')
+    redis.call('HSET', mk, 'total', '0', 'nonint', '0')
     return
   end
-  local sum = 0
-  for _, m in ipairs(gone) do sum = sum + amountOf(m) end
+  local sum, nonint = 0, 0
+  for _, m in ipairs(gone) do
+    local a = amountOf(m)
+    sum = sum + a
+    if a ~= math.floor(a) then nonint = nonint + 1 end
+  end
   redis.call('HSET', mk, 'total', fmt(totalOf(mk) - sum))
+  if nonint > 0 then redis.call('HINCRBY', mk, 'nonint', -nonint) end
 end
 
 -- window.ts clearlyFits: true when every charge fits with a margin no rounding can cross.
@@ -122,6 +164,7 @@ local function record(ek, mk, at, amount)
   local seq = redis.call('HINCRBY', mk, 'seq', 1)
   redis.call('ZADD', ek, at, string.format('%016x', seq) .. ':' .. fmt(amount))
   redis.call('HSET', mk, 'total', fmt(totalOf(mk) + amount))
+  if amount ~= math.floor(amount) then redis.call('HINCRBY', mk, 'nonint', 1) end
 end
 
 if mode == 'seed' then
@@ -133,7 +176,7 @@ if mode == 'seed' then
 end
 
 if mode == 'peek' then
-  return checkBatch() or { 'ok' }
+  return checkBatch(false) or { 'ok' }
 end
 
 for i = 1, n do
@@ -141,7 +184,7 @@ for i = 1, n do
   prune(KEYS[2 * i - 1], KEYS[2 * i], now - num(ARGV[base + 3]))
 end
 if not clearlyFits() then
-  local denied = checkBatch()
+  local denied = checkBatch(true)
   if denied then return denied end
 end
 for i = 1, n do

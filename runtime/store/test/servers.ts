@@ -133,7 +133,7 @@ export async function startRedis(): Promise<RedisServer> {
     async start() {
       execFileSync(bin, [
         "--daemonize", "yes", "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--pidfile", pidFile,
-        "--logfile", join(dir, "redis.log"), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+        "--logfile", join(dir, "redis.log"), "--appendonly", "yes", "--appendfsync", "no", "--save", "",
       ]);
       await until(`redis-server on port ${port}`, () => portOpen(port));
     },
