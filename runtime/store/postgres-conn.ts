@@ -58,6 +58,10 @@ export class PgConn {
     try {
       return await fn();
     } catch (e) {
+      // A client that is offline fails at once, as a microtask: a caller deciding in a tight loop
+      // would then never let the event loop reach the socket and reconnect. One turn of the loop
+      // per failure lets it.
+      await new Promise((r) => setImmediate(r));
       throw this.translate(e);
     }
   }
@@ -81,6 +85,10 @@ export class PgConn {
   async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await this.pool.connect();
     let broken: Error | undefined;
+    // A connection lost between two statements is reported as an event on the client; unheard,
+    // it would crash the process. The next statement fails with it anyway.
+    const lost = (e: Error): void => void (broken = e);
+    c.on("error", lost);
     try {
       await c.query("BEGIN");
       const out = await fn(c);
@@ -90,6 +98,7 @@ export class PgConn {
       await c.query("ROLLBACK").catch((r: Error) => (broken = r));
       throw e;
     } finally {
+      c.off("error", lost);
       c.release(broken);
     }
   }

@@ -71,6 +71,10 @@ export class RedisConn {
     try {
       return await fn();
     } catch (e) {
+      // A client that is offline fails at once, as a microtask: a caller deciding in a tight loop
+      // would then never let the event loop reach the socket and reconnect. One turn of the loop
+      // per failure lets it.
+      await new Promise((r) => setImmediate(r));
       throw this.translate(e);
     }
   }
