@@ -77,7 +77,7 @@ describe.runIf(ready)("postgres audit chain", () => {
     await expect(asOwner(schema, "DELETE FROM audit_records WHERE seq = 5")).rejects.toThrow(/append-only: DELETE refused/);
     await expect(asOwner(schema, "TRUNCATE audit_records")).rejects.toThrow(/append-only/);
     await expect(asOwner(schema, "UPDATE audit_heads SET seq = 3")).rejects.toThrow(/moves only by appending/);
-    await expect(asOwner(schema, `INSERT INTO audit_records VALUES ('main', 9, '${"0".repeat(64)}', 'x', '{}', 'me', 1)`)).rejects.toThrow(/does not follow the head/);
+    await expect(asOwner(schema, `INSERT INTO audit_records VALUES ('main', 9, '${"0".repeat(64)}', 'x', '{}', 'me', 1)`)).rejects.toThrow(/does not follow the chain's last record/);
     expect(await verifyPostgresAudit(server!.url, { key: KEY, schema })).toMatchObject({ ok: true, count: 5 });
   });
 
