@@ -130,6 +130,23 @@ function engineSection(e: any): string {
   ].join("\n");
 }
 
+function fleetSection(f: any): string {
+  if (f.skipped) return `Not run: ${f.skipped}.`;
+  const rows: string[][] = [];
+  for (const st of f.stores) {
+    for (const c of st.calls) rows.push([st.name, c.name, c.effect, fmtNs(c.decide.p50), fmtNs(c.decide.p99)]);
+    rows.push([st.name, "**mix**", "", `**${fmtNs(st.mix.p50)}**`, `**${fmtNs(st.mix.p99)}**`]);
+  }
+  const t = f.throughput;
+  return [
+    `\`await engine.decide(call)\` on \`${f.policy}\`, each call timed on its own (p50/p99 over ${f.samples.toLocaleString("en")} single calls, not batch means), JSONL audit, servers on loopback started by the suite (${f.servers.redis}; ${f.servers.postgres}). The Redis rows hold limits, trust, pauses and approvals in Redis; the last row moves approvals to PostgreSQL (the refund needing approval reads and writes it).`,
+    "",
+    table(["store", "call", "effect", "decide() p50", "decide() p99"], rows),
+    "",
+    `Throughput against one shared Redis limit (\`${f.throughputPolicy}\`, no audit, ${t.seconds} s): 1 process ${t.one.perSecond.toFixed(0)} decisions/s; 8 processes ${t.eight.perSecond.toFixed(0)} decisions/s together, ${t.ratio.toFixed(2)}× one process${t.one.allAllowed && t.eight.allAllowed ? "; every decision allowed and charged" : ""}.`,
+  ].join("\n");
+}
+
 function compileSection(c: any): string {
   const rows = c.rows.map((r: any) => [r.rules.toLocaleString("en"), r.tools.toLocaleString("en"), r.optimize ? "-O3" : "-O0", r.mode, fmtMs(r.checkMs), fmtMs(r.compileMs), fmtMs(r.loadMs), r.mode === "cold" ? `${fmtMs(r.totalMs)} (start + import ${fmtMs(r.startupMs + r.importMs)})` : "–", r.wasmBytes ? `${(r.wasmBytes / 1024).toFixed(0)} KiB` : "–", r.reps]);
   return [
@@ -175,6 +192,7 @@ export function render(doc: Doc): string {
   parts.push("", "## 4. Full Engine", "", s["engine"] ? engineSection(s["engine"]) : "Not run.");
   if (s["compile"]) parts.push("", "## 5. Compile time", "", compileSection(s["compile"]));
   if (s["memory"]) parts.push("", "## 6. Memory", "", memorySection(s["memory"]));
+  if (s["fleet"]) parts.push("", "## 7. Fleet stores", "", fleetSection(s["fleet"]));
   return parts.join("\n") + "\n";
 }
 

@@ -19,6 +19,7 @@ export const SUITES = [
   { n: 4, key: "engine", file: "suites/engine.ts", title: "full Engine" },
   { n: 5, key: "compile", file: "suites/compile.ts", title: "compile time" },
   { n: 6, key: "memory", file: "suites/memory.ts", title: "memory" },
+  { n: 7, key: "fleet", file: "suites/fleet.ts", title: "fleet stores (Redis, PostgreSQL)" },
 ] as const;
 
 function runOne(file: string, quick: boolean): unknown {
