@@ -17,3 +17,82 @@ const fresh = () => openRedisStore(server!.url, { prefix: `pol:{t${tenants++}}:`
 describe.runIf(ready)("redis store", () => {
   storeConformance("redis", fresh);
 });
+
+describe.runIf(ready)("redis store on its server", () => {
+  it("reloads its scripts when the server lost them (NOSCRIPT)", async () => {
+    const s = await fresh();
+    expect(await s.limits.consume([charge("k", 1, 5)], T0)).toEqual({ ok: true });
+    await redisCli(["SCRIPT", "FLUSH"]);
+    expect(await s.limits.consume([charge("k", 1, 5)], T0 + 1)).toEqual({ ok: true });
+    expect(await s.limits.usage("k", HOUR, T0 + 1)).toBe(2);
+    await s.close();
+  });
+
+  it("keeps every key of a store under its prefix's hash tag, and refuses a prefix without one", async () => {
+    const s = await openRedisStore(server!.url, { prefix: "pol:{tagged}:" });
+    await s.limits.consume([charge("refunds|agent=bot", 1, 5)], T0);
+    await s.approvals.create(request("a1"));
+    await s.pauses.pause({ pattern: "*", reason: "why" }, T0);
+    await s.trust.adjust("bot", -1, T0);
+    await s.anchors.advance("audit", { seq: 1, hash: "h", at: T0 });
+    const keys = (await redisCli(["KEYS", "*{tagged}*"])) as string[];
+    expect(keys.length).toBeGreaterThan(5);
+    expect(keys.every((k) => k.startsWith("pol:{tagged}:"))).toBe(true);
+    await s.close();
+    await expectStoreError(openRedisStore(server!.url, { prefix: "pol:acme:" }), "invalid", "hash tag");
+  });
+
+  it("tells other store objects about changes: the probe moves, approvals are relayed", async () => {
+    const prefix = `pol:{feed${tenants++}}:`;
+    const [a, b] = [await openRedisStore(server!.url, { prefix }), await openRedisStore(server!.url, { prefix })];
+    const probe = b.openProbe!()!;
+    await until(() => typeof probe.token() === "number");
+    const before = probe.token();
+    await a.pauses.pause({ pattern: "*", reason: "incident" }, T0);
+    await until(() => probe.token() !== before);
+    const seen: string[] = [];
+    // A relayed change carries the approval as read when the notice arrived (it may be newer).
+    b.approvals.onChange((c) => seen.push(`${c.type}:${c.approval.id}`));
+    await a.approvals.create(request("x"));
+    await a.approvals.resolve("x", { approve: true, by: "ana" }, T0 + 1);
+    await until(() => seen.length === 2);
+    expect(seen).toEqual(["created:x", "resolved:x"]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it("caps pending approvals exactly across store objects", async () => {
+    const prefix = `pol:{cap${tenants++}}:`;
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openRedisStore(server!.url, { prefix })));
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => stores[i % 4]!.approvals.create(request(`c${i}`), { maxPendingPerAgent: 9 })));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(9);
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it("fails with `unavailable` when the server is unreachable, at open and per call", async () => {
+    await expectStoreError(openRedisStore("redis://127.0.0.1:1", { connectTimeoutMs: 500 }), "unavailable", "cannot open redis store at 127.0.0.1:1");
+    const err = await fresh().then(async (s) => {
+      await s.close();
+      return s.limits.consume([charge("k", 1, 1)], T0).catch((e: unknown) => e);
+    });
+    expect(err).toBeInstanceOf(StoreError);
+  });
+});
+
+async function until(ok: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function redisCli(args: string[]): Promise<unknown> {
+  const { createClient } = await import("redis");
+  const c = createClient({ url: server!.url, RESP: 2 });
+  await c.connect();
+  try {
+    return await c.sendCommand(args);
+  } finally {
+    c.destroy();
+  }
+}
