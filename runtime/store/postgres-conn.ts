@@ -6,7 +6,10 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import pg from "pg";
+import { errorText, guarded } from "./server-conn.js";
 import { StoreError, type ChangeProbe } from "./types.js";
+
+export { errorText };
 
 const SQL_DIR = new URL("./sql/", import.meta.url);
 
@@ -28,12 +31,6 @@ export interface PgOptions {
 
 const SCHEMA = /^[a-z_][a-z0-9_]{0,40}$/;
 
-/** One lowercase line from a driver error. */
-export function errorText(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
-  return (m.split("\n")[0] ?? "").replace(/\.$/, "").toLowerCase() || String((e as { code?: string })?.code ?? "unknown error").toLowerCase();
-}
-
 // Connection loss and server shutdown, by SQLSTATE class 08 and 57P0x, or by socket error.
 const UNAVAILABLE_CODES = /^(08|57P0)/;
 const UNAVAILABLE_TEXT = /econnrefused|econnreset|epipe|etimedout|terminat|connection|timeout|shutting down|starting up|not yet accepting/i;
@@ -52,18 +49,9 @@ export class PgConn {
     this.channel = `${schema}_changes`;
   }
 
-  /** Runs fn with the store's error conventions: every failure is a StoreError. */
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closed) throw new StoreError("closed", "store is closed");
-    try {
-      return await fn();
-    } catch (e) {
-      // A client that is offline fails at once, as a microtask: a caller deciding in a tight loop
-      // would then never let the event loop reach the socket and reconnect. One turn of the loop
-      // per failure lets it.
-      await new Promise((r) => setImmediate(r));
-      throw this.translate(e);
-    }
+  /** fn under the store's error conventions (server-conn.ts). */
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    return guarded(this, fn);
   }
 
   translate(e: unknown): StoreError {

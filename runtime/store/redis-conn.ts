@@ -11,6 +11,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createClient } from "redis";
+import { errorText, guarded } from "./server-conn.js";
 import { StoreError, type ChangeProbe } from "./types.js";
 
 type Client = ReturnType<typeof createClient>;
@@ -42,12 +43,6 @@ export function checkPrefix(prefix: string): string {
   return prefix;
 }
 
-/** One lowercase line from a client error. */
-function text(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
-  return (m.split("\n")[0] ?? "").replace(/\.$/, "").toLowerCase();
-}
-
 const UNAVAILABLE = /offline|closed|socket|connect|econnrefused|econnreset|epipe|timeout|loading|busy|masterdown|tryagain/i;
 
 export class RedisConn {
@@ -65,28 +60,19 @@ export class RedisConn {
     return `${this.prefix}${name}`;
   }
 
-  /** Runs fn with the store's error conventions: every failure is a StoreError. */
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closed) throw new StoreError("closed", "store is closed");
-    try {
-      return await fn();
-    } catch (e) {
-      // A client that is offline fails at once, as a microtask: a caller deciding in a tight loop
-      // would then never let the event loop reach the socket and reconnect. One turn of the loop
-      // per failure lets it.
-      await new Promise((r) => setImmediate(r));
-      throw this.translate(e);
-    }
+  /** fn under the store's error conventions (server-conn.ts). */
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    return guarded(this, fn);
   }
 
   translate(e: unknown): StoreError {
     if (e instanceof StoreError) return e;
     if (this.closed) return new StoreError("closed", "store is closed", { cause: e });
     const name = (e as Error)?.name ?? "";
-    if (UNAVAILABLE.test(name) || UNAVAILABLE.test(text(e))) {
-      return new StoreError("unavailable", `redis store at ${this.where} is unavailable: ${text(e)}`, { cause: e });
+    if (UNAVAILABLE.test(name) || UNAVAILABLE.test(errorText(e))) {
+      return new StoreError("unavailable", `redis store at ${this.where} is unavailable: ${errorText(e)}`, { cause: e });
     }
-    return new StoreError("io", `redis store error: ${text(e)}`, { cause: e });
+    return new StoreError("io", `redis store error: ${errorText(e)}`, { cause: e });
   }
 
   /** EVALSHA, falling back to EVAL (which also caches the script) when the server lost it. */
@@ -242,7 +228,7 @@ export async function connectRedis(url: string, o: RedisConnOptions): Promise<Re
     ]);
   } catch (e) {
     client.destroy();
-    throw new StoreError("unavailable", `cannot open redis store at ${where}: ${text(e)}`, { cause: e });
+    throw new StoreError("unavailable", `cannot open redis store at ${where}: ${errorText(e)}`, { cause: e });
   } finally {
     clearTimeout(timer);
   }

@@ -3,25 +3,13 @@
 // Each time a decision is a deny with a reason a person can read, never a hang and never an allow,
 // and the engine recovers by itself when the server returns. Uses Engines in this process.
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Engine, type EngineDecision } from "../../index.js";
 import { verifyPostgresAudit } from "../../audit/index.js";
-import { fleetWasm } from "./fleet-helpers.js";
-import { fleetServersReady, startPostgres, startRedis, type PostgresServer, type RedisServer } from "./servers.js";
+import { useFleetServers } from "./fleet-helpers.js";
 
-const ready = fleetServersReady();
-const redis: RedisServer | null = ready ? await startRedis() : null;
-const postgres: PostgresServer | null = ready ? await startPostgres() : null;
-const dir = mkdtempSync(join(tmpdir(), "pol-faults-"));
-const wasm = ready ? await fleetWasm(dir) : "";
-afterAll(async () => {
-  await Promise.all([redis?.destroy(), postgres?.destroy()]);
-  rmSync(dir, { recursive: true, force: true });
-});
+const { ready, redis, postgres, wasm } = await useFleetServers();
 
 const KEY = "fa".repeat(32);
 const agent = { id: "bot" };

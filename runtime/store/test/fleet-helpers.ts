@@ -1,12 +1,39 @@
-// Spawning and steering the replicas of the fleet tests (fixtures/fleet-worker.ts), and compiling
-// the fixture policy once for all of them. Consumed by fleet.test.ts and faults.test.ts.
+// The fleet tests' set-up: both servers and the fixture policy compiled once per test file, and
+// spawning and steering replicas (fixtures/fleet-worker.ts). Consumed by fleet.test.ts and faults.test.ts.
 
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll } from "vitest";
 import { compilePolicy } from "../../../compiler/index.js";
 import { loadFile } from "../../../language/load.js";
+import { fleetServersReady, startPostgres, startRedis, type PostgresServer, type RedisServer } from "./servers.js";
+
+export interface FleetServers {
+  ready: boolean;
+  redis: RedisServer | null;
+  postgres: PostgresServer | null;
+  /** fixtures/fleet.pol compiled, for replicas and in-process engines. */
+  wasm: string;
+}
+
+/** For a test file's top level: both servers and the compiled policy, torn down after the file. */
+export async function useFleetServers(): Promise<FleetServers> {
+  const ready = fleetServersReady();
+  const dir = mkdtempSync(join(tmpdir(), "pol-fleet-"));
+  const out: FleetServers = { ready, redis: null, postgres: null, wasm: "" };
+  afterAll(async () => {
+    await Promise.all([out.redis?.destroy(), out.postgres?.destroy()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  if (!ready) return out;
+  out.redis = await startRedis();
+  out.postgres = await startPostgres();
+  out.wasm = await fleetWasm(dir);
+  return out;
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "../../..");

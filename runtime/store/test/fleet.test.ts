@@ -2,25 +2,13 @@
 // the same real Redis (limits, trust, pauses) and PostgreSQL (approvals, anchors, one audit chain)
 // started here. Proves the fleet claims end to end, through the compiled policy.
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Engine } from "../../index.js";
 import { verifyPostgresAudit } from "../../audit/index.js";
 import { openRedisStore } from "../index.js";
-import { fleetWasm, startReplica } from "./fleet-helpers.js";
-import { fleetServersReady, startPostgres, startRedis, type PostgresServer, type RedisServer } from "./servers.js";
+import { startReplica, useFleetServers } from "./fleet-helpers.js";
 
-const ready = fleetServersReady();
-const redis: RedisServer | null = ready ? await startRedis() : null;
-const postgres: PostgresServer | null = ready ? await startPostgres() : null;
-const dir = mkdtempSync(join(tmpdir(), "pol-fleet-"));
-const wasm = ready ? await fleetWasm(dir) : "";
-afterAll(async () => {
-  await Promise.all([redis?.destroy(), postgres?.destroy()]);
-  rmSync(dir, { recursive: true, force: true });
-});
+const { ready, redis, postgres, wasm } = await useFleetServers();
 
 const KEY = "5e".repeat(32);
 let tenants = 0;

@@ -6,7 +6,7 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { openPostgresStore } from "../index.js";
 import { storeConformance } from "./conformance.js";
-import { T0, expectStoreError, request } from "./helpers.js";
+import { T0, eventually, expectStoreError, request } from "./helpers.js";
 import { fleetServersReady, startPostgres, type PostgresServer } from "./servers.js";
 
 const ready = fleetServersReady();
@@ -30,13 +30,6 @@ async function sql<R extends pg.QueryResultRow>(schema: string, text: string, va
   }
 }
 
-async function until(ok: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe.runIf(ready)("postgres store on its server", () => {
   it("migrates a schema once, records its version, and refuses a newer one", async () => {
@@ -69,14 +62,14 @@ describe.runIf(ready)("postgres store on its server", () => {
     b.approvals.onChange((c) => seen.push(`${c.type}:${c.approval.id}`));
     await a.approvals.create(request("x"));
     await a.approvals.resolve("x", { approve: true, by: "ana" }, T0 + 1);
-    await until(() => seen.length === 2);
+    await eventually(() => seen.length === 2);
     expect(seen).toEqual(["created:x", "resolved:x"]);
     // Cut b's LISTEN connection, change an approval while it is down: b re-reads it on reconnect.
     const probe = b.openProbe!()!;
     const cut = await sql<{ t: boolean }>(schema, `SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE application_name LIKE '%-listen' AND query = 'LISTEN ${schema}_changes'`);
     expect(cut).toEqual([{ t: true }, { t: true }]);
     await a.approvals.consume("x", "hash-x", T0 + 2);
-    await until(() => seen.length === 3);
+    await eventually(() => seen.length === 3);
     expect(seen[2]).toBe("consumed:x");
     expect(typeof probe.token()).toBe("number");
     await Promise.all([a.close(), b.close()]);

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { StoreError, openRedisStore } from "../index.js";
 import { storeConformance } from "./conformance.js";
-import { HOUR, T0, charge, expectStoreError, request } from "./helpers.js";
+import { HOUR, T0, charge, eventually, expectStoreError, request } from "./helpers.js";
 import { fleetServersReady, startRedis, type RedisServer } from "./servers.js";
 
 const ready = fleetServersReady();
@@ -46,16 +46,16 @@ describe.runIf(ready)("redis store on its server", () => {
     const prefix = `pol:{feed${tenants++}}:`;
     const [a, b] = [await openRedisStore(server!.url, { prefix }), await openRedisStore(server!.url, { prefix })];
     const probe = b.openProbe!()!;
-    await until(() => typeof probe.token() === "number");
+    await eventually(() => typeof probe.token() === "number");
     const before = probe.token();
     await a.pauses.pause({ pattern: "*", reason: "incident" }, T0);
-    await until(() => probe.token() !== before);
+    await eventually(() => probe.token() !== before);
     const seen: string[] = [];
     // A relayed change carries the approval as read when the notice arrived (it may be newer).
     b.approvals.onChange((c) => seen.push(`${c.type}:${c.approval.id}`));
     await a.approvals.create(request("x"));
     await a.approvals.resolve("x", { approve: true, by: "ana" }, T0 + 1);
-    await until(() => seen.length === 2);
+    await eventually(() => seen.length === 2);
     expect(seen).toEqual(["created:x", "resolved:x"]);
     await Promise.all([a.close(), b.close()]);
   });
@@ -78,13 +78,6 @@ describe.runIf(ready)("redis store on its server", () => {
   });
 });
 
-async function until(ok: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 async function redisCli(args: string[]): Promise<unknown> {
   const { createClient } = await import("redis");
