@@ -2,8 +2,9 @@
 // then what only a server shows: NOSCRIPT reloads, key prefixes and hash tags, the change feed and
 // probe, and errors when the server is gone. Multi-process behaviour is in fleet.test.ts.
 
+import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { StoreError, openRedisStore } from "../index.js";
+import { StoreError, openMemoryStore, openRedisStore } from "../index.js";
 import { storeConformance } from "./conformance.js";
 import { HOUR, T0, charge, eventually, expectStoreError, request } from "./helpers.js";
 import { fleetServersReady, startRedis, type RedisServer } from "./servers.js";
@@ -25,6 +26,32 @@ describe.runIf(ready)("redis store on its server", () => {
     await redisCli(["SCRIPT", "FLUSH"]);
     expect(await s.limits.consume([charge("k", 1, 5)], T0 + 1)).toEqual({ ok: true });
     expect(await s.limits.usage("k", HOUR, T0 + 1)).toBe(2);
+    await s.close();
+  });
+
+  it("decides mixed whole and fractional charges bit for bit like the memory store", async () => {
+    // The script's shortcuts (running total, whole-number buckets) must agree with window.ts's exact
+    // fold whatever mix of amounts a bucket holds as events come and go.
+    const s = await fresh();
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ dt: fc.integer({ min: 0, max: 40_000 }), amount: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.double({ min: 0, max: 40, noNaN: true })) }), { minLength: 1, maxLength: 30 }),
+        async (steps) => {
+          const mem = await openMemoryStore();
+          const key = `mix-${run++}`;
+          let now = T0 + run * 1e9;
+          for (const step of steps) {
+            now += step.dt;
+            const c = charge(key, step.amount, 100, 60_000);
+            expect(await s.limits.consume([c], now)).toEqual(await mem.limits.consume([c], now));
+            expect(await s.limits.usage(key, 60_000, now)).toBe(await mem.limits.usage(key, 60_000, now));
+          }
+          await mem.close();
+        },
+      ),
+      { numRuns: 60 },
+    );
     await s.close();
   });
 
