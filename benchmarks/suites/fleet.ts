@@ -73,6 +73,23 @@ async function throughput(n: number, seconds: number, wasm: string, url: string,
   return { processes: n, decisions, perSecond: decisions / seconds, allAllowed: results.every((r) => r.allowed === r.n) };
 }
 
+/**
+ * Redis's own time per EVALSHA (INFO commandstats): what one shared limit costs the server, the
+ * ceiling on a fleet's charges per second to one limit whatever the clients' machines do.
+ */
+async function scriptCost(url: string, reset = false): Promise<number> {
+  const { createClient } = await import("redis");
+  const c = createClient({ url, RESP: 2 });
+  await c.connect();
+  try {
+    if (reset) await c.sendCommand(["CONFIG", "RESETSTAT"]);
+    const info = String(await c.sendCommand(["INFO", "commandstats"]));
+    return Number(/cmdstat_evalsha:.*?usec_per_call=([\d.]+)/.exec(info)?.[1] ?? Number.NaN);
+  } finally {
+    c.destroy();
+  }
+}
+
 export async function fleetSuite(o: SuiteOptions) {
   const { missing } = serverAvailability();
   if (missing) {
@@ -94,14 +111,17 @@ export async function fleetSuite(o: SuiteOptions) {
     stores.push(await storeRow("redis", r("bench"), samples, dir));
     stores.push(await storeRow("redis + postgres approvals", { default: r("mixed"), approvals: `${postgres.url}?schema=bench` }, samples, dir));
     const wasm = await compileTo(FLEET_POLICY, join(dir, "fleet.wasm"));
+    await scriptCost(redis.url, true); // from here on, only the throughput runs' limit scripts count
     const one = await throughput(1, seconds, wasm, redis.url, "pol:{tp1}:");
     log(`1 process  ${one.perSecond.toFixed(0)} decisions/s against one limit`);
     const eight = await throughput(8, seconds, wasm, redis.url, "pol:{tp8}:");
     log(`8 processes ${eight.perSecond.toFixed(0)} decisions/s against one limit (${(eight.perSecond / one.perSecond).toFixed(2)}× one process)`);
+    const scriptUs = await scriptCost(redis.url);
+    log(`redis time per limit script ${scriptUs.toFixed(1)} µs: one limit can take ${(1e6 / scriptUs).toFixed(0)} charges/s`);
     return {
       policy: EXAMPLE, throughputPolicy: FLEET_POLICY, samples, clockStepMs: 600_000,
       servers: { redis: "redis-server 7, appendonly yes, appendfsync no", postgres: "PostgreSQL 15, fsync on, synchronous_commit on" },
-      stores, throughput: { seconds, one, eight, ratio: eight.perSecond / one.perSecond },
+      stores, throughput: { seconds, one, eight, ratio: eight.perSecond / one.perSecond, scriptUs },
     };
   } finally {
     await redis?.destroy();
