@@ -4,12 +4,13 @@
 // Tests runtime/audit/postgres.ts and postgres-verify.ts; crash and restart cases are in
 // runtime/store/test/faults.test.ts.
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { openMemoryStore } from "../../store/index.js";
+import { main } from "../../../cli/main.js";
+import { openMemoryStore, openSqliteStore } from "../../store/index.js";
 import { fleetServersReady, startPostgres, type PostgresServer } from "../../store/test/servers.js";
 import { JsonlAuditLog, openPostgresAudit, verifyPostgresAudit, type AuditEntry } from "../index.js";
 import { auditAnchorName } from "../postgres.js";
@@ -110,6 +111,31 @@ describe.runIf(ready)("postgres audit chain", () => {
     expect(await verifyPostgresAudit(server!.url, { key: KEY, schema, anchor: anchors })).toMatchObject({
       ok: false, count: 6, error: { kind: "truncated", message: expect.stringContaining("anchor says record 8 was written") },
     });
+  });
+
+  it("is verified from the command line, against an anchor kept in another store", async () => {
+    const schema = `a${schemas++}`;
+    const keyFile = join(dir, `${schema}.key`);
+    writeFileSync(keyFile, `${KEY}\n`);
+    const anchorFile = join(dir, `${schema}-anchors.db`);
+    const anchors = await openSqliteStore(anchorFile);
+    const log = await openPostgresAudit(server!.url, { keyFile, schema, anchor: anchors.anchors });
+    for (let i = 1; i <= 4; i++) log.append(entry(i));
+    await log.close();
+    await anchors.close();
+    const url = `${server!.url}?schema=${schema}`;
+    const pol = async (argv: string[]) => {
+      let out = "";
+      const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (out += t), stdin: async () => "", color: false });
+      return { code, out };
+    };
+    expect(await pol(["audit", "verify", url, "--key-file", keyFile, "--anchor", anchorFile])).toEqual({ code: 0, out: "audit chain intact: 4 records in 1 file\n" });
+    await asOwner(schema, "SET session_replication_role = replica; DELETE FROM audit_records WHERE seq = 4; UPDATE audit_heads SET seq = 3, hash = (SELECT hash FROM audit_records WHERE seq = 3)");
+    expect(await pol(["audit", "verify", url, "--key-file", keyFile])).toMatchObject({ code: 0 });
+    const rolled = await pol(["audit", "verify", url, "--key-file", keyFile, "--anchor", anchorFile]);
+    expect(rolled.code).toBe(1);
+    expect(rolled.out).toContain("its anchor says record 4 was written: the database was rolled back");
+    expect(await pol(["audit", "verify", url])).toMatchObject({ code: 2, out: expect.stringContaining("needs its key") });
   });
 
   it("refuses to open without a key, and refuses entries the chain cannot carry", async () => {
