@@ -11,7 +11,7 @@
 
 export interface SyncedClock {
   now(): number;
-  /** The last measured offset from this host's clock to the server's, in ms. */
+  /** The last measured offset from this host's monotonic clock (performance.now) to the server's time, in ms. */
   readonly offsetMs: number;
   /** Stops resyncing; the clock keeps its last offset. */
   stop(): void;
@@ -31,7 +31,7 @@ export async function serverClock(read: ServerTime, resyncMs = RESYNC_MS): Promi
   }, resyncMs);
   timer.unref();
   return {
-    now: () => Date.now() + offset,
+    now: () => performance.now() + offset,
     get offsetMs() {
       return offset;
     },
@@ -42,10 +42,10 @@ export async function serverClock(read: ServerTime, resyncMs = RESYNC_MS): Promi
   };
 }
 
-/** The server's time minus the local time at the round trip's midpoint. */
+/** The server's time minus the local monotonic time at the round trip's midpoint. */
 async function measure(read: ServerTime): Promise<number> {
-  const before = Date.now();
+  const before = performance.now();
   const server = await read();
-  const after = Date.now();
+  const after = performance.now();
   return server - (before + after) / 2;
 }

@@ -75,3 +75,17 @@ describe("withDeadline", () => {
     await real.close();
   });
 });
+
+describe("serverClock", () => {
+  it("reads the server's time through the local monotonic clock", async () => {
+    const { serverClock } = await import("../clock.js");
+    const skew = 3_600_000; // a server an hour ahead of this host
+    const clock = await serverClock(async () => Date.now() + skew, 10);
+    expect(Math.abs(clock.now() - (Date.now() + skew))).toBeLessThan(50);
+    const a = clock.now();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(clock.now()).toBeGreaterThan(a);
+    clock.stop();
+    await expect(serverClock(async () => { throw new Error("down"); })).rejects.toThrow("down");
+  });
+});
