@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { compilePolicy } from "../../compiler/index.js";
 import { loadFile } from "../../language/load.js";
-import { tmpdir } from "node:os";
+import { setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Engine, loadPolicy } from "../../runtime/index.js";
 import type { StoreSpec } from "../../runtime/store/index.js";
@@ -90,6 +90,17 @@ async function scriptCost(url: string, reset = false): Promise<number> {
   }
 }
 
+/** Raises the server's scheduling priority (nice -10) when this process may; returns whether it did. */
+function prioritise(pid: number | null): boolean {
+  if (pid === null) return false;
+  try {
+    setPriority(pid, -10);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function fleetSuite(o: SuiteOptions) {
   const { missing } = serverAvailability();
   if (missing) {
@@ -104,6 +115,9 @@ export async function fleetSuite(o: SuiteOptions) {
   try {
     redis = await startRedis();
     postgres = await startPostgres();
+    // In a fleet the servers have their own hosts; on this shared 2-core machine the client
+    // processes would otherwise starve them. Root only; elsewhere the figures say so.
+    const prioritised = prioritise(redis.pid());
     const r = (t: string) => `${redis!.url}?prefix=pol:{${t}}:`;
     const stores: StoreRow[] = [];
     stores.push(await storeRow("memory", ":memory:", samples, dir));
@@ -120,7 +134,7 @@ export async function fleetSuite(o: SuiteOptions) {
     log(`redis time per limit script ${scriptUs.toFixed(1)} µs: one limit can take ${(1e6 / scriptUs).toFixed(0)} charges/s`);
     return {
       policy: EXAMPLE, throughputPolicy: FLEET_POLICY, samples, clockStepMs: 600_000,
-      servers: { redis: "redis-server 7, appendonly yes, appendfsync no", postgres: "PostgreSQL 15, fsync on, synchronous_commit on" },
+      servers: { redis: `redis-server 7, appendonly yes, appendfsync no${prioritised ? ", at nice -10" : ""}`, postgres: "PostgreSQL 15, fsync on, synchronous_commit on" },
       stores, throughput: { seconds, one, eight, ratio: eight.perSecond / one.perSecond, scriptUs },
     };
   } finally {

@@ -191,9 +191,10 @@ for i = 1, n do
   local ek, mk = KEYS[2 * i - 1], KEYS[2 * i]
   local base = 3 + 3 * (i - 1)
   record(ek, mk, now, num(ARGV[base + 1]))
-  -- Idle buckets expire by themselves (the SQL stores' sweep); keep-ms outlives the window.
+  -- Idle buckets expire by themselves (the SQL stores' sweep): a bucket lives at least its window
+  -- past its newest event. Refreshed only once half of keep-ms has run down, not on every charge.
   local ttl = num(ARGV[base + 3]) + keep
-  if redis.call('PTTL', ek) < ttl then
+  if redis.call('PTTL', ek) < ttl - keep / 2 then
     redis.call('PEXPIRE', ek, math.ceil(ttl))
     redis.call('PEXPIRE', mk, math.ceil(ttl))
   end

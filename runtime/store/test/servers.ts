@@ -98,6 +98,8 @@ function portOpen(port: number): Promise<boolean> {
 
 export interface RedisServer {
   port: number;
+  /** The server's pid while it runs. */
+  pid(): number | null;
   url: string;
   dir: string;
   start(): Promise<void>;
@@ -128,6 +130,7 @@ export async function startRedis(): Promise<RedisServer> {
   };
   const server: RedisServer = {
     port,
+    pid,
     url: `redis://127.0.0.1:${port}`,
     dir,
     async start() {
