@@ -23,7 +23,9 @@ export interface ReplicaConfig {
 /** The store and audit options every replica of the fleet passes to Engine.load. */
 export function fleetOptions(c: Pick<ReplicaConfig, "redis" | "postgres" | "keyFile">) {
   return {
-    store: { limits: c.redis, trust: c.redis, pauses: c.redis, approvals: c.postgres },
+    // timeoutMs: how long a decision may wait for a server before it is denied (default 50 ms).
+    // Raised here because the example also runs as a test on busy shared machines.
+    store: { limits: c.redis, trust: c.redis, pauses: c.redis, approvals: c.postgres, timeoutMs: 1000 },
     audit: { url: c.postgres, keyFile: c.keyFile },
   };
 }
