@@ -143,7 +143,7 @@ function fleetSection(f: any): string {
     "",
     table(["store", "call", "effect", "decide() p50", "decide() p99"], rows),
     "",
-    `Throughput against one shared Redis limit (\`${f.throughputPolicy}\`, no audit, ${t.seconds} s): 1 process ${t.one.perSecond.toFixed(0)} decisions/s; 8 processes ${t.eight.perSecond.toFixed(0)} decisions/s together, ${t.ratio.toFixed(2)}× one process${t.one.allAllowed && t.eight.allAllowed ? "; every decision allowed and charged" : ""}. Redis spent ${t.scriptUs?.toFixed(1) ?? "–"} µs per limit script (INFO commandstats), so one shared limit takes up to ${t.scriptUs ? (1e6 / t.scriptUs).toFixed(0) : "–"} charges per second from the whole fleet.`,
+    `Throughput against one shared Redis limit (\`${f.throughputPolicy}\`, no audit, ${t.seconds} s): 1 process ${t.one.perSecond.toFixed(0)} decisions/s; 8 processes ${t.eight.perSecond.toFixed(0)} decisions/s together, ${t.ratio.toFixed(2)}× one process${t.one.allAllowed && t.eight.allAllowed ? "; every decision allowed and charged" : ""}. Redis spent ${t.scriptUs?.toFixed(1) ?? "–"} µs per limit script (INFO commandstats), so one shared limit takes up to ${t.scriptUs ? (1e6 / t.scriptUs).toFixed(0) : "–"} charges per second from the whole fleet.${t.control ? ` Control, the same processes on the memory store (nothing shared): 1 process ${t.control.one.perSecond.toFixed(0)}/s, 8 processes ${t.control.eight.perSecond.toFixed(0)}/s, ${t.control.ratio.toFixed(2)}×: what this machine allows 8 processes against 1.` : ""}`,
   ].join("\n");
 }
 

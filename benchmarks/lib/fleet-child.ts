@@ -1,14 +1,15 @@
-// One process of the fleet suite's throughput run (benchmarks/suites/fleet.ts): an Engine on Redis
-// deciding searches that all charge one shared limit. argv[2] is {wasm, url, prefix, seconds};
-// prints "ready", waits for a start time on stdin, decides for `seconds`, prints {n, allowed}.
-// No audit: the figure is the decision path's, with the shared limit as the contended state.
+// One process of the fleet suite's throughput run (benchmarks/suites/fleet.ts): an Engine deciding
+// searches that all charge one limit, on Redis (shared by every process) or in memory (each
+// process its own: the control). argv[2] is {wasm, store, seconds}; prints "ready", waits for a
+// start time on stdin, decides for `seconds`, prints {n, allowed}. No audit: the figure is the
+// decision path's.
 
 import { Engine } from "../../runtime/index.js";
 import { awaitStart } from "../../runtime/store/test/fixtures/start-signal.js";
 
-const cfg = JSON.parse(process.argv[2]!) as { wasm: string; url: string; prefix: string; seconds: number };
+const cfg = JSON.parse(process.argv[2]!) as { wasm: string; store: string; seconds: number };
 // Denials (a store deadline missed on a loaded machine) are counted in the result, not printed.
-const engine = await Engine.load(cfg.wasm, { store: `${cfg.url}?prefix=${encodeURIComponent(cfg.prefix)}`, audit: false, hooks: { onError: () => {} } });
+const engine = await Engine.load(cfg.wasm, { store: cfg.store, audit: false, hooks: { onError: () => {} } });
 await awaitStart();
 const end = Date.now() + cfg.seconds * 1000;
 let n = 0;

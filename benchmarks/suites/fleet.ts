@@ -54,9 +54,9 @@ async function storeRow(name: string, store: StoreSpec, samples: number, dir: st
   return row;
 }
 
-/** Decisions per second of `n` processes deciding against one shared Redis limit for `seconds`. */
-async function throughput(n: number, seconds: number, wasm: string, url: string, prefix: string): Promise<{ processes: number; decisions: number; perSecond: number; allAllowed: boolean }> {
-  const children = Array.from({ length: n }, () => spawn(process.execPath, ["--import", "tsx", join(HERE, "..", "lib", "fleet-child.ts"), JSON.stringify({ wasm, url, prefix, seconds })], { stdio: ["pipe", "pipe", "inherit"] }));
+/** Decisions per second of `n` processes deciding, each charging one limit in `store`, for `seconds`. */
+async function throughput(n: number, seconds: number, wasm: string, store: string): Promise<{ processes: number; decisions: number; perSecond: number; allAllowed: boolean }> {
+  const children = Array.from({ length: n }, () => spawn(process.execPath, ["--import", "tsx", join(HERE, "..", "lib", "fleet-child.ts"), JSON.stringify({ wasm, store, seconds })], { stdio: ["pipe", "pipe", "inherit"] }));
   const outs = children.map((c) => {
     let out = "";
     c.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -126,16 +126,21 @@ export async function fleetSuite(o: SuiteOptions) {
     stores.push(await storeRow("redis + postgres approvals", { default: r("mixed"), approvals: `${postgres.url}?schema=bench` }, samples, dir));
     const wasm = await compileTo(FLEET_POLICY, join(dir, "fleet.wasm"));
     await scriptCost(redis.url, true); // from here on, only the throughput runs' limit scripts count
-    const one = await throughput(1, seconds, wasm, redis.url, "pol:{tp1}:");
+    const one = await throughput(1, seconds, wasm, r("tp1"));
     log(`1 process  ${one.perSecond.toFixed(0)} decisions/s against one limit`);
-    const eight = await throughput(8, seconds, wasm, redis.url, "pol:{tp8}:");
+    const eight = await throughput(8, seconds, wasm, r("tp8"));
     log(`8 processes ${eight.perSecond.toFixed(0)} decisions/s against one limit (${(eight.perSecond / one.perSecond).toFixed(2)}× one process)`);
+    // The control: the same processes on the memory store share nothing, so their ratio is what
+    // the machine itself allows 8 processes against 1.
+    const controlOne = await throughput(1, seconds, wasm, ":memory:");
+    const controlEight = await throughput(8, seconds, wasm, ":memory:");
+    log(`control, memory store: 1 process ${controlOne.perSecond.toFixed(0)}/s, 8 processes ${controlEight.perSecond.toFixed(0)}/s (${(controlEight.perSecond / controlOne.perSecond).toFixed(2)}×)`);
     const scriptUs = await scriptCost(redis.url);
     log(`redis time per limit script ${scriptUs.toFixed(1)} µs: one limit can take ${(1e6 / scriptUs).toFixed(0)} charges/s`);
     return {
       policy: EXAMPLE, throughputPolicy: FLEET_POLICY, samples, clockStepMs: 600_000,
       servers: { redis: `redis-server 7, appendonly yes, appendfsync no${prioritised ? ", at nice -10" : ""}`, postgres: "PostgreSQL 15, fsync on, synchronous_commit on" },
-      stores, throughput: { seconds, one, eight, ratio: eight.perSecond / one.perSecond, scriptUs },
+      stores, throughput: { seconds, one, eight, ratio: eight.perSecond / one.perSecond, scriptUs, control: { one: controlOne, eight: controlEight, ratio: controlEight.perSecond / controlOne.perSecond } },
     };
   } finally {
     await redis?.destroy();
