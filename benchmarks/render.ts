@@ -148,6 +148,23 @@ function gatewaySection(g: any): string {
   ].join("\n");
 }
 
+function fleetSection(f: any): string {
+  if (f.skipped) return `Not run: ${f.skipped}.`;
+  const rows: string[][] = [];
+  for (const st of f.stores) {
+    for (const c of st.calls) rows.push([st.name, c.name, c.effect, fmtNs(c.decide.p50), fmtNs(c.decide.p99)]);
+    rows.push([st.name, "**mix**", "", `**${fmtNs(st.mix.p50)}**`, `**${fmtNs(st.mix.p99)}**`]);
+  }
+  const t = f.throughput;
+  return [
+    `\`await engine.decide(call)\` on \`${f.policy}\`, each call timed on its own (p50/p99 over ${f.samples.toLocaleString("en")} single calls, not batch means), JSONL audit, servers on loopback started by the suite (${f.servers.redis}; ${f.servers.postgres}). The Redis rows hold limits, trust, pauses and approvals in Redis; the last row moves approvals to PostgreSQL (the refund needing approval reads and writes it).`,
+    "",
+    table(["store", "call", "effect", "decide() p50", "decide() p99"], rows),
+    "",
+    `Throughput against one shared Redis limit (\`${f.throughputPolicy}\`, no audit, ${t.seconds} s, ${t.inFlight ?? 1} decisions in flight per process): 1 process ${t.one.perSecond.toFixed(0)} allowed decisions/s; 8 processes ${t.eight.perSecond.toFixed(0)}/s together, ${t.ratio.toFixed(2)}× one process${t.one.allAllowed && t.eight.allAllowed ? "; every decision allowed and charged" : ` (${t.one.denied ?? 0} and ${t.eight.denied ?? 0} decisions denied for a missed store deadline, not counted)`}. Redis spent ${t.scriptUs?.toFixed(1) ?? "–"} µs per limit script (INFO commandstats), so one shared limit takes up to ${t.scriptUs ? (1e6 / t.scriptUs).toFixed(0) : "–"} charges per second from the whole fleet.${t.control ? ` Control, the same processes on the memory store (nothing shared): 1 process ${t.control.one.perSecond.toFixed(0)}/s, 8 processes ${t.control.eight.perSecond.toFixed(0)}/s, ${t.control.ratio.toFixed(2)}×: what this machine allows 8 processes against 1.` : ""}`,
+  ].join("\n");
+}
+
 function compileSection(c: any): string {
   const rows = c.rows.map((r: any) => [r.rules.toLocaleString("en"), r.tools.toLocaleString("en"), r.optimize ? "-O3" : "-O0", r.mode, fmtMs(r.checkMs), fmtMs(r.compileMs), fmtMs(r.loadMs), r.mode === "cold" ? `${fmtMs(r.totalMs)} (start + import ${fmtMs(r.startupMs + r.importMs)})` : "–", r.wasmBytes ? `${(r.wasmBytes / 1024).toFixed(0)} KiB` : "–", r.reps]);
   return [
@@ -229,6 +246,7 @@ export function render(doc: Doc): string {
   if (s["memory"]) parts.push("", "## 6. Memory", "", memorySection(s["memory"]));
   if (s["serve"]) parts.push("", "## 7. pol serve over HTTP", "", serveSection(s["serve"]));
   if (s["gateway"]) parts.push("", "## 8. MCP gateway", "", gatewaySection(s["gateway"]));
+  if (s["fleet"]) parts.push("", "## 9. Fleet stores", "", fleetSection(s["fleet"]));
   const pkg = `${here}results/package.json`;
   if (existsSync(pkg)) parts.push("", "## The package", "", packageSection(JSON.parse(readFileSync(pkg, "utf8"))));
   return parts.join("\n") + "\n";

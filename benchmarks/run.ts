@@ -21,6 +21,7 @@ export const SUITES = [
   { n: 6, key: "memory", file: "suites/memory.ts", title: "memory" },
   { n: 7, key: "serve", file: "suites/serve.ts", title: "pol serve over HTTP" },
   { n: 8, key: "gateway", file: "suites/gateway.ts", title: "MCP gateway" },
+  { n: 9, key: "fleet", file: "suites/fleet.ts", title: "fleet stores (Redis, PostgreSQL)" },
 ] as const;
 
 function runOne(file: string, quick: boolean): unknown {

@@ -20,12 +20,13 @@ export interface StoreOpts { store?: string; format?: string }
 /** Opens an existing store file (never creates one: a mistyped path must not look like an empty queue). */
 async function openStoreFile(opts: StoreOpts, problems: Problems): Promise<StateStore | number> {
   const path = opts.store ?? process.env["POL_STORE"];
-  if (!path) return problems.fail("name the state store with --store <file> (or POL_STORE)");
-  if (!existsSync(path)) return problems.fail(`no store at \`${path}\``, path);
+  if (!path) return problems.fail("name the state store with --store <file or url> (or POL_STORE)");
+  // Loaded here, not at start-up: commands that need no store never load the store package.
+  const { isServerUrl, openSqliteStore, openStore } = await import("../runtime/store/index.js");
+  if (!isServerUrl(path) && !existsSync(path)) return problems.fail(`no store at \`${path}\``, path);
   try {
-    // Loaded here, not at start-up: commands that need no store never load the SQLite binding.
-    const { openSqliteStore } = await import("../runtime/store/index.js");
-    return await openSqliteStore(path);
+    // A redis:// or postgres:// url opens the fleet's store (runtime/store/open.ts), with a deadline fit for a person waiting.
+    return isServerUrl(path) ? (await openStore(path, { timeoutMs: 5000 })).store : await openSqliteStore(path);
   } catch (e) {
     return problems.fail((e as Error).message, path);
   }

@@ -6,8 +6,8 @@ import type { Effect } from "../language/ast.js";
 import type { CallIdOptions } from "./decide-for.js";
 import type { LoadOptions } from "./loader.js";
 import type { RolloutOptions } from "./reload.js";
-import type { AuditSink, JsonlAuditOptions } from "./audit/index.js";
-import type { Approval, StateStore, ToolClass } from "./store/index.js";
+import type { AuditSink, JsonlAuditOptions, PostgresAuditSpec } from "./audit/index.js";
+import type { Approval, StoreSpec, ToolClass } from "./store/index.js";
 
 /** Where time comes from (ms since the epoch). Injected so tests can move time; stores never read the clock. */
 export interface Clock {
@@ -92,16 +92,19 @@ export interface StateProbe {
   close(): void;
 }
 
-export type AuditOption = string | false | AuditSink | ({ path: string } & JsonlAuditOptions);
+export type AuditOption = string | false | AuditSink | ({ path: string } & JsonlAuditOptions) | PostgresAuditSpec;
 
 export interface EngineOptions extends LoadOptions, RolloutOptions {
   /**
    * A SQLite file (created if missing), `":memory:"` for an unpersisted in-process store (the
-   * default), or a StateStore the caller opened and keeps ownership of.
+   * default), a `redis://` or `postgres://` url, a StateStore the caller opened and keeps ownership
+   * of, or a source per part (`{ limits: "redis://...", approvals: "postgres://...", ... }`); see
+   * runtime/store/open.ts.
    */
-  store?: string | StateStore;
+  store?: StoreSpec;
   /**
-   * The audit log: a JSONL path, `{ path, sync, batchMs, key, keyFile, rotateBytes }`, an AuditSink
+   * The audit log: a JSONL path, `{ path, sync, batchMs, key, keyFile, rotateBytes }`, a postgres://
+   * url or `{ url, keyFile, chain, ... }` (one chain for a fleet: runtime/audit/postgres.ts), an AuditSink
    * the caller owns, or false for none. Defaults to `<store file without .db>.audit.jsonl` when the
    * store is a file; required otherwise, so an engine never runs unaudited by accident.
    */

@@ -11,7 +11,7 @@
 import type { Effect } from "../language/ast.js";
 import type { Decision, LimitUse } from "../language/call.js";
 import type { Input } from "../language/validate.js";
-import { JsonlAuditLog, type AuditEntry, type AuditSink } from "./audit/index.js";
+import { JsonlAuditLog, isPostgresAudit, openPostgresAuditSpec, type AuditEntry, type AuditSink } from "./audit/index.js";
 import { auditArgs, auditText, compact, entry, errorText, isoTime, wholeArgs } from "./audit-entries.js";
 import { ApprovalFlow, EngineApprovals } from "./approvals.js";
 import { callHash } from "./callhash.js";
@@ -32,8 +32,8 @@ import { provenance, type PolicySource } from "./policy-source.js";
 import { initialPolicies, Rollout, watchDelay, type CanaryOption, type ChangeRecord, type PolicyStatus } from "./reload.js";
 import { engineSecret } from "./secret.js";
 import { snapshotCall, DEFAULT_MAX_CALL_SIZE } from "./snapshot.js";
-import { SqliteProbe, StateCache } from "./state-cache.js";
-import { openMemoryStore, openSqliteStore, type Approval, type Pause, type StateStore, type TrustRecord } from "./store/index.js";
+import { StateCache } from "./state-cache.js";
+import { openStore, type Approval, type Pause, type StateStore, type TrustRecord } from "./store/index.js";
 import { recordDecisionSpan } from "./telemetry.js";
 import { outcomeDelta, restrictedReason, revokedReason, statusOf, trustSettings } from "./trust.js";
 
@@ -148,6 +148,7 @@ function openAudit(opt: AuditOption | undefined, storePath: string | null): Prom
     if (storePath === null) throw new EngineError("invalid", "the engine needs an audit log: pass `audit: \"path.jsonl\"` (or `audit: false` to run without one)");
     return JsonlAuditLog.open(`${storePath.replace(/\.(db|sqlite3?)$/, "")}.audit.jsonl`);
   }
+  if (isPostgresAudit(opt)) return openPostgresAuditSpec(opt);
   if (typeof opt === "string") return JsonlAuditLog.open(opt);
   if (typeof (opt as AuditSink).append === "function") return opt as AuditSink;
   const { path, ...rest } = opt as { path: string };
@@ -188,7 +189,7 @@ export class Engine {
     private readonly audit: AuditSink | null,
     private readonly owns: { store: boolean; audit: boolean },
     private readonly clock: Clock,
-    probe: SqliteProbe | EngineOptions["probe"] | null,
+    probe: EngineOptions["probe"] | null,
     options: EngineOptions,
     trustCfg: TrustSettings,
     secret: Uint8Array,
@@ -227,34 +228,29 @@ export class Engine {
    */
   static async load(policy: PolicySource, options: EngineOptions = {}): Promise<Engine> {
     const trustCfg = trustSettings(options.trust);
-    const clock = options.clock ?? systemClock;
     positive("approvalTimeoutMs", options.approvalTimeoutMs, DEFAULT_APPROVAL_TIMEOUT_MS);
     positive("approvalPollMs", options.approvalPollMs, 250);
     positive("maxCallSize", options.maxCallSize, DEFAULT_MAX_CALL_SIZE, "characters and items");
     const policies = await initialPolicies(policy, options);
     const p = policies.live.policy;
-    const storeOpt = options.store ?? ":memory:";
-    const storePath = typeof storeOpt === "string" && storeOpt !== ":memory:" ? storeOpt : null;
-    let store: StateStore;
-    if (typeof storeOpt !== "string") store = storeOpt;
-    else if (storePath === null) store = await openMemoryStore({ initialTrust: trustCfg.initial });
-    else store = await openSqliteStore(storePath, { initialTrust: trustCfg.initial });
-    const ownsStore = typeof storeOpt === "string";
+    // The store spec (a path, a server url, a StateStore, or a source per part) is runtime/store's to open.
+    const opened = await openStore(options.store ?? ":memory:", { initialTrust: trustCfg.initial, serverClock: options.clock === undefined });
+    const { store, path: storePath } = opened;
+    const clock = options.clock ?? opened.clock ?? systemClock;
     // The engine closes what it opened; a sink or store passed in stays the caller's.
     const ownsAudit = options.audit === undefined || typeof options.audit === "string" || (typeof options.audit === "object" && typeof (options.audit as AuditSink).append !== "function");
     let audit: AuditSink | null = null;
-    let probe: SqliteProbe | null = null;
     let secret: Uint8Array;
     try {
-      secret = engineSecret(options.secret, storePath).key;
+      secret = engineSecret(options.secret, opened.approvals).key;
       audit = await openAudit(options.audit, storePath);
-      if (storePath !== null) probe = await SqliteProbe.open(storePath);
     } catch (e) {
-      if (audit && ownsAudit) await audit.close().catch(() => undefined);
-      if (ownsStore) await store.close();
+      opened.probe?.close();
+      opened.clock?.stop();
+      if (opened.owned) await store.close();
       throw e;
     }
-    const engine = new Engine(policies, store, audit, { store: ownsStore, audit: ownsAudit }, clock, probe ?? options.probe ?? null, options, trustCfg, secret);
+    const engine = new Engine(policies, store, audit, { store: opened.owned, audit: ownsAudit }, clock, options.probe ?? opened.probe, options, trustCfg, secret);
     engine.appendAdmin(entry({
       type: "admin", time: isoTime(clock.now()), event: "engine.start", ...provenance(policies.live),
       shadow: policies.shadow?.policy.hash, canary: policies.canary?.loaded.policy.hash, canaryPercent: policies.canary?.percent,

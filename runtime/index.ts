@@ -21,7 +21,11 @@ export type { ShadowCounters, ShadowSide } from "./shadow.js";
 export { BundleError, type BundleErrorCode, type VerifyKey } from "../bundle/format.js";
 export type { Call, Decision, LimitUse } from "../language/call.js";
 export {
-  openMemoryStore, openSqliteStore, StoreError,
+  openMemoryStore, openSqliteStore, openStore, openRedisStore, openPostgresStore, withDeadline, StoreError,
+  type AnchorStore, type StoreSpec, type StoreParts, type RedisStoreOptions, type PostgresStoreOptions,
   type Approval, type ApprovalChange, type ApprovalFilter, type ApprovalListener, type ApprovalStatus, type Pause, type StateStore, type ToolClass, type TrustRecord,
 } from "./store/index.js";
-export { canonicalJson, JsonlAuditLog, verifyAudit, formatVerifyResult, type AuditSink, type VerifyResult } from "./audit/index.js";
+export {
+  canonicalJson, JsonlAuditLog, verifyAudit, formatVerifyResult, openPostgresAudit, verifyPostgresAudit,
+  type AuditSink, type PostgresAuditOptions, type VerifyResult,
+} from "./audit/index.js";

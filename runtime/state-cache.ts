@@ -2,46 +2,20 @@
 // store may have changed. Fed by the StateStore and a StateProbe; consumed by engine.ts on every
 // decision and invalidated by its own admin writes.
 //
-// Freshness: with a probe (the SQLite one below for store files), the cache is dropped whenever
-// the probe's token changes, which for SQLite is any commit by any other connection, in this
-// process or another; so a pause takes effect on the very next decision everywhere. The probe
+// Freshness: with a probe (each store's own: a file's data_version for SQLite, pub/sub for Redis,
+// LISTEN for PostgreSQL), the cache is dropped whenever the probe's token changes, which for SQLite
+// is any commit by any other connection, in this process or another, and for the servers any pause
+// or trust write anywhere; so a pause takes effect on the very next decision everywhere. The probe
 // token is read before the store, so a change racing a reload is seen again on the next check.
 // Without a probe, entries live for `ttlMs` (0: no caching, every decision reads the store).
 
-import type Database from "better-sqlite3";
 import type { StateProbe } from "./engine-types.js";
 import { sqliteDriver } from "./store/sqlite-schema.js";
 import type { Pause, StateStore, TrustRecord } from "./store/index.js";
 
+export { SqliteProbe } from "./store/sqlite-probe.js";
+
 const MAX_AGENTS = 10_000;
-
-/**
- * `PRAGMA data_version` on a private connection that never writes: SQLite changes the value
- * whenever another connection commits to the file, which includes the engine's own store.
- */
-export class SqliteProbe implements StateProbe {
-  private readonly db: Database.Database;
-  private readonly stmt: Database.Statement<[], number>;
-
-  private constructor(db: Database.Database) {
-    this.db = db;
-    this.stmt = this.db.prepare<[], number>("PRAGMA data_version").pluck();
-  }
-
-  /** A probe on an existing store file. */
-  static async open(path: string): Promise<SqliteProbe> {
-    const Driver = await sqliteDriver();
-    return new SqliteProbe(new Driver(path, { fileMustExist: true }));
-  }
-
-  token(): unknown {
-    return this.stmt.get();
-  }
-
-  close(): void {
-    this.db.close();
-  }
-}
 
 export class StateCache {
   private token: unknown = undefined;

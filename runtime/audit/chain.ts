@@ -34,8 +34,12 @@ export interface AuditRecord extends AuditEntry {
  * decision path; durability is the sink's job (batched) until `flush` or `close` resolves.
  */
 export interface AuditSink {
-  /** Seals and queues one entry; throws AuditError (invalid, closed, io) and never half-appends. */
-  append(entry: AuditEntry): AuditRecord;
+  /**
+   * Seals and queues one entry; throws AuditError (invalid, closed, io) and never half-appends.
+   * Returns the sealed record, or undefined from a sink that seals at commit time because its
+   * chain position is assigned there (PostgreSQL: many writers, one chain).
+   */
+  append(entry: AuditEntry): AuditRecord | undefined;
   /** Resolves once every record appended so far is durable. */
   flush(): Promise<void>;
   /** Flushes, then releases the sink; later appends throw. Idempotent. */

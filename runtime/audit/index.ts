@@ -1,5 +1,5 @@
 // Public surface of the audit log: the sink contract and record sealing (for any back-end), the
-// JSONL sink, the verifier and redaction. Imported by the Engine and the CLI (`pol audit verify`).
+// JSONL sink, the verifier, redaction, and the PostgreSQL chain (loaded on first use). Imported by the Engine and the CLI (`pol audit verify`).
 
 export { canonicalJson, NotJsonError, MAX_DEPTH, type JsonValue } from "./canonical.js";
 export {
@@ -10,3 +10,6 @@ export { headPath, lockPath, rotatedPath, resolveLogPath } from "./files.js";
 export { JsonlAuditLog, RECOVERY_EVENT, type DamagedFile, type JsonlAuditOptions } from "./jsonl.js";
 export { verifyAudit, formatVerifyResult, type BreakKind, type RecoveryNote, type VerifyBreak, type VerifyOptions, type VerifyResult } from "./verify.js";
 export { redact, DEFAULT_SECRET_KEYS, REDACTED, CYCLE, TOO_DEEP, MAX_REDACT_DEPTH } from "./redact.js";
+export { isPostgresAudit, openPostgresAudit, openPostgresAuditSpec, verifyPostgresAudit, type PostgresAuditSpec } from "./fleet.js";
+export type { PostgresAuditLog, PostgresAuditOptions } from "./postgres.js";
+export type { PostgresVerifyOptions } from "./postgres-verify.js";

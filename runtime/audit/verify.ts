@@ -65,7 +65,7 @@ function splitLines(buf: Buffer): Split {
 
 interface Pending { file: string; line: number; bytes: number }
 
-type Rec = Record<string, unknown> & { seq: number; prev: string; hash: string; mac: string };
+export type Rec = Record<string, unknown> & { seq: number; prev: string; hash: string; mac: string };
 
 class ChainWalker {
   count = 0;
@@ -210,8 +210,8 @@ class ChainWalker {
   }
 }
 
-/** The record on a line, or why the line is not one. */
-function parseRecord(text: string): Rec | string {
+/** The record on a line, or why the line is not one (also used by the PostgreSQL verifier, postgres-verify.ts). */
+export function parseRecord(text: string): Rec | string {
   let v: unknown;
   try {
     v = JSON.parse(text);

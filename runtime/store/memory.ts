@@ -7,6 +7,10 @@
 import {
   ChangeHub,
   adjustTrust,
+  anchorAdvances,
+  anchorOf,
+  checkAnchor,
+  checkAnchorName,
   checkFilter,
   checkInitialTrust,
   checkResumeTarget,
@@ -16,17 +20,21 @@ import {
   newPause,
   nothingToResume,
   pauseId,
+  pendingCap,
   pauseSeq,
   resolveApproval,
   restoreTrust,
   setTrust,
   statusOf,
   toApproval,
+  tooManyPending,
   unknownAgent,
   type StoredApproval,
 } from "./rules.js";
 import {
   StoreError,
+  type Anchor,
+  type AnchorStore,
   type Approval,
   type ApprovalFilter,
   type ApprovalListener,
@@ -34,6 +42,7 @@ import {
   type ApprovalResolution,
   type ApprovalStore,
   type ConsumeResult,
+  type CreateOptions,
   type LimitCharge,
   type LimitResult,
   type LimitStore,
@@ -170,15 +179,26 @@ class MemoryLimits implements LimitStore {
 class MemoryApprovals implements ApprovalStore {
   /** Insertion order is creation order, the tie-break for equal createdAt. */
   private readonly byId = new Map<string, StoredApproval>();
+  /** Creation order of each id, so indexes can sort by (createdAt, creation). */
+  private readonly order = new Map<string, number>();
+  /** Per call hash, its approved (unconsumed) approvals oldest first: findApproved's index. */
+  private readonly approvedByHash = new Map<string, StoredApproval[]>();
+  /** Per agent, the ids of its pending approvals: the pending cap's index. */
+  private readonly pendingByAgent = new Map<string, Set<string>>();
   private readonly hub = new ChangeHub();
 
   constructor(private readonly life: Lifecycle) {}
 
-  async create(req: ApprovalRequest): Promise<Approval> {
+  async create(req: ApprovalRequest, options?: CreateOptions): Promise<Approval> {
     this.life.check();
     const stored = newApproval(req);
+    const cap = pendingCap(options);
     if (this.byId.has(stored.id)) throw new StoreError("conflict", `approval \`${stored.id}\` already exists`);
+    const pending = this.pendingByAgent.get(stored.agentId) ?? new Set<string>();
+    if (cap !== undefined && this.livePending(pending, stored.createdAt) >= cap) throw tooManyPending(stored.agentId, cap);
     this.byId.set(stored.id, stored);
+    this.order.set(stored.id, this.order.size);
+    this.pendingByAgent.set(stored.agentId, pending.add(stored.id));
     const out = toApproval(stored, stored.createdAt);
     this.hub.emit("created", out);
     return out;
@@ -204,6 +224,8 @@ class MemoryApprovals implements ApprovalStore {
     this.life.check();
     const next = resolveApproval(this.byId.get(id), id, resolution, now);
     this.byId.set(id, next);
+    this.pendingByAgent.get(next.agentId)?.delete(id);
+    if (next.state === "approved") this.indexApproved(next);
     const out = toApproval(next, now);
     this.hub.emit("resolved", out);
     return out;
@@ -214,6 +236,7 @@ class MemoryApprovals implements ApprovalStore {
     const result = consumeApproval(this.byId.get(id), id, callHash, now);
     if (!result.ok) return result;
     this.byId.set(id, result.stored);
+    this.unindexApproved(result.stored);
     const out = toApproval(result.stored, now);
     this.hub.emit("consumed", out);
     return { ok: true, approval: out };
@@ -222,7 +245,7 @@ class MemoryApprovals implements ApprovalStore {
   async findApproved(callHash: string, now: number): Promise<Approval | undefined> {
     this.life.check();
     checkTime(now);
-    const found = this.sorted().find((a) => a.callHash === callHash && statusOf(a, now) === "approved");
+    const found = this.approvedByHash.get(callHash)?.find((a) => statusOf(a, now) === "approved");
     return found && toApproval(found, now);
   }
 
@@ -230,9 +253,58 @@ class MemoryApprovals implements ApprovalStore {
     return this.hub.on(listener);
   }
 
+  /** Pending ids of one agent unexpired at now; expired ones leave the index for good. */
+  private livePending(ids: Set<string>, now: number): number {
+    let n = 0;
+    for (const id of ids) {
+      if (statusOf(this.byId.get(id)!, now) === "pending") n++;
+      else ids.delete(id);
+    }
+    return n;
+  }
+
+  private before(a: StoredApproval, b: StoredApproval): boolean {
+    return a.createdAt < b.createdAt || (a.createdAt === b.createdAt && this.order.get(a.id)! < this.order.get(b.id)!);
+  }
+
+  private indexApproved(a: StoredApproval): void {
+    const list = this.approvedByHash.get(a.callHash) ?? [];
+    let i = list.length;
+    while (i > 0 && this.before(a, list[i - 1]!)) i--;
+    list.splice(i, 0, a);
+    this.approvedByHash.set(a.callHash, list);
+  }
+
+  private unindexApproved(a: StoredApproval): void {
+    const list = this.approvedByHash.get(a.callHash);
+    if (!list) return;
+    const rest = list.filter((x) => x.id !== a.id);
+    if (rest.length === 0) this.approvedByHash.delete(a.callHash);
+    else this.approvedByHash.set(a.callHash, rest);
+  }
+
   /** Oldest first: by createdAt, then creation order (Array.prototype.sort is stable). */
   private sorted(): StoredApproval[] {
     return [...this.byId.values()].sort((a, b) => a.createdAt - b.createdAt);
+  }
+}
+
+class MemoryAnchors implements AnchorStore {
+  private readonly byName = new Map<string, Anchor>();
+
+  constructor(private readonly life: Lifecycle) {}
+
+  async get(name: string): Promise<Anchor | undefined> {
+    this.life.check();
+    checkAnchorName(name);
+    const a = this.byName.get(name);
+    return a && anchorOf(a);
+  }
+
+  async advance(name: string, anchor: Anchor): Promise<void> {
+    this.life.check();
+    checkAnchor(name, anchor);
+    if (anchorAdvances(name, this.byName.get(name), anchor)) this.byName.set(name, anchorOf(anchor));
   }
 }
 
@@ -314,6 +386,7 @@ export async function openMemoryStore(options: StoreOptions = {}): Promise<State
     approvals: new MemoryApprovals(life),
     trust: new MemoryTrust(life, initial),
     pauses: new MemoryPauses(life),
+    anchors: new MemoryAnchors(life),
     async close() {
       life.closed = true;
     },

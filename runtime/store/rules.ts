@@ -1,9 +1,10 @@
-// The approval, trust and pause rules shared by every back-end: validation, computed status,
-// state transitions and change notifications. Back-ends only load and save records and call
-// these inside their own atomic section; memory.ts and sqlite.ts consume it.
+// The approval, trust, pause and anchor rules shared by every back-end: validation, computed
+// status, state transitions and change notifications. Back-ends only load and save records and
+// call these inside their own atomic section; memory.ts, sqlite.ts, redis.ts and postgres.ts consume it.
 
 import {
   StoreError,
+  type Anchor,
   type Approval,
   type ApprovalChange,
   type ApprovalFilter,
@@ -12,6 +13,7 @@ import {
   type ApprovalResolution,
   type ApprovalStatus,
   type ConsumeResult,
+  type CreateOptions,
   type Pause,
   type PauseRequest,
   type ToolClass,
@@ -68,6 +70,8 @@ export function newApproval(req: ApprovalRequest): StoredApproval {
   checkText(req.tool, "approval tool");
   checkText(req.agentId, "approval agent id", true);
   if (req.runId !== undefined) checkText(req.runId, "approval run id", true);
+  if (req.policyHash !== undefined) checkText(req.policyHash, "approval policy hash");
+  if (req.rule !== undefined) checkText(req.rule, "approval rule");
   checkText(req.decisionId, "approval decision id");
   checkTextList(req.groups, "approval groups");
   checkTextList(req.reasons, "approval reasons");
@@ -88,7 +92,25 @@ export function newApproval(req: ApprovalRequest): StoredApproval {
     state: "pending",
   };
   if (req.runId !== undefined) stored.runId = req.runId;
+  if (req.policyHash !== undefined) stored.policyHash = req.policyHash;
+  if (req.rule !== undefined) stored.rule = req.rule;
   return stored;
+}
+
+/** The pending cap of a create, validated; undefined when there is none. */
+export function pendingCap(options: CreateOptions | undefined): number | undefined {
+  if (options === undefined) return undefined;
+  if (options === null || typeof options !== "object") throw new StoreError("invalid", "approval create options must be an object");
+  const cap = options.maxPendingPerAgent;
+  if (cap === undefined) return undefined;
+  if (typeof cap !== "number" || !Number.isInteger(cap) || cap < 1) {
+    throw new StoreError("invalid", `maxPendingPerAgent must be a whole number >= 1, got \`${String(cap)}\``);
+  }
+  return cap;
+}
+
+export function tooManyPending(agentId: string, cap: number): StoreError {
+  return new StoreError("busy", `agent \`${agentId}\` already has ${cap} pending approval${cap === 1 ? "" : "s"}, the most allowed; resolve or let some expire first`);
 }
 
 /** Pending and approved approvals expire at expiresAt; resolved outcomes are final. */
@@ -113,6 +135,8 @@ export function toApproval(a: StoredApproval, now: number): Approval {
     status: statusOf(a, now),
   };
   if (a.runId !== undefined) out.runId = a.runId;
+  if (a.policyHash !== undefined) out.policyHash = a.policyHash;
+  if (a.rule !== undefined) out.rule = a.rule;
   if (a.resolvedBy !== undefined) out.resolvedBy = a.resolvedBy;
   if (a.resolvedAt !== undefined) out.resolvedAt = a.resolvedAt;
   if (a.note !== undefined) out.note = a.note;
@@ -293,4 +317,40 @@ export function checkResumeTarget(idOrPattern: string): void {
 
 export function nothingToResume(idOrPattern: string): StoreError {
   return new StoreError("not-found", `no pause has id or pattern \`${idOrPattern}\``);
+}
+
+// ---------------------------------------------------------------------------
+// Anchors
+
+export function checkAnchorName(name: string): void {
+  checkText(name, "anchor name");
+}
+
+export function checkAnchor(name: string, a: Anchor): void {
+  checkAnchorName(name);
+  if (a === null || typeof a !== "object") throw new StoreError("invalid", `anchor \`${name}\` must be an object with seq, hash and at`);
+  if (!Number.isSafeInteger(a.seq) || a.seq < 0) throw new StoreError("invalid", `anchor \`${name}\` seq must be a whole number >= 0, got \`${String(a.seq)}\``);
+  checkText(a.hash, `anchor \`${name}\` hash`);
+  checkTime(a.at, `anchor \`${name}\` time`);
+}
+
+/**
+ * Whether `next` must be written over `current`: true for a first anchor or a higher seq, false for
+ * the same seq and hash; a conflict StoreError for a lower seq or the same seq with another hash,
+ * since either would roll the anchored chain back.
+ */
+export function anchorAdvances(name: string, current: Anchor | undefined, next: Anchor): boolean {
+  if (current === undefined || next.seq > current.seq) return true;
+  if (next.seq === current.seq && next.hash === current.hash) return false;
+  const why = next.seq < current.seq ? `seq ${next.seq} is behind the anchored seq ${current.seq}` : `seq ${next.seq} is anchored with another hash`;
+  return rejectAnchor(name, why);
+}
+
+function rejectAnchor(name: string, why: string): never {
+  throw new StoreError("conflict", `anchor \`${name}\` cannot move back: ${why}`);
+}
+
+/** A copy with exactly the anchor fields, so back-ends never store or return extra properties. */
+export function anchorOf(a: Anchor): Anchor {
+  return { seq: a.seq, hash: a.hash, at: a.at };
 }

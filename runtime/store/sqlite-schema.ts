@@ -76,6 +76,19 @@ export const MIGRATIONS: readonly string[] = [
       WHERE key = OLD.key;
   END;
   `,
+  // 2 -> 3: approvals remember the policy and rule that asked for them; a per-agent pending index
+  // for the pending cap; audit-chain anchors (types.ts AnchorStore).
+  `
+  ALTER TABLE approvals ADD COLUMN policy_hash TEXT;
+  ALTER TABLE approvals ADD COLUMN rule TEXT;
+  CREATE INDEX approvals_pending_by_agent ON approvals (agent_id, expires_at) WHERE state = 'pending';
+  CREATE TABLE anchors (
+    name TEXT    PRIMARY KEY,
+    seq  INTEGER NOT NULL CHECK (seq >= 0),
+    hash TEXT    NOT NULL,
+    at   REAL    NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -11,6 +11,10 @@ import type Database from "better-sqlite3";
 import {
   ChangeHub,
   adjustTrust,
+  anchorAdvances,
+  anchorOf,
+  checkAnchor,
+  checkAnchorName,
   checkFilter,
   checkInitialTrust,
   checkResumeTarget,
@@ -20,16 +24,21 @@ import {
   nothingToResume,
   pauseId,
   pauseSeq,
+  pendingCap,
   resolveApproval,
   restoreTrust,
   setTrust,
   toApproval,
+  tooManyPending,
   unknownAgent,
   type StoredApproval,
 } from "./rules.js";
+import { SqliteProbe } from "./sqlite-probe.js";
 import { describe, openDatabase, sqliteDriver, type SqliteOptions } from "./sqlite-schema.js";
 import {
   StoreError,
+  type Anchor,
+  type AnchorStore,
   type Approval,
   type ApprovalFilter,
   type ApprovalListener,
@@ -38,6 +47,7 @@ import {
   type ApprovalStatus,
   type ApprovalStore,
   type ConsumeResult,
+  type CreateOptions,
   type LimitCharge,
   type LimitResult,
   type LimitStore,
@@ -201,6 +211,8 @@ interface ApprovalRow {
   resolved_at: number | null;
   note: string | null;
   consumed_at: number | null;
+  policy_hash: string | null;
+  rule: string | null;
 }
 
 function fromRow(r: ApprovalRow): StoredApproval {
@@ -218,6 +230,8 @@ function fromRow(r: ApprovalRow): StoredApproval {
     state: r.state,
   };
   if (r.run_id !== null) a.runId = r.run_id;
+  if (r.policy_hash !== null) a.policyHash = r.policy_hash;
+  if (r.rule !== null) a.rule = r.rule;
   if (r.resolved_by !== null) a.resolvedBy = r.resolved_by;
   if (r.resolved_at !== null) a.resolvedAt = r.resolved_at;
   if (r.note !== null) a.note = r.note;
@@ -243,14 +257,15 @@ class SqliteApprovals implements ApprovalStore {
   private readonly insert;
   private readonly update;
   private readonly approvedFor;
+  private readonly pendingOf;
   private readonly listings = new Map<string, Database.Statement<[Record<string, unknown>], ApprovalRow>>();
 
   constructor(private readonly conn: Conn) {
     const db = conn.db;
     this.byId = db.prepare<[string], ApprovalRow>("SELECT * FROM approvals WHERE id = ?");
     this.insert = db.prepare(
-      `INSERT INTO approvals (id, call_hash, tool, agent_id, run_id, groups_json, reasons_json, call_json, decision_id, created_at, expires_at, state)
-       VALUES (@id, @callHash, @tool, @agentId, @runId, @groups, @reasons, @callJson, @decisionId, @createdAt, @expiresAt, 'pending')`,
+      `INSERT INTO approvals (id, call_hash, tool, agent_id, run_id, groups_json, reasons_json, call_json, decision_id, created_at, expires_at, state, policy_hash, rule)
+       VALUES (@id, @callHash, @tool, @agentId, @runId, @groups, @reasons, @callJson, @decisionId, @createdAt, @expiresAt, 'pending', @policyHash, @rule)`,
     );
     this.update = db.prepare(
       `UPDATE approvals SET state = @state, resolved_by = @resolvedBy, resolved_at = @resolvedAt, note = @note, consumed_at = @consumedAt
@@ -259,14 +274,23 @@ class SqliteApprovals implements ApprovalStore {
     this.approvedFor = db.prepare<[string, number], ApprovalRow>(
       "SELECT * FROM approvals WHERE call_hash = ? AND state = 'approved' AND expires_at > ? ORDER BY created_at, seq LIMIT 1",
     );
+    this.pendingOf = db.prepare<[string, number], number>(
+      "SELECT count(*) FROM approvals WHERE agent_id = ? AND state = 'pending' AND expires_at > ?",
+    ).pluck();
   }
 
-  async create(req: ApprovalRequest): Promise<Approval> {
+  async create(req: ApprovalRequest, options?: CreateOptions): Promise<Approval> {
     const out = await this.conn.run(() => {
       const a = newApproval(req);
+      const cap = pendingCap(options);
       this.conn.write(() => {
         if (this.byId.get(a.id)) throw new StoreError("conflict", `approval \`${a.id}\` already exists`);
-        this.insert.run({ ...a, runId: a.runId ?? null, groups: JSON.stringify(a.groups), reasons: JSON.stringify(a.reasons) });
+        // Counted inside the write transaction, so concurrent creators in any process see each other.
+        if (cap !== undefined && this.pendingOf.get(a.agentId, a.createdAt)! >= cap) throw tooManyPending(a.agentId, cap);
+        this.insert.run({
+          ...a, runId: a.runId ?? null, policyHash: a.policyHash ?? null, rule: a.rule ?? null,
+          groups: JSON.stringify(a.groups), reasons: JSON.stringify(a.reasons),
+        });
       }, true);
       return toApproval(a, a.createdAt);
     });
@@ -477,18 +501,51 @@ class SqlitePauses implements PauseStore {
   }
 }
 
+class SqliteAnchors implements AnchorStore {
+  private readonly select;
+  private readonly upsert;
+
+  constructor(private readonly conn: Conn) {
+    this.select = conn.db.prepare<[string], Anchor>("SELECT seq, hash, at FROM anchors WHERE name = ?");
+    this.upsert = conn.db.prepare<[string, number, string, number]>(
+      `INSERT INTO anchors (name, seq, hash, at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at`,
+    );
+  }
+
+  get(name: string): Promise<Anchor | undefined> {
+    return this.conn.run(() => {
+      checkAnchorName(name);
+      const row = this.select.get(name);
+      return row && anchorOf(row);
+    });
+  }
+
+  advance(name: string, anchor: Anchor): Promise<void> {
+    return this.conn.run(() => {
+      checkAnchor(name, anchor);
+      this.conn.write(() => {
+        if (anchorAdvances(name, this.select.get(name), anchor)) this.upsert.run(name, anchor.seq, anchor.hash, anchor.at);
+      }, true);
+    });
+  }
+}
+
 /**
  * Opens (creating and migrating if needed) a store in one SQLite file; ":memory:" gives a private,
  * unpersisted database. Any number of processes may open the same file.
  */
 export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<StateStore> {
   const initial = checkInitialTrust(options.initialTrust);
-  const conn = new Conn(openDatabase(path, options, await sqliteDriver()), options.synchronous === "full");
+  const Driver = await sqliteDriver();
+  const conn = new Conn(openDatabase(path, options, Driver), options.synchronous === "full");
   return {
     limits: new SqliteLimits(conn),
     approvals: new SqliteApprovals(conn),
     trust: new SqliteTrust(conn, initial),
     pauses: new SqlitePauses(conn),
+    anchors: new SqliteAnchors(conn),
+    openProbe: () => (path === ":memory:" || conn.closed ? null : new SqliteProbe(path, Driver)),
     async close() {
       if (conn.closed) return;
       conn.closed = true;

@@ -1,6 +1,6 @@
 // The state-store contracts the Engine depends on: limits, approvals, trust and pauses.
-// Implemented by memory.ts and sqlite.ts (later Redis and PostgreSQL back-ends); consumed by
-// the Engine, the CLI (`pol approvals`, `pol pause`) and `pol test`, and pinned by test/conformance.ts.
+// Implemented by memory.ts, sqlite.ts, redis.ts and postgres.ts; consumed by the Engine, the CLI
+// (`pol approvals`, `pol pause`), `pol test` and the audit sinks (anchors), and pinned by test/conformance.ts.
 //
 // Invariants every back-end keeps:
 // - every method is async, because networked back-ends are;
@@ -8,7 +8,11 @@
 // - every failure a user can cause is a thrown StoreError with a one-line lowercase message.
 
 /** Why a store operation failed; lets the CLI and HTTP layers pick an exit code or status. */
-export type StoreErrorCode = "invalid" | "not-found" | "conflict" | "closed" | "busy" | "io";
+/**
+ * `unavailable`: a server back-end is down, unreachable or did not answer within the store's deadline
+ * (deadline.ts); the operation may or may not have happened, and the caller fails closed.
+ */
+export type StoreErrorCode = "invalid" | "not-found" | "conflict" | "closed" | "busy" | "io" | "unavailable";
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode;
@@ -89,6 +93,18 @@ export interface ApprovalRequest {
   decisionId: string;
   createdAt: number;
   expiresAt: number;
+  /** The policy hash the approval was requested under; stored and returned, nothing else. */
+  policyHash?: string;
+  /** The policy rule that asked for the approval; stored and returned, nothing else. */
+  rule?: string;
+}
+
+export interface CreateOptions {
+  /**
+   * Refuse (StoreError `busy`) when the agent already has this many pending, unexpired approvals
+   * as of `createdAt`. Checked and inserted atomically, across processes.
+   */
+  maxPendingPerAgent?: number;
 }
 
 export interface Approval extends ApprovalRequest {
@@ -125,8 +141,11 @@ export interface ApprovalChange {
 export type ApprovalListener = (change: ApprovalChange) => void;
 
 export interface ApprovalStore {
-  /** Returns the approval as of createdAt (pending); throws a conflict StoreError when the id exists. */
-  create(req: ApprovalRequest): Promise<Approval>;
+  /**
+   * Returns the approval as of createdAt (pending); throws a conflict StoreError when the id exists,
+   * and a busy one when `maxPendingPerAgent` is reached.
+   */
+  create(req: ApprovalRequest, options?: CreateOptions): Promise<Approval>;
   get(id: string, now: number): Promise<Approval | undefined>;
   /** Oldest first. */
   list(filter: ApprovalFilter, now: number): Promise<Approval[]>;
@@ -134,12 +153,17 @@ export interface ApprovalStore {
   resolve(id: string, resolution: ApprovalResolution, now: number): Promise<Approval>;
   /** Single use: succeeds once, for an approved, unexpired approval of exactly this call. */
   consume(id: string, callHash: string, now: number): Promise<ConsumeResult>;
-  /** The oldest approved, unconsumed, unexpired approval of exactly this call, if any. */
+  /**
+   * The oldest approved, unconsumed, unexpired approval of exactly this call, if any. An index
+   * lookup by call hash in every back-end: the decision path calls it, and thousands of pending
+   * approvals must not slow it down.
+   */
   findApproved(callHash: string, now: number): Promise<Approval | undefined>;
   /**
-   * Calls the listener after each create, resolve and consume made through this store object
-   * (not other processes). Returns the unsubscribe function. A throwing listener is reported as a
-   * process warning and never undoes or fails the operation.
+   * Calls the listener after each create, resolve and consume made through this store object.
+   * Server back-ends (Redis, PostgreSQL) also deliver changes made by other processes as they hear
+   * of them, so a waiter wakes at once wherever the approval was resolved. Returns the unsubscribe
+   * function. A throwing listener is reported as a process warning and never undoes or fails the operation.
    */
   onChange(listener: ApprovalListener): () => void;
 }
@@ -196,12 +220,48 @@ export interface PauseStore {
 }
 
 // ---------------------------------------------------------------------------
+// Anchors: audit-chain heads kept where the chain's writers cannot roll them back
+
+export interface Anchor {
+  /** The chain's last record seq (0 for an empty chain). */
+  seq: number;
+  /** That record's hash. */
+  hash: string;
+  /** When it was anchored (ms since the epoch). */
+  at: number;
+}
+
+export interface AnchorStore {
+  get(name: string): Promise<Anchor | undefined>;
+  /**
+   * Moves the named anchor forward, atomically: a higher seq replaces it; the same seq with the same
+   * hash is a no-op; a lower seq, or the same seq with another hash, throws a `conflict` StoreError.
+   */
+  advance(name: string, anchor: Anchor): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------
+
+/**
+ * Tells a cache of pauses and trust when to re-read: the token changes whenever another writer may
+ * have changed them. The Engine's StateCache consumes it (runtime/state-cache.ts).
+ */
+export interface ChangeProbe {
+  token(): unknown;
+  close(): void;
+}
 
 export interface StateStore {
   limits: LimitStore;
   approvals: ApprovalStore;
   trust: TrustStore;
   pauses: PauseStore;
+  anchors: AnchorStore;
+  /**
+   * A probe for pauses and trust written by other processes; absent or null when the back-end has
+   * no way to tell (the cache then falls back to a lifetime). Each call opens one the caller closes.
+   */
+  openProbe?(): ChangeProbe | null;
   /** Releases the back-end; every later call throws a `closed` StoreError. */
   close(): Promise<void>;
 }

@@ -13,6 +13,7 @@ export function approvalConformance(store: () => StateStore): void {
 
     bindingTests(store);
     expiryAndQueryTests(store);
+    capAndIndexTests(store);
     notificationTests(store);
   });
 }
@@ -148,6 +149,60 @@ function expiryAndQueryTests(store: () => StateStore): void {
     await approvals.consume("finance-1", "hash-finance-1", T0 + 9);
     expect(await ids({ status: "consumed" }, T0 + 2 * HOUR)).toEqual(["finance-1"]);
     await expectStoreError(approvals.list({ status: "done" as never }, T0), "invalid", "unknown approval status `done`");
+  });
+}
+
+/** Policy provenance, the per-agent pending cap, and findApproved among many pending approvals. */
+function capAndIndexTests(store: () => StateStore): void {
+  it("stores and returns the policy hash and rule an approval was requested under", async () => {
+    const { approvals } = store();
+    const req = request("a1", { policyHash: "f".repeat(64), rule: "refunds.pol:12" });
+    expect(await approvals.create(req)).toEqual({ ...req, status: "pending" });
+    await approvals.resolve("a1", FINANCE, T0 + 1);
+    expect(await approvals.findApproved("hash-a1", T0 + 2)).toMatchObject({ policyHash: "f".repeat(64), rule: "refunds.pol:12" });
+    expect((await approvals.list({}, T0 + 2))[0]).toMatchObject({ rule: "refunds.pol:12" });
+    const plain = await approvals.create(request("a2"));
+    expect("policyHash" in plain || "rule" in plain).toBe(false);
+    await expectStoreError(approvals.create(request("a3", { rule: "" })), "invalid", "approval rule");
+  });
+
+  it("caps pending, unexpired approvals per agent", async () => {
+    const { approvals } = store();
+    const cap = { maxPendingPerAgent: 2 };
+    await approvals.create(request("a1"), cap);
+    await approvals.create(request("a2", { createdAt: T0 + 1 }), cap);
+    await expectStoreError(approvals.create(request("a3", { createdAt: T0 + 2 }), cap), "busy", "agent `support-bot` already has 2 pending approvals");
+    expect(await approvals.get("a3", T0 + 2)).toBeUndefined();
+    expect(await approvals.create(request("b1", { agentId: "other-bot", createdAt: T0 + 2 }), cap)).toMatchObject({ status: "pending" });
+    expect(await approvals.create(request("a4", { createdAt: T0 + 2 }))).toMatchObject({ status: "pending" }); // no cap given
+    await approvals.resolve("a1", FINANCE, T0 + 3);
+    await approvals.resolve("a2", { approve: false, by: "bo" }, T0 + 3);
+    // a4 still pending: one below the cap of 2.
+    expect(await approvals.create(request("a5", { createdAt: T0 + 4 }), cap)).toMatchObject({ status: "pending" });
+    await expectStoreError(approvals.create(request("a6", { createdAt: T0 + 5 }), cap), "busy", "2 pending");
+    // Expired requests no longer count.
+    expect(await approvals.create(request("a7", { createdAt: T0 + 2 * HOUR, expiresAt: T0 + 3 * HOUR }), cap)).toMatchObject({ status: "pending" });
+    await expectStoreError(approvals.create(request("a8"), { maxPendingPerAgent: 0 }), "invalid", "maxPendingPerAgent");
+  });
+
+  it("admits exactly the cap of concurrent creators for one agent", async () => {
+    const { approvals } = store();
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, i) => approvals.create(request(`c${i}`, { createdAt: T0 + i }), { maxPendingPerAgent: 7 })),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(7);
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(refused.every((r) => (r.reason as { code?: string }).code === "busy")).toBe(true);
+    expect(await approvals.list({ status: "pending" }, T0 + 30)).toHaveLength(7);
+  });
+
+  it("finds the approved call among a thousand pending approvals", async () => {
+    const { approvals } = store();
+    for (let i = 0; i < 1000; i++) await approvals.create(request(`p${i}`, { callHash: `h${i % 10}`, createdAt: T0 + i }));
+    await approvals.resolve("p537", FINANCE, T0 + 2000);
+    expect((await approvals.findApproved("h7", T0 + 2001))?.id).toBe("p537");
+    expect(await approvals.findApproved("h3", T0 + 2001)).toBeUndefined();
+    expect(await approvals.findApproved("p537", T0 + 2001)).toBeUndefined();
   });
 }
 

@@ -27,6 +27,7 @@ export function storeConformance(name: string, open: () => Promise<StateStore>):
     approvalConformance(store);
     trustConformance(store);
     pauseConformance(store);
+    anchorConformance(store);
 
     it("rejects every call after close with a `closed` error", async () => {
       const s = store();
@@ -35,6 +36,7 @@ export function storeConformance(name: string, open: () => Promise<StateStore>):
       await expectStoreError(s.approvals.create(request("a1")), "closed", "store is closed");
       await expectStoreError(s.trust.get("a"), "closed", "store is closed");
       await expectStoreError(s.pauses.list(), "closed", "store is closed");
+      await expectStoreError(s.anchors.get("audit"), "closed", "store is closed");
       await s.close(); // closing twice is harmless
     });
   });
@@ -117,6 +119,44 @@ function pauseConformance(store: () => StateStore): void {
       await expectStoreError(pauses.pause({ toolClass: "admin" as never, reason: "why" }, T0), "invalid", "`admin`");
       await expectStoreError(pauses.pause({ pattern: "*", reason: "" }, T0), "invalid", "reason");
       expect(await pauses.list()).toEqual([]);
+    });
+  });
+}
+
+function anchorConformance(store: () => StateStore): void {
+  describe("anchors", () => {
+    const h = (c: string) => c.repeat(64);
+
+    it("moves forward, repeats idempotently and never moves back", async () => {
+      const { anchors } = store();
+      expect(await anchors.get("audit")).toBeUndefined();
+      await anchors.advance("audit", { seq: 0, hash: h("0"), at: T0 });
+      await anchors.advance("audit", { seq: 5, hash: h("a"), at: T0 + 1 });
+      expect(await anchors.get("audit")).toEqual({ seq: 5, hash: h("a"), at: T0 + 1 });
+      await anchors.advance("audit", { seq: 5, hash: h("a"), at: T0 + 9 }); // the same head again: a no-op
+      expect(await anchors.get("audit")).toEqual({ seq: 5, hash: h("a"), at: T0 + 1 });
+      await expectStoreError(anchors.advance("audit", { seq: 4, hash: h("b"), at: T0 + 2 }), "conflict", "anchor `audit` cannot move back: seq 4 is behind the anchored seq 5");
+      await expectStoreError(anchors.advance("audit", { seq: 5, hash: h("c"), at: T0 + 2 }), "conflict", "seq 5 is anchored with another hash");
+      await anchors.advance("audit", { seq: 9, hash: h("d"), at: T0 + 3 });
+      expect(await anchors.get("audit")).toEqual({ seq: 9, hash: h("d"), at: T0 + 3 });
+      expect(await anchors.get("other")).toBeUndefined();
+    });
+
+    it("refuses malformed anchors", async () => {
+      const { anchors } = store();
+      await expectStoreError(anchors.advance("", { seq: 1, hash: h("a"), at: T0 }), "invalid", "anchor name");
+      await expectStoreError(anchors.advance("x", { seq: -1, hash: h("a"), at: T0 }), "invalid", "seq");
+      await expectStoreError(anchors.advance("x", { seq: 1.5, hash: h("a"), at: T0 }), "invalid", "seq");
+      await expectStoreError(anchors.advance("x", { seq: 1, hash: "", at: T0 }), "invalid", "hash");
+      await expectStoreError(anchors.advance("x", { seq: 1, hash: h("a"), at: Number.NaN }), "invalid", "time");
+      expect(await anchors.get("x")).toBeUndefined();
+    });
+
+    it("keeps the highest of concurrent advances", async () => {
+      const { anchors } = store();
+      const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => anchors.advance("audit", { seq: i, hash: h((i % 16).toString(16)), at: T0 + i })));
+      expect(results.every((r) => r.status === "fulfilled" || (r.reason as { code?: string }).code === "conflict")).toBe(true);
+      expect(await anchors.get("audit")).toMatchObject({ seq: 39 });
     });
   });
 }

@@ -1,5 +1,6 @@
-// Shared fixtures for the store tests: charge and approval builders and a StoreError matcher.
-// Consumed by conformance.ts, conformance-limits.ts, conformance-approvals.ts and the sqlite tests.
+// Shared fixtures for the store tests: charge and approval builders, a StoreError matcher and a
+// wait for something another connection does. Consumed by the conformance suite and the
+// back-ends' own tests.
 
 import { expect } from "vitest";
 import { StoreError, type ApprovalRequest, type LimitCharge, type StoreErrorCode } from "../index.js";
@@ -41,4 +42,13 @@ export async function expectStoreError(p: Promise<unknown>, code: StoreErrorCode
   expect(err.message).toContain(part);
   expect(err.message).not.toContain("\n");
   expect(err.message).toBe(err.message.charAt(0).toLowerCase() + err.message.slice(1));
+}
+
+/** Resolves once `ok()` holds (checked every 5 ms), or fails after `ms`: for effects that travel between connections. */
+export async function eventually(ok: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }

@@ -61,6 +61,16 @@ describe("sqlite store schema", () => {
     db.close();
   });
 
+  it("answers findApproved and the pending cap from indexes, not scans of the approvals", async () => {
+    const file = freshFile();
+    await (await openSqliteStore(file)).close();
+    const db = new Database(file, { readonly: true });
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join("; ");
+    expect(plan("SELECT * FROM approvals WHERE call_hash = 'h' AND state = 'approved' AND expires_at > 0 ORDER BY created_at, seq LIMIT 1")).toMatch(/USING INDEX approvals_by_hash/);
+    expect(plan("SELECT count(*) FROM approvals WHERE agent_id = 'a' AND state = 'pending' AND expires_at > 0")).toMatch(/USING (COVERING )?INDEX approvals_pending_by_agent/);
+    db.close();
+  });
+
   it("refuses a file written by a newer schema", async () => {
     const file = freshFile();
     await (await openSqliteStore(file)).close();

@@ -1,0 +1,118 @@
+// The Redis store against a real redis-server started here: the shared conformance suite unchanged,
+// then what only a server shows: NOSCRIPT reloads, key prefixes and hash tags, the change feed and
+// probe, and errors when the server is gone. Multi-process behaviour is in fleet.test.ts.
+
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { StoreError, openMemoryStore, openRedisStore } from "../index.js";
+import { storeConformance } from "./conformance.js";
+import { HOUR, T0, charge, eventually, expectStoreError, request } from "./helpers.js";
+import { fleetServersReady, startRedis, type RedisServer } from "./servers.js";
+
+const ready = fleetServersReady();
+const server: RedisServer | null = ready ? await startRedis() : null;
+afterAll(() => server?.destroy());
+let tenants = 0;
+const fresh = () => openRedisStore(server!.url, { prefix: `pol:{t${tenants++}}:` });
+
+describe.runIf(ready)("redis store", () => {
+  storeConformance("redis", fresh);
+});
+
+describe.runIf(ready)("redis store on its server", () => {
+  it("reloads its scripts when the server lost them (NOSCRIPT)", async () => {
+    const s = await fresh();
+    expect(await s.limits.consume([charge("k", 1, 5)], T0)).toEqual({ ok: true });
+    await redisCli(["SCRIPT", "FLUSH"]);
+    expect(await s.limits.consume([charge("k", 1, 5)], T0 + 1)).toEqual({ ok: true });
+    expect(await s.limits.usage("k", HOUR, T0 + 1)).toBe(2);
+    await s.close();
+  });
+
+  it("decides mixed whole and fractional charges bit for bit like the memory store", async () => {
+    // The script's shortcuts (running total, whole-number buckets) must agree with window.ts's exact
+    // fold whatever mix of amounts a bucket holds as events come and go.
+    const s = await fresh();
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ dt: fc.integer({ min: 0, max: 40_000 }), amount: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.double({ min: 0, max: 40, noNaN: true })) }), { minLength: 1, maxLength: 30 }),
+        async (steps) => {
+          const mem = await openMemoryStore();
+          const key = `mix-${run++}`;
+          let now = T0 + run * 1e9;
+          for (const step of steps) {
+            now += step.dt;
+            const c = charge(key, step.amount, 100, 60_000);
+            expect(await s.limits.consume([c], now)).toEqual(await mem.limits.consume([c], now));
+            expect(await s.limits.usage(key, 60_000, now)).toBe(await mem.limits.usage(key, 60_000, now));
+          }
+          await mem.close();
+        },
+      ),
+      { numRuns: 60 },
+    );
+    await s.close();
+  });
+
+  it("keeps every key of a store under its prefix's hash tag, and refuses a prefix without one", async () => {
+    const s = await openRedisStore(server!.url, { prefix: "pol:{tagged}:" });
+    await s.limits.consume([charge("refunds|agent=bot", 1, 5)], T0);
+    await s.approvals.create(request("a1"));
+    await s.pauses.pause({ pattern: "*", reason: "why" }, T0);
+    await s.trust.adjust("bot", -1, T0);
+    await s.anchors.advance("audit", { seq: 1, hash: "h", at: T0 });
+    const keys = (await redisCli(["KEYS", "*{tagged}*"])) as string[];
+    expect(keys.length).toBeGreaterThan(5);
+    expect(keys.every((k) => k.startsWith("pol:{tagged}:"))).toBe(true);
+    await s.close();
+    await expectStoreError(openRedisStore(server!.url, { prefix: "pol:acme:" }), "invalid", "hash tag");
+  });
+
+  it("tells other store objects about changes: the probe moves, approvals are relayed", async () => {
+    const prefix = `pol:{feed${tenants++}}:`;
+    const [a, b] = [await openRedisStore(server!.url, { prefix }), await openRedisStore(server!.url, { prefix })];
+    const probe = b.openProbe!()!;
+    await eventually(() => typeof probe.token() === "number");
+    const before = probe.token();
+    await a.pauses.pause({ pattern: "*", reason: "incident" }, T0);
+    await eventually(() => probe.token() !== before);
+    const seen: string[] = [];
+    // A relayed change carries the approval as read when the notice arrived (it may be newer).
+    b.approvals.onChange((c) => seen.push(`${c.type}:${c.approval.id}`));
+    await a.approvals.create(request("x"));
+    await a.approvals.resolve("x", { approve: true, by: "ana" }, T0 + 1);
+    await eventually(() => seen.length === 2);
+    expect(seen).toEqual(["created:x", "resolved:x"]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it("caps pending approvals exactly across store objects", async () => {
+    const prefix = `pol:{cap${tenants++}}:`;
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openRedisStore(server!.url, { prefix })));
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => stores[i % 4]!.approvals.create(request(`c${i}`), { maxPendingPerAgent: 9 })));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(9);
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it("fails with `unavailable` when the server is unreachable, at open and per call", async () => {
+    await expectStoreError(openRedisStore("redis://127.0.0.1:1", { connectTimeoutMs: 500 }), "unavailable", "cannot open redis store at 127.0.0.1:1");
+    const err = await fresh().then(async (s) => {
+      await s.close();
+      return s.limits.consume([charge("k", 1, 1)], T0).catch((e: unknown) => e);
+    });
+    expect(err).toBeInstanceOf(StoreError);
+  });
+});
+
+
+async function redisCli(args: string[]): Promise<unknown> {
+  const { createClient } = await import("redis");
+  const c = createClient({ url: server!.url, RESP: 2 });
+  await c.connect();
+  try {
+    return await c.sendCommand(args);
+  } finally {
+    c.destroy();
+  }
+}
