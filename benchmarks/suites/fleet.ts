@@ -1,4 +1,4 @@
-// Suite 7: the Engine on fleet stores, beside the embedded ones in the same run: decide() per call
+// Suite 9: the Engine on fleet stores, beside the embedded ones in the same run: decide() per call
 // (p50/p99 over single calls, not batch means, since a server round trip is the tail that matters)
 // on memory, SQLite, Redis, and Redis with approvals on PostgreSQL, all on loopback; then the
 // throughput of 8 processes sharing one Redis limit against one process. Run by benchmarks/run.ts;

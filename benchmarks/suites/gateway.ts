@@ -1,4 +1,4 @@
-// Suite 7: what `pol mcp` adds to a `tools/call` on loopback. The SDK's own Client calls the
+// Suite 8: what `pol mcp` adds to a `tools/call` on loopback. The SDK's own Client calls the
 // fixture server's `echo` tool (integrations/mcp/test/fixtures/server.mjs, a real McpServer)
 // directly; through a bare relay of the same SDK transports (peers/mcp-relay.mjs: the cost of
 // any MCP proxy); and through the gateway (bin/pol.js, so build first) deciding with the fixture

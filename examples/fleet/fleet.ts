@@ -70,7 +70,7 @@ export async function runFleet(redis: string, postgres: string, dir = mkdtempSyn
   if (!compiled) throw new Error("fleet.pol does not compile");
   const wasm = join(dir, "fleet.wasm");
   writeFileSync(wasm, compiled.wasm);
-  const base = { wasm, redis, postgres, keyFile };
+  const base = { wasm, redis, postgres, keyFile, secret: randomBytes(32).toString("hex") };
 
   // 1. A replica asks for a $500 refund; finance approves it from the command line; the replica,
   //    waiting, wakes at once and its retry goes through.

@@ -15,14 +15,17 @@ export interface ReplicaConfig {
   redis: string;
   postgres: string;
   keyFile: string;
+  /** The engine secret (hex), the same for every replica: approvals requested by one are found by the others. */
+  secret: string;
   mode: "refunds" | "approval";
   count?: number;
   amount?: number;
 }
 
 /** The store and audit options every replica of the fleet passes to Engine.load. */
-export function fleetOptions(c: Pick<ReplicaConfig, "redis" | "postgres" | "keyFile">) {
+export function fleetOptions(c: Pick<ReplicaConfig, "redis" | "postgres" | "keyFile" | "secret">) {
   return {
+    secret: c.secret,
     // timeoutMs: how long a decision may wait for a server before it is denied (default 50 ms).
     // Raised here because the example also runs as a test on busy shared machines.
     store: { limits: c.redis, trust: c.redis, pauses: c.redis, approvals: c.postgres, timeoutMs: 1000 },

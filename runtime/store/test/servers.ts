@@ -11,6 +11,10 @@ import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+// Engines sharing approvals on a server need one engine secret (runtime/secret.ts): every engine
+// these tests start, in this process or a child (which inherits the environment), shares this one.
+process.env["POL_SECRET"] ??= "5ec7e75ec7e75ec7e75ec7e75ec7e75e";
+
 const PG_DIRS = ["/usr/lib/postgresql"];
 
 function which(bin: string): string | null {
