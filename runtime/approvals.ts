@@ -129,7 +129,7 @@ export class ApprovalFlow {
   /** callHash → id of the pending approval this engine requested, so retries of one call share it. */
   private readonly pendingByHash = new Map<string, string>();
 
-  constructor(private readonly store: ApprovalStore, private readonly timeoutMs: number) {}
+  constructor(private readonly store: ApprovalStore, private readonly timeoutMs: number, private readonly maxPendingPerAgent: number) {}
 
   /** The oldest approved, unused, unexpired approval of exactly this call. */
   granted(callHash: string, now: number): Promise<Approval | undefined> {
@@ -150,7 +150,9 @@ export class ApprovalFlow {
   async request(req: Omit<ApprovalRequest, "id" | "expiresAt">, before: (id: string) => void = () => {}): Promise<Approval> {
     const id = `apr_${this.ids.next(req.createdAt)}`;
     before(id);
-    const a = await this.store.create({ ...req, id, expiresAt: req.createdAt + this.timeoutMs });
+    // The cap is the store's to keep, atomically: an agent cannot flood the queue (300 requests in
+    // 254 ms once went through against a 5-per-hour limit, which only charges allowed calls).
+    const a = await this.store.create({ ...req, id, expiresAt: req.createdAt + this.timeoutMs }, { maxPendingPerAgent: this.maxPendingPerAgent });
     if (this.pendingByHash.size >= MAX_REMEMBERED) this.pendingByHash.clear();
     this.pendingByHash.set(req.callHash, a.id);
     return a;

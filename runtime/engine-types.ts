@@ -134,6 +134,12 @@ export interface EngineOptions extends LoadOptions, RolloutOptions {
    * call (default 4,000,000). A larger call is denied before any of it reaches the policy module.
    */
   maxCallSize?: number;
+  /**
+   * Pending approval requests one agent may have at once (default 20). A call that would ask for
+   * one more is denied, saying so, until approvers resolve some: a flood of requests cannot bury
+   * the queue. Kept atomically by the store, across every engine sharing it.
+   */
+  maxPendingPerAgent?: number;
   /** How many tool-call ids `decideFor` remembers, and for how long (runtime/decide-for.ts). */
   callIds?: CallIdOptions;
 }

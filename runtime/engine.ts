@@ -33,7 +33,7 @@ import { initialPolicies, Rollout, watchDelay, type CanaryOption, type ChangeRec
 import { engineSecret } from "./secret.js";
 import { snapshotCall, DEFAULT_MAX_CALL_SIZE } from "./snapshot.js";
 import { StateCache } from "./state-cache.js";
-import { openStore, type Approval, type Pause, type StateStore, type TrustRecord } from "./store/index.js";
+import { approvalsHome, openStore, PendingCapError, type Approval, type Pause, type StateStore, type TrustRecord } from "./store/index.js";
 import { recordDecisionSpan } from "./telemetry.js";
 import { outcomeDelta, restrictedReason, revokedReason, statusOf, trustSettings } from "./trust.js";
 
@@ -41,8 +41,15 @@ const DEFAULT_APPROVAL_TIMEOUT_MS = 15 * 60_000;
 /** Largest call, as JSON characters, an approval request may show; larger calls are denied rather than shown cut. */
 const MAX_APPROVER_VIEW = 256 * 1024;
 
+/** Pending approval requests an agent may have at once (EngineOptions.maxPendingPerAgent). */
+const DEFAULT_MAX_PENDING = 20;
+
 /** A deny the pipeline decides on the way (not an internal error): its message is the reason. */
-class Refused extends Error {}
+class Refused extends Error {
+  constructor(message: string, readonly decidedBy: DecidedBy = "schema") {
+    super(message);
+  }
+}
 const MAX_AGENT_ID = 1024;
 
 /** What the caller sent, read once and defensively (the call may be hostile). */
@@ -155,6 +162,12 @@ function openAudit(opt: AuditOption | undefined, storePath: string | null): Prom
   return JsonlAuditLog.open(path, rest);
 }
 
+function whole(name: string, v: number | undefined, fallback: number): number {
+  const n = v ?? fallback;
+  if (!Number.isInteger(n) || n < 1) throw new EngineError("invalid", `${name} must be a whole number of 1 or more, got \`${String(v)}\``);
+  return n;
+}
+
 function positive(name: string, v: number | undefined, fallback: number, unit = "milliseconds"): number {
   const n = v ?? fallback;
   if (typeof n !== "number" || !Number.isFinite(n) || n <= 0) throw new EngineError("invalid", `${name} must be a positive number of ${unit}, got \`${String(v)}\``);
@@ -201,7 +214,7 @@ export class Engine {
     this.maxCallSize = positive("maxCallSize", options.maxCallSize, DEFAULT_MAX_CALL_SIZE, "characters and items");
     this.secret = secret;
     this.cache = new StateCache(store, probe ?? null, Math.max(0, options.cacheTtlMs ?? 0));
-    this.flow = new ApprovalFlow(store.approvals, this.approvalTimeoutMs);
+    this.flow = new ApprovalFlow(store.approvals, this.approvalTimeoutMs, whole("maxPendingPerAgent", options.maxPendingPerAgent, DEFAULT_MAX_PENDING));
     this.approvals = new EngineApprovals({
       store: store.approvals,
       clock,
@@ -231,8 +244,11 @@ export class Engine {
     positive("approvalTimeoutMs", options.approvalTimeoutMs, DEFAULT_APPROVAL_TIMEOUT_MS);
     positive("approvalPollMs", options.approvalPollMs, 250);
     positive("maxCallSize", options.maxCallSize, DEFAULT_MAX_CALL_SIZE, "characters and items");
+    whole("maxPendingPerAgent", options.maxPendingPerAgent, DEFAULT_MAX_PENDING);
     const policies = await initialPolicies(policy, options);
     const p = policies.live.policy;
+    // The secret first: approvals on a server without a shared secret are refused before connecting.
+    const secret = engineSecret(options.secret, approvalsHome(options.store ?? ":memory:")).key;
     // The store spec (a path, a server url, a StateStore, or a source per part) is runtime/store's to open.
     const opened = await openStore(options.store ?? ":memory:", { initialTrust: trustCfg.initial, serverClock: options.clock === undefined });
     const { store, path: storePath } = opened;
@@ -240,9 +256,7 @@ export class Engine {
     // The engine closes what it opened; a sink or store passed in stays the caller's.
     const ownsAudit = options.audit === undefined || typeof options.audit === "string" || (typeof options.audit === "object" && typeof (options.audit as AuditSink).append !== "function");
     let audit: AuditSink | null = null;
-    let secret: Uint8Array;
     try {
-      secret = engineSecret(options.secret, opened.approvals).key;
       audit = await openAudit(options.audit, storePath);
     } catch (e) {
       opened.probe?.close();
@@ -319,16 +333,16 @@ export class Engine {
       p = set.pick(f.runId);
       draft = snap.problem !== undefined ? this.unreadable(snap.problem, p) : await this.pipeline(snap.value, f, now, id, p);
     } catch (e) {
-      draft = e instanceof Refused ? this.unreadable(e.message, p) : this.failed(e, "decide", p);
+      draft = e instanceof Refused ? this.unreadable(e.message, p, e.decidedBy) : this.failed(e, "decide", p);
     }
     const d = this.finish(snap.value, id, now, t0, f, draft, p, set.isCanary(p));
     if (set.shadow !== undefined && draft.decided !== undefined) this.rollout.shadow.observe(set.shadow.policy, p, draft.input, draft.decided, id, now);
     return d;
   }
 
-  /** A call that could not be read as plain data, or shown whole: denied like a schema failure, and audited with what could be read. */
-  private unreadable(problem: string, p: WasmPolicy): Draft {
-    return { effect: "deny", decidedBy: "schema", rule: null, rules: [], reasons: [problem], approvers: [], redact: p.meta.redact, trust: 0 };
+  /** A deny decided on the way (a call not readable as plain data, too large to show, over the pending cap): audited with what could be read. */
+  private unreadable(problem: string, p: WasmPolicy, decidedBy: DecidedBy = "schema"): Draft {
+    return { effect: "deny", decidedBy, rule: null, rules: [], reasons: [problem], approvers: [], redact: p.meta.redact, trust: 0 };
   }
 
   /**
@@ -435,11 +449,13 @@ export class Engine {
       const created = await this.flow.request({
         callHash: hash, tool: f.tool, agentId: f.agentId, ...(f.rawRunId !== undefined ? { runId: f.runId } : {}),
         groups: draft.approvers, reasons: draft.reasons, call: this.approverView(input, draft.redact), decisionId: id, createdAt: now,
+        policyHash: p.hash, ...(draft.rule !== null ? { rule: draft.rule } : {}),
       }, (approvalId) => this.unannounced.set((requested = approvalId), { done, settle }));
       return { ...draft, approval: created.id, callHash: hash };
     } catch (e) {
       this.unannounced.delete(requested);
       settle();
+      if (e instanceof PendingCapError) throw new Refused(e.message, "limit");
       throw e;
     }
   }

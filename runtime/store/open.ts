@@ -56,6 +56,11 @@ export interface OpenedStore {
   approvals: { kind: "memory" | "file" | "server" | "object"; path: string | null };
 }
 
+/** Where a spec keeps its approvals, without opening anything (the Engine resolves its secret first). */
+export function approvalsHome(spec: StoreSpec): OpenedStore["approvals"] {
+  return kindOf(partsOf(spec).parts.approvals);
+}
+
 /** What kind of back-end a source is, for the approvals' secret. */
 function kindOf(src: StoreSource): OpenedStore["approvals"] {
   if (typeof src !== "string") return { kind: "object", path: null };

@@ -3,6 +3,7 @@
 // call these inside their own atomic section; memory.ts, sqlite.ts, redis.ts and postgres.ts consume it.
 
 import {
+  PendingCapError,
   StoreError,
   type Anchor,
   type Approval,
@@ -110,7 +111,7 @@ export function pendingCap(options: CreateOptions | undefined): number | undefin
 }
 
 export function tooManyPending(agentId: string, cap: number): StoreError {
-  return new StoreError("busy", `agent \`${agentId}\` already has ${cap} pending approval${cap === 1 ? "" : "s"}, the most allowed; resolve or let some expire first`);
+  return new PendingCapError(agentId, cap);
 }
 
 /** Pending and approved approvals expire at expiresAt; resolved outcomes are final. */

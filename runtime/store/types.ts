@@ -24,6 +24,13 @@ export class StoreError extends Error {
   }
 }
 
+/** The pending-approval cap an agent reached (CreateOptions.maxPendingPerAgent): a `busy` error the Engine turns into a deny saying so. */
+export class PendingCapError extends StoreError {
+  constructor(readonly agentId: string, readonly cap: number) {
+    super("busy", `agent \`${agentId}\` already has ${cap} pending approval${cap === 1 ? "" : "s"}, the most allowed; resolve or let some expire first`);
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Limits
 

@@ -159,3 +159,50 @@ approve note.send by "comms"
     await e.close();
   });
 });
+
+describe("approval requests", () => {
+  it("record the policy hash and rule they were asked under", async () => {
+    const e = await engine(DEPLOY_V1, tempDir());
+    const d = await e.decide(deploy("staging"));
+    expect(await e.approvals.get(d.approval!)).toMatchObject({ policyHash: e.policyHash, rule: "staging", groups: ["oncall"] });
+    await e.close();
+  });
+
+  it("are capped per agent: a flood of requests is denied, saying why, until approvers catch up", async () => {
+    const dir = tempDir();
+    const c = await compileText(DEPLOY_V1, "deploy.pol");
+    const e = await Engine.load(await WasmPolicy.fromBytes(c.wasm!), { store: join(dir, "state.db"), audit: join(dir, "a.jsonl"), clock: new FakeClock(), maxPendingPerAgent: 5 });
+    const ask = (n: number, agent = "ci-bot") => e.decide({ ...deploy("staging"), args: { service: `svc${n}`, version: "1" }, agent: { id: agent, roles: [] } });
+    const first = [];
+    for (let i = 0; i < 5; i++) first.push(await ask(i));
+    expect(first.map((d) => d.effect)).toEqual(["approve", "approve", "approve", "approve", "approve"]);
+    const over = await ask(5);
+    expect(over).toMatchObject({ effect: "deny", decidedBy: "limit" });
+    expect(over.reasons[0]).toBe("agent `ci-bot` already has 5 pending approvals, the most allowed; resolve or let some expire first");
+    // The same call again reuses its pending request; another agent has its own cap.
+    expect((await ask(0)).approval).toBe(first[0]!.approval);
+    expect((await ask(5, "other-bot")).effect).toBe("approve");
+    await e.approvals.resolve(first[0]!.approval!, { approve: false, by: "olga" });
+    expect((await ask(5)).effect).toBe("approve");
+    await e.close();
+    await expect(Engine.load(await WasmPolicy.fromBytes(c.wasm!), { audit: false, maxPendingPerAgent: 0 })).rejects.toThrow("maxPendingPerAgent must be a whole number of 1 or more, got `0`");
+  });
+});
+
+describe("the engine secret", () => {
+  it("must be given when approvals live on a server: Engine.load refuses before connecting", async () => {
+    const c = await compileText(DEPLOY_V1, "deploy.pol");
+    const saved = process.env["POL_SECRET"];
+    delete process.env["POL_SECRET"];
+    try {
+      for (const store of ["redis://127.0.0.1:1", { default: ":memory:", approvals: "postgres://pol@127.0.0.1:1/pol" }] as const) {
+        await expect(Engine.load(await WasmPolicy.fromBytes(c.wasm!), { store, audit: false })).rejects.toThrow(
+          "engines sharing approvals through a server must share the engine secret: pass `secret` or set POL_SECRET (hex, at least 16 bytes, e.g. from `openssl rand -hex 32`)",
+        );
+      }
+      await expect(Engine.load(await WasmPolicy.fromBytes(c.wasm!), { audit: false, secret: "abcd" })).rejects.toThrow("engine secret in the `secret` option is too short");
+    } finally {
+      if (saved !== undefined) process.env["POL_SECRET"] = saved;
+    }
+  });
+});
