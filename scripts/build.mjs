@@ -2,8 +2,9 @@
 // The package build (`npm run build`, and `prepare` on install and pack): tsc emits the library
 // and CLI to dist/ (.js + .d.ts, one file per source, see tsconfig.build.json), then the files the
 // compiler reads or runs at run time are copied beside it, so dist/ is the whole package:
-// the AssemblyScript stdlib and ABI (read by asc), asconfig.json, the asc worker, and the web
-// console's static files (stylesheet, vendored htmx and its licence; read by server/assets.ts).
+// the AssemblyScript stdlib and ABI (read by asc), asconfig.json, the asc worker, the web
+// console's static files (stylesheet, vendored htmx and its licence; read by server/assets.ts),
+// and the fleet stores' Redis Lua scripts and PostgreSQL migrations.
 // Plain JavaScript on purpose: it runs before anything is built.
 
 import { execFileSync } from "node:child_process";
@@ -32,3 +33,6 @@ copyFlat("wasm", (n) => n.endsWith(".ts"));
 cpSync(join(root, "asconfig.json"), join(dist, "asconfig.json"));
 cpSync(join(root, "compiler", "asc-worker.mjs"), join(dist, "compiler", "asc-worker.mjs"));
 cpSync(join(root, "server", "assets"), join(dist, "server", "assets"), { recursive: true });
+// The fleet stores' server-side code, read next to the modules that run it.
+copyFlat("runtime/store/lua", (n) => n.endsWith(".lua"));
+copyFlat("runtime/store/sql", (n) => n.endsWith(".sql"));

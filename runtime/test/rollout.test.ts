@@ -38,7 +38,8 @@ async function open(policy: string | Uint8Array = v1.path, opts: Partial<EngineO
   const dir = tempDir("pol-rollout-");
   const audit = join(dir, "audit.jsonl");
   const errors: [string, string][] = [];
-  const engine = await Engine.load(policy, { store: ":memory:", audit, verifyKey: signer().publicKey, hooks: { onError: (e, where) => void errors.push([where, e.message]) }, ...opts });
+  // Thousands of distinct calls needing approval from one agent: no pending cap in these tests.
+  const engine = await Engine.load(policy, { store: ":memory:", audit, verifyKey: signer().publicKey, maxPendingPerAgent: 1_000_000, hooks: { onError: (e, where) => void errors.push([where, e.message]) }, ...opts });
   return { engine, audit, dir, errors };
 }
 
