@@ -6,7 +6,7 @@ import { InvalidArgumentError, Option } from "commander";
 
 export const formatOption = (): Option => new Option("--format <format>", "output format").choices(["text", "json"]).default("text");
 
-export const storeOption = (): Option => new Option("--store <store>", "the state store: a SQLite file (default: $POL_STORE)");
+export const storeOption = (): Option => new Option("--store <store>", "the state store: a SQLite file, redis:// or postgres:// url (default: $POL_STORE)");
 
 /** A parser for numbers in [min, max]; `what` completes "expected ...". */
 export function numberIn(min: number, max: number, what: string, opts: { aboveMin?: boolean; whole?: boolean } = {}): (value: string) => number {

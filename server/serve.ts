@@ -6,7 +6,7 @@
 import type { AddressInfo } from "node:net";
 import { serve as listen, type ServerType } from "@hono/node-server";
 import { Engine } from "../runtime/engine.js";
-import type { StateStore } from "../runtime/store/index.js";
+import { isServerUrl, type StateStore } from "../runtime/store/index.js";
 import { createApp, hostMetrics, type ServeApp } from "./app.js";
 import type { AuditVerifier } from "./audit-read.js";
 import { Users } from "./auth/users.js";
@@ -51,9 +51,10 @@ export interface RunningServer {
  * PostgreSQL) plug in here once the store package offers them: this is the one place to change.
  */
 export function storeFor(spec: string): string | StateStore {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
+  // Server urls the Engine opens itself (runtime/store/open.ts); any other scheme is a mistake.
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec) && !isServerUrl(spec)) {
     const scheme = spec.slice(0, spec.indexOf(":"));
-    throw new ServeError(`the \`${scheme}\` store is not available in this build of pol; use a SQLite file (--store pol.db)`);
+    throw new ServeError(`\`${scheme}\` is not a store pol can open: use a SQLite file (--store pol.db), redis:// or postgres://`);
   }
   return spec;
 }

@@ -14,9 +14,11 @@ describe("--listen", () => {
 });
 
 describe("--store", () => {
-  it("a file or :memory: goes to the Engine; a server URL is refused with what to use instead", () => {
+  it("a file, :memory:, redis:// or postgres:// goes to the Engine; another url is refused with what to use instead", () => {
     expect(storeFor("pol.db")).toBe("pol.db");
     expect(storeFor(":memory:")).toBe(":memory:");
-    expect(() => storeFor("postgres://db/pol")).toThrow("the `postgres` store is not available in this build of pol; use a SQLite file (--store pol.db)");
+    expect(storeFor("postgres://db/pol")).toBe("postgres://db/pol");
+    expect(storeFor("redis://127.0.0.1:6390/0")).toBe("redis://127.0.0.1:6390/0");
+    expect(() => storeFor("mysql://db/pol")).toThrow("`mysql` is not a store pol can open: use a SQLite file (--store pol.db), redis:// or postgres://");
   });
 });
