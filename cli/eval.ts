@@ -78,7 +78,7 @@ async function openEngine(io: Io, file: string, opts: EvalOpts, problems: Proble
 function explain(e: Engine, tool: string, d: Decision): string[] {
   const lines: string[] = [];
   for (const r of e.meta.rules) {
-    if (!anyTargetMatches(r.targets as Target[], tool)) continue;
+    if (!anyTargetMatches(r.targets as Target[], tool, e.meta.tools.get(tool)?.toolClass)) continue;
     const src = e.sources.get(r.span.file)?.slice(r.span.start, r.span.end).replace(/\s+/g, " ");
     const hit = d.matched.includes(r.id);
     lines.push(`  ${hit ? "matched    " : "not matched"}  ${r.effect.padEnd(7)} ${r.id}${src ? `  ${src}` : ""}`);

@@ -27,8 +27,19 @@ function firstBot(xs: IR[]): IR | undefined {
 }
 export function foldIR(e: IR): IR {
   switch (e.k) {
-    case "num": case "str": case "bool": case "load": case "var": case "present": case "toolmatch": case "bot":
+    case "num": case "str": case "bool": case "load": case "var": case "present": case "toolmatch": case "bot": case "clock":
       return e;
+    case "sel": {
+      const key = foldIR(e.key);
+      if (key.k === "bot") return key;
+      const values = e.values.map(foldIR);
+      if (isLit(key) && e.keys.every(isLit)) {
+        const i = e.keys.findIndex((k) => (k as Lit).v === key.v);
+        // No such key: only read under a `has` guard that is then false, so any value of the type will do.
+        return i >= 0 ? values[i]! : e.t === "number" ? { k: "num", v: 0 } : e.t === "string" ? { k: "str", v: "" } : { k: "bool", v: false };
+      }
+      return { ...e, key, values };
+    }
     case "not": {
       const x = foldIR(e.e);
       return x.k === "bool" ? { k: "bool", v: !x.v } : x.k === "bot" ? x : { k: "not", e: x };
@@ -85,7 +96,8 @@ export function foldIR(e: IR): IR {
       const args = e.args.map(foldIR);
       const bot = firstBot(args);
       if (bot) return bot;
-      if (args.every(isLit)) {
+      // Lists (urls, emails) stay calls: the IR has no list constants.
+      if (e.t !== "list" && args.every(isLit)) {
         const v = BUILTINS.get(e.fn)!.run(...args.map((a) => (a as Lit).v));
         return v === null ? { k: "bot", site: e.site! } : lit(v);
       }

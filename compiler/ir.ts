@@ -37,8 +37,15 @@ export type IR =
    */
   | { k: "quant"; q: "any" | "all"; name: string; list: IR; elem: { t: Scalar | "list" | "record"; block: Block }; body: IR }
   | { k: "listlen"; list: IR }
-  /** A builtin; `site` is set for the ones that can fail (CheckedPolicy.sites). */
-  | { k: "call"; fn: string; t: Scalar; args: IR[]; site?: number }
+  /** A builtin (`t` "list": a list of strings in the arena, from urls/emails); `site` is set for the ones that can fail (CheckedPolicy.sites). */
+  | { k: "call"; fn: string; t: Scalar | "list"; args: IR[]; site?: number }
+  /** The host's clock (`time`, f64 ms at `offset` of the input block) as `today()` (days) or `now()` (seconds). */
+  | { k: "clock"; unit: "today" | "now"; offset: number }
+  /**
+   * A lookup in a map written in a let: `values[i]` when `key` equals the constant `keys[i]`,
+   * else the type's zero (only read under a `has` guard, which the checker requires).
+   */
+  | { k: "sel"; t: Scalar; keyT: Scalar; key: IR; keys: IR[]; values: IR[] }
   /** The failure value ⊥ as a constant (a failing builtin folded), with its call site. */
   | { k: "bot"; site: number }
   | { k: "glob"; pattern: string; s: IR }
@@ -66,6 +73,17 @@ export interface ToolPlan {
   blind: Set<number>;
   /** Indices of sum limits whose amount this tool's branch computes. */
   sums: number[];
+  /** Indices of limits with `if` whose condition this branch computes (a sum is computed only where it applies). */
+  limitConds: number[];
+  /** Indices of `on` updates this branch computes. */
+  updates: number[];
+}
+
+/** An `on ... add VALUE to STATE [if COND]`, lowered. */
+export interface UpdateCode {
+  value: IR;
+  t: Scalar;
+  cond?: IR;
 }
 
 export interface Program {
@@ -75,6 +93,10 @@ export interface Program {
   effects: Effect[];
   /** Sum limit amount expressions, by limit index. */
   sumExprs: (IR | undefined)[];
+  /** Conditions of limits written with `if`, by limit index (undefined: the limit always applies). */
+  limitConds: (IR | undefined)[];
+  /** `on` updates, by update index. */
+  updates: UpdateCode[];
   tools: ToolPlan[];
   unknown: ToolPlan;
   regexTables: Uint8Array[];

@@ -52,6 +52,8 @@ export interface ElemLayout {
  */
 function canonical(t: Type): string {
   if (t.kind === "list") return `list<${canonical(t.elem)}>`;
+  // An enum is encoded as a string (its values are checked by validation, not the layout).
+  if (t.kind === "string") return "string";
   if (t.kind !== "record") return showType(t);
   const fields = [...t.fields].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return `{ ${fields.map((f) => `${f.name}${f.optional ? "?" : ""}: ${canonical(f.type)}`).join(", ")} }`;
@@ -107,6 +109,10 @@ export interface InputLayout {
   ctx: RecordSlots;
   agent: RecordSlots;
   run: RecordSlots;
+  /** Run state (`state.*`): every declared name is written by the host, so no presence flags. */
+  state: RecordSlots;
+  /** One list slot per history query read (`q0`, `q1`, ... by query index), of `{ tool, args }` elements. */
+  history: RecordSlots;
   /** Whether some expression reads `tool` (else hosts write the name only for tools without an id). */
   readsTool: boolean;
 }
@@ -115,5 +121,8 @@ export function newInputLayout(): InputLayout {
   const block = { size: 0 };
   const top = newRecord(block, false);
   const tool = slotOf(top, { name: "tool", type: { kind: "string" }, optional: false });
-  return { block, top, tool, args: newRecord(block, true), ctx: newRecord(block, true), agent: newRecord(block, false), run: newRecord(block, false), readsTool: false };
+  return {
+    block, top, tool, args: newRecord(block, true), ctx: newRecord(block, true), agent: newRecord(block, false), run: newRecord(block, false),
+    state: newRecord(block, false), history: newRecord(block, false), readsTool: false,
+  };
 }

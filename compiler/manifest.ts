@@ -33,7 +33,11 @@ export interface Manifest {
   layout: {
     fixedSize: number; readsTool: boolean;
     failed: number; sums: number; sumWhy: number; matched: number; why: number;
+    /** Present only for policies with conditional limits / `on` updates (ABI 4; see compiler/abi.ts OutLayout). */
+    limWhy?: number; upd?: number;
     top: SlotJson[]; args: SlotJson[]; ctx: SlotJson[]; agent: SlotJson[]; run: SlotJson[];
+    /** Run state slots, and one list slot per history query read (`q<index>`); present only when read. */
+    state?: SlotJson[]; history?: SlotJson[];
   };
   rules: PolicyMeta["rules"];
   limits: PolicyMeta["limits"];
@@ -41,6 +45,11 @@ export interface Manifest {
   defaultsFor: PolicyMeta["defaultsFor"];
   redact: string[];
   sites: PolicyMeta["sites"];
+  /** History queries, declared run state, `on` updates and whether the clock is read: present only when the policy has them. */
+  queries?: PolicyMeta["queries"];
+  state?: PolicyMeta["state"];
+  updates?: PolicyMeta["updates"];
+  readsClock?: true;
 }
 
 function slotJson(s: FieldSlot): SlotJson {
@@ -58,8 +67,11 @@ function elemJson(e: ElemLayout): ElemJson {
   return { size: e.block.size, ...(e.record ? { record: recordJson(e.record) } : {}), ...(e.elem ? { elem: elemJson(e.elem) } : {}) };
 }
 
-export function layoutJson(l: InputLayout): Pick<Manifest["layout"], "fixedSize" | "readsTool" | "top" | "args" | "ctx" | "agent" | "run"> {
-  return { fixedSize: l.block.size, readsTool: l.readsTool, top: recordJson(l.top), args: recordJson(l.args), ctx: recordJson(l.ctx), agent: recordJson(l.agent), run: recordJson(l.run) };
+export function layoutJson(l: InputLayout): Pick<Manifest["layout"], "fixedSize" | "readsTool" | "top" | "args" | "ctx" | "agent" | "run" | "state" | "history"> {
+  return {
+    fixedSize: l.block.size, readsTool: l.readsTool, top: recordJson(l.top), args: recordJson(l.args), ctx: recordJson(l.ctx), agent: recordJson(l.agent), run: recordJson(l.run),
+    ...(l.state.fields.size > 0 ? { state: recordJson(l.state) } : {}), ...(l.history.fields.size > 0 ? { history: recordJson(l.history) } : {}),
+  };
 }
 
 /** The manifest of a lowered policy: known before its code is compiled, so the code can carry its hash. */
@@ -73,13 +85,21 @@ export function toManifest(meta: PolicyMeta, prog: Program): Manifest {
       return { name: t.name, id: t.id, declared: t.declared, ...(d ? { toolClass: d.toolClass, args: d.args } : {}) };
     }),
     context: meta.context,
-    layout: { failed: out.failed, sums: out.sums, sumWhy: out.sumWhy, matched: out.matched, why: out.why, ...layoutJson(prog.layout) },
+    layout: {
+      failed: out.failed, sums: out.sums, sumWhy: out.sumWhy, matched: out.matched, why: out.why,
+      ...(prog.limitConds.some((c) => c !== undefined) ? { limWhy: out.limWhy } : {}), ...(prog.updates.length > 0 ? { upd: out.upd } : {}),
+      ...layoutJson(prog.layout),
+    },
     rules: meta.rules,
     limits: meta.limits,
     defaultRule: meta.defaultRule,
     defaultsFor: meta.defaultsFor,
     redact: meta.redact,
     sites: meta.sites,
+    ...(meta.queries.length > 0 ? { queries: meta.queries } : {}),
+    ...(meta.state.length > 0 ? { state: meta.state } : {}),
+    ...(meta.updates.length > 0 ? { updates: meta.updates } : {}),
+    ...(meta.readsClock ? { readsClock: true as const } : {}),
   };
 }
 
@@ -99,6 +119,10 @@ export function metaFromManifest(m: Manifest): PolicyMeta {
     defaultsFor: m.defaultsFor,
     redact: m.redact,
     sites: m.sites,
+    queries: m.queries ?? [],
+    state: m.state ?? [],
+    updates: m.updates ?? [],
+    readsClock: m.readsClock === true,
   };
 }
 

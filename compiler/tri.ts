@@ -26,13 +26,15 @@ export function fallible(e: IR): boolean {
   let v = memo.get(e);
   if (v !== undefined) return v;
   switch (e.k) {
-    case "num": case "str": case "bool": case "load": case "var": case "present": case "toolmatch": case "listlen": v = false; break;
+    case "num": case "str": case "bool": case "load": case "var": case "present": case "toolmatch": case "clock": v = false; break;
+    case "listlen": v = fallible(e.list); break;
+    case "sel": v = fallible(e.key) || e.values.some(fallible); break;
     case "bot": v = true; break;
     case "not": case "neg": v = fallible(e.e); break;
     case "and": case "or": case "cmp": case "arith": v = fallible(e.l) || fallible(e.r); break;
     case "inlit": v = fallible(e.l) || e.items.some(fallible); break;
-    case "inlist": v = fallible(e.l); break;
-    case "quant": v = fallible(e.body); break;
+    case "inlist": v = fallible(e.l) || fallible(e.list); break;
+    case "quant": v = fallible(e.body) || fallible(e.list); break;
     case "call": v = e.site !== undefined || e.args.some(fallible); break;
     case "glob": case "regex": v = fallible(e.s); break;
   }
@@ -73,6 +75,7 @@ class Hoist {
         return `(${l} ${x.op} ${this.value(x.r)})`;
       }
       case "call": return this.call(x);
+      case "listlen": return `<f64>(<u32>(${this.value(x.list)} >>> 32))`;
       default: {
         // A bool operand (compared, or tested for membership): its own three-valued result.
         const v = this.local("i32", this.t.tri(x, this.scope));
@@ -90,6 +93,12 @@ class Hoist {
     if (x.t === "string") {
       const v = this.local("i64", `${b.asName}(${args})`);
       this.stmts.push(`if (is_bot(${v})) ${this.fail(code)}`);
+      return v;
+    }
+    // A number-valued builtin (date, time) gives NaN for ⊥: it never returns NaN otherwise.
+    if (x.t === "number") {
+      const v = this.local("f64", `${b.asName}(${args})`);
+      this.stmts.push(`if (isNaN(${v})) ${this.fail(code)}`);
       return v;
     }
     const v = this.local("i32", `${b.asName}(${args})`);
@@ -128,6 +137,11 @@ export class Tri {
           `  const b = ${this.tri(e.r, scope)};`, "  if (b == 1) return 1;", "  return a == 0 ? b : a;",
         ].join("\n")));
       case "quant": return this.quant(e, scope);
+      case "sel": {
+        // The key never fails (the checker refuses fallible map keys); a branch may (`host(x) in m[k]`).
+        const body = [`  const k = ${this.g.expr(e.key, scope)};`, ...e.keys.map((k, i) => `  if (${this.g.eq(e.keyT, "k", this.g.expr(k, scope))}) return ${this.tri(e.values[i]!, scope)};`), "  return 0;"];
+        return call(this.g.helper(scope, "i32", body.join("\n")));
+      }
       default: return call(this.boundary(e, scope));
     }
   }
@@ -147,7 +161,18 @@ export class Tri {
       "  return r;",
     ].join("\n");
     const h = this.g.helper([{ name: "list", type: "i64" }, ...scope], "i32", body);
-    return `${h}(${[this.g.expr(e.list, scope), ...scope.map((s) => s.name)].join(", ")})`;
+    if (!fallible(e.list)) return `${h}(${[this.g.expr(e.list, scope), ...scope.map((s) => s.name)].join(", ")})`;
+    // A list a builtin computes from a failing argument (`urls(domain(x))`) is ⊥: hoisted like any operand.
+    const hoist = new Hoist(this, scope, (code) => `return ${code};`);
+    let lines: string[];
+    try {
+      const list = hoist.value(e.list);
+      lines = [...hoist.stmts, `return ${h}(${[list, ...scope.map((s) => s.name)].join(", ")});`];
+    } catch (d) {
+      if (!(d instanceof Dead)) throw d;
+      lines = [...hoist.stmts, `return ${d.code};`];
+    }
+    return `${this.g.helper(scope, "i32", lines.map((l) => `  ${l}`).join("\n"))}(${scope.map((s) => s.name).join(", ")})`;
   }
 
   /** A helper computing a strict bool operator with its operands hoisted (Hoist); returns its name. */
@@ -178,7 +203,7 @@ export class Tri {
       }
       case "inlist": {
         const x = h.value(e.l);
-        return `${e.negate ? "!" : ""}${this.g.inlistHelper(e.t, scope)}(${[x, this.g.expr(e.list, scope), ...scope.map((s) => s.name)].join(", ")})`;
+        return `${e.negate ? "!" : ""}${this.g.inlistHelper(e.t, scope)}(${[x, h.value(e.list), ...scope.map((s) => s.name)].join(", ")})`;
       }
       case "glob": return `std_glob(${this.g.str(e.pattern)}, ${h.value(e.s)})`;
       case "regex": return `std_dfa_search(RX${e.table}, ${h.value(e.s)})`;
@@ -191,11 +216,11 @@ export class Tri {
    * The body of a function returning the value of a (number) expression that
    * may fail: on failure it runs `fail(code)`, which must return.
    */
-  valueBody(e: IR, fail: (code: string) => string): string[] {
+  valueBody(e: IR, fail: (code: string) => string, finish: (v: string) => string[] = (v) => [`return ${v};`]): string[] {
     const h = new Hoist(this, [], fail);
     try {
       const v = h.value(e);
-      return [...h.stmts, `return ${v};`];
+      return [...h.stmts, ...finish(v)];
     } catch (d) {
       if (!(d instanceof Dead)) throw d;
       return [...h.stmts, fail(d.code)];

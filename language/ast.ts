@@ -20,7 +20,7 @@ export interface Policy {
 export interface PolicyHeader { name: string; description?: string; span: Span; nameSpan: Span }
 export interface Comment { text: string; span: Span }
 
-export type Item = ImportDecl | DefaultDecl | ToolDecl | ContextDecl | LetDecl | RuleDecl | LimitDecl | RedactDecl;
+export type Item = ImportDecl | DefaultDecl | ToolDecl | ContextDecl | LetDecl | RuleDecl | LimitDecl | RedactDecl | StateDecl | UpdateDecl;
 
 export interface ImportDecl { kind: "import"; path: string; span: Span }
 
@@ -78,6 +78,26 @@ export interface LimitDecl {
   maxSpan: Span;
   window: LimitWindow;
   keys: LimitKey[];
+  /** `if COND`: the limit counts only the calls for which COND holds. */
+  condition?: Expr;
+  /** `else approve [by "group"]`: a call over the limit goes to a person instead of being denied. */
+  escalate?: { approvers: string[]; span: Span };
+  span: Span;
+}
+
+/** `state NAME: TYPE [max N]`: a value each run accumulates from its allowed calls (a number, or a list of scalars). */
+export interface StateDecl { kind: "state"; name: string; nameSpan: Span; type: TypeExpr; max?: number; maxSpan?: Span; span: Span }
+
+/** `on TARGETS add EXPR to NAME [if COND]`: after the Engine allows a matching call, EXPR is added to run state NAME. */
+export interface UpdateDecl {
+  kind: "update";
+  /** `<file basename>:<line>`. */
+  id: string;
+  targets: Target[];
+  value: Expr;
+  state: string;
+  stateSpan: Span;
+  condition?: Expr;
   span: Span;
 }
 
@@ -88,7 +108,14 @@ export interface RedactDecl { kind: "redact"; paths: PathExpr[]; span: Span }
  * (`stripe.refund`, `db.*`, `delete:*`). In an unquoted dotted pattern `*`
  * stands for one whole segment; in a quoted pattern for any run of characters.
  */
-export interface Target { text: string; quoted: boolean; glob: boolean; span: Span }
+export interface Target {
+  text: string;
+  quoted: boolean;
+  glob: boolean;
+  /** `class(write)`: every tool of that class (a tool without a declaration counts as `destructive`); `text` is `class(write)`. */
+  cls?: ToolClass;
+  span: Span;
+}
 
 export interface FieldDecl { name: string; optional: boolean; type: TypeExpr; span: Span; nameSpan: Span }
 
@@ -97,7 +124,10 @@ export type TypeExpr =
   | { kind: "string"; span: Span }
   | { kind: "bool"; span: Span }
   | { kind: "list"; elem: TypeExpr; span: Span }
-  | { kind: "record"; fields: FieldDecl[]; span: Span };
+  /** `{ ... }`; `open` when written with a trailing `...` (other fields allowed, never read). */
+  | { kind: "record"; fields: FieldDecl[]; open?: boolean; span: Span }
+  /** `"r" | "rw"`: a string that must be one of the values. */
+  | { kind: "enum"; values: string[]; span: Span };
 
 // ---------------------------------------------------------------- expressions
 
@@ -114,11 +144,17 @@ export interface NumberLit extends ExprBase { kind: "number"; value: number }
 export interface StringLit extends ExprBase { kind: "string"; value: string }
 export interface BoolLit extends ExprBase { kind: "bool"; value: boolean }
 export interface ListLit extends ExprBase { kind: "list"; items: Expr[] }
+/** `{ to: "SE35...", amount: 50 }`: a record value. */
+export interface RecordLit extends ExprBase { kind: "record"; fields: { name: string; nameSpan: Span; value: Expr }[] }
+/** `{ 6: ..., 7: ... }` or `{ "a": ... }`: a map from number or string keys, read as `m[key]`. */
+export interface MapLit extends ExprBase { kind: "map"; entries: { key: number | string; keySpan: Span; value: Expr }[] }
+/** A path segment: `.name`, or `[key]` (a lookup in a map; `name` is then ""). */
+export interface PathSegment { name: string; span: Span; index?: Expr }
 export interface PathExpr extends ExprBase {
   kind: "path";
   root: string;
   rootSpan: Span;
-  segments: { name: string; span: Span }[];
+  segments: PathSegment[];
   /** Set by the checker. */
   ref?: PathRef;
 }
@@ -137,6 +173,18 @@ export interface QuantExpr extends ExprBase {
   list: Expr;
   body: Expr;
 }
+/**
+ * `seen(T, ...)`, `count(T, ...)`, `calls(T, ...)`: the calls the Engine allowed earlier in this
+ * run whose tool matches the targets (whether there is one, how many, the list of `{ tool, args }`).
+ */
+export interface HistoryExpr extends ExprBase {
+  kind: "history";
+  fn: "seen" | "count" | "calls";
+  fnSpan: Span;
+  targets: Target[];
+  /** Set by the checker: the index of its query in CheckedPolicy.queries. */
+  query?: number;
+}
 export interface CallExpr extends ExprBase {
   kind: "call";
   fn: string;
@@ -151,6 +199,8 @@ export type Expr =
   | StringLit
   | BoolLit
   | ListLit
+  | RecordLit
+  | MapLit
   | PathExpr
   | UnaryExpr
   | BinaryExpr
@@ -158,11 +208,12 @@ export type Expr =
   | RegexExpr
   | HasExpr
   | QuantExpr
+  | HistoryExpr
   | CallExpr;
 
 /** The inputs a path can start from. */
-export type InputRoot = "args" | "agent" | "env" | "tool" | "run" | "ctx";
-export const INPUT_ROOTS: readonly InputRoot[] = ["args", "agent", "env", "tool", "run", "ctx"];
+export type InputRoot = "args" | "agent" | "env" | "tool" | "run" | "ctx" | "state";
+export const INPUT_ROOTS: readonly InputRoot[] = ["args", "agent", "env", "tool", "run", "ctx", "state"];
 
 /**
  * What a path refers to, resolved by the checker:

@@ -13,6 +13,21 @@ export interface Call {
   env?: string;
   run?: { id?: string; calls?: number };
   ctx?: Record<string, unknown>;
+  /**
+   * The calls allowed earlier in this run, oldest first (read by `seen`, `count`, `calls`). The
+   * Engine fills it from its store and ignores what a caller sends.
+   */
+  history?: { tool: string; args?: Record<string, unknown> }[];
+  /** The run's state (`state` declarations); the Engine fills it from its store. */
+  state?: Record<string, unknown>;
+  /** The host's clock, for `today()` and `now()`: ms since the epoch, or an ISO date and time. The Engine fills it. */
+  time?: number | string;
+}
+
+/** A value a call adds to run state when the Engine allows it (`on ... add ... to ...`). */
+export interface StateUpdate {
+  state: string;
+  value: number | string | boolean;
 }
 
 export interface RuleRef {
@@ -32,6 +47,8 @@ export interface LimitUse {
   windowSeconds: number;
   /** The bucket: the limit id and the values of its `per` keys, e.g. `refunds|agent=support-bot`. */
   key: string;
+  /** Set for `else approve` limits: a call over the limit goes to these approver groups (empty: any) instead of being denied. */
+  escalate?: string[];
   span: Span;
 }
 
@@ -50,4 +67,6 @@ export interface Decision {
   limits: LimitUse[];
   /** Argument paths declared with `redact`; the audit log also hides default secret keys (runtime/audit/redact.ts). */
   redact: string[];
+  /** What the call adds to run state if it is allowed; present only for policies with `on` statements. */
+  updates?: StateUpdate[];
 }

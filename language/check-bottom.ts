@@ -4,8 +4,9 @@
 // sets {true, false, ⊥}; check.ts reports W0109 from its answer.
 
 import { BUILTINS } from "../stdlib/signatures.js";
-import type { CallExpr, Expr, LetDecl } from "./ast.js";
+import type { CallExpr, Expr, LetDecl, PathExpr } from "./ast.js";
 import { literalItems } from "./check-expr.js";
+import { constValue } from "./fold.js";
 import { printExpr, printPath } from "./format-expr.js";
 
 /** Outcome sets as bit masks. */
@@ -59,8 +60,13 @@ class Analysis {
   bool(e: Expr): number {
     switch (e.kind) {
       case "bool": return e.value ? T : F;
-      case "has": return this.guard?.present.has(printPath(e.path)) ? T : BOOL;
-      case "path": return this.path(e, (v) => this.bool(v)) ?? strict(this.vars.get(e.root) ?? 0);
+      case "history": return BOOL;
+      case "has": {
+        // `has m[k]` is ⊥ when its key is.
+        const kf = this.keys(e.path);
+        return kf === 2 ? B : (this.guard?.present.has(printPath(e.path)) ? T : BOOL) | (kf === 1 ? B : 0);
+      }
+      case "path": return this.path(e, (v) => this.bool(v)) ?? strict(Math.max(this.vars.get(e.root) ?? 0, this.keys(e)) as Fail);
       case "unary": { const o = this.bool(e.operand); return (o & B) | (o & T ? F : 0) | (o & F ? T : 0); }
       case "binary":
         if (e.op === "and" || e.op === "or") return combine(this.bool(e.left), this.bool(e.right), e.op === "and" ? kand : kor);
@@ -79,12 +85,19 @@ class Analysis {
     return d ? f(d.value) : undefined;
   }
 
+  /** How the map keys along a path can fail. */
+  private keys(p: PathExpr): Fail {
+    return p.segments.reduce<Fail>((m, sg) => (sg.index ? (Math.max(m, this.value(sg.index)) as Fail) : m), 0);
+  }
+
   /** How a value (of any type; a list fails when an item can) can fail. */
   value(e: Expr): Fail {
     if (e.type?.kind === "bool") return failOf(this.bool(e));
     switch (e.kind) {
-      case "path": return (this.path(e, (v) => this.value(v)) as Fail | undefined) ?? this.vars.get(e.root) ?? 0;
+      case "path": return Math.max((this.path(e, (v) => this.value(v)) as Fail | undefined) ?? this.vars.get(e.root) ?? 0, this.keys(e)) as Fail;
       case "list": return e.items.reduce<Fail>((m, x) => Math.max(m, this.value(x)) as Fail, 0);
+      case "record": return e.fields.reduce<Fail>((m, x) => Math.max(m, this.value(x.value)) as Fail, 0);
+      case "map": return e.entries.reduce<Fail>((m, x) => Math.max(m, this.value(x.value)) as Fail, 0);
       case "unary": return this.value(e.operand);
       case "binary": return Math.max(this.value(e.left), this.value(e.right)) as Fail;
       case "call": return failOf(this.call(e));
@@ -122,7 +135,10 @@ function reaches(e: Expr, target: CallExpr, letDecl: (name: string) => LetDecl |
   const r = (x: Expr) => reaches(x, target, letDecl, depth + 1);
   switch (e.kind) {
     case "list": return e.items.some(r);
-    case "path": { const d = e.ref?.kind === "let" ? letDecl(e.root) : undefined; return d !== undefined && r(d.value); }
+    case "record": return e.fields.some((f) => r(f.value));
+    case "map": return e.entries.some((x) => r(x.value));
+    case "path": { const d = e.ref?.kind === "let" ? letDecl(e.root) : undefined; return e.segments.some((sg) => sg.index !== undefined && r(sg.index)) || (d !== undefined && r(d.value)); }
+    case "has": return e.path.segments.some((sg) => sg.index !== undefined && r(sg.index));
     case "unary": return r(e.operand);
     case "binary": return r(e.left) || r(e.right);
     case "matches": case "regex": return r(e.subject);
@@ -138,15 +154,29 @@ export function fallibleCalls(e: Expr, letDecl: (name: string) => LetDecl | unde
   const go = (x: Expr) => fallibleCalls(x, letDecl, out, depth + 1);
   switch (e.kind) {
     case "list": e.items.forEach(go); break;
-    case "path": { const d = e.ref?.kind === "let" && e.segments.length === 0 ? letDecl(e.root) : undefined; if (d) go(d.value); break; }
+    case "record": e.fields.forEach((f) => go(f.value)); break;
+    case "map": e.entries.forEach((x) => go(x.value)); break;
+    case "path": {
+      e.segments.forEach((sg) => sg.index && go(sg.index));
+      const d = e.ref?.kind === "let" && e.segments.length === 0 ? letDecl(e.root) : undefined;
+      if (d) go(d.value);
+      break;
+    }
+    case "has": e.path.segments.forEach((sg) => sg.index && go(sg.index)); break;
     case "unary": go(e.operand); break;
     case "binary": go(e.left); go(e.right); break;
     case "matches": case "regex": go(e.subject); break;
     case "quant": go(e.list); go(e.body); break;
-    case "call":
+    case "call": {
       e.args.forEach(go);
-      if (BUILTINS.get(e.fn)?.fails !== undefined && !out.includes(e)) out.push(e);
+      const b = BUILTINS.get(e.fn);
+      // A call on constants either fails on every call (the rule's condition is then ⊥ or false
+      // for all) or never; only input can make it fail sometimes.
+      const consts = e.args.map((a) => constValue(a, (n) => letDecl(n)?.value));
+      const fixed = b?.fails !== undefined && consts.every((v) => v !== undefined) && b.run(...consts) !== null;
+      if (b?.fails !== undefined && !fixed && !out.includes(e)) out.push(e);
       break;
+    }
   }
   return out;
 }
@@ -162,6 +192,9 @@ function originsAt(e: Expr, target: CallExpr, outer: ReadonlyMap<string, Expr> =
   const go = (x: Expr, o = outer) => originsAt(x, target, o);
   switch (e.kind) {
     case "list": for (const x of e.items) { const r = go(x); if (r) return r; } return undefined;
+    case "record": for (const f of e.fields) { const r = go(f.value); if (r) return r; } return undefined;
+    case "map": for (const x of e.entries) { const r = go(x.value); if (r) return r; } return undefined;
+    case "path": case "has": for (const sg of (e.kind === "has" ? e.path : e).segments) { const r = sg.index && go(sg.index); if (r) return r; } return undefined;
     case "unary": return go(e.operand);
     case "binary": return go(e.left) ?? go(e.right);
     case "matches": case "regex": return go(e.subject);
@@ -179,8 +212,12 @@ function inputPaths(e: Expr, letDecl: (name: string) => LetDecl | undefined, out
     case "path":
       if (e.ref?.kind === "input") for (let i = 1; i <= e.segments.length; i++) out.add([e.root, ...e.segments.slice(0, i).map((x) => x.name)].join("."));
       else if (e.ref?.kind === "let") { const d = letDecl(e.root); if (d) go(d.value); }
+      e.segments.forEach((sg) => sg.index && go(sg.index));
       break;
+    case "has": e.path.segments.forEach((sg) => sg.index && go(sg.index)); break;
     case "list": e.items.forEach(go); break;
+    case "record": e.fields.forEach((f) => go(f.value)); break;
+    case "map": e.entries.forEach((x) => go(x.value)); break;
     case "unary": go(e.operand); break;
     case "binary": go(e.left); go(e.right); break;
     case "matches": case "regex": go(e.subject); break;
@@ -193,7 +230,7 @@ function inputPaths(e: Expr, letDecl: (name: string) => LetDecl | undefined, out
 /** The guard predicate of call `c` (false exactly when it fails), the quantifier it sits in inside `cond`, the paths it proves present. */
 function guardOf(c: CallExpr, cond: Expr, letDecl: (name: string) => LetDecl | undefined): Guard {
   const x = guardArg(c);
-  const pred = c.fn === "domain" ? "is_email" : c.fn === "host" || x !== c.args[0] ? "is_url" : "is_ip";
+  const pred = x !== c.args[0] ? "is_url" : BUILTINS.get(c.fn)!.guard!;
   const origins = originsAt(cond, c) ?? new Map<string, Expr>();
   const present = inputPaths(c, letDecl);
   for (const l of origins.values()) inputPaths(l, letDecl, present);
@@ -225,6 +262,10 @@ function anyAround(e: Expr, target: CallExpr, variable: string): Extract<Expr, {
     if (x === target) return (found = binder), true;
     switch (x.kind) {
       case "list": return x.items.some((i) => walk(i, binder));
+      case "record": return x.fields.some((f) => walk(f.value, binder));
+      case "map": return x.entries.some((m) => walk(m.value, binder));
+      case "path": return x.segments.some((sg) => sg.index !== undefined && walk(sg.index, binder));
+      case "has": return x.path.segments.some((sg) => sg.index !== undefined && walk(sg.index, binder));
       case "unary": return walk(x.operand, binder);
       case "binary": return walk(x.left, binder) || walk(x.right, binder);
       case "matches": case "regex": return walk(x.subject, binder);
@@ -279,6 +320,8 @@ function hasPaths(e: Expr, out: string[] = []): string[] {
   switch (e.kind) {
     case "has": { const p = printPath(e.path); if (!out.includes(p)) out.push(p); break; }
     case "list": e.items.forEach(go); break;
+    case "record": e.fields.forEach((f) => go(f.value)); break;
+    case "map": e.entries.forEach((x) => go(x.value)); break;
     case "unary": go(e.operand); break;
     case "binary": go(e.left); go(e.right); break;
     case "matches": case "regex": go(e.subject); break;

@@ -6,11 +6,11 @@
 import { BUILTINS, type ParamKind } from "../stdlib/signatures.js";
 import { compileRegex } from "../stdlib/regex/index.js";
 import { validCidr } from "../stdlib/ts/index.js";
-import { INPUT_ROOTS, type CallExpr, type Expr, type InputRoot, type LetDecl, type PathExpr } from "./ast.js";
+import { INPUT_ROOTS, type CallExpr, type Expr, type HistoryExpr, type InputRoot, type LetDecl, type PathExpr, type PathSegment } from "./ast.js";
 import type { Site } from "./checked.js";
 import type { Sink } from "./diagnostics.js";
 import { constValue } from "./fold.js";
-import { printExpr } from "./format-expr.js";
+import { printExpr, printSegment } from "./format-expr.js";
 import { assertNever, type Span } from "./span.js";
 import { AGENT_TYPE, RUN_TYPE } from "./inputs.js";
 import { didYouMean } from "./suggest.js";
@@ -42,15 +42,22 @@ export interface ExprEnv {
   isLet(name: string): boolean;
   /** Calls of builtins that can fail, numbered as they are checked (CallExpr.site). */
   sites: Site[];
+  /** Fields of `state` (the declared run state). */
+  state: FieldType[];
+  /** The history query of `seen`/`count`/`calls` with these targets (registered on first use): its index and entry type. */
+  query(e: HistoryExpr): { index: number; entry: Type };
+  /** Called when an expression reads the host's clock (`now()`, `today()`). */
+  readsClock(): void;
 }
 
-const pathKey = (root: string, segs: string[]) => [root, ...segs].join(".");
+/** The text a guard is keyed by: `args.reason`, `m[args.id].to`. */
+export const pathKey = (root: string, segs: readonly PathSegment[]): string => root + segs.map(printSegment).join("");
 
 /** Paths proved present when `e` evaluates to `truthy` (for narrowing `has` guards through and/or/not). */
 export function facts(e: Expr, truthy: boolean): Set<string> {
   if (e.kind === "has") {
     if (!truthy) return new Set();
-    const segs = e.path.segments.map((s) => s.name);
+    const segs = e.path.segments;
     return new Set(segs.map((_, i) => pathKey(e.path.root, segs.slice(0, i + 1))));
   }
   if (e.kind === "unary" && e.op === "not") return facts(e.operand, !truthy);
@@ -101,6 +108,9 @@ export class ExprChecker {
       case "string": return STRING;
       case "bool": return BOOL;
       case "list": return this.list(e, scope);
+      case "record": return this.record(e, scope);
+      case "map": return this.map(e, scope);
+      case "history": return this.history(e);
       case "path": return this.path(e, scope, false);
       case "unary":
         return e.op === "not" ? (this.expect(e.operand, BOOL, scope, "the operand of `not`"), BOOL) : (this.expect(e.operand, NUMBER, scope, "the operand of `-`"), NUMBER);
@@ -132,6 +142,43 @@ export class ExprChecker {
     return listOf(elem);
   }
 
+  private record(e: Extract<Expr, { kind: "record" }>, scope: Scope): Type {
+    const fields: FieldType[] = [];
+    for (const f of e.fields) {
+      const t = this.check(f.value, scope);
+      if (fields.some((g) => g.name === f.name)) this.err("E0220", f.nameSpan, `field \`${f.name}\` is written twice`);
+      else fields.push({ name: f.name, type: t, optional: false });
+    }
+    return { kind: "record", fields };
+  }
+
+  private map(e: Extract<Expr, { kind: "map" }>, scope: Scope): Type {
+    let value: Type = { kind: "never" };
+    const seen = new Set<number | string>();
+    const keyKind = typeof e.entries[0]?.key;
+    for (const x of e.entries) {
+      const t = this.check(x.value, scope);
+      if (typeof x.key !== keyKind) this.err("E0223", x.keySpan, "the keys of a map must all be numbers or all be strings");
+      else if (seen.has(x.key)) this.err("E0223", x.keySpan, `key \`${typeof x.key === "string" ? JSON.stringify(x.key) : x.key}\` is written twice`);
+      seen.add(x.key);
+      if (!sameType(value, t)) this.err("E0204", x.value.span, `the values of a map must all have one type: expected ${showType(value)}, found ${showType(t)}`);
+      else value = joinType(value, t);
+    }
+    return { kind: "map", key: keyKind === "string" ? STRING : NUMBER, value };
+  }
+
+  private history(e: HistoryExpr): Type {
+    const q = this.env.query(e);
+    e.query = q.index;
+    return e.fn === "seen" ? BOOL : e.fn === "count" ? NUMBER : listOf(q.entry);
+  }
+
+  /** E0222: `args.permission == "x"` where the enum cannot hold "x" can never be true. */
+  private enumLiteral(enumType: Type, lit: Expr): void {
+    if (enumType.kind !== "string" || !enumType.values || lit.kind !== "string" || enumType.values.includes(lit.value)) return;
+    this.err("E0222", lit.span, `${JSON.stringify(lit.value)} is not one of ${showType(enumType)}`, "compare with one of the values the schema allows");
+  }
+
   private binary(e: Extract<Expr, { kind: "binary" }>, scope: Scope): Type {
     const op = e.op;
     if (op === "and" || op === "or") {
@@ -147,7 +194,9 @@ export class ExprChecker {
       case "==":
       case "!=":
         if (!sameType(l, r)) return this.err("E0204", e.span, `cannot compare ${showType(l)} with ${showType(r)}`);
-        if (l.kind === "list" || l.kind === "record") return this.err("E0218", e.opSpan, `\`${op}\` compares numbers, strings and booleans, not ${showType(l)}`, l.kind === "list" ? "test membership with `in`, or compare items inside `any`/`all`" : undefined);
+        if (l.kind === "list" || l.kind === "record" || l.kind === "map") return this.err("E0218", e.opSpan, `\`${op}\` compares numbers, strings and booleans, not ${showType(l)}`, l.kind === "list" ? "test membership with `in`, or compare items inside `any`/`all`" : undefined);
+        this.enumLiteral(l, e.right);
+        this.enumLiteral(r, e.left);
         return BOOL;
       case "<": case "<=": case ">": case ">=":
         if (l.kind !== "number" || r.kind !== "number") return this.err("E0218", e.opSpan, `\`${op}\` compares numbers, found ${showType(l)} and ${showType(r)}`, l.kind === "string" ? "compare strings with `==`, `starts_with` or `matches`" : undefined);
@@ -159,8 +208,9 @@ export class ExprChecker {
       case "in":
       case "not in":
         if (r.kind !== "list") return this.err("E0204", e.right.span, `the right side of \`${op}\` must be a list, found ${showType(r)}`, r.kind === "string" ? "for substrings use `contains(text, part)`" : undefined);
-        if (l.kind === "list" || l.kind === "record") return this.err("E0218", e.left.span, `\`${op}\` tests numbers, strings or booleans, not ${showType(l)}`);
+        if (l.kind === "list" || l.kind === "record" || l.kind === "map") return this.err("E0218", e.left.span, `\`${op}\` tests numbers, strings or booleans, not ${showType(l)}`);
         if (!sameType(l, r.elem)) return this.err("E0204", e.span, `cannot look for ${showType(l)} in ${showType(r)}`);
+        if (e.right.kind === "list") for (const item of e.right.items) this.enumLiteral(l, item);
         return BOOL;
       default:
         return assertNever(op, "operator");
@@ -175,8 +225,10 @@ export class ExprChecker {
     }
     const elem = lt.kind === "list" ? lt.elem : ERROR;
     const vars = new Map(scope.vars).set(e.variable, elem);
-    // Guards proved outside about the variable's name would be about another value: drop them.
-    const guarded = new Set([...scope.guarded].filter((k) => k !== e.variable && !k.startsWith(e.variable + ".")));
+    // Guards proved outside about the variable's name would be about another value: drop them
+    // (also where it is part of a map key: `m[v.id]`).
+    const mentions = new RegExp(`(^|[^\\w.])${e.variable}(\\b|$)`);
+    const guarded = new Set([...scope.guarded].filter((k) => !mentions.test(k)));
     const origins = new Map(scope.origins).set(e.variable, e.list);
     this.expect(e.body, BOOL, { ...scope, vars, guarded, origins }, `the body of \`${e.quantifier}\``);
     return BOOL;
@@ -195,6 +247,7 @@ export class ExprChecker {
     types.forEach((t, i) => {
       if (!accepts(b.params[i]!, t)) this.err("E0204", e.args[i]!.span, `argument ${i + 1} of \`${e.fn}\` must be ${b.params[i]!.replace("|", " or ")}, found ${showType(t)}`);
     });
+    if (b.clock) this.env.readsClock();
     if (b.fails !== undefined && e.site === undefined) {
       e.site = this.env.sites.length;
       this.env.sites.push({ fn: e.fn, failure: this.failure(e, b.fails, scope) });
@@ -255,13 +308,19 @@ export class ExprChecker {
   private path(p: PathExpr, scope: Scope, inHas: boolean): Type {
     const segs = p.segments.map((s) => s.name);
     let t: Type;
+    // Only a map written in a `let` is read by key, through the let's name.
+    const index = p.segments.find((x) => x.index);
+    if (index && !this.env.isLet(p.root)) {
+      p.segments.forEach((x) => x.index && this.check(x.index, scope));
+      return this.err("E0223", index.span, `\`${p.root}\` is not a \`let\`: only maps written in a \`let\` are read by key`);
+    }
     if (scope.vars.has(p.root)) {
       p.ref = { kind: "var", name: p.root, fields: segs };
       t = scope.vars.get(p.root)!;
     } else if (this.env.isLet(p.root)) {
       p.ref = { kind: "let", decl: this.env.letDecl(p.root)!, fields: segs };
       t = this.env.letType(p.root, p.span) ?? ERROR;
-      if (inHas) return this.err("E0204", p.span, `\`has\` tests an input field, and \`${p.root}\` is a constant`);
+      if (inHas && !p.segments.some((x) => x.index)) return this.err("E0204", p.span, `\`has\` tests an input field or a map's key, and \`${p.root}\` is a constant`);
     } else if ((INPUT_ROOTS as readonly string[]).includes(p.root)) {
       const root = p.root as InputRoot;
       p.ref = { kind: "input", root, fields: segs };
@@ -283,6 +342,7 @@ export class ExprChecker {
       case "agent": return AGENT_TYPE;
       case "run": return RUN_TYPE;
       case "ctx": return { kind: "record", fields: this.env.ctx };
+      case "state": return { kind: "record", fields: this.env.state };
       case "env":
       case "tool": return STRING;
       default: return assertNever(root, "input root");
@@ -294,28 +354,61 @@ export class ExprChecker {
     let anyOptional = false;
     for (let i = 0; i < p.segments.length; i++) {
       const seg = p.segments[i]!;
-      const here = pathKey(p.root, p.segments.slice(0, i).map((s) => s.name));
+      const here = pathKey(p.root, p.segments.slice(0, i));
+      const key = pathKey(p.root, p.segments.slice(0, i + 1));
+      const upTo = { ...p.span, end: seg.span.end, endCol: seg.span.endCol, endLine: seg.span.endLine };
+      if (seg.index) {
+        const kt = this.check(seg.index, scope);
+        if (t.kind === "error") return ERROR;
+        if (t.kind !== "map") return this.err("E0223", seg.span, `\`${here}\` is ${showType(t)}, not a map, so it cannot be read by key`);
+        if (!sameType(kt, t.key)) return this.err("E0204", seg.index.span, `the keys of \`${here}\` are ${showType(t.key)}, found ${showType(kt)}`);
+        anyOptional = true;
+        if (!inHas && !scope.guarded.has(key) && !this.constantKey(p, i)) {
+          this.err("E0206", upTo, `\`${key}\` may be absent: \`${printExpr(seg.index)}\` may not be a key of \`${here}\``, `guard it: \`has ${key} and ...\``);
+          return t.value;
+        }
+        t = t.value;
+        continue;
+      }
       if (t.kind === "error") return ERROR;
       if (t.kind !== "record") return this.err("E0204", seg.span, `\`${here}\` is ${showType(t)} and has no field \`${seg.name}\``);
       const f = t.fields.find((x) => x.name === seg.name);
       if (!f) return this.unknownField(p, i, t.fields, scope);
-      const key = pathKey(p.root, p.segments.slice(0, i + 1).map((s) => s.name));
       if (f.optional) {
         anyOptional = true;
         if (!inHas && !scope.guarded.has(key)) {
-          this.err("E0206", { ...p.span, end: seg.span.end, endCol: seg.span.endCol, endLine: seg.span.endLine }, `\`${key}\` is optional and may be absent`, `guard it: \`has ${key} and ...\``);
+          this.err("E0206", upTo, `\`${key}\` is optional and may be absent`, `guard it: \`has ${key} and ...\``);
           return f.type;
         }
       }
       t = f.type;
     }
-    if (inHas && !anyOptional) this.env.sink.report("W0107", p.span, `\`${pathKey(p.root, p.segments.map((s) => s.name))}\` is always present, so \`has\` is always true`);
+    if (inHas && !anyOptional) this.env.sink.report("W0107", p.span, `\`${pathKey(p.root, p.segments)}\` is always present, so \`has\` is always true`);
     return t;
+  }
+
+  /** Whether segment i of let path `p` is a constant key its map literal holds (then no guard is needed). */
+  private constantKey(p: PathExpr, i: number): boolean {
+    const lets = (n: string) => this.env.letDecl(n)?.value;
+    const k = constValue(p.segments[i]!.index!, lets);
+    if (typeof k !== "number" && typeof k !== "string") return false;
+    let at: Expr | undefined = lets(p.root);
+    for (let j = 0; j <= i && at; j++) {
+      for (let d = 0; d < 64 && at?.kind === "path" && at.segments.length === 0 && at.ref?.kind === "let"; d++) at = lets(at.root);
+      const seg = p.segments[j]!;
+      if (!at) return false;
+      if (seg.index) {
+        const key = j === i ? k : constValue(seg.index, lets);
+        at = at.kind === "map" ? at.entries.find((x) => x.key === key)?.value : undefined;
+        if (j === i) return at !== undefined;
+      } else at = at.kind === "record" ? at.fields.find((f) => f.name === seg.name)?.value : undefined;
+    }
+    return false;
   }
 
   private unknownField(p: PathExpr, i: number, fields: FieldType[], scope: Scope): Type {
     const seg = p.segments[i]!;
-    const owner = pathKey(p.root, p.segments.slice(0, i).map((s) => s.name));
+    const owner = pathKey(p.root, p.segments.slice(0, i));
     const names = fields.map((f) => f.name);
     if (p.root === "args" && i === 0) {
       const lacking = scope.argsPartial.get(seg.name);

@@ -4,14 +4,16 @@
 
 import type * as A from "./ast.js";
 import { guardedCondition, maskedCalls } from "./check-bottom.js";
-import { ExprChecker, type Scope } from "./check-expr.js";
-import { DEFAULT_REDACT, type CheckedLimit, type CheckedPolicy, type CheckedRule, type CheckedTool, type Site } from "./checked.js";
+import { ExprChecker, facts, type Scope } from "./check-expr.js";
+import { DEFAULT_REDACT, DEFAULT_STATE_MAX, STATE_MAX_LIMIT, type CheckedLimit, type CheckedPolicy, type CheckedRule, type CheckedState, type CheckedTool, type CheckedUpdate, type HistoryQuery, type Site } from "./checked.js";
+import { printTargets } from "./format-expr.js";
+import { lint } from "./lint.js";
 import type { Sink } from "./diagnostics.js";
 import { constValue } from "./fold.js";
 import { assertNever, type Span } from "./span.js";
 import { closest, didYouMean } from "./suggest.js";
 import { targetMatches } from "./targets.js";
-import { ERROR, NUMBER, sameType, showType, type FieldType, type Type } from "./types.js";
+import { BOOL, ERROR, NUMBER, STRING, listOf, sameType, showType, type FieldType, type Type } from "./types.js";
 
 function basename(file: string): string {
   return file.split(/[\\/]/).pop() ?? file;
@@ -27,7 +29,9 @@ export function toType(t: A.TypeExpr, sink: Sink): Type {
     case "list":
       return { kind: "list", elem: toType(t.elem, sink) };
     case "record":
-      return { kind: "record", fields: toFields(t.fields, sink) };
+      return { kind: "record", fields: toFields(t.fields, sink), ...(t.open ? { open: true } : {}) };
+    case "enum":
+      return { kind: "string", values: [...new Set(t.values)] };
     default:
       return assertNever(t, "type");
   }
@@ -52,6 +56,10 @@ class Checker {
   private readonly letUses = new Map<string, number>();
   private readonly context: FieldType[] = [];
   private readonly sites: Site[] = [];
+  private readonly queries: HistoryQuery[] = [];
+  private readonly state: CheckedState[] = [];
+  private readonly stateFields: FieldType[] = [];
+  private clock = false;
   private readonly exprs: ExprChecker;
 
   constructor(private readonly sink: Sink) {
@@ -62,13 +70,37 @@ class Checker {
       letDecl: (n) => this.lets.get(n),
       letType: (n, use) => this.letType(n, use),
       sites: this.sites,
+      state: this.stateFields,
+      query: (e) => this.query(e.targets),
+      readsClock: () => void (this.clock = true),
     });
+  }
+
+  /**
+   * The history query for `targets` (one per distinct printed target list). An entry is
+   * `{ tool, args }`; `args` has the fields the covered declared tools share, all optional when
+   * the targets may also match a tool without a schema (a pattern, `class(destructive)`, an
+   * undeclared name), whose entries carry no checked arguments.
+   */
+  private query(targets: A.Target[]): { index: number; entry: Type } {
+    const key = printTargets(targets);
+    let index = this.queries.findIndex((q) => q.key === key);
+    if (index < 0) {
+      const tools = this.checkTargets(targets);
+      const open = targets.some((t) => t.glob || t.cls === "destructive" || (!t.cls && !this.tools.has(t.text)));
+      const shared = this.scope(tools, "").args ?? [];
+      index = this.queries.push({ key, targets, args: open ? shared.map((f) => ({ ...f, optional: true })) : shared }) - 1;
+    }
+    const q = this.queries[index]!;
+    return { index, entry: { kind: "record", fields: [{ name: "tool", type: STRING, optional: false }, { name: "args", type: { kind: "record", fields: q.args }, optional: false }] } };
   }
 
   run(main: A.Policy, imports: A.Policy[]): CheckedPolicy {
     for (const p of [...imports, main]) this.declare(p, p !== main);
+    for (const item of main.items) if (item.kind === "state") this.declareState(item);
     const rules: CheckedRule[] = [];
     const limits: CheckedLimit[] = [];
+    const updates: CheckedUpdate[] = [];
     const defaultsFor: A.DefaultDecl[] = [];
     let defaultDecl: A.DefaultDecl | undefined;
     const redact: string[] = [];
@@ -91,7 +123,8 @@ class Checker {
           break;
         case "redact": redact.push(...this.redact(item)); break;
         case "let": this.letType(item.name, item.span); break;
-        case "import": case "tool": case "context": break;
+        case "update": updates.push(this.update(item, updates.length)); break;
+        case "import": case "tool": case "context": case "state": break;
         default: assertNever(item, "statement");
       }
     }
@@ -100,7 +133,7 @@ class Checker {
     for (const [name, decl] of this.lets) {
       if (!partial && !this.letUses.get(name) && decl.span.file === main.file) this.sink.report("W0102", decl.nameSpan, `\`${name}\` is never used`, { help: "remove it, or use it in a rule" });
     }
-    return {
+    const checked: CheckedPolicy = {
       name: main.header?.name ?? basename(main.file).replace(/\.pol$/, ""),
       ...(main.header?.description !== undefined ? { description: main.header.description } : {}),
       file: main.file,
@@ -116,7 +149,49 @@ class Checker {
       defaultsFor,
       redact,
       sites: this.sites,
+      queries: this.queries,
+      state: this.state,
+      updates,
+      readsClock: this.clock,
     };
+    for (const r of rules) r.queries = queriesOf(r.decl.condition, (n) => this.lets.get(n));
+    if (!partial) lint(checked, this.sink);
+    return checked;
+  }
+
+  /** `state NAME: TYPE [max N]`: a number, or a list of numbers, strings or bools. */
+  private declareState(d: A.StateDecl): void {
+    const type = toType(d.type, this.sink);
+    if (this.state.some((x) => x.name === d.name)) return void this.sink.report("E0310", d.nameSpan, `run state \`${d.name}\` is declared twice`);
+    const scalar = (t: Type) => t.kind === "number" || t.kind === "string" || t.kind === "bool";
+    if (type.kind !== "number" && !(type.kind === "list" && scalar(type.elem))) {
+      return void this.sink.report("E0310", d.type.span, `run state is a number or a list of numbers, strings or bools, found ${showType(type)}`, { help: "a list holds each value once, in the order added; a number adds up what is added" });
+    }
+    if (d.max !== undefined && (type.kind !== "list" || !Number.isInteger(d.max) || d.max < 1 || d.max > STATE_MAX_LIMIT)) {
+      return void this.sink.report("E0310", d.maxSpan!, type.kind !== "list" ? "`max` bounds a list; a number state holds one number" : `\`max\` must be a whole number from 1 to ${STATE_MAX_LIMIT}`);
+    }
+    this.state.push({ decl: d, name: d.name, type, max: d.max ?? DEFAULT_STATE_MAX });
+    this.stateFields.push({ name: d.name, type, optional: false });
+  }
+
+  /** `on TARGETS add EXPR to NAME [if COND]`: the value must fit the state (an item of a list, or a number). */
+  private update(u: A.UpdateDecl, index: number): CheckedUpdate {
+    const tools = this.checkTargets(u.targets);
+    const scope = this.scope(tools, this.whyNoArgs(u.targets));
+    const state = this.state.findIndex((x) => x.name === u.state);
+    // The value is computed only when the condition holds, so what the condition proves present may be read.
+    if (u.condition) this.exprs.expect(u.condition, BOOL, scope, "the condition of `on`");
+    const proved = u.condition ? facts(u.condition, true) : new Set<string>();
+    const t = this.exprs.check(u.value, { ...scope, guarded: new Set([...scope.guarded, ...proved]) });
+    if (state < 0) {
+      const near = closest(u.state, this.state.map((x) => x.name));
+      this.sink.report("E0311", u.stateSpan, `no run state \`${u.state}\` is declared`, { help: near ? `did you mean \`${near}\`?` : `declare it: \`state ${u.state}: list<string>\`` });
+    } else {
+      const st = this.state[state]!.type;
+      const want = st.kind === "list" ? st.elem : NUMBER;
+      if (!sameType(t, want)) this.sink.report("E0311", u.value.span, `\`${u.state}\` holds ${st.kind === "list" ? `values of type ${showType(want)}` : "a number"}, so the value added must be ${showType(want)}, found ${showType(t)}`);
+    }
+    return { decl: u, index, tools, readsArgs: scope.reads.args, state };
   }
 
   /** First pass: tool schemas, context fields and lets, so rules may use them before their declaration. */
@@ -134,7 +209,7 @@ class Checker {
       else if (item.kind === "let") {
         if (this.lets.has(item.name)) this.sink.report("E0211", item.nameSpan, `\`${item.name}\` is declared twice`, { related: [{ span: this.lets.get(item.name)!.nameSpan, message: "first declared here" }] });
         else this.lets.set(item.name, item);
-      } else if (imported && (item.kind === "rule" || item.kind === "limit" || item.kind === "default")) {
+      } else if (imported && (item.kind === "rule" || item.kind === "limit" || item.kind === "default" || item.kind === "state" || item.kind === "update")) {
         this.sink.report("E0308", item.span, "an imported file may only declare tools, context and lets", { help: "move this statement into the policy that imports the file" });
       }
     }
@@ -161,12 +236,12 @@ class Checker {
   private checkTargets(targets: A.Target[]): string[] {
     const covered: string[] = [];
     for (const t of targets) {
-      if (!t.glob && !this.tools.has(t.text) && this.tools.size > 0) {
+      if (!t.glob && !t.cls && !this.tools.has(t.text) && this.tools.size > 0) {
         const near = closest(t.text, this.tools.keys());
         this.sink.report("W0101", t.span, `no tool \`${t.text}\` is declared`, { help: near ? `did you mean \`${near}\`?` : "declare it with `tool NAME { ... }` so its arguments are checked" });
       }
     }
-    for (const name of this.tools.keys()) if (targets.some((t) => targetMatches(t, name))) covered.push(name);
+    for (const [name, tool] of this.tools) if (targets.some((t) => targetMatches(t, name, tool.toolClass))) covered.push(name);
     return covered;
   }
 
@@ -208,7 +283,7 @@ class Checker {
         });
       } else if (r.effect !== "allow") this.maskedFailures(r, r.condition);
     }
-    return { decl: r, index, tools, readsArgs: scope.reads.args };
+    return { decl: r, index, tools, readsArgs: scope.reads.args, queries: [] };
   }
 
   /**
@@ -233,11 +308,12 @@ class Checker {
     if (!Number.isFinite(l.max) || l.max < 0) this.sink.report("E0305", l.maxSpan, "a limit must be a finite number of at least 0");
     if (l.measure.kind === "calls" && !Number.isInteger(l.max)) this.sink.report("E0305", l.maxSpan, "a call limit must be a whole number");
     if (l.measure.kind === "sum") this.exprs.expect(l.measure.expr, NUMBER, scope, "the summed expression");
+    if (l.condition) this.exprs.expect(l.condition, BOOL, scope, "the condition of a limit");
     for (const k of l.keys) {
       if (k.kind !== "path") continue;
       const t = this.exprs.check(k.path, scope);
       // The host computes bucket keys from the call itself, so a key must name an input, not a let.
-      if (k.path.ref && k.path.ref.kind !== "input") this.sink.report("E0305", k.span, `a limit key must be an input path such as \`args.customer\`, found \`${k.path.root}\``);
+      if ((k.path.ref && k.path.ref.kind !== "input") || k.path.segments.some((x) => x.index)) this.sink.report("E0305", k.span, `a limit key must be an input path such as \`args.customer\`, found \`${k.path.root}\``);
       else if (t.kind === "list" || t.kind === "record") this.sink.report("E0305", k.span, `a limit key must be a number, string or bool, found ${showType(t)}`);
     }
     if (scope.reads.args && l.targets.some((t) => t.glob)) {
@@ -313,6 +389,34 @@ function resolveRedact(t: Type, names: string[], prefix: string[]): true | false
     if (r !== false) found = r;
   }
   return found;
+}
+
+/** The history queries `e` reads, through lets, ascending. */
+export function queriesOf(e: A.Expr | undefined, letDecl: (name: string) => A.LetDecl | undefined): number[] {
+  const out = new Set<number>();
+  const seenLets = new Set<string>();
+  const walk = (x: A.Expr): void => {
+    switch (x.kind) {
+      case "history": if (x.query !== undefined) out.add(x.query); break;
+      case "list": x.items.forEach(walk); break;
+      case "record": x.fields.forEach((f) => walk(f.value)); break;
+      case "map": x.entries.forEach((m) => walk(m.value)); break;
+      case "path": {
+        x.segments.forEach((sg) => sg.index && walk(sg.index));
+        const d = x.ref?.kind === "let" && !seenLets.has(x.root) ? letDecl(x.root) : undefined;
+        if (d) { seenLets.add(x.root); walk(d.value); }
+        break;
+      }
+      case "unary": walk(x.operand); break;
+      case "binary": walk(x.left); walk(x.right); break;
+      case "matches": case "regex": walk(x.subject); break;
+      case "has": walk(x.path); break;
+      case "quant": walk(x.list); walk(x.body); break;
+      case "call": x.args.forEach(walk); break;
+    }
+  };
+  if (e) walk(e);
+  return [...out].sort((a, b) => a - b);
 }
 
 /** Type-checks a parsed policy (with its parsed imports). Never throws. */

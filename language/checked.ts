@@ -3,8 +3,8 @@
 // cover, limits, defaults, redactions). Consumed by the interpreter, the
 // compiler's lowering and the runtime's call validator.
 
-import type { DefaultDecl, Effect, LetDecl, LimitDecl, Policy, RuleDecl, ToolClass, ToolDecl } from "./ast.js";
-import type { FieldType } from "./types.js";
+import type { DefaultDecl, Effect, LetDecl, LimitDecl, Policy, RuleDecl, StateDecl, Target, ToolClass, ToolDecl, UpdateDecl } from "./ast.js";
+import type { FieldType, Type } from "./types.js";
 
 export interface CheckedTool {
   name: string;
@@ -22,13 +22,47 @@ export interface CheckedRule {
   tools: string[];
   /** Whether the condition reads `args` (then it cannot be evaluated for an undeclared tool). */
   readsArgs: boolean;
+  /** The history queries its condition reads (through lets): what an approver is shown from the run's history. */
+  queries: number[];
 }
 
 export interface CheckedLimit {
   decl: LimitDecl;
   index: number;
   tools: string[];
+  /** Whether the summed expression or the condition reads `args`. */
   readsArgs: boolean;
+}
+
+/**
+ * One distinct `seen`/`count`/`calls` target list: the host passes, per query,
+ * the run's earlier allowed calls whose tool matches, each as `{ tool, args }`.
+ */
+export interface HistoryQuery {
+  /** The targets as printed (`get_webpage, class(read)`): queries with the same text are one. */
+  key: string;
+  targets: Target[];
+  /** The fields of an entry's `args`: those every declared tool the targets cover shares, optional when the targets may match a tool without a schema. */
+  args: FieldType[];
+}
+
+/** `state NAME: TYPE [max N]`: a number, or a list of scalars (a set) holding at most `max` values. */
+export interface CheckedState {
+  decl: StateDecl;
+  name: string;
+  type: Type;
+  max: number;
+}
+
+/** `on TARGETS add EXPR to NAME [if COND]`. */
+export interface CheckedUpdate {
+  decl: UpdateDecl;
+  index: number;
+  tools: string[];
+  /** Whether the value or the condition reads `args`. */
+  readsArgs: boolean;
+  /** Index into CheckedPolicy.state. */
+  state: number;
 }
 
 /** A call of a builtin that can fail (host, domain, in_cidr): what a decision says when it does. */
@@ -60,7 +94,19 @@ export interface CheckedPolicy {
   redact: string[];
   /** Calls of builtins that can fail, by CallExpr.site. */
   sites: Site[];
+  /** History queries, by HistoryExpr.query. */
+  queries: HistoryQuery[];
+  /** Declared run state, in declaration order. */
+  state: CheckedState[];
+  updates: CheckedUpdate[];
+  /** Whether some expression reads the host's clock (`today()`, `now()`): calls must then carry `time`. */
+  readsClock: boolean;
 }
+
+/** The most values a list in run state may hold when its declaration says no `max`. */
+export const DEFAULT_STATE_MAX = 100;
+/** The largest `max` a run state list may declare. */
+export const STATE_MAX_LIMIT = 10_000;
 
 /** Secrets redacted from audit records even when the policy does not name them. */
 export const DEFAULT_REDACT = ["password", "token", "secret", "api_key", "ssn", "card_number", "credit_card"] as const;

@@ -18,6 +18,7 @@ export const CODES = {
   E0105: e("invalid escape in string"),
   E0106: e("the `policy` header must come first"),
   E0107: e("invalid time window"),
+  E0108: e("`{ ... }` value mixing record fields and map keys"),
   // E02xx: names and types
   E0201: e("unknown name"),
   E0202: e("unknown input root"),
@@ -39,6 +40,8 @@ export const CODES = {
   E0219: e("unknown context field"),
   E0220: e("duplicate field"),
   E0221: e("CIDR range that `in_cidr` cannot read"),
+  E0222: e("string compared with a value its enum cannot hold"),
+  E0223: e("invalid map, record value or lookup"),
   // E03xx: declarations
   E0301: e("duplicate tool schema"),
   E0302: e("`by` on a rule that is not `approve`"),
@@ -49,6 +52,8 @@ export const CODES = {
   E0307: e("import not found or unreadable"),
   E0308: e("rules, limits and defaults are not allowed in an imported file"),
   E0309: e("import cycle"),
+  E0310: e("invalid run state declaration"),
+  E0311: e("invalid run state update"),
   // E09xx: internal
   E0901: e("internal compiler error"),
   E0902: e("cannot read file"),
@@ -62,6 +67,11 @@ export const CODES = {
   W0107: w("`has` applied to a field that is always present"),
   W0108: w("limit reads `args` but its targets cover undeclared tools"),
   W0109: w("`deny` or `approve` rule that does not apply when a builtin cannot parse its input"),
+  // W011x: red flags from deployment checklists (whole-policy lint, language/lint.ts)
+  W0110: w("every tool is allowed without a condition"),
+  W0111: w("`default allow` with no `deny` rule"),
+  W0112: w("a write or destructive tool the agent may call with neither a limit nor an approval path"),
+  W0113: w("tool declared but never targeted"),
 } as const satisfies Record<string, Entry>;
 
 export type Code = keyof typeof CODES;

@@ -105,7 +105,7 @@ function classify(fields: A.FieldDecl[], open: number, comments: A.Comment[], in
  * plus two spaces (blank lines between fields kept, at most one), and `}` at
  * `indent`. Callers prefix the first line and suffix the last.
  */
-function blockLines(fields: A.FieldDecl[], open: number, close: number, indent: string, comments: A.Comment[], index: SourceIndex): Line[] {
+function blockLines(fields: A.FieldDecl[], open: number, close: number, indent: string, comments: A.Comment[], index: SourceIndex, more = false): Line[] {
   const fc = classify(fields, open, comments, index);
   const pad = indent + INDENT;
   const own = (c: A.Comment): Line => text(pad + commentText(c));
@@ -124,6 +124,8 @@ function blockLines(fields: A.FieldDecl[], open: number, close: number, indent: 
     put(f.nameSpan.start, trailing?.span.end ?? f.span.end, [...printed.hoisted.map(own), ...printed.lines]);
   });
   for (const c of fc.dangling) put(c.span.start, c.span.end, [own(c)]);
+  // An open record's `...` closes its field list.
+  if (more) lines.push(text(pad + "..."));
   lines.push(text(indent + "}"));
   return lines;
 }
@@ -146,7 +148,7 @@ function fieldLines(f: A.FieldDecl, pad: string, within: A.Comment[], index: Sou
   const recComments = inside(within, open, close);
   const hoisted = outside(within, open, close);
   if (recComments.length === 0 && width(inline) <= MAX_WIDTH) return { lines: [text(inline)], hoisted };
-  const lines = blockLines(rec.record.fields, open, close, pad, recComments, index);
+  const lines = blockLines(rec.record.fields, open, close, pad, recComments, index, rec.record.open === true);
   lines[0] = wrap(head + "list<".repeat(rec.depth), lines[0]!);
   lines[lines.length - 1] = wrap("", lines[lines.length - 1]!, ">".repeat(rec.depth));
   return { lines, hoisted };

@@ -51,6 +51,12 @@ function print(e: A.Expr): Printed {
       return primary(e.value ? "true" : "false");
     case "list":
       return primary(`[${e.items.map(printExpr).join(", ")}]`);
+    case "record":
+      return primary(e.fields.length === 0 ? "{}" : `{ ${e.fields.map((f) => `${f.name}: ${printExpr(f.value)}`).join(", ")} }`);
+    case "map":
+      return primary(e.entries.length === 0 ? "{}" : `{ ${e.entries.map((x) => `${typeof x.key === "number" ? printNumber(x.key).text : quote(x.key)}: ${printExpr(x.value)}`).join(", ")} }`);
+    case "history":
+      return primary(`${e.fn}(${printTargets(e.targets)})`);
     case "path":
       return primary(printPath(e));
     case "has":
@@ -123,7 +129,12 @@ function printBinary(e: A.BinaryExpr): Printed {
 }
 
 export function printPath(p: A.PathExpr): string {
-  return [p.root, ...p.segments.map((s) => s.name)].join(".");
+  return p.root + p.segments.map(printSegment).join("");
+}
+
+/** `.name`, or `[key]` for a map lookup. */
+export function printSegment(s: A.PathSegment): string {
+  return s.index ? `[${printExpr(s.index)}]` : `.${s.name}`;
 }
 
 /**
@@ -159,7 +170,8 @@ export function isDottedName(text: string): boolean {
 }
 
 /** A tool name or target: quoted iff the author quoted it, or it cannot be written bare. */
-export function printToolName(t: { text: string; quoted: boolean }): string {
+export function printToolName(t: { text: string; quoted: boolean; cls?: A.ToolClass }): string {
+  if (t.cls) return `class(${t.cls})`;
   return t.quoted || !isDottedName(t.text) ? quote(t.text) : t.text;
 }
 
@@ -177,7 +189,9 @@ export function printTypeInline(t: A.TypeExpr): string {
     case "list":
       return `list<${printTypeInline(t.elem)}>`;
     case "record":
-      return printFieldsInline(t.fields);
+      return printFieldsInline(t.fields, t.open);
+    case "enum":
+      return t.values.map(quote).join(" | ");
     default:
       return assertNever(t, "type");
   }
@@ -187,8 +201,9 @@ export function printFieldInline(f: A.FieldDecl): string {
   return `${f.name}${f.optional ? "?" : ""}: ${printTypeInline(f.type)}`;
 }
 
-export function printFieldsInline(fields: A.FieldDecl[]): string {
-  return fields.length === 0 ? "{}" : `{ ${fields.map(printFieldInline).join(", ")} }`;
+export function printFieldsInline(fields: A.FieldDecl[], open = false): string {
+  const parts = [...fields.map(printFieldInline), ...(open ? ["..."] : [])];
+  return parts.length === 0 ? "{}" : `{ ${parts.join(", ")} }`;
 }
 
 /** `hour` for one unit, `5 minutes` otherwise. */

@@ -7,7 +7,7 @@ import { Sink } from "./diagnostics.js";
 import { parse } from "./parse.js";
 
 /** Positions, comments and checker annotations: what formatting may change. */
-const DROPPED = new Set(["span", "nameSpan", "rootSpan", "opSpan", "patternSpan", "variableSpan", "fnSpan", "maxSpan", "comments", "file", "type", "ref"]);
+const DROPPED = new Set(["span", "nameSpan", "rootSpan", "opSpan", "patternSpan", "variableSpan", "fnSpan", "maxSpan", "keySpan", "stateSpan", "comments", "file", "type", "ref", "query"]);
 
 /**
  * A copy of an AST without positions, comments, checker annotations, undefined
@@ -21,7 +21,7 @@ export function meaningOf(node: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rec)) {
     if (v === undefined || DROPPED.has(k)) continue;
-    if (k === "id" && rec["label"] === undefined && (rec["kind"] === "rule" || rec["kind"] === "limit")) continue;
+    if (k === "id" && rec["label"] === undefined && (rec["kind"] === "rule" || rec["kind"] === "limit" || rec["kind"] === "update")) continue;
     out[k] = meaningOf(v);
   }
   return out;

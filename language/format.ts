@@ -15,7 +15,7 @@ import { align, type Gap, gapAt, type Line, plain, type Row, spaced, text, withT
 import { MAX_WIDTH, printFieldsDecl, type BlockResult } from "./format-block.js";
 import { attachComments, commentText, SourceIndex, type Stmt, type StmtComments } from "./format-comments.js";
 import { checkFormatted } from "./format-verify.js";
-import { printExpr, printLimitKey, printPath, printTargets, printToolName, printWindow, quote, width } from "./format-expr.js";
+import { printExpr, printLimitKey, printPath, printTargets, printToolName, printTypeInline, printWindow, quote, width } from "./format-expr.js";
 import * as T from "./lexer.js";
 import { Sink, type Diagnostic } from "./diagnostics.js";
 import { parse } from "./parse.js";
@@ -104,14 +104,20 @@ function printStatement(s: Stmt, sc: StmtComments, index: SourceIndex): PrintedS
       const name = text(`let ${s.name}`);
       const gap = gapAt(index, "subject", "let", tokenAfter(s.nameSpan.end));
       const line = `let ${s.name} = ${printExpr(s.value)}`;
-      // A long list (an allowlist of domains or contacts) gets one item per line, with a trailing comma.
-      if (line.length <= 100 || s.value.kind !== "list" || s.value.items.length < 2) return simple(spaced(name, gap, text(`= ${printExpr(s.value)}`)));
-      return { lines: [spaced(name, gap, text("= [")), ...s.value.items.map((x) => text(`  ${printExpr(x)},`)), text("]")], hoisted: sc.inner, trailing: sc.trailing };
+      // A long list (an allowlist of domains or contacts), map or record gets one item per line, with a trailing comma.
+      const items = longItems(s.value);
+      if (line.length <= 100 || items === undefined) return simple(spaced(name, gap, text(`= ${printExpr(s.value)}`)));
+      const [open, close] = s.value.kind === "list" ? ["[", "]"] : ["{", "}"];
+      return { lines: [spaced(name, gap, text(`= ${open}`)), ...items.map((x) => text(`  ${x},`)), text(close)], hoisted: sc.inner, trailing: sc.trailing };
     }
     case "redact":
       return simple(text(`redact ${s.paths.map(printPath).join(", ")}`));
     case "limit":
       return simple(limitLine(s, gapAt(index, "keyword", "limit", s.targets[0]?.span.start), gapAt(index, "subject", "limit", tokenAfter(s.targets.at(-1)!.span.end))));
+    case "state":
+      return simple(text(`state ${s.name}: ${printTypeInline(s.type)}${s.max !== undefined ? ` max ${String(s.max)}` : ""}`));
+    case "update":
+      return simple(text(`on ${printTargets(s.targets)} add ${printExpr(s.value)} to ${s.state}${s.condition ? ` if ${printExpr(s.condition)}` : ""}`));
     case "rule":
       return printRule(s, sc, index);
     default:
@@ -119,13 +125,24 @@ function printStatement(s: Stmt, sc: StmtComments, index: SourceIndex): PrintedS
   }
 }
 
+/** The items of a list, map or record value with two or more, as printed one per line; undefined otherwise. */
+function longItems(v: A.Expr): string[] | undefined {
+  const items = v.kind === "list" ? v.items.map(printExpr)
+    : v.kind === "map" ? v.entries.map((x) => printExpr({ ...v, entries: [x] }).slice(2, -2))
+    : v.kind === "record" ? v.fields.map((f) => printExpr({ ...v, fields: [f] }).slice(2, -2))
+    : [];
+  return items.length >= 2 ? items : undefined;
+}
+
 const labelPrefix = (label: string | undefined): string => (label !== undefined ? `${label}: ` : "");
 
 function limitLine(l: A.LimitDecl, keyword: Gap, subject: Gap): Line {
   const measure = l.measure.kind === "calls" ? `${String(l.max)} calls` : `sum ${printExpr(l.measure.expr)} ${String(l.max)}`;
   const keys = l.keys.map((k) => ` per ${printLimitKey(k)}`).join("");
+  const cond = l.condition ? ` if ${printExpr(l.condition)}` : "";
+  const escalate = l.escalate ? ` else approve${l.escalate.approvers.length ? ` by ${l.escalate.approvers.map(quote).join(", ")}` : ""}` : "";
   const head = spaced(text(`${labelPrefix(l.label)}limit`), keyword, text(printTargets(l.targets)));
-  return spaced(head, subject, text(`${measure} per ${printWindow(l.window)}${keys}`));
+  return spaced(head, subject, text(`${measure} per ${printWindow(l.window)}${keys}${cond}${escalate}`));
 }
 
 // ------------------------------------------------------------------ rules

@@ -37,7 +37,7 @@ export function unescapeString(raw: string, onError: (offset: number, message: s
 export class PolGrammar extends EmbeddedActionsParser {
   file = "<input>";
   /** Errors found inside tokens the grammar accepted (bad escapes, bad numbers, bad windows). */
-  semanticErrors: { span: Span; message: string; code: "E0104" | "E0105" | "E0107" }[] = [];
+  semanticErrors: { span: Span; message: string; code: "E0104" | "E0105" | "E0107" | "E0108" }[] = [];
 
   constructor() {
     super(T.allTokens, { recoveryEnabled: false, maxLookahead: 3 });
@@ -80,6 +80,8 @@ export class PolGrammar extends EmbeddedActionsParser {
       { ALT: () => this.SUBRULE(this.contextDecl) },
       { ALT: () => this.SUBRULE(this.letDecl) },
       { ALT: () => this.SUBRULE(this.redactDecl) },
+      { ALT: () => this.SUBRULE(this.stateDecl) },
+      { ALT: () => this.SUBRULE(this.updateDecl) },
       { ALT: () => this.SUBRULE(this.labelled) },
     ]);
   });
@@ -176,11 +178,60 @@ export class PolGrammar extends EmbeddedActionsParser {
         ALT: () => {
           const open = this.CONSUME(T.LBrace);
           const fields = this.SUBRULE(this.fields);
+          const more = this.OPTION(() => this.CONSUME(T.Ellipsis));
           const close = this.CONSUME(T.RBrace);
-          return this.ACTION(() => ({ kind: "record" as const, fields, span: join(this.span(open), this.span(close)) }));
+          return this.ACTION(() => ({ kind: "record" as const, fields, ...(more ? { open: true } : {}), span: join(this.span(open), this.span(close)) }));
+        },
+      },
+      {
+        ALT: () => {
+          const values: IToken[] = [];
+          this.AT_LEAST_ONE_SEP({ SEP: T.Pipe, DEF: () => { const v = this.CONSUME(T.StringLit); this.ACTION(() => values.push(v)); } });
+          return this.ACTION(() => ({ kind: "enum" as const, values: values.map((v) => this.str(v)), span: join(this.span(values[0]!), this.span(values[values.length - 1]!)) }));
         },
       },
     ]);
+  });
+
+  /** `state NAME: TYPE [max N]`. */
+  stateDecl = this.RULE("stateDecl", (): A.StateDecl => {
+    const kw = this.CONSUME(T.State);
+    const name = this.CONSUME(T.Name);
+    this.CONSUME(T.Colon);
+    const type = this.SUBRULE(this.typeExpr);
+    const max = this.OPTION({
+      GATE: () => this.LA(1).image === "max",
+      DEF: () => {
+        this.CONSUME(T.Identifier);
+        return this.CONSUME(T.NumberLit);
+      },
+    });
+    return this.ACTION(() => ({
+      kind: "state",
+      name: name.image,
+      nameSpan: this.span(name),
+      type,
+      ...(max ? { max: this.num(max), maxSpan: this.span(max) } : {}),
+      span: join(this.span(kw), max ? this.span(max) : type.span),
+    }));
+  });
+
+  /** `on TARGETS add EXPR to NAME [if COND]`. */
+  updateDecl = this.RULE("updateDecl", (): A.UpdateDecl => {
+    const kw = this.CONSUME(T.On);
+    const targets = this.SUBRULE(this.targets);
+    this.CONSUME(T.Add);
+    const value = this.SUBRULE(this.expr);
+    this.CONSUME(T.To);
+    const name = this.CONSUME(T.Name);
+    const cond = this.OPTION(() => {
+      this.CONSUME(T.If);
+      return this.SUBRULE2(this.expr);
+    });
+    return this.ACTION(() => {
+      const span = join(this.span(kw), cond ? cond.span : this.span(name));
+      return { kind: "update", id: `${basename(this.file)}:${span.line}`, targets, value, state: name.image, stateSpan: this.span(name), ...(cond ? { condition: cond } : {}), span };
+    });
   });
 
   letDecl = this.RULE("letDecl", (): A.LetDecl => {
@@ -293,9 +344,28 @@ export class PolGrammar extends EmbeddedActionsParser {
         keys.push(single ? { kind: p.root as "agent" | "run" | "tool", span: p.span } : { kind: "path", path: p, span: p.span });
       });
     });
+    const condition = this.OPTION2(() => {
+      this.CONSUME(T.If);
+      return this.SUBRULE2(this.expr);
+    });
+    const escalate = this.OPTION3(() => {
+      const e = this.CONSUME(T.Else);
+      const a = this.CONSUME(T.Approve);
+      const approvers: string[] = [];
+      let last = this.span(a);
+      this.OPTION4(() => {
+        this.CONSUME(T.By);
+        this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => { const g = this.CONSUME2(T.StringLit); this.ACTION(() => { approvers.push(this.str(g)); last = this.span(g); }); } });
+      });
+      return this.ACTION(() => ({ approvers, span: join(this.span(e), last) }));
+    });
     return this.ACTION(() => {
-      const span = join(this.span(kw), keys.length ? keys[keys.length - 1]!.span : window.span);
-      return { kind: "limit", id: `${basename(this.file)}:${span.line}`, targets, measure, max: this.num(maxTok), maxSpan: this.span(maxTok), window, keys, span };
+      const end = escalate?.span ?? condition?.span ?? (keys.length ? keys[keys.length - 1]!.span : window.span);
+      const span = join(this.span(kw), end);
+      return {
+        kind: "limit", id: `${basename(this.file)}:${span.line}`, targets, measure, max: this.num(maxTok), maxSpan: this.span(maxTok), window, keys,
+        ...(condition ? { condition } : {}), ...(escalate ? { escalate } : {}), span,
+      };
     });
   });
 
@@ -326,6 +396,16 @@ export class PolGrammar extends EmbeddedActionsParser {
   /** A tool name or pattern: `stripe.refund`, `db.*`, `*`, `"delete:*"`. */
   toolName = this.RULE("toolName", (): A.Target => {
     return this.OR([
+      {
+        GATE: () => this.LA(2).tokenType === T.LParen,
+        ALT: () => {
+          const kw = this.CONSUME(T.Class);
+          this.CONSUME(T.LParen);
+          const c = this.OR4([{ ALT: () => this.CONSUME(T.Read) }, { ALT: () => this.CONSUME(T.Write) }, { ALT: () => this.CONSUME(T.Destructive) }]);
+          const close = this.CONSUME(T.RParen);
+          return this.ACTION(() => ({ text: `class(${c.image})`, quoted: false, glob: false, cls: c.image as A.ToolClass, span: join(this.span(kw), this.span(close)) }));
+        },
+      },
       {
         ALT: () => {
           const s = this.CONSUME(T.StringLit);
@@ -516,9 +596,55 @@ export class PolGrammar extends EmbeddedActionsParser {
           return this.ACTION((): A.Expr => ({ kind: "has", path: p, span: join(this.span(h), p.span) }));
         },
       },
-      { GATE: () => this.LA(2).tokenType === T.LParen, ALT: () => this.SUBRULE(this.call) },
+      { ALT: () => this.SUBRULE(this.recordLit) },
+      { GATE: () => this.LA(2).tokenType === T.LParen && HISTORY_FNS.has(this.LA(1).image), ALT: () => this.SUBRULE(this.history) },
+      // `seen(`, `count(`, `calls(` are never calls of builtins: their parentheses hold targets only.
+      { GATE: () => this.LA(2).tokenType === T.LParen && !HISTORY_FNS.has(this.LA(1).image), ALT: () => this.SUBRULE(this.call) },
       { ALT: () => this.SUBRULE2(this.path) },
     ]);
+  });
+
+  /** `seen(T, ...)`, `count(T, ...)`, `calls(T, ...)`: targets, not expressions, between the parentheses. */
+  history = this.RULE("history", (): A.Expr => {
+    const fn = this.CONSUME(T.Name);
+    this.CONSUME(T.LParen);
+    const targets = this.SUBRULE(this.targets);
+    const close = this.CONSUME(T.RParen);
+    return this.ACTION((): A.Expr => ({ kind: "history", fn: fn.image as A.HistoryExpr["fn"], fnSpan: this.span(fn), targets, span: join(this.span(fn), this.span(close)) }));
+  });
+
+  /**
+   * `{ name: expr, ... }` (a record) or `{ 6: expr, "k": expr, ... }` (a map: number or string keys),
+   * with an optional trailing comma; `{}` is the empty record.
+   */
+  recordLit = this.RULE("recordLit", (): A.Expr => {
+    const open = this.CONSUME(T.LBrace);
+    const entries: { key: IToken; neg: boolean; value: A.Expr }[] = [];
+    this.MANY(() => {
+      const neg = this.OPTION(() => this.CONSUME(T.Minus));
+      const key = this.OR([{ ALT: () => this.CONSUME(T.AnyWord) }, { ALT: () => this.CONSUME(T.StringLit) }, { ALT: () => this.CONSUME(T.NumberLit) }]);
+      this.CONSUME(T.Colon);
+      const value = this.SUBRULE(this.expr);
+      this.OPTION2(() => this.CONSUME(T.Comma));
+      this.ACTION(() => entries.push({ key, neg: neg !== undefined, value }));
+    });
+    const close = this.CONSUME(T.RBrace);
+    return this.ACTION((): A.Expr => {
+      const span = join(this.span(open), this.span(close));
+      const named = entries.filter((x) => x.key.tokenType !== T.StringLit && x.key.tokenType !== T.NumberLit);
+      if (named.length === entries.length && !entries.some((x) => x.neg)) {
+        return { kind: "record", fields: entries.map((x) => ({ name: x.key.image, nameSpan: this.span(x.key), value: x.value })), span };
+      }
+      if (named.length > 0 || (entries.some((x) => x.neg) && entries.some((x) => x.key.tokenType !== T.NumberLit))) {
+        const bad = named[0] ?? entries.find((x) => x.neg)!;
+        this.semanticErrors.push({ code: "E0108", message: "a `{ ... }` value has either field names (a record) or number and string keys (a map), not both", span: this.span(bad.key) });
+      }
+      return {
+        kind: "map",
+        entries: entries.map((x) => ({ key: x.key.tokenType === T.NumberLit ? (x.neg ? -1 : 1) * this.num(x.key) : x.key.tokenType === T.StringLit ? this.str(x.key) : x.key.image, keySpan: this.span(x.key), value: x.value })),
+        span,
+      };
+    });
   });
 
   listLit = this.RULE("listLit", (): A.Expr => {
@@ -553,11 +679,25 @@ export class PolGrammar extends EmbeddedActionsParser {
 
   path = this.RULE("path", (): A.PathExpr => {
     const root = this.CONSUME(T.Name);
-    const segments: { name: string; span: Span }[] = [];
+    const segments: A.PathSegment[] = [];
     this.MANY(() => {
-      this.CONSUME(T.Dot);
-      const seg = this.CONSUME(T.AnyWord);
-      this.ACTION(() => segments.push({ name: seg.image, span: this.span(seg) }));
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(T.Dot);
+            const seg = this.CONSUME(T.AnyWord);
+            this.ACTION(() => segments.push({ name: seg.image, span: this.span(seg) }));
+          },
+        },
+        {
+          ALT: () => {
+            const open = this.CONSUME(T.LBracket);
+            const key = this.SUBRULE(this.expr);
+            const close = this.CONSUME(T.RBracket);
+            this.ACTION(() => segments.push({ name: "", index: key, span: join(this.span(open), this.span(close)) }));
+          },
+        },
+      ]);
     });
     return this.ACTION(() => ({
       kind: "path" as const,
@@ -568,6 +708,9 @@ export class PolGrammar extends EmbeddedActionsParser {
     }));
   });
 }
+
+/** The history functions: their parentheses hold targets (`seen(get_webpage, "mcp:*")`), not expressions. */
+export const HISTORY_FNS: ReadonlySet<string> = new Set(["seen", "count", "calls"]);
 
 function bin(op: A.BinaryOp, left: A.Expr, right: A.Expr, opSpan: Span): A.Expr {
   return { kind: "binary", op, left, right, opSpan, span: join(left.span, right.span) };

@@ -5,10 +5,11 @@
 import { BUILTINS } from "../stdlib/signatures.js";
 import { compileRegex, dfaSearch, type Dfa } from "../stdlib/regex/index.js";
 import { globMatch } from "../stdlib/ts/index.js";
-import type { Expr, PathExpr } from "./ast.js";
+import { nowOf, todayOf } from "../stdlib/ts/dates.js";
+import type { Expr, PathExpr, Target } from "./ast.js";
 import type { Decision } from "./call.js";
 import type { CheckedPolicy } from "./checked.js";
-import { Assembler, denyWith, factsOfInput, isBlind, metaOf, type Failures, type PolicyMeta } from "./meta.js";
+import { Assembler, denyWith, factsOfInput, isBlind, metaOf, type Failures, type PolicyMeta, type RunOutputs } from "./meta.js";
 import { applyBinary } from "./fold.js";
 import { assertNever } from "./span.js";
 import { anyTargetMatches } from "./targets.js";
@@ -44,8 +45,20 @@ const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
 /** Evaluates expressions over one validated input. Lets are evaluated on first use and remembered. */
 export class Evaluator {
   private readonly lets = new Map<string, V>();
+  private readonly queries = new Map<number, V[]>();
 
-  constructor(private readonly input: Input) {}
+  constructor(private readonly input: Input, private readonly policy: CheckedPolicy) {}
+
+  /** The entries of history query `q`: the earlier calls whose tool its targets match, as `{ tool, args }`. */
+  private history(q: number): V[] {
+    let out = this.queries.get(q);
+    if (!out) {
+      const targets = this.policy.queries[q]!.targets;
+      out = this.input.history.filter((h) => anyTargetMatches(targets, h.tool, this.policy.tools.get(h.tool)?.toolClass)).map((h) => ({ tool: h.tool, args: h.args }));
+      this.queries.set(q, out);
+    }
+    return out;
+  }
 
   eval(e: Expr, vars: Map<string, V>): V {
     switch (e.kind) {
@@ -54,6 +67,16 @@ export class Evaluator {
       case "bool":
         return e.value;
       case "list": return e.items.map((x) => this.eval(x, vars));
+      case "record": {
+        const out: Record<string, V> = Object.create(null);
+        for (const f of e.fields) out[f.name] = this.eval(f.value, vars);
+        return out;
+      }
+      case "map": return new Map(e.entries.map((x) => [x.key, this.eval(x.value, vars)]));
+      case "history": {
+        const entries = this.history(e.query!);
+        return e.fn === "calls" ? entries : e.fn === "count" ? entries.length : entries.length > 0;
+      }
       case "path": return this.path(e, vars).value;
       case "unary": {
         const v = this.eval(e.operand, vars);
@@ -73,6 +96,7 @@ export class Evaluator {
       case "call": {
         const b = BUILTINS.get(e.fn);
         if (!b) throw new Error(`internal error: unknown builtin ${e.fn}`);
+        if (b.clock) return b.clock === "today" ? todayOf(this.input.time!) : nowOf(this.input.time!);
         const args: V[] = [];
         for (const a of e.args) {
           const v = this.eval(a, vars);
@@ -126,8 +150,11 @@ export class Evaluator {
     return bot ?? !any;
   }
 
-  /** The value at a path and whether every field on the way is present. */
-  private path(p: PathExpr, vars: Map<string, V>): { value: V; present: boolean } {
+  /**
+   * The value at a path and whether every field on the way is present. A map key that is ⊥
+   * makes the path (and `has` of it) ⊥.
+   */
+  private path(p: PathExpr, vars: Map<string, V>): { value: V; present: boolean | Bottom } {
     let cur: V;
     const ref = p.ref;
     if (!ref) throw new Error(`internal error: unresolved path ${p.root}`);
@@ -137,11 +164,18 @@ export class Evaluator {
       cur = this.lets.get(p.root);
     } else {
       const i = this.input;
-      cur = { args: i.args, agent: i.agent, env: i.env, tool: i.tool, run: i.run, ctx: i.ctx }[ref.root];
+      cur = { args: i.args, agent: i.agent, env: i.env, tool: i.tool, run: i.run, ctx: i.ctx, state: i.state }[ref.root];
     }
-    for (const f of ref.fields) {
-      if (typeof cur !== "object" || cur === null || !own(cur, f)) return { value: undefined, present: false };
-      cur = (cur as Record<string, V>)[f];
+    for (const seg of p.segments) {
+      if (seg.index) {
+        const k = this.eval(seg.index, vars);
+        if (isBot(k)) return { value: k, present: k };
+        if (!(cur instanceof Map) || !cur.has(k)) return { value: undefined, present: false };
+        cur = cur.get(k);
+        continue;
+      }
+      if (typeof cur !== "object" || cur === null || !own(cur, seg.name)) return { value: undefined, present: false };
+      cur = (cur as Record<string, V>)[seg.name];
     }
     return { value: cur, present: cur !== undefined };
   }
@@ -156,8 +190,9 @@ export class Evaluator {
 export function matchRules(policy: CheckedPolicy, input: Input, ev: Evaluator): { matched: number[]; why: number[] } {
   const matched: number[] = [];
   const why: number[] = [];
+  const cls = policy.tools.get(input.tool)?.toolClass;
   for (const r of policy.rules) {
-    if (!anyTargetMatches(r.decl.targets, input.tool)) continue;
+    if (!anyTargetMatches(r.decl.targets, input.tool, cls)) continue;
     if (isBlind(r, input)) {
       if (r.decl.effect !== "allow") matched.push(r.index), why.push(0);
       continue;
@@ -167,6 +202,31 @@ export function matchRules(policy: CheckedPolicy, input: Input, ev: Evaluator): 
     else if (isBot(v)) matched.push(r.index), why.push(v.site + 1);
   }
   return { matched, why };
+}
+
+/** A limit or update: whether it covers a call depends on its targets and on whether it reads args. */
+type Covered = { decl: { targets: Target[] }; readsArgs: boolean };
+
+/** Conditional limits (computed above) and `on` updates: 0 not applied, 1 applied (with its value), 2 + site ⊥. */
+function runOutputs(policy: CheckedPolicy, ev: Evaluator, covers: (x: Covered) => boolean, limitWhy: Map<number, number>): RunOutputs {
+  const updateWhy = new Map<number, number>();
+  const values = new Map<number, number | string | boolean>();
+  for (const u of policy.updates) {
+    if (!covers(u)) continue;
+    const c = u.decl.condition ? ev.eval(u.decl.condition, new Map()) : true;
+    if (c === false) continue;
+    if (isBot(c)) {
+      updateWhy.set(u.index, c.site + 2);
+      continue;
+    }
+    const v = ev.eval(u.decl.value, new Map());
+    if (isBot(v)) updateWhy.set(u.index, v.site + 2);
+    else {
+      updateWhy.set(u.index, 1);
+      values.set(u.index, v as number | string | boolean);
+    }
+  }
+  return { limit: (i) => limitWhy.get(i) ?? 0, update: (i) => updateWhy.get(i) ?? 0, value: (i) => values.get(i)! };
 }
 
 const asmCache = new WeakMap<CheckedPolicy, Assembler>();
@@ -187,18 +247,29 @@ export function evaluate(policy: CheckedPolicy, call: unknown, options: Validate
   if (!v.ok) return denyWith(meta, "schema", v.reason);
   const input = v.input;
   try {
-    const ev = new Evaluator(input);
+    const ev = new Evaluator(input, policy);
     const { matched, why } = matchRules(policy, input, ev);
+    const cls = policy.tools.get(input.tool)?.toolClass;
+    const covers = (x: Covered) => anyTargetMatches(x.decl.targets, input.tool, cls) && !isBlind(x, input);
     const amounts = new Map<number, number>();
     const sumWhy = new Map<number, number>();
+    const limitWhy = new Map<number, number>();
     for (const l of policy.limits) {
-      if (l.decl.measure.kind !== "sum" || !anyTargetMatches(l.decl.targets, input.tool) || isBlind(l, input)) continue;
+      if (!covers(l)) continue;
+      // A condition that is ⊥ makes the limit apply (the safe side); its sum is computed only if it applies.
+      if (l.decl.condition) {
+        const c = ev.eval(l.decl.condition, new Map());
+        limitWhy.set(l.index, c === true ? 1 : isBot(c) ? c.site + 2 : 0);
+        if (c === false) continue;
+      }
+      if (l.decl.measure.kind !== "sum") continue;
       const v = ev.eval(l.decl.measure.expr, new Map());
       if (isBot(v)) sumWhy.set(l.index, v.site + 1);
       else amounts.set(l.index, v as number);
     }
+    const run = policy.updates.length > 0 || limitWhy.size > 0 ? runOutputs(policy, ev, covers, limitWhy) : undefined;
     const failures: Failures | undefined = sumWhy.size > 0 || why.some((w) => w > 0) ? { rule: why, sum: (i) => sumWhy.get(i) ?? 0 } : undefined;
-    return asm.decide(factsOfInput(input), matched, (i) => amounts.get(i) ?? 0, failures);
+    return asm.decide(factsOfInput(input), matched, (i) => amounts.get(i) ?? 0, failures, run);
   } catch (e) {
     return denyWith(meta, "error", `evaluation failed: ${(e as Error).message}`);
   }

@@ -32,6 +32,8 @@ export const Approve = kw("approve");
 export const Limit = kw("limit");
 export const Redact = kw("redact");
 export const Import = kw("import");
+export const State = kw("state");
+export const On = kw("on");
 // Soft keywords of particular clauses.
 export const Calls = kw("calls");
 export const Sum = kw("sum");
@@ -39,6 +41,10 @@ export const Per = kw("per");
 export const Read = kw("read");
 export const Write = kw("write");
 export const Destructive = kw("destructive");
+export const Add = kw("add");
+export const To = kw("to");
+export const Else = kw("else");
+export const Class = kw("class");
 export const NumberType = createToken({ name: "NumberType", pattern: /number/, longer_alt: Identifier, categories: [Name, AnyWord], label: "`number`" });
 export const StringType = createToken({ name: "StringType", pattern: /string/, longer_alt: Identifier, categories: [Name, AnyWord], label: "`string`" });
 export const BoolType = createToken({ name: "BoolType", pattern: /bool/, longer_alt: Identifier, categories: [Name, AnyWord], label: "`bool`" });
@@ -86,14 +92,18 @@ export const LParen = createToken({ name: "LParen", pattern: /\(/, label: "`(`" 
 export const RParen = createToken({ name: "RParen", pattern: /\)/, label: "`)`" });
 export const Comma = createToken({ name: "Comma", pattern: /,/, label: "`,`" });
 export const Colon = createToken({ name: "Colon", pattern: /:/, label: "`:`" });
+/** `...` closing an open record type (other fields allowed). */
+export const Ellipsis = createToken({ name: "Ellipsis", pattern: /\.\.\./, label: "`...`" });
 export const Dot = createToken({ name: "Dot", pattern: /\./, label: "`.`" });
+/** `|` between the values of an enum type (`"r" | "rw"`). */
+export const Pipe = createToken({ name: "Pipe", pattern: /\|/, label: "`|`" });
 export const Question = createToken({ name: "Question", pattern: /\?/, label: "`?`" });
 
 export const Comment = createToken({ name: "Comment", pattern: /#[^\n\r]*/, group: "comments" });
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
 
 /** Keywords that begin a statement when they are the first token on a line (see parse.ts). */
-export const STATEMENT_KEYWORDS: readonly TokenType[] = [Policy, Default, Tool, Context, Let, Allow, Deny, Approve, Limit, Redact, Import];
+export const STATEMENT_KEYWORDS: readonly TokenType[] = [Policy, Default, Tool, Context, Let, Allow, Deny, Approve, Limit, Redact, Import, State, On];
 
 export const allTokens: TokenType[] = [
   WhiteSpace,
@@ -122,10 +132,12 @@ export const allTokens: TokenType[] = [
   RParen,
   Comma,
   Colon,
+  Ellipsis,
   Dot,
+  Pipe,
   Question,
-  Policy, Default, Tool, Context, Let, Allow, Deny, Approve, Limit, Redact, Import,
-  Calls, Sum, Per, Read, Write, Destructive, NumberType, StringType, BoolType, ListType,
+  Policy, Default, Tool, Context, Let, Allow, Deny, Approve, Limit, Redact, Import, State, On,
+  Calls, Sum, Per, Read, Write, Destructive, Add, To, Else, Class, NumberType, StringType, BoolType, ListType,
   For, By, If, Because, And, Or, Not, In, Matches, Has, Any, All, True, False,
   Identifier,
   AnyWord,

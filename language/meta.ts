@@ -3,15 +3,15 @@
 // from a checked policy (interpreter, compiler) or read back from a module's
 // manifest (runtime), so both engines assemble decisions with the same code.
 
-import type { Effect, LimitKey, Target, ToolClass } from "./ast.js";
-import type { Decision, LimitUse, RuleRef } from "./call.js";
+import type { Effect, LimitKey, ToolClass } from "./ast.js";
+import type { Decision, LimitUse, RuleRef, StateUpdate } from "./call.js";
 import { EFFECT_RANK, type CheckedPolicy, type Site } from "./checked.js";
 import { NO_SPAN, type Span } from "./span.js";
-import { anyTargetMatches } from "./targets.js";
-import type { FieldType } from "./types.js";
+import { anyTargetMatches, type TargetLike } from "./targets.js";
+import type { FieldType, Type } from "./types.js";
 import type { Input } from "./validate.js";
 
-export type MetaTarget = Omit<Target, "span">;
+export type MetaTarget = TargetLike;
 
 export interface RuleMeta {
   id: string;
@@ -20,6 +20,8 @@ export interface RuleMeta {
   approvers: string[];
   because?: string;
   readsArgs: boolean;
+  /** The history queries the condition reads (what an approver is shown from the run); absent when none. */
+  queries?: number[];
   span: Span;
 }
 
@@ -33,8 +35,21 @@ export interface LimitMeta {
   keys: MetaLimitKey[];
   targets: MetaTarget[];
   readsArgs: boolean;
+  /** `if COND`: the engine says per call whether the limit applies. */
+  conditional?: boolean;
+  /** `else approve [by ...]`: over the limit, the call goes to these groups (empty: any approver). */
+  escalate?: { approvers: string[] };
   span: Span;
 }
+
+/** A history query: the targets whose earlier calls `seen`/`count`/`calls` read. */
+export interface QueryMeta { key: string; targets: MetaTarget[] }
+
+/** Declared run state: a number, or a list (a set) of at most `max` scalars. */
+export interface StateMeta { name: string; type: Type; max: number }
+
+/** `on TARGETS add EXPR to STATE [if COND]`. */
+export interface UpdateMeta { id: string; state: string; targets: MetaTarget[]; readsArgs: boolean; span: Span }
 
 export interface DefaultMeta { effect: Effect; targets?: MetaTarget[]; span: Span }
 
@@ -53,9 +68,14 @@ export interface PolicyMeta {
   redact: string[];
   /** Calls of builtins that can fail, by site number: what a decision says when one does. */
   sites: Site[];
+  queries: QueryMeta[];
+  state: StateMeta[];
+  updates: UpdateMeta[];
+  /** Whether the policy reads the host's clock: calls must carry `time`. */
+  readsClock: boolean;
 }
 
-const stripSpan = (t: Target): MetaTarget => ({ text: t.text, quoted: t.quoted, glob: t.glob });
+const stripSpan = (t: TargetLike): MetaTarget => ({ text: t.text, quoted: t.quoted, glob: t.glob, ...(t.cls ? { cls: t.cls } : {}) });
 const keyMeta = (k: LimitKey): MetaLimitKey => (k.kind === "path" ? { kind: "path", path: [k.path.root, ...k.path.segments.map((s) => s.name)] } : { kind: k.kind });
 
 export function metaOf(p: CheckedPolicy): PolicyMeta {
@@ -72,6 +92,7 @@ export function metaOf(p: CheckedPolicy): PolicyMeta {
       approvers: r.decl.approvers,
       ...(r.decl.because !== undefined ? { because: r.decl.because } : {}),
       readsArgs: r.readsArgs,
+      ...(r.queries.length > 0 ? { queries: r.queries } : {}),
       span: r.decl.span,
     })),
     limits: p.limits.map((l) => ({
@@ -82,20 +103,29 @@ export function metaOf(p: CheckedPolicy): PolicyMeta {
       keys: l.decl.keys.map(keyMeta),
       targets: l.decl.targets.map(stripSpan),
       readsArgs: l.readsArgs,
+      ...(l.decl.condition ? { conditional: true } : {}),
+      ...(l.decl.escalate ? { escalate: { approvers: l.decl.escalate.approvers } } : {}),
       span: l.decl.span,
     })),
     defaultRule: { effect: p.defaultEffect, span: p.defaultDecl?.span ?? NO_SPAN },
     defaultsFor: p.defaultsFor.map((d) => ({ effect: d.effect, targets: d.targets!.map(stripSpan), span: d.span })),
     redact: p.redact,
     sites: p.sites,
+    queries: p.queries.map((q) => ({ key: q.key, targets: q.targets.map(stripSpan) })),
+    state: p.state.map((x) => ({ name: x.name, type: x.type, max: x.max })),
+    updates: p.updates.map((u) => ({ id: u.decl.id, state: u.decl.state, targets: u.decl.targets.map(stripSpan), readsArgs: u.readsArgs, span: u.decl.span })),
+    readsClock: p.readsClock,
   };
 }
+
+/** The declared class of `tool` (undefined without a declaration, which class targets read as destructive). */
+export const classOf = (meta: Pick<PolicyMeta, "tools">, tool: string): ToolClass | undefined => meta.tools.get(tool)?.toolClass;
 
 /** The fallback when no rule matches: the most restrictive `default ... for` covering the tool, else the policy default. */
 export function defaultFor(meta: PolicyMeta, tool: string): RuleRef {
   let best: RuleRef | undefined;
   for (const d of meta.defaultsFor) {
-    if (!anyTargetMatches(d.targets as Target[], tool)) continue;
+    if (!anyTargetMatches(d.targets!, tool, classOf(meta, tool))) continue;
     if (!best || EFFECT_RANK[d.effect] > EFFECT_RANK[best.effect]) {
       best = { id: `default for ${d.targets!.map((t) => t.text).join(", ")}`, kind: "default", effect: d.effect, span: d.span };
     }
@@ -153,7 +183,9 @@ export function limitKey(l: LimitMeta, c: CallFacts, mask?: (path: string, value
 }
 
 export function denyWith(meta: PolicyMeta, decidedBy: "schema" | "error", reason: string): Decision {
-  return { effect: "deny", decidedBy, rules: [], matched: [], reasons: [reason], approvers: [], limits: [], redact: meta.redact };
+  const d: Decision = { effect: "deny", decidedBy, rules: [], matched: [], reasons: [reason], approvers: [], limits: [], redact: meta.redact };
+  if (meta.updates.length > 0) d.updates = [];
+  return d;
 }
 
 /** Per tool name, what does not depend on the call's values: the limits covering it (or why one cannot measure it), and decisions by matched set. */
@@ -168,6 +200,9 @@ export interface ToolFacts {
   templates: Map<string, Decision>;
   /** Limit keys of the last call, reused while agent and run stay the same (keys with paths are never memoised). */
   memo?: { agentId: string; runId: string; keys: string[] };
+  /** Indices of the `on` updates covering the tool; `blindUpdate` when one cannot read an undeclared tool's args. */
+  updates: number[];
+  blindUpdate?: string;
 }
 
 const MAX_CACHE = 10_000;
@@ -181,6 +216,18 @@ const MAX_CACHE = 10_000;
 export interface Failures {
   rule: ArrayLike<number>;
   sum: (limit: number) => number;
+}
+
+/**
+ * What an engine computed for the run-facing parts of a policy (only for policies that have
+ * them): per conditional limit, 0 when it does not apply, 1 when it does, 2 + site when its
+ * condition was ⊥ (it applies: a limit is the safe side); per update, 0 when it does not apply,
+ * 1 with its value, 2 + site when its condition or value was ⊥ (the call is denied).
+ */
+export interface RunOutputs {
+  limit?: (limit: number) => number;
+  update?: (update: number) => number;
+  value?: (update: number) => number | string | boolean;
 }
 
 /**
@@ -198,11 +245,17 @@ export class Assembler {
   toolFacts(tool: string, declared: boolean): ToolFacts {
     let f = this.tools.get(tool);
     if (f) return f;
-    f = { tool, declared, limits: [], single: [], templates: new Map() };
+    f = { tool, declared, limits: [], single: [], templates: new Map(), updates: [] };
+    const cls = classOf(this.meta, tool);
     for (const [i, l] of this.meta.limits.entries()) {
-      if (!anyTargetMatches(l.targets as Target[], tool)) continue;
+      if (!anyTargetMatches(l.targets, tool, cls)) continue;
       if (isBlind(l, { declared })) f.blindLimit ??= `limit \`${l.id}\` cannot measure \`${tool}\`, which has no declared schema`;
       f.limits.push(i);
+    }
+    for (const [i, u] of this.meta.updates.entries()) {
+      if (!anyTargetMatches(u.targets, tool, cls)) continue;
+      if (isBlind(u, { declared })) f.blindUpdate ??= `\`on\` at ${u.id} cannot read the arguments of \`${tool}\`, which has no declared schema, so run state \`${u.state}\` cannot be updated`;
+      f.updates.push(i);
     }
     if (this.tools.size >= MAX_CACHE) this.tools.clear();
     this.tools.set(tool, f);
@@ -254,30 +307,62 @@ export class Assembler {
     };
   }
 
-  decide(c: CallFacts, matched: ArrayLike<number>, amount: (limit: number) => number, failures?: Failures): Decision {
-    return this.decideFor(this.toolFacts(c.tool, c.declared), () => c, matched, amount, matched.length, failures);
+  decide(c: CallFacts, matched: ArrayLike<number>, amount: (limit: number) => number, failures?: Failures, run?: RunOutputs): Decision {
+    return this.decideFor(this.toolFacts(c.tool, c.declared), () => c, matched, amount, matched.length, failures, run);
   }
 
   /** As decide(), for a host that keeps ToolFacts per tool; `facts` is only called when a limit needs a key. */
-  decideFor(tf: ToolFacts, facts: () => CallFacts, matched: ArrayLike<number>, amount: (limit: number) => number, n = matched.length, failures?: Failures): Decision {
+  decideFor(tf: ToolFacts, facts: () => CallFacts, matched: ArrayLike<number>, amount: (limit: number) => number, n = matched.length, failures?: Failures, run?: RunOutputs): Decision {
     if (tf.blindLimit) return denyWith(this.meta, "error", tf.blindLimit);
     const t = failures ? this.failed(tf, matched, n, failures) : this.template(tf, matched, n);
-    if (t.decidedBy === "schema" || tf.limits.length === 0) return t;
+    if (t.decidedBy === "schema") return t;
+    if (this.meta.updates.length > 0) return this.withUpdates(tf, facts, t, amount, run);
+    if (tf.limits.length === 0) return t;
+    const limits = this.limitUses(tf, facts, t, amount, run);
+    if (!Array.isArray(limits)) return limits;
+    // Field by field: spreading a frozen object takes V8's slow path (~140 ns against ~8 ns).
+    return { effect: t.effect, decidedBy: t.decidedBy, rules: t.rules, matched: t.matched, reasons: t.reasons, approvers: t.approvers, limits, redact: t.redact };
+  }
+
+  /** The limits of a call (those whose condition holds), or the deny when an amount cannot be charged. */
+  private limitUses(tf: ToolFacts, facts: () => CallFacts, t: Decision, amount: (limit: number) => number, run?: RunOutputs): LimitUse[] | Decision {
+    if (tf.limits.length === 0) return [];
     const c = facts();
     const keys = this.keys(tf, c);
-    const limits: LimitUse[] = new Array(tf.limits.length);
+    const limits: LimitUse[] = [];
     for (let j = 0; j < tf.limits.length; j++) {
       const i = tf.limits[j]!;
       const l = this.meta.limits[i]!;
+      if (l.conditional && run?.limit?.(i) === 0) continue;
       const a = l.kind === "calls" ? 1 : amount(i);
       // A sum limit charged a negative amount would give back what earlier calls used (a -$1,000
       // "refund" restoring the day's cap): the call does not fit the limit's meaning, so deny it.
       // (A call the policy denies anyway keeps the rule's own reason: nothing is charged for it.)
       if ((!(a >= 0) || a === Infinity) && t.effect !== "deny") return denyWith(this.meta, "schema", `limit \`${l.id}\` sums ${Number.isNaN(a) ? "NaN" : a} for this call: the amounts a sum limit adds up must be zero or more`);
-      limits[j] = { id: l.id, kind: l.kind, amount: a, max: l.max, windowSeconds: l.windowSeconds, key: keys[j]!, span: l.span };
+      const use: LimitUse = { id: l.id, kind: l.kind, amount: a, max: l.max, windowSeconds: l.windowSeconds, key: keys[j]!, span: l.span };
+      if (l.escalate) use.escalate = l.escalate.approvers;
+      limits.push(use);
     }
-    // Field by field: spreading a frozen object takes V8's slow path (~140 ns against ~8 ns).
-    return { effect: t.effect, decidedBy: t.decidedBy, rules: t.rules, matched: t.matched, reasons: t.reasons, approvers: t.approvers, limits, redact: t.redact };
+    return limits;
+  }
+
+  /** A decision of a policy with `on` updates: its limits, and the values the call adds to run state (a ⊥ one denies). */
+  private withUpdates(tf: ToolFacts, facts: () => CallFacts, t: Decision, amount: (limit: number) => number, run?: RunOutputs): Decision {
+    if (tf.blindUpdate && t.effect !== "deny") return denyWith(this.meta, "error", tf.blindUpdate);
+    const limits = this.limitUses(tf, facts, t, amount, run);
+    if (!Array.isArray(limits)) return limits;
+    const updates: StateUpdate[] = [];
+    for (const i of tf.updates) {
+      const w = run?.update?.(i) ?? 0;
+      if (w === 0) continue;
+      const u = this.meta.updates[i]!;
+      if (w > 1) {
+        if (t.effect === "deny") continue;
+        return denyWith(this.meta, "schema", `${this.meta.sites[w - 2]!.failure}, so run state \`${u.state}\` cannot be updated (\`on\` at ${u.id})`);
+      }
+      updates.push({ state: u.state, value: run!.value!(i) });
+    }
+    return { effect: t.effect, decidedBy: t.decidedBy, rules: t.rules, matched: t.matched, reasons: t.reasons, approvers: t.approvers, limits, redact: t.redact, updates };
   }
 
   /**

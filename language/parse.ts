@@ -81,7 +81,8 @@ function splitStatements(tokens: IToken[]): IToken[][] {
     const next = tokens[i + 1];
     const firstOnLine = (tok.startLine ?? 0) > prevLine;
     prevLine = tok.endLine ?? tok.startLine ?? prevLine;
-    const nextIsColon = next?.tokenType === T.Colon || next?.tokenType === T.Question;
+    // `state.invited` at the start of a continuation line is a path, not a `state` declaration.
+    const nextIsColon = next?.tokenType === T.Colon || next?.tokenType === T.Question || next?.tokenType === T.Dot;
     const isKeyword = T.STATEMENT_KEYWORDS.includes(tok.tokenType) && !nextIsColon;
     const isLabel = depth === 0 && next?.tokenType === T.Colon && tokenMatcher(tok, T.Name) && !!tokens[i + 2] && [T.Allow, T.Deny, T.Approve, T.Limit].includes(tokens[i + 2]!.tokenType);
     // Inside `[...]` or `(...)` a keyword line may be a continuation (a list item `policy.x`): it

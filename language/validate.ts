@@ -3,12 +3,25 @@
 // Used by the interpreter and by the runtime in front of the wasm evaluator.
 
 import { DEFAULTED, ENV_FALLBACK, type BuiltinField } from "./inputs.js";
+import { time as parseTime } from "../stdlib/ts/dates.js";
 import type { FieldType, Type } from "./types.js";
 
 /** The schemas a call is checked against (a checked policy's, or a compiled module's manifest). */
 export interface Schemas {
   tools: ReadonlyMap<string, { args: FieldType[] }>;
   context: FieldType[];
+  /** History queries: when there are any, the call's `history` is read and checked. */
+  queries?: readonly unknown[];
+  /** Declared run state: the call's `state` is read and checked against it. */
+  state?: readonly { name: string; type: Type; max: number }[];
+  /** Whether the policy reads the clock: the call must then carry `time`. */
+  readsClock?: boolean;
+}
+
+/** One call of the run's history, as validated: a declared tool's args against its schema. */
+export interface HistoryEntry {
+  tool: string;
+  args: Record<string, unknown>;
 }
 
 export type Value = number | string | boolean | Value[] | { [k: string]: Value };
@@ -23,6 +36,12 @@ export interface Input {
   env: string;
   run: { id: string; calls: number };
   ctx: Record<string, unknown>;
+  /** The run's earlier allowed calls (only for policies that read history; else empty). */
+  history: HistoryEntry[];
+  /** The run's state, every declared name present (0 or [] when the call omits it). */
+  state: Record<string, unknown>;
+  /** The host's clock in ms since the epoch (only for policies that read it). */
+  time?: number;
 }
 
 export interface ValidateOptions {
@@ -62,7 +81,11 @@ class Validator {
   value(v: unknown, t: Type, where: string): unknown {
     switch (t.kind) {
       case "number": return this.number(v, where);
-      case "string": return this.string(v, where);
+      case "string": {
+        const x = this.string(v, where);
+        if (t.values && !t.values.includes(x)) throw new Invalid(`\`${where}\` must be one of ${t.values.map((s) => JSON.stringify(s)).join(", ")}, found ${JSON.stringify(x.length > 40 ? x.slice(0, 40) + "…" : x)}`);
+        return x;
+      }
       case "bool":
         if (typeof v !== "boolean") throw new Invalid(`\`${where}\` must be a bool, found ${kindOf(v)}`);
         return v;
@@ -73,7 +96,7 @@ class Validator {
         for (let i = 0; i < v.length; i++) out.push(this.value(v[i], t.elem, `${where}[${i}]`));
         return out;
       }
-      case "record": return this.record(v, t.fields, where, this.opts.extraArgs);
+      case "record": return this.record(v, t.fields, where, t.open ? "ignore" : this.opts.extraArgs);
       default: throw new Invalid(`\`${where}\` has a type pol cannot check`);
     }
   }
@@ -111,6 +134,68 @@ class Validator {
   }
 }
 
+/** `history`: a list of `{ tool, args }`; a declared tool's args are checked against its schema. */
+function history(v: Validator, policy: Schemas, raw: unknown, opts: Required<ValidateOptions>): HistoryEntry[] {
+  if (!policy.queries?.length) return [];
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw new Invalid(`\`history\` must be a list, found ${kindOf(raw)}`);
+  if (raw.length > opts.maxList) throw new Invalid(`\`history\` has more than ${opts.maxList} calls`);
+  return raw.map((e, i) => {
+    const where = `history[${i}]`;
+    if (!isObject(e)) throw new Invalid(`\`${where}\` must be an object, found ${kindOf(e)}`);
+    const tool = v.string(get(e, "tool"), `${where}.tool`);
+    if (tool.length === 0) throw new Invalid(`\`${where}.tool\` is empty`);
+    const schema = policy.tools.get(tool);
+    const rawArgs = get(e, "args") ?? {};
+    if (schema) return { tool, args: v.record(rawArgs, schema.args, `${where}.args`, opts.extraArgs) };
+    if (!isObject(rawArgs)) throw new Invalid(`\`${where}.args\` must be an object, found ${kindOf(rawArgs)}`);
+    // A tool without a schema has no checked arguments: none can be read (`has c.args.x` is false).
+    return { tool, args: Object.create(null) as Record<string, unknown> };
+  });
+}
+
+/** `state`: every declared name (0 or [] when absent); a list may not hold more than its `max` values. */
+function runState(v: Validator, policy: Schemas, raw: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null);
+  if (!policy.state?.length) return out;
+  const obj = raw ?? {};
+  if (!isObject(obj)) throw new Invalid(`\`state\` must be an object, found ${kindOf(obj)}`);
+  for (const s of policy.state) {
+    const x = get(obj, s.name);
+    if (x === undefined || x === null) out[s.name] = s.type.kind === "list" ? [] : 0;
+    else {
+      const val = v.value(x, s.type, `state.${s.name}`);
+      if (Array.isArray(val) && val.length > s.max) throw new Invalid(`\`state.${s.name}\` holds more than ${s.max} values`);
+      out[s.name] = val;
+    }
+  }
+  return out;
+}
+
+/** `time`: ms since the epoch, or an ISO date and time; required when the policy reads the clock. */
+function clock(policy: Schemas, raw: unknown): number | undefined {
+  if (!policy.readsClock) return undefined;
+  if (raw === undefined) throw new Invalid("`time` is missing: this policy reads the clock (`today()`, `now()`), so calls must carry the host's time");
+  if (typeof raw === "number" && Number.isFinite(raw)) return raw;
+  const t = typeof raw === "string" ? parseTime(raw) : null;
+  if (t === null) throw new Invalid(`\`time\` must be ms since the epoch or an ISO date and time, found ${kindOf(raw)}`);
+  return t * 1000;
+}
+
+/** The run inputs of a call alone (`history`, `state`, `time`), checked as validateCall checks them: for the wasm host's encoder. */
+export function validateRunInputs(policy: Schemas, call: Record<string, unknown>, options: ValidateOptions = {}): Pick<Input, "history" | "state" | "time"> | undefined {
+  const opts = { extraArgs: options.extraArgs ?? "deny", maxString: options.maxString ?? 1_000_000, maxList: options.maxList ?? 10_000 };
+  const v = new Validator(opts);
+  try {
+    const out: Pick<Input, "history" | "state" | "time"> = { history: history(v, policy, get(call, "history"), opts), state: runState(v, policy, get(call, "state")) };
+    const time = clock(policy, get(call, "time"));
+    if (time !== undefined) out.time = time;
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Checks a call's shape and types. Never throws. */
 export function validateCall(policy: Schemas, call: unknown, options: ValidateOptions = {}): Validation {
   const opts = { extraArgs: options.extraArgs ?? "deny", maxString: options.maxString ?? 1_000_000, maxList: options.maxList ?? 10_000 };
@@ -133,7 +218,11 @@ export function validateCall(policy: Schemas, call: unknown, options: ValidateOp
       env: get(call, "env") === undefined ? ENV_FALLBACK : v.string(get(call, "env"), "env"),
       run: v.defaulted(get(call, "run"), "run", DEFAULTED.run) as Input["run"],
       ctx: v.record(get(call, "ctx") ?? {}, policy.context, "ctx", "ignore"),
+      history: history(v, policy, get(call, "history"), opts),
+      state: runState(v, policy, get(call, "state")),
     };
+    const time = clock(policy, get(call, "time"));
+    if (time !== undefined) input.time = time;
     return { ok: true, input };
   } catch (e) {
     if (e instanceof Invalid) return { ok: false, reason: e.message };

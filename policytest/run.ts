@@ -71,7 +71,7 @@ function checkAgainstPolicy(c: TestCase, meta: PolicyMeta): SuiteError[] {
       errs.push("the call has no `tool`");
       continue;
     }
-    if (!c.allowUnknownTool && !meta.tools.has(tool) && !targets.some((t) => anyTargetMatches(t, tool))) {
+    if (!c.allowUnknownTool && !meta.tools.has(tool) && !targets.some((t) => anyTargetMatches(t, tool, meta.tools.get(tool)?.toolClass))) {
       const near = closest(tool, meta.tools.keys());
       errs.push(`the policy neither declares nor targets tool \`${tool}\`${near ? `; did you mean \`${near}\`?` : "; set `allow_unknown_tool: true` if that is the point"}`);
     }

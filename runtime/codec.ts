@@ -46,11 +46,11 @@ class Gen {
       case "bool":
         return `if (typeof ${v} !== "boolean") return false;${write ? ` w.i32[(${addr}) >> 2] = ${v} ? 1 : 0;` : ""}`;
       case "string":
-        return `if (typeof ${v} !== "string" || ${v}.length > ${this.lim.maxString} || !${v}.isWellFormed()) return false;${write ? ` w.string(${addr}, ${v});` : ""}`;
+        return `if (typeof ${v} !== "string" || ${v}.length > ${this.lim.maxString} || !${v}.isWellFormed()${t.values ? ` || !${this.constant(new Set(t.values))}.has(${v})` : ""}) return false;${write ? ` w.string(${addr}, ${v});` : ""}`;
       case "list":
         return this.list(v, t.elem, slot, addr);
       case "record":
-        return this.record(v, t.fields, slot?.record, addr, this.lim.extraArgs);
+        return this.record(v, t.fields, slot?.record, addr, t.open ? "ignore" : this.lim.extraArgs);
       default:
         return "return false;";
     }

@@ -9,11 +9,12 @@ import { isBundleBytes, type VerifyKey } from "../bundle/format.js";
 import { ABI_VERSION, EXPORTS } from "../compiler/abi.js";
 import { metaFromManifest, readManifest, type Manifest } from "../compiler/manifest.js";
 import type { Decision } from "../language/call.js";
-import { Assembler, denyWith, type CallFacts, type Failures, type PolicyMeta, type ToolFacts } from "../language/meta.js";
+import { Assembler, denyWith, type CallFacts, type Failures, type PolicyMeta, type RunOutputs, type ToolFacts } from "../language/meta.js";
 import { ENV_FALLBACK, fallbackOf } from "../language/inputs.js";
 import { validateCall, type ValidateOptions } from "../language/validate.js";
 import { compileCodec, type Codec } from "./codec.js";
 import { Writer } from "./encoder.js";
+import { compileRunCodec, type RunCodec } from "./run-codec.js";
 
 export class PolicyLoadError extends Error {}
 
@@ -101,6 +102,10 @@ export class WasmPolicy {
 
   /** Where the module reads its input block (the manifest's slot offsets are relative to it). */
   readonly inputAt: number;
+  /** History, run state and clock: encoded only for policies that read them (run-codec.ts). */
+  private readonly runCodec?: RunCodec;
+  /** Reads conditional limits and updates from the output block: only for policies that have them. */
+  private readonly runOut?: RunOutputs;
 
   private constructor(readonly manifest: Manifest, readonly hash: string, private ex: Exports, private readonly options: ValidateOptions, private readonly mod?: WebAssembly.Module) {
     this.meta = metaFromManifest(manifest);
@@ -111,12 +116,44 @@ export class WasmPolicy {
     for (const t of manifest.tools) this.tools.set(t.name, { id: t.id, declared: t.declared, codec: compileCodec(manifest, this.inputAt, t.declared ? t.args : undefined, lim, readsTool) });
     this.other = { id: 0, declared: false, codec: compileCodec(manifest, this.inputAt, undefined, lim, true) };
     this.writer = new Writer({ memory: ex.memory, reserve: (n) => ex.pol_input(n) });
+    const rc = compileRunCodec(manifest, this.meta, this.inputAt, lim);
+    if (rc) this.runCodec = rc;
     this.outAt = ex.pol_out();
+    const ro = this.runOutputs(manifest);
+    if (ro) this.runOut = ro;
     this.sumsAt = this.outAt + manifest.layout.sums;
     this.matchedAt = this.outAt + manifest.layout.matched;
     this.failedAt = this.outAt + manifest.layout.failed;
     this.whyAt = this.outAt + manifest.layout.why;
     this.sumWhyAt = this.outAt + manifest.layout.sumWhy;
+  }
+
+  /** Readers of the output block's conditional-limit and update entries (docs/abi.md), read after each pol_decide. */
+  private runOutputs(m: Manifest): RunOutputs | undefined {
+    const { limWhy, upd } = m.layout;
+    if (limWhy === undefined && upd === undefined) return undefined;
+    const u32 = (at: number) => this.writer.u32[(this.outAt + at) >> 2]!;
+    const out: RunOutputs = {};
+    if (limWhy !== undefined) out.limit = (k) => u32(limWhy + 4 * k);
+    if (upd !== undefined) {
+      const types = (m.updates ?? []).map((u) => {
+        const st = (m.state ?? []).find((x) => x.name === u.state)!.type;
+        return st.kind === "list" ? st.elem.kind : "number";
+      });
+      out.update = (i) => u32(upd + 16 * i);
+      out.value = (i) => {
+        const at = this.outAt + upd + 16 * i + 8;
+        const w = this.writer;
+        if (types[i] === "number") return w.f64[at >> 3]!;
+        if (types[i] === "bool") return w.i32[at >> 2] !== 0;
+        const p = w.u32[at >> 2]!;
+        const n = w.u32[(at >> 2) + 1]!;
+        let text = "";
+        for (let j = 0; j < n; j += 8192) text += String.fromCharCode(...w.u16.subarray((p >> 1) + j, (p >> 1) + Math.min(n, j + 8192)));
+        return text;
+      };
+    }
+    return out;
   }
 
   /** The ⊥ entries of the last decision (see Failures), copied out of the output block. */
@@ -213,7 +250,7 @@ export class WasmPolicy {
       tool = name;
       t = this.tools.get(tool) ?? this.other;
       w.reset();
-      if (!t.codec(c, w)) return this.rejected(call);
+      if (!t.codec(c, w) || (this.runCodec !== undefined && !this.runCodec(c, w))) return this.rejected(call);
     } catch {
       return this.rejected(call);
     }
@@ -228,9 +265,9 @@ export class WasmPolicy {
       // Known tools keep their facts; other names go through the assembler's own bounded cache.
       const tf = t.id === 0 ? this.asm.toolFacts(tool, false) : (t.facts ??= this.asm.toolFacts(tool, t.declared));
       const failures = u32[this.failedAt >> 2] === 0 ? undefined : this.failures(n);
-      const d = tf.limits.length === 0 || tf.blindLimit
+      const d = (tf.limits.length === 0 && this.runOut === undefined) || tf.blindLimit
         ? this.asm.decideFor(tf, NO_FACTS, matched, NO_AMOUNT, n, failures)
-        : this.asm.decideFor(tf, () => new RawFacts(tool, t.declared, c), matched, this.amount, n, failures);
+        : this.asm.decideFor(tf, () => new RawFacts(tool, t.declared, c), matched, this.amount, n, failures, this.runOut);
       if (w.memoryBytes > WasmPolicy.RENEW_BYTES && this.mod) this.renew();
       return d;
     } catch (e) {

@@ -30,7 +30,7 @@ function patternTarget(pattern: string): Target {
 }
 
 export function pauseCovers(p: Pause, tool: string, toolClass: ToolClass): boolean {
-  if (p.pattern !== undefined && !targetMatches(patternTarget(p.pattern), tool)) return false;
+  if (p.pattern !== undefined && !targetMatches(patternTarget(p.pattern), tool, toolClass)) return false;
   if (p.toolClass !== undefined && RANK[toolClass] < RANK[p.toolClass]) return false;
   return true;
 }

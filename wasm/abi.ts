@@ -6,7 +6,7 @@
 import { arenaStart } from "../stdlib/as/arena";
 
 /** Checked by every host before the first call; compiler/abi.ts ABI_VERSION must equal it (tested). */
-export const POL_ABI: i32 = 3;
+export const POL_ABI: i32 = 4;
 
 /** Start of the variable input area, just above static data; 0 until first use. */
 let VAR: usize = 0;

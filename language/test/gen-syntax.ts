@@ -9,6 +9,7 @@ import { tokenMatcher } from "../chevrotain.js";
 import fc from "fast-check";
 import type * as A from "../ast.js";
 import * as T from "../lexer.js";
+import { HISTORY_FNS } from "../grammar.js";
 import { NO_SPAN } from "../span.js";
 
 const S = NO_SPAN;
@@ -73,8 +74,14 @@ export const pathArb: fc.Arbitrary<A.PathExpr> = fc.record({ root: nameArb, segs
   span: S,
 }));
 
-/** A target or tool name: dotted (with `*` segments) or quoted. */
+/** A path that may read a map by key (`m[k].to`): for expressions, not limit keys or redactions. */
+const lookupPathArb = (key: fc.Arbitrary<A.Expr>): fc.Arbitrary<A.PathExpr> =>
+  fc.record({ root: nameArb, segs: fc.array(fc.oneof({ weight: 3, arbitrary: wordArb.map((name): A.PathSegment => ({ name, span: S })) }, key.map((index): A.PathSegment => ({ name: "", index, span: S }))), { maxLength: 3 }) })
+    .map(({ root, segs }) => ({ kind: "path", root, rootSpan: S, segments: segs, span: S }));
+
+/** A target or tool name: dotted (with `*` segments), quoted, or a class. */
 export const targetArb: fc.Arbitrary<A.Target> = fc.oneof(
+  fc.constantFrom<A.ToolClass>("read", "write", "destructive").map((cls): A.Target => ({ text: `class(${cls})`, quoted: false, glob: false, cls, span: S })),
   fc.record({ first: fc.oneof(nameArb, fc.constant("*")), rest: fc.array(fc.oneof(wordArb, fc.constant("*")), { maxLength: 2 }) }).map(({ first, rest }) => {
     const parts = [first, ...rest];
     return { text: parts.join("."), quoted: false, glob: parts.includes("*"), span: S };
@@ -82,6 +89,8 @@ export const targetArb: fc.Arbitrary<A.Target> = fc.oneof(
   stringArb.map((text) => ({ text, quoted: true, glob: text.includes("*"), span: S })),
 );
 const targetsArb = fc.array(targetArb, { minLength: 1, maxLength: 3 });
+/** A tool's own name: never a class. */
+const toolNameArb = targetArb.filter((t) => !t.cls);
 
 // ------------------------------------------------------------------ types
 
@@ -96,7 +105,8 @@ const typeArb: fc.Arbitrary<A.TypeExpr> = fc.letrec<{ type: A.TypeExpr }>((tie) 
     { depthSize: "small", withCrossShrink: true },
     fc.constantFrom<A.TypeExpr>({ kind: "number", span: S }, { kind: "string", span: S }, { kind: "bool", span: S }),
     tie("type").map((elem): A.TypeExpr => ({ kind: "list", elem, span: S })),
-    fieldsOf(tie("type")).map((fields): A.TypeExpr => ({ kind: "record", fields, span: S })),
+    fc.record({ fields: fieldsOf(tie("type")), open: fc.boolean() }).map(({ fields, open }): A.TypeExpr => ({ kind: "record", fields, ...(open ? { open: true } : {}), span: S })),
+    fc.array(stringArb, { minLength: 1, maxLength: 3 }).map((values): A.TypeExpr => ({ kind: "enum", values, span: S })),
   ),
 })).type;
 export const fieldsArb = fieldsOf(typeArb);
@@ -111,7 +121,15 @@ const leafArb: fc.Arbitrary<A.Expr> = fc.oneof(
   fc.boolean().map((value): A.Expr => ({ kind: "bool", value, span: S })),
   { weight: 3, arbitrary: pathArb },
   pathArb.map((path): A.Expr => ({ kind: "has", path, span: S })),
+  fc.record({ fn: fc.constantFrom<A.HistoryExpr["fn"]>("seen", "count", "calls"), targets: targetsArb }).map((h): A.Expr => ({ kind: "history", ...h, fnSpan: S, span: S })),
 );
+
+/** Map keys: numbers (negative ones too) or strings, one kind per map. */
+const mapEntriesArb = (value: fc.Arbitrary<A.Expr>): fc.Arbitrary<A.MapLit["entries"]> =>
+  fc.oneof(
+    fc.array(fc.record({ key: fc.oneof(numberArb, numberArb.map((n) => -n)), value }), { minLength: 1, maxLength: 3 }),
+    fc.array(fc.record({ key: stringArb, value }), { minLength: 1, maxLength: 3 }),
+  ).map((es) => es.map((x) => ({ ...x, keySpan: S })));
 
 /** Random expressions over every form, nested up to `fc.letrec`'s depth control. */
 export const exprArb: fc.Arbitrary<A.Expr> = fc.letrec<{ expr: A.Expr }>((tie) => {
@@ -123,7 +141,10 @@ export const exprArb: fc.Arbitrary<A.Expr> = fc.letrec<{ expr: A.Expr }>((tie) =
       fc.record({ op: fc.constantFrom(...BINARY_OPS), left: sub, right: sub }).map((b): A.Expr => ({ kind: "binary", ...b, opSpan: S, span: S })),
       fc.record({ op: fc.constantFrom<A.UnaryOp>("not", "-"), operand: sub }).map((u): A.Expr => ({ kind: "unary", ...u, span: S })),
       fc.array(sub, { maxLength: 3 }).map((items): A.Expr => ({ kind: "list", items, span: S })),
-      fc.record({ fn: nameArb, args: fc.array(sub, { maxLength: 3 }) }).map((c): A.Expr => ({ kind: "call", ...c, fnSpan: S, span: S })),
+      fc.array(fc.record({ name: wordArb, value: sub }), { maxLength: 3 }).map((fs): A.Expr => ({ kind: "record", fields: fs.map((f) => ({ ...f, nameSpan: S })), span: S })),
+      mapEntriesArb(sub).map((entries): A.Expr => ({ kind: "map", entries, span: S })),
+      lookupPathArb(sub),
+      fc.record({ fn: nameArb.filter((n) => !HISTORY_FNS.has(n)), args: fc.array(sub, { maxLength: 3 }) }).map((c): A.Expr => ({ kind: "call", ...c, fnSpan: S, span: S })),
       fc.record({ subject: sub, pattern: stringArb }).map((m): A.Expr => ({ kind: "matches", ...m, patternSpan: S, span: S })),
       fc.record({ subject: sub, re: regexArb }).map(({ subject, re }): A.Expr => ({ kind: "regex", subject, ...re, patternSpan: S, span: S })),
       fc.record({ quantifier: fc.constantFrom<"any" | "all">("any", "all"), variable: nameArb, list: sub, body: sub }).map((q): A.Expr => ({ kind: "quant", ...q, variableSpan: S, span: S })),
@@ -162,20 +183,28 @@ const limitArb: fc.Arbitrary<A.LimitDecl> = fc
     max: numberArb,
     window: windowArb,
     keys: fc.array(limitKeyArb, { maxLength: 2 }),
+    condition: optional(exprArb),
+    escalate: optional(fc.array(stringArb, { maxLength: 2 })),
   })
-  .map((l) => ({ kind: "limit", id: l.label ?? "gen", ...opt("label", l.label), targets: l.targets, measure: l.measure, max: l.max, maxSpan: S, window: l.window, keys: l.keys, span: S }));
+  .map((l) => ({
+    kind: "limit", id: l.label ?? "gen", ...opt("label", l.label), targets: l.targets, measure: l.measure, max: l.max, maxSpan: S, window: l.window, keys: l.keys,
+    ...opt("condition", l.condition), ...opt("escalate", l.escalate && { approvers: l.escalate, span: S }), span: S,
+  }));
 
 export const itemArb: fc.Arbitrary<A.Item> = fc.oneof(
   stringArb.map((path): A.Item => ({ kind: "import", path, span: S })),
   fc.record({ effect: effectArb, targets: optional(targetsArb) }).map((d): A.Item => ({ kind: "default", effect: d.effect, ...opt("targets", d.targets), span: S })),
   fc
-    .record({ name: targetArb, fields: fieldsArb, toolClass: optional(fc.constantFrom<A.ToolClass>("read", "write", "destructive")) })
+    .record({ name: toolNameArb, fields: fieldsArb, toolClass: optional(fc.constantFrom<A.ToolClass>("read", "write", "destructive")) })
     .map((t): A.Item => ({ kind: "tool", name: t.name.text, quoted: t.name.quoted, nameSpan: S, fields: t.fields, ...opt("toolClass", t.toolClass), span: S })),
   fieldsArb.map((fields): A.Item => ({ kind: "context", fields, span: S })),
   fc.record({ name: nameArb, value: exprArb }).map((l): A.Item => ({ kind: "let", ...l, nameSpan: S, span: S })),
   { weight: 3, arbitrary: ruleArb },
   limitArb,
   fc.array(pathArb, { minLength: 1, maxLength: 3 }).map((paths): A.Item => ({ kind: "redact", paths, span: S })),
+  fc.record({ name: nameArb, type: typeArb, max: optional(numberArb) }).map((d): A.Item => ({ kind: "state", name: d.name, nameSpan: S, type: d.type, ...opt("max", d.max), ...(d.max !== undefined ? { maxSpan: S } : {}), span: S })),
+  fc.record({ targets: targetsArb, value: exprArb, state: nameArb, condition: optional(exprArb) })
+    .map((u): A.Item => ({ kind: "update", id: "gen", targets: u.targets, value: u.value, state: u.state, stateSpan: S, ...opt("condition", u.condition), span: S })),
 );
 
 const headerArb: fc.Arbitrary<A.PolicyHeader> = fc.record({ name: nameArb, description: optional(stringArb) }).map((h) => ({ name: h.name, ...opt("description", h.description), span: S, nameSpan: S }));
@@ -209,7 +238,7 @@ function canBreakBefore(toks: IToken[], i: number): boolean {
   const t = toks[i]!.tokenType;
   const next = toks[i + 1]?.tokenType;
   const keyword = T.STATEMENT_KEYWORDS.includes(t);
-  if (keyword && next !== T.Colon && next !== T.Question) return false;
+  if (keyword && next !== T.Colon && next !== T.Question && next !== T.Dot) return false;
   const after = toks[i + 2]?.tokenType;
   return !((t === T.Identifier || keyword) && next === T.Colon && after !== undefined && LABELLED.includes(after));
 }

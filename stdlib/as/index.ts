@@ -12,3 +12,5 @@ export { lastRefusal } from "./host";
 export { std_is_email, std_has_pii } from "./pii";
 export { std_glob, std_tool_match } from "./glob";
 export { std_dfa_search } from "./dfa";
+export { std_date, std_time, std_is_date, std_is_time } from "./dates";
+export { std_urls, std_emails } from "./links";

@@ -6,7 +6,7 @@
 import { arenaAlloc } from "./arena";
 import { at, isAsciiAlnum, isAsciiLetter, isDigit, slen32, sref, unit } from "./str";
 
-function isLocalChar(u: i32): bool {
+export function isLocalChar(u: i32): bool {
   if (isAsciiAlnum(u)) return true;
   return (
     u == 0x21 || (u >= 0x23 && u <= 0x27) || u == 0x2a || u == 0x2b || u == 0x2d || u == 0x2e ||

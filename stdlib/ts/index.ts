@@ -9,4 +9,6 @@ export { in_cidr, is_ip, validCidr } from "./cidr.js";
 export { REFUSAL, lastRefusal } from "./host.js";
 export { is_email, has_pii } from "./pii.js";
 export { globMatch, toolMatch } from "./glob.js";
+export { date, time, is_date, is_time, todayOf, nowOf } from "./dates.js";
+export { urls, emails } from "./links.js";
 export { compileRegex, dfaSearch, serializeDfa, deserializeDfa, type CompileResult, type Dfa } from "../regex/index.js";

@@ -8,7 +8,7 @@ import { isAsciiAlnum, isAsciiLetter, isDigit } from "./utf16.js";
 const at = (s: string, i: number): number => (i >= 0 && i < s.length ? s.charCodeAt(i) : -1);
 
 /** Characters allowed in the local part of an address: `[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]`. */
-function isLocalChar(u: number): boolean {
+export function isLocalChar(u: number): boolean {
   if (isAsciiAlnum(u)) return true;
   return (
     u === 0x21 || (u >= 0x23 && u <= 0x27) || u === 0x2a || u === 0x2b || u === 0x2d || u === 0x2e ||

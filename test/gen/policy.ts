@@ -106,7 +106,7 @@ const targetsArb = (env: { tools: ToolSpec[] }) => {
   const one = fc.oneof({ weight: 8, arbitrary: pick(own) }, { weight: 1, arbitrary: pick(DECLARED) }, { weight: 1, arbitrary: pick(UNDECLARED) }, { weight: 3, arbitrary: pick(GLOBS) });
   return fc.uniqueArray(one, { minLength: 1, maxLength: 3, selector: (t) => `${t.quoted}${t.text}` });
 };
-const covers = (env: Env, ts: TargetSpec[]) => env.tools.filter((t) => ts.some((x) => targetMatches(asTarget(x), t.name)));
+const covers = (env: Env, ts: TargetSpec[]) => env.tools.filter((t) => ts.some((x) => targetMatches(asTarget(x), t.name, t.fields.length % 2 ? "read" : "write")));
 
 interface Stmt { text: string; targets: TargetSpec[]; label?: boolean }
 
