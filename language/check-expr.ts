@@ -158,6 +158,8 @@ export class ExprChecker {
     const keyKind = typeof e.entries[0]?.key;
     for (const x of e.entries) {
       const t = this.check(x.value, scope);
+      const f = this.fallible(x.value);
+      if (f) this.err("E0223", f.span, `a map's values cannot call \`${f.fn}\`, which can fail`, "compute it where it is used, outside the map");
       if (typeof x.key !== keyKind) this.err("E0223", x.keySpan, "the keys of a map must all be numbers or all be strings");
       else if (seen.has(x.key)) this.err("E0223", x.keySpan, `key \`${typeof x.key === "string" ? JSON.stringify(x.key) : x.key}\` is written twice`);
       seen.add(x.key);
@@ -359,6 +361,9 @@ export class ExprChecker {
       const upTo = { ...p.span, end: seg.span.end, endCol: seg.span.endCol, endLine: seg.span.endLine };
       if (seg.index) {
         const kt = this.check(seg.index, scope);
+        const f = this.fallible(seg.index);
+        if (f) return this.err("E0223", f.span, `a map key cannot call \`${f.fn}\`, which can fail`, `test it first and look up a value that cannot fail, e.g. \`let d = ...\` over inputs \`${f.fn}\` always reads`);
+        if (p.segments.slice(0, i).some((x) => x.index)) return this.err("E0223", seg.span, "a path reads one map by key at most", "write the inner map as its own `let`");
         if (t.kind === "error") return ERROR;
         if (t.kind !== "map") return this.err("E0223", seg.span, `\`${here}\` is ${showType(t)}, not a map, so it cannot be read by key`);
         if (!sameType(kt, t.key)) return this.err("E0204", seg.index.span, `the keys of \`${here}\` are ${showType(t.key)}, found ${showType(kt)}`);
@@ -385,6 +390,27 @@ export class ExprChecker {
     }
     if (inHas && !anyOptional) this.env.sink.report("W0107", p.span, `\`${pathKey(p.root, p.segments)}\` is always present, so \`has\` is always true`);
     return t;
+  }
+
+  /** The first call in `e` (through lets) of a builtin that can fail, if any. */
+  private fallible(e: Expr, depth = 0): CallExpr | undefined {
+    if (depth > 64) return undefined;
+    const go = (x: Expr) => this.fallible(x, depth + 1);
+    switch (e.kind) {
+      case "call": return BUILTINS.get(e.fn)?.fails !== undefined ? e : e.args.map(go).find((x) => x);
+      case "list": return e.items.map(go).find((x) => x);
+      case "record": return e.fields.map((f) => go(f.value)).find((x) => x);
+      case "map": return e.entries.map((m) => go(m.value)).find((x) => x);
+      case "unary": return go(e.operand);
+      case "binary": return go(e.left) ?? go(e.right);
+      case "matches": case "regex": return go(e.subject);
+      case "quant": return go(e.list) ?? go(e.body);
+      case "path": {
+        const d = e.ref?.kind === "let" ? this.env.letDecl(e.root) : undefined;
+        return e.segments.map((x) => (x.index ? go(x.index) : undefined)).find((x) => x) ?? (d ? go(d.value) : undefined);
+      }
+      default: return undefined;
+    }
   }
 
   /** Whether segment i of let path `p` is a constant key its map literal holds (then no guard is needed). */

@@ -56,6 +56,7 @@ export function withDeadline(store: StateStore, ms: number, label: string): Stat
     trust: bound(store.trust, ms, "trust", label),
     pauses: bound(store.pauses, ms, "pauses", label),
     anchors: bound(store.anchors, ms, "anchors", label),
+    runs: bound(store.runs, ms, "runs", label),
     close: () => store.close(),
   };
   if (store.openProbe) out.openProbe = () => store.openProbe!();

@@ -49,6 +49,11 @@ import {
   type Pause,
   type PauseRequest,
   type PauseStore,
+  type RunAddition,
+  type RunBounds,
+  type RunRecord,
+  type RunResult,
+  type RunStore,
   type StateStore,
   type StoreOptions,
   type TrustRecord,
@@ -68,6 +73,7 @@ import {
   windowTotal,
   type WindowEvent,
 } from "./window.js";
+import { checkRecord, checkRunId, emptyRun, nextRun } from "./runs.js";
 
 interface MemEvent extends WindowEvent {
   /** at + window, or Infinity for seeded events, which only per-key pruning removes. */
@@ -377,6 +383,40 @@ class MemoryPauses implements PauseStore {
   }
 }
 
+class MemoryRuns implements RunStore {
+  private readonly runs = new Map<string, { run: RunRecord; expiresAt: number }>();
+  private lastSweep = -Infinity;
+
+  constructor(private readonly life: Lifecycle) {}
+
+  async get(runId: string, now: number): Promise<RunRecord> {
+    this.life.check();
+    checkRunId(runId);
+    checkTime(now);
+    const r = this.runs.get(runId);
+    return r && r.expiresAt > now ? structuredClone(r.run) : emptyRun();
+  }
+
+  async record(runId: string, call: { tool: string; args: Record<string, unknown> } | null, additions: readonly RunAddition[], bounds: RunBounds, now: number): Promise<RunResult> {
+    this.life.check();
+    checkRecord(runId, call, additions, bounds, now);
+    this.sweep(now);
+    const r = this.runs.get(runId);
+    const cur = r && r.expiresAt > now ? r.run : emptyRun();
+    const next = nextRun(runId, cur.calls.length, cur.state, call && structuredClone(call), additions, bounds, now);
+    if (typeof next === "string") return { ok: false, reason: next };
+    this.runs.set(runId, { run: { calls: next.call ? [...cur.calls, next.call] : cur.calls, state: next.state }, expiresAt: now + bounds.ttlMs });
+    return { ok: true };
+  }
+
+  /** Drops expired runs at most once a sweep interval, so ended runs do not pile up. */
+  private sweep(now: number): void {
+    if (now - this.lastSweep < SWEEP_INTERVAL_MS) return;
+    this.lastSweep = now;
+    for (const [id, r] of this.runs) if (r.expiresAt <= now) this.runs.delete(id);
+  }
+}
+
 /** A fresh, empty in-memory store. */
 export async function openMemoryStore(options: StoreOptions = {}): Promise<StateStore> {
   const initial = checkInitialTrust(options.initialTrust);
@@ -387,6 +427,7 @@ export async function openMemoryStore(options: StoreOptions = {}): Promise<State
     trust: new MemoryTrust(life, initial),
     pauses: new MemoryPauses(life),
     anchors: new MemoryAnchors(life),
+    runs: new MemoryRuns(life),
     async close() {
       life.closed = true;
     },

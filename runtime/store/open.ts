@@ -19,7 +19,7 @@ import { StoreError, type ChangeProbe, type StateStore } from "./types.js";
 /** One back-end: a path, ":memory:", a server URL, or a store the caller opened and keeps. */
 export type StoreSource = string | StateStore;
 
-export const STORE_PARTS = ["limits", "approvals", "trust", "pauses", "anchors"] as const;
+export const STORE_PARTS = ["limits", "approvals", "trust", "pauses", "anchors", "runs"] as const;
 export type StorePart = (typeof STORE_PARTS)[number];
 
 /** A source per part; parts not named use `default`. */
@@ -146,7 +146,7 @@ function combine(probes: ChangeProbe[]): ChangeProbe {
 function partsOf(spec: StoreSpec): { parts: Record<StorePart, StoreSource>; timeoutMs?: number } {
   if (typeof spec === "string" || (spec && typeof spec === "object" && "limits" in spec && typeof (spec as StateStore).close === "function")) {
     const s = spec as StoreSource;
-    return { parts: { limits: s, approvals: s, trust: s, pauses: s, anchors: s } };
+    return { parts: { limits: s, approvals: s, trust: s, pauses: s, anchors: s, runs: s } };
   }
   if (!spec || typeof spec !== "object") throw new StoreError("invalid", "store spec must be a path, a url, a StateStore or an object naming a store per part");
   const o = spec as StoreParts;
@@ -157,8 +157,9 @@ function partsOf(spec: StoreSpec): { parts: Record<StorePart, StoreSource>; time
   }
   const parts = {} as Record<StorePart, StoreSource>;
   for (const p of STORE_PARTS) {
-    // Anchors live with the approvals unless named: both are the records an operator audits.
-    const src = o[p] ?? (p === "anchors" ? (o.approvals ?? o.default) : o.default);
+    // Anchors live with the approvals unless named: both are the records an operator audits. Runs
+    // live with the limits: both are written on the decision path, per call.
+    const src = o[p] ?? (p === "anchors" ? (o.approvals ?? o.default) : p === "runs" ? (o.limits ?? o.default) : o.default);
     if (src === undefined) throw new StoreError("invalid", `store part \`${p}\` has no source: name it or give \`default\``);
     parts[p] = src;
   }
@@ -184,6 +185,7 @@ export async function openStore(spec: StoreSpec, opts: OpenStoreOptions = {}): P
       trust: of("trust").store.trust,
       pauses: of("pauses").store.pauses,
       anchors: of("anchors").store.anchors,
+      runs: of("runs").store.runs,
       close: async () => { for (const s of owned) await s.store.close(); },
     };
     const watched = [...new Set([of("pauses"), of("trust")])];

@@ -21,8 +21,10 @@ import {
   type Anchor, type AnchorStore, type Approval, type ApprovalChange, type ApprovalFilter, type ApprovalListener,
   type ApprovalRequest, type ApprovalResolution, type ApprovalStatus, type ApprovalStore, type ConsumeResult,
   type CreateOptions, type LimitCharge, type LimitResult, type LimitStore, type Pause, type PauseRequest, type PauseStore,
+  type RunAddition, type RunBounds, type RunRecord, type RunResult, type RunStore,
   type StateStore, type StoreOptions, type TrustRecord, type TrustStore,
 } from "./types.js";
+import { checkRecord, checkRunId, emptyRun, nextRun } from "./runs.js";
 import {
   SWEEP_INTERVAL_MS, checkAmount, checkBatch, checkCharges, checkKey, checkTime, checkWindow, windowStart, windowTotal,
   type WindowEvent,
@@ -386,6 +388,48 @@ class PgAnchors implements AnchorStore {
   }
 }
 
+class PgRuns implements RunStore {
+  private lastSweep = -Infinity;
+
+  constructor(private readonly conn: PgConn) {}
+
+  get(runId: string, now: number): Promise<RunRecord> {
+    return this.conn.run(async () => {
+      checkRunId(runId);
+      checkTime(now);
+      return this.conn.tx(async (c) => {
+        const row = (await c.query<{ state: RunRecord["state"] }>("SELECT state FROM runs WHERE run_id = $1 AND expires_at > $2", [runId, now])).rows[0];
+        if (!row) return emptyRun();
+        const calls = (await c.query<{ tool: string; args: Record<string, unknown>; at: number }>("SELECT tool, args, at FROM run_calls WHERE run_id = $1 ORDER BY n", [runId])).rows;
+        return { calls: calls.map((x) => ({ tool: x.tool, args: x.args, at: x.at })), state: row.state };
+      });
+    });
+  }
+
+  record(runId: string, call: { tool: string; args: Record<string, unknown> } | null, additions: readonly RunAddition[], bounds: RunBounds, now: number): Promise<RunResult> {
+    return this.conn.run(async () => {
+      checkRecord(runId, call, additions, bounds, now);
+      if (now - this.lastSweep >= SWEEP_INTERVAL_MS) {
+        this.lastSweep = now;
+        await this.conn.query("WITH gone AS (DELETE FROM runs WHERE expires_at <= $1 RETURNING run_id) DELETE FROM run_calls WHERE run_id IN (SELECT run_id FROM gone)", [now]);
+      }
+      return this.conn.tx(async (c): Promise<RunResult> => {
+        // The row exists before it is locked, so two first writers of a run also take turns.
+        await c.query("INSERT INTO runs (run_id, calls, state, expires_at) VALUES ($1, 0, '{}', $2) ON CONFLICT (run_id) DO NOTHING", [runId, now]);
+        const row = (await c.query<{ calls: number; state: RunRecord["state"]; expires_at: number }>("SELECT calls, state, expires_at FROM runs WHERE run_id = $1 FOR UPDATE", [runId])).rows[0]!;
+        const expired = row.expires_at <= now;
+        if (expired) await c.query("DELETE FROM run_calls WHERE run_id = $1", [runId]);
+        const count = expired ? 0 : row.calls;
+        const next = nextRun(runId, count, expired ? {} : row.state, call, additions, bounds, now);
+        if (typeof next === "string") return { ok: false, reason: next };
+        if (next.call) await c.query("INSERT INTO run_calls (run_id, n, at, tool, args) VALUES ($1, $2, $3, $4, $5)", [runId, count, now, next.call.tool, JSON.stringify(next.call.args)]);
+        await c.query("UPDATE runs SET calls = $2, state = $3, expires_at = $4 WHERE run_id = $1", [runId, count + (next.call ? 1 : 0), JSON.stringify(next.state), now + bounds.ttlMs]);
+        return { ok: true };
+      });
+    });
+  }
+}
+
 export interface PostgresStateStore extends StateStore {
   /** A clock following the server's clock_timestamp() (see clock.ts), for engines of a fleet. */
   serverClock(): Promise<SyncedClock>;
@@ -415,6 +459,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     trust: new PgTrust(conn, initial),
     pauses: new PgPauses(conn),
     anchors: new PgAnchors(conn),
+    runs: new PgRuns(conn),
     openProbe: () => feed.probe(),
     async serverClock() {
       const c = await conn.run(() => serverClock(() => conn.serverTime()));

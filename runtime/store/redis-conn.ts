@@ -18,7 +18,7 @@ type Client = ReturnType<typeof createClient>;
 
 export const DEFAULT_PREFIX = "pol:{default}:";
 
-const SCRIPT_NAMES = ["limits", "trust", "pauses", "approvals", "anchor"] as const;
+const SCRIPT_NAMES = ["limits", "trust", "pauses", "approvals", "anchor", "runs"] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 interface Script { text: string; sha: string }

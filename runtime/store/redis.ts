@@ -21,8 +21,10 @@ import {
   type Anchor, type AnchorStore, type Approval, type ApprovalChange, type ApprovalFilter, type ApprovalListener,
   type ApprovalRequest, type ApprovalResolution, type ApprovalStore, type ConsumeResult, type CreateOptions,
   type LimitCharge, type LimitResult, type LimitStore, type Pause, type PauseRequest, type PauseStore,
+  type RunAddition, type RunBounds, type RunCall, type RunRecord, type RunResult, type RunStore,
   type StateStore, type StoreOptions, type TrustRecord, type TrustStore,
 } from "./types.js";
+import { checkRecord, checkRunId, emptyRun, nextRun } from "./runs.js";
 import {
   SWEEP_INTERVAL_MS, checkAmount, checkCharges, checkKey, checkTime, checkWindow, windowStart, windowTotal,
   type WindowEvent,
@@ -329,6 +331,45 @@ class RedisAnchors implements AnchorStore {
   }
 }
 
+class RedisRuns implements RunStore {
+  constructor(private readonly conn: RedisConn) {}
+
+  private keys(runId: string): string[] {
+    return [this.conn.key(`runh:${runId}`), this.conn.key(`runc:${runId}`)];
+  }
+
+  /** The run as stored: its version, count, state and calls, and whether it had expired at `now`. */
+  private async read(runId: string, now: number): Promise<{ v: string; expired: boolean; count: number; run: RunRecord }> {
+    const raw = (await this.conn.script("runs", this.keys(runId), ["get"])) as string[];
+    if (raw.length === 0) return { v: "", expired: false, count: 0, run: emptyRun() };
+    const [v, n, state, exp, ...calls] = raw as [string, string, string, string, ...string[]];
+    if (Number(exp) <= now) return { v, expired: true, count: 0, run: emptyRun() };
+    return { v, expired: false, count: Number(n), run: { calls: calls.map((c) => JSON.parse(c) as RunCall), state: JSON.parse(state) as RunRecord["state"] } };
+  }
+
+  get(runId: string, now: number): Promise<RunRecord> {
+    return this.conn.run(async () => {
+      checkRunId(runId);
+      checkTime(now);
+      return (await this.read(runId, now)).run;
+    });
+  }
+
+  /** runs.ts decides on the run as read; runs.lua writes only if it is still that version (a lost race reads again). */
+  record(runId: string, call: { tool: string; args: Record<string, unknown> } | null, additions: readonly RunAddition[], bounds: RunBounds, now: number): Promise<RunResult> {
+    return this.conn.run(async () => {
+      checkRecord(runId, call, additions, bounds, now);
+      for (;;) {
+        const cur = await this.read(runId, now);
+        const next = nextRun(runId, cur.count, cur.run.state, call, additions, bounds, now);
+        if (typeof next === "string") return { ok: false, reason: next };
+        const args = ["put", cur.v, cur.expired ? "1" : "0", JSON.stringify(next.state), next.call ? JSON.stringify(next.call) : "", String(now + bounds.ttlMs), String(Math.ceil(bounds.ttlMs))];
+        if ((await this.conn.script("runs", this.keys(runId), args)) === 1) return { ok: true };
+      }
+    });
+  }
+}
+
 export interface RedisStateStore extends StateStore {
   /** A clock following the server's TIME (see clock.ts), for engines of a fleet. */
   serverClock(): Promise<SyncedClock>;
@@ -356,6 +397,7 @@ export async function openRedisStore(url: string, options: RedisStoreOptions = {
     trust: new RedisTrust(conn, initial),
     pauses: new RedisPauses(conn),
     anchors: new RedisAnchors(conn),
+    runs: new RedisRuns(conn),
     openProbe: () => feed.probe(),
     async serverClock() {
       const c = await conn.run(() => serverClock(() => conn.serverTime()));

@@ -89,6 +89,24 @@ export const MIGRATIONS: readonly string[] = [
     at   REAL    NOT NULL
   );
   `,
+  // 3 -> 4: runs (types.ts RunStore): each run's state and call count, and its calls in order.
+  `
+  CREATE TABLE runs (
+    run_id     TEXT    PRIMARY KEY,
+    calls      INTEGER NOT NULL,
+    state      TEXT    NOT NULL,
+    expires_at REAL    NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX runs_by_expiry ON runs (expires_at);
+  CREATE TABLE run_calls (
+    run_id TEXT    NOT NULL,
+    n      INTEGER NOT NULL,
+    at     REAL    NOT NULL,
+    tool   TEXT    NOT NULL,
+    args   TEXT    NOT NULL,
+    PRIMARY KEY (run_id, n)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

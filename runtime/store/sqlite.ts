@@ -34,6 +34,7 @@ import {
   type StoredApproval,
 } from "./rules.js";
 import { SqliteProbe } from "./sqlite-probe.js";
+import { SqliteRuns } from "./sqlite-runs.js";
 import { describe, openDatabase, sqliteDriver, type SqliteOptions } from "./sqlite-schema.js";
 import {
   StoreError,
@@ -76,7 +77,7 @@ import {
 export type SqliteStoreOptions = StoreOptions & SqliteOptions;
 
 /** The open database plus the error translation every public method goes through. */
-class Conn {
+export class Conn {
   closed = false;
 
   constructor(readonly db: Database.Database, readonly full = false) {}
@@ -545,6 +546,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     trust: new SqliteTrust(conn, initial),
     pauses: new SqlitePauses(conn),
     anchors: new SqliteAnchors(conn),
+    runs: new SqliteRuns(conn),
     openProbe: () => (path === ":memory:" || conn.closed ? null : new SqliteProbe(path, Driver)),
     async close() {
       if (conn.closed) return;

@@ -248,6 +248,53 @@ export interface AnchorStore {
 }
 
 // ---------------------------------------------------------------------------
+// Runs: what each run did (the calls the Engine allowed) and what it accumulated (run state)
+
+/** One call of a run, as the Engine recorded it after allowing it. */
+export interface RunCall {
+  tool: string;
+  /** The arguments as the policy validated them (JSON). */
+  args: Record<string, unknown>;
+  /** When it was recorded (ms since the epoch). */
+  at: number;
+}
+
+/** A scalar run state holds in a set. */
+export type RunScalar = number | string | boolean;
+
+/**
+ * A value added to run state: `sum` adds a finite number to a number (0 to begin with); `set` adds a
+ * scalar to a list once (a value already there is not added again), holding at most `max` values.
+ */
+export type RunAddition = { name: string; kind: "sum"; value: number } | { name: string; kind: "set"; value: RunScalar; max: number };
+
+export interface RunRecord {
+  /** Oldest first. */
+  calls: RunCall[];
+  /** By state name: a number (sum) or a list (set, in the order values were added). */
+  state: Record<string, number | RunScalar[]>;
+}
+
+/** How much a run may hold and how long it lives after its last write. */
+export interface RunBounds {
+  maxCalls: number;
+  ttlMs: number;
+}
+
+export type RunResult = { ok: true } | { ok: false; reason: string };
+
+export interface RunStore {
+  /** The run's recorded calls and state; empty for a run never recorded, or idle past its ttl. */
+  get(runId: string, now: number): Promise<RunRecord>;
+  /**
+   * Atomically appends `call` (when not null) and applies `additions`, or changes nothing and says
+   * why: the run already holds `bounds.maxCalls` calls, a set would pass its `max`, or a sum would
+   * not stay finite. Every write renews the run's expiry to `now + bounds.ttlMs`.
+   */
+  record(runId: string, call: { tool: string; args: Record<string, unknown> } | null, additions: readonly RunAddition[], bounds: RunBounds, now: number): Promise<RunResult>;
+}
+
+// ---------------------------------------------------------------------------
 
 /**
  * Tells a cache of pauses and trust when to re-read: the token changes whenever another writer may
@@ -264,6 +311,7 @@ export interface StateStore {
   trust: TrustStore;
   pauses: PauseStore;
   anchors: AnchorStore;
+  runs: RunStore;
   /**
    * A probe for pauses and trust written by other processes; absent or null when the back-end has
    * no way to tell (the cache then falls back to a lifetime). Each call opens one the caller closes.

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { StateStore } from "../index.js";
 import { approvalConformance } from "./conformance-approvals.js";
 import { limitConformance } from "./conformance-limits.js";
+import { runConformance } from "./conformance-runs.js";
 import { T0, charge, expectStoreError, request } from "./helpers.js";
 
 export function storeConformance(name: string, open: () => Promise<StateStore>): void {
@@ -28,6 +29,7 @@ export function storeConformance(name: string, open: () => Promise<StateStore>):
     trustConformance(store);
     pauseConformance(store);
     anchorConformance(store);
+    runConformance(store);
 
     it("rejects every call after close with a `closed` error", async () => {
       const s = store();
@@ -37,6 +39,7 @@ export function storeConformance(name: string, open: () => Promise<StateStore>):
       await expectStoreError(s.trust.get("a"), "closed", "store is closed");
       await expectStoreError(s.pauses.list(), "closed", "store is closed");
       await expectStoreError(s.anchors.get("audit"), "closed", "store is closed");
+      await expectStoreError(s.runs.get("r", T0), "closed", "store is closed");
       await s.close(); // closing twice is harmless
     });
   });

@@ -36,9 +36,9 @@ describe.runIf(ready)("postgres store on its server", () => {
     const schema = `m${schemas++}`;
     const opened = await Promise.all(Array.from({ length: 4 }, () => openPostgresStore(server!.url, { schema })));
     await Promise.all(opened.map((s) => s.close()));
-    expect(await sql(schema, "SELECT version FROM pol_schema")).toEqual([{ version: 2 }]);
-    await sql(schema, "UPDATE pol_schema SET version = 3");
-    await expectStoreError(openPostgresStore(server!.url, { schema }), "io", "schema version 3 is newer");
+    expect(await sql(schema, "SELECT version FROM pol_schema")).toEqual([{ version: 3 }]);
+    await sql(schema, "UPDATE pol_schema SET version = 4");
+    await expectStoreError(openPostgresStore(server!.url, { schema }), "io", "schema version 4 is newer");
     await expectStoreError(openPostgresStore(server!.url, { schema: "Bad-Name" }), "invalid", "lowercase identifier");
   });
 
