@@ -40,7 +40,8 @@ export function outLayout(p: Pick<Program, "sumExprs" | "effects" | "limitConds"
   const why = matched + 4 * Math.max(1, p.effects.length);
   // Appended only when used, so a policy without conditional limits or updates keeps the version-3 layout.
   const limWhy = why + 4 * Math.max(1, p.effects.length);
-  const upd = limWhy + (p.limitConds.some((c) => c !== undefined) ? 4 * p.limitConds.length : 0);
+  // Update values are f64 and i64: 8-aligned, so hosts read them through 8-byte views.
+  const upd = (limWhy + (p.limitConds.some((c) => c !== undefined) ? 4 * p.limitConds.length : 0) + 7) & ~7;
   return { failed: 4, sums, sumWhy, matched, why, limWhy, upd, size: upd + 16 * p.updates.length };
 }
 

@@ -141,8 +141,11 @@ export class Evaluator {
   /** `any` is Kleene's disjunction over the items, `all` its conjunction. */
   private quant(e: Extract<Expr, { kind: "quant" }>, vars: Map<string, V>): V {
     const any = e.quantifier === "any";
+    // A list a builtin computes from a failing argument (`urls(domain(x))`) is ⊥, and so is the quantifier.
+    const list = this.eval(e.list, vars);
+    if (isBot(list)) return list;
     let bot: Bottom | undefined;
-    for (const x of this.eval(e.list, vars) as V[]) {
+    for (const x of list as V[]) {
       const v = this.eval(e.body, new Map(vars).set(e.variable, x));
       if (v === any) return any;
       if (isBot(v)) bot ??= v;

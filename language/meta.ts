@@ -254,8 +254,9 @@ export class Assembler {
     }
     for (const [i, u] of this.meta.updates.entries()) {
       if (!anyTargetMatches(u.targets, tool, cls)) continue;
+      // An update reading the args of a tool without a schema is not computed: the call is denied instead.
       if (isBlind(u, { declared })) f.blindUpdate ??= `\`on\` at ${u.id} cannot read the arguments of \`${tool}\`, which has no declared schema, so run state \`${u.state}\` cannot be updated`;
-      f.updates.push(i);
+      else f.updates.push(i);
     }
     if (this.tools.size >= MAX_CACHE) this.tools.clear();
     this.tools.set(tool, f);
@@ -360,7 +361,10 @@ export class Assembler {
         if (t.effect === "deny") continue;
         return denyWith(this.meta, "schema", `${this.meta.sites[w - 2]!.failure}, so run state \`${u.state}\` cannot be updated (\`on\` at ${u.id})`);
       }
-      updates.push({ state: u.state, value: run!.value!(i) });
+      const value = run!.value!(i);
+      // Run state holds finite numbers (a NaN could never be found in a set, nor summed).
+      if (typeof value === "number" && !Number.isFinite(value) && t.effect !== "deny") return denyWith(this.meta, "schema", `run state \`${u.state}\` would be given ${value} (\`on\` at ${u.id}): the numbers run state holds must be finite`);
+      updates.push({ state: u.state, value });
     }
     return { effect: t.effect, decidedBy: t.decidedBy, rules: t.rules, matched: t.matched, reasons: t.reasons, approvers: t.approvers, limits, redact: t.redact, updates };
   }

@@ -142,6 +142,12 @@ export interface EngineOptions extends LoadOptions, RolloutOptions {
   maxPendingPerAgent?: number;
   /** How many tool-call ids `decideFor` remembers, and for how long (runtime/decide-for.ts). */
   callIds?: CallIdOptions;
+  /**
+   * For policies that read the run (`seen`, `calls`, `state`): how many allowed calls a run keeps
+   * (default 1,000; a call past it is denied, saying so) and how long a run is kept after its last
+   * allowed call (default 24 hours).
+   */
+  runs?: { maxCalls?: number; ttlMs?: number };
 }
 
 export type TrustLevel = "trusted" | "restricted" | "revoked";

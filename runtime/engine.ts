@@ -35,6 +35,8 @@ import { snapshotCall, DEFAULT_MAX_CALL_SIZE } from "./snapshot.js";
 import { StateCache } from "./state-cache.js";
 import { approvalsHome, openStore, PendingCapError, type Approval, type Pause, type StateStore, type TrustRecord } from "./store/index.js";
 import { recordDecisionSpan } from "./telemetry.js";
+import { additions, DEFAULT_RUN_BOUNDS, historyShown, readsRun, runNeeds, withRunInputs } from "./run-inputs.js";
+import type { RunBounds } from "./store/index.js";
 import { outcomeDelta, restrictedReason, revokedReason, statusOf, trustSettings } from "./trust.js";
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 15 * 60_000;
@@ -195,6 +197,8 @@ export class Engine {
   private readonly rollout: Rollout;
   /** decideFor's memory of call ids (runtime/decide-for.ts). */
   private readonly callIds: CallDecisions;
+  /** How much of a run the store keeps for policies that read it (EngineOptions.runs). */
+  private readonly runBounds: RunBounds;
 
   private constructor(
     policies: PolicySet,
@@ -213,6 +217,10 @@ export class Engine {
     this.auditMaxString = Math.max(16, Math.floor(options.auditMaxString ?? 4096));
     this.maxCallSize = positive("maxCallSize", options.maxCallSize, DEFAULT_MAX_CALL_SIZE, "characters and items");
     this.secret = secret;
+    this.runBounds = {
+      maxCalls: whole("runs.maxCalls", options.runs?.maxCalls, DEFAULT_RUN_BOUNDS.maxCalls),
+      ttlMs: positive("runs.ttlMs", options.runs?.ttlMs, DEFAULT_RUN_BOUNDS.ttlMs),
+    };
     this.cache = new StateCache(store, probe ?? null, Math.max(0, options.cacheTtlMs ?? 0));
     this.flow = new ApprovalFlow(store.approvals, this.approvalTimeoutMs, whole("maxPendingPerAgent", options.maxPendingPerAgent, DEFAULT_MAX_PENDING));
     this.approvals = new EngineApprovals({
@@ -384,7 +392,10 @@ export class Engine {
     if (f.agentRefused) return deny(base, "schema", f.agentRefused);
     this.cache.check();
     const record = f.agentProblem ? null : await this.cache.trust(f.agentId);
-    const input = withTrust(call, record?.score ?? 0);
+    const needs = runNeeds(p);
+    // A policy that reads the run's history or state decides per run: without a run id there is none to read.
+    if (readsRun(needs) && f.runId === "") return deny(base, "schema", "this policy reads the run's history or state, so calls need `run.id`");
+    const input = await withRunInputs(withTrust(call, record?.score ?? 0), needs, this.store, f.runId, now);
     const d = p.evaluate(input);
     let draft = fromPolicy(d, record?.score ?? 0, input);
     if (d.effect === "deny") return this.denied(draft, f);
@@ -397,8 +408,24 @@ export class Engine {
     if (draft.effect === "allow" && cls !== "read" && record.score < this.trustCfg.minimum) {
       draft = { ...draft, effect: "approve", decidedBy: "trust", reasons: [restrictedReason(f.agentId, record.score, this.trustCfg)], approvers: [...this.trustCfg.approvers] };
     }
-    if (draft.effect === "approve") return this.approveStep(draft, d, call, f, now, id, p);
-    return this.charge(draft, d.limits, call, now, p);
+    if (draft.effect === "approve") return this.approveStep(draft, d, input, f, now, id, p);
+    const charged = await this.charge(draft, d.limits, input, now, p);
+    // Over an `else approve` limit: a person decides instead of the limit denying.
+    if (charged.effect === "approve") return this.approveStep(charged, d, input, f, now, id, p);
+    return this.recordRun(charged, d, input, f, now, p);
+  }
+
+  /**
+   * After an allow, the run remembers the call (for a policy that reads history) and what it adds to
+   * run state; a run that cannot hold more turns the allow into a deny saying so (limits were
+   * already charged: the safe side).
+   */
+  private async recordRun(draft: Draft, d: Decision, call: unknown, f: Facts, now: number, p: WasmPolicy): Promise<Draft> {
+    const needs = runNeeds(p);
+    if (draft.effect !== "allow" || !readsRun(needs)) return draft;
+    const input = this.validated(call, p);
+    const r = await this.store.runs.record(f.runId, needs.history ? { tool: input.tool, args: input.args } : null, additions(p.meta, d.updates), this.runBounds, now);
+    return r.ok ? draft : deny(draft, "limit", r.reason);
   }
 
   /** What the engine derives once per policy module. */
@@ -411,13 +438,24 @@ export class Engine {
     return x;
   }
 
-  /** Charges the limits of an allowed call; a charge that does not fit turns it into a deny. */
-  private async charge(draft: Draft, policyUses: readonly LimitUse[], call: unknown, now: number, p: WasmPolicy): Promise<Draft> {
+  /**
+   * Charges the limits of an allowed call; a charge that does not fit turns it into a deny, or, for
+   * an `else approve` limit, into an approval request (`lift`: a person approved going over, so
+   * such limits are charged without their cap).
+   */
+  private async charge(draft: Draft, policyUses: readonly LimitUse[], call: unknown, now: number, p: WasmPolicy, lift = false): Promise<Draft> {
     if (policyUses.length === 0) return draft;
     // Buckets keyed by a redacted field are keyed by its keyed hash (limit-keys.ts).
     const uses = this.derived(p).keys.apply(policyUses, () => this.validated(call, p));
-    const r = await this.store.limits.consume(charges(uses), now);
-    if (!r.ok) return deny(draft, "limit", limitReason(r, uses, now), { limit: r.id });
+    const r = await this.store.limits.consume(charges(lift ? uses.map((u) => (u.escalate ? { ...u, max: Number.MAX_VALUE } : u)) : uses), now);
+    if (!r.ok) {
+      const over = uses.find((u) => u.id === r.id);
+      if (over?.escalate && !lift) {
+        const reason = `${limitReason(r, uses, now)}; a person may approve going over it`;
+        return { ...draft, effect: "approve", decidedBy: "limit", limit: r.id, reasons: [reason], approvers: [...over.escalate], rules: [...draft.rules, `(limit ${r.id})`] };
+      }
+      return deny(draft, "limit", limitReason(r, uses, now), { limit: r.id });
+    }
     return { ...draft, charged: uses };
   }
 
@@ -429,13 +467,15 @@ export class Engine {
     const { hash, input } = this.binding(call, draft, p);
     const granted = await this.flow.granted(hash, now);
     if (granted) {
-      const charged = await this.charge(draft, d.limits, call, now, p);
+      // A person approved this exact call: limits that escalate to a person are charged without their cap.
+      const charged = await this.charge(draft, d.limits, call, now, p, true);
       if (charged.effect === "deny") return { ...charged, callHash: hash };
       const used = await this.flow.use(granted.id, hash, now);
       if (used.ok) {
         const by = granted.resolvedBy ?? "an approver";
         const reason = `approval \`${granted.id}\` granted by ${by}${granted.note ? ` (${granted.note})` : ""}`;
-        return { ...charged, effect: "allow", decidedBy: "approval", reasons: [reason, ...draft.reasons], approvers: [], approval: granted.id, approvedBy: by, callHash: hash };
+        const allowed: Draft = { ...charged, effect: "allow", decidedBy: "approval", reasons: [reason, ...draft.reasons], approvers: [], approval: granted.id, approvedBy: by, callHash: hash };
+        return this.recordRun(allowed, d, call, f, now, p);
       }
       // Another call used the grant between find and use (limits were charged: the safe side).
       draft = { ...draft, reasons: [...draft.reasons, used.message] };
@@ -448,7 +488,7 @@ export class Engine {
     try {
       const created = await this.flow.request({
         callHash: hash, tool: f.tool, agentId: f.agentId, ...(f.rawRunId !== undefined ? { runId: f.runId } : {}),
-        groups: draft.approvers, reasons: draft.reasons, call: this.approverView(input, draft.redact), decisionId: id, createdAt: now,
+        groups: draft.approvers, reasons: draft.reasons, call: this.approverView(input, draft.redact, historyShown(p.meta, draft.rules, input)), decisionId: id, createdAt: now,
         policyHash: p.hash, ...(draft.rule !== null ? { rule: draft.rule } : {}),
       }, (approvalId) => this.unannounced.set((requested = approvalId), { done, settle }));
       return { ...draft, approval: created.id, callHash: hash };
@@ -493,10 +533,12 @@ export class Engine {
    * The call as approvers see it: all of what the binding covers, redacted but never cut (they
    * approve all of it). A call too large to show whole cannot be sent for approval.
    */
-  private approverView(input: Input, redactPaths: readonly string[]): unknown {
+  private approverView(input: Input, redactPaths: readonly string[], history: Input["history"]): unknown {
     const view = compact({
       tool: input.tool, args: wholeArgs(input.args, redactPaths) as never, agent: input.agent.id, roles: input.agent.roles.length > 0 ? input.agent.roles : undefined,
       env: input.env || undefined, run: input.run.id || undefined, ctx: Object.keys(input.ctx).length > 0 ? wholeArgs(input.ctx, []) : undefined,
+      // What in the run made the rule ask: the earlier calls its history queries matched.
+      history: history.length > 0 ? history.map((h) => ({ tool: h.tool, args: wholeArgs(h.args, redactPaths) })) : undefined,
     });
     const size = JSON.stringify(view).length;
     if (size > MAX_APPROVER_VIEW) throw new Refused(`the call is too large to show an approver in full (${size} characters; at most ${MAX_APPROVER_VIEW}), so it cannot be sent for approval`);

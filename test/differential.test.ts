@@ -37,7 +37,12 @@ const FORMS: Record<string, RegExp> = {
   and: / and /, or: / or /, not: /\(not /, "==": / == /, "!=": / != /, "<": / < /, "<=": / <= /, ">": / > /, ">=": / >= /, "+": / \+ /, "-": / - /, "*": / \* /, "unary -": /[(\[ ,]-[\d(a-z]/,
   in: / in \[/, "not in": / not in /, "in input list": / in (args|agent|ctx)\.\w+\)/, "in let": / in k\d\)/, "let alias": /^let k\d = (agent|run|ctx)[.\w]*$/m, matches: / matches "/, regex: / =~ \//, "regex flag i": / =~ \/.*\/i/, has: /has (args|ctx|v\d)\./,
   "not has": /not has /, any: /\(any v\d in /, all: /\(all v\d in /, "quantifier over records": /in args\.(items|rows): [^\n]*v\d\.\w+/, "nested quantifier": /\((any|all) v\d in [^\n]*\((any|all) v\d in v\d/,
-  "quantifier over literal": /\((any|all) v\d in \[/, "fraction": /\d\.\d/, "exponent": /\de[+-]\d/, "underscore": /\d_\d/, "escape": /\\[n"\\]|\\u\{/, astral: /😀/,
+  "quantifier over literal": /\((any|all) v\d in \[/, "fraction": /\d\.\d/,
+  // Issue 17: run history, run state, enums and open records, maps and record lets, conditional and escalating limits, classes, dates, links.
+  seen: /\bseen\(/, count: /\bcount\(/, calls: /in calls\(/, "history args": /v\d\.args\.\w+/, "class target": /class\((read|write|destructive)\)/, state: /^state \w+: /m,
+  "state read": /state\.\w+/, on: /^on .* add .* to \w+/m, "on if": /^on .* to \w+ if /m, enum: /: "r" \| "rw"/, "open record": /, \.\.\. \}/, "map let": /^let m\d = \{/m, lookup: /has m\d\[/,
+  "record let": /^let k\d = \{ a: /m, "record field": /\bk\d\.[ab]\b/, "limit if": /^(\w+: )?limit .* if /m, "else approve": / else approve/, urls: /\burls\(/, emails: /\bemails\(/,
+  "date": /\bdate\(/, "time": /\btime\(/, "today": /today\(\)/, "now": /now\(\)/, "is_date": /is_date\(|is_time\(/, "exponent": /\de[+-]\d/, "underscore": /\d_\d/, "escape": /\\[n"\\]|\\u\{/, astral: /😀/,
   ...Object.fromEntries(["lower", "upper", "trim", "len", "starts_with", "ends_with", "contains", "domain", "host", "in_cidr", "is_email", "is_url", "is_ip", "has_pii", "abs", "floor", "min", "max"].map((b) => [b, new RegExp(`\\b${b}\\(`)])),
 };
 
@@ -145,7 +150,7 @@ describe("differential regressions", () => {
     const cases = REGRESSIONS.map((r) => {
       const { checked, errors } = checkSource(r.source);
       expect(errors, r.name).toEqual([]);
-      return { spec: { lines: r.source.trimEnd().split("\n"), source: r.source, tools: [], context: [], targets: [] }, checked: checked!, calls: r.calls.map(([c]) => c) };
+      return { spec: { lines: r.source.trimEnd().split("\n"), source: r.source, tools: [], context: [], targets: [], run: { history: false, state: [], clock: false } }, checked: checked!, calls: r.calls.map(([c]) => c) };
     });
     const p = await prepare(cases, false, options);
     expect(compare(p).mismatches.map(report)).toEqual([]);

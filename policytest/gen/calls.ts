@@ -11,8 +11,12 @@ import type { CheckedPolicy } from "../../language/checked.js";
 import type { Field, TargetSpec, ToolSpec, Ty } from "./types.js";
 import { anyNumber, anyString } from "./values.js";
 
-/** What calls are generated from: the tools' schemas and the context's (a generated PolicySpec is one). */
-export interface CallSpec { tools: ToolSpec[]; context: Field[] }
+/**
+ * What calls are generated from: the tools' schemas and the context's (a generated PolicySpec is one),
+ * and what the policy reads of the run: its history, its state (a number or a set of scalars, at most
+ * `max`), the clock. Calls then carry `history`, `state` and `time` as a host would pass them.
+ */
+export interface CallSpec { tools: ToolSpec[]; context: Field[]; run?: { history: boolean; state: { name: string; type: Ty; max: number }[]; clock: boolean } }
 
 const pick = <T>(xs: readonly T[]) => fc.constantFrom(...xs);
 const ABSENT = Symbol("absent");
@@ -79,11 +83,35 @@ export class CallGen {
   value(t: Ty): fc.Arbitrary<unknown> {
     switch (t.k) {
       case "number": return this.num;
-      case "string": return this.str;
+      case "string": return t.values ? fc.oneof({ weight: 9, arbitrary: pick(t.values) }, { weight: 1, arbitrary: this.str }) : this.str;
       case "bool": return fc.boolean();
       case "list": return fc.array(this.value(t.elem), { maxLength: 4 });
-      case "record": return this.record(t.fields);
+      case "record": {
+        const r = this.record(t.fields);
+        // An open record takes fields it does not declare (never read, never refused).
+        return t.open ? fc.tuple(r, fc.dictionary(pick(["extra", "kind", "zz"]), fc.oneof(this.str, this.num, fc.constant<unknown>(null)), { maxKeys: 2 })).map(([a, b]) => ({ ...b, ...a })) : r;
+      }
     }
+  }
+
+  /** `history`, `state` and `time` for a policy that reads the run: mostly valid, sometimes not. */
+  private runInputs(): fc.Arbitrary<Record<string, unknown>> {
+    const run = this.spec.run;
+    if (!run) return fc.constant({});
+    const names = [...this.spec.tools.map((t) => t.name), ...this.pools.names.slice(0, 6)];
+    const entry = pick(names).chain((tool) => {
+      const t = this.spec.tools.find((x) => x.name === tool);
+      const args = t ? this.record(t.fields) : fc.dictionary(pick(["url", "to", "x"]), fc.oneof(this.str, this.num), { maxKeys: 2 });
+      return args.map((a) => ({ tool, args: a }));
+    });
+    const history = fc.oneof({ weight: 8, arbitrary: fc.array(entry, { maxLength: 5 }) }, { weight: 1, arbitrary: fc.constant<unknown>(undefined) }, { weight: 1, arbitrary: pick<unknown>([[{ tool: "" }], [{ tool: 1 }], "x", [{ tool: "t", args: [] }]]) });
+    const stateValue = (s: { type: Ty; max: number }): fc.Arbitrary<unknown> =>
+      s.type.k === "list" ? fc.uniqueArray(this.value(s.type.elem), { maxLength: s.max + 1, selector: (v) => JSON.stringify(v) }) : fc.oneof({ weight: 5, arbitrary: this.num as fc.Arbitrary<unknown> }, { weight: 1, arbitrary: this.str });
+    const state = fc.tuple(...run.state.map((s) => fc.option(stateValue(s), { nil: undefined, freq: 6 }).map((v) => [s.name, v] as const)))
+      .map((kvs) => Object.fromEntries(kvs.filter(([, v]) => v !== undefined)));
+    const time = fc.oneof({ weight: 6, arbitrary: pick<unknown>([Date.UTC(2024, 4, 15, 10), Date.UTC(2025, 0, 1), 0, 1.5e12 + 0.5]) }, { weight: 3, arbitrary: pick<unknown>(["2024-05-15T10:00:00Z", "2024-05-15", "2024-12-31 23:59:59.5-01:00"]) }, { weight: 1, arbitrary: pick<unknown>([undefined, "soon", NaN, null]) });
+    return fc.tuple(run.history ? history : fc.constant(undefined), run.state.length ? state : fc.constant(undefined), run.clock ? time : fc.constant(undefined))
+      .map(([h, st, tm]) => Object.fromEntries(Object.entries({ history: h, state: st, time: tm }).filter(([, v]) => v !== undefined)));
   }
 
   /** A record of `fields`: optionals absent, null or present. */
@@ -106,8 +134,8 @@ export class CallGen {
     const required = this.spec.context.some((x) => !x.optional);
     const ctxMaybe = fc.oneof({ weight: required ? 30 : 3, arbitrary: ctx }, { weight: 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant({}) });
     return fc
-      .tuple(sometimes(agent), sometimes(fc.oneof(this.str, pick(["production", "staging", ""]))), sometimes(run), ctxMaybe)
-      .map(([a, e, r, c]) => Object.fromEntries(Object.entries({ agent: a, env: e, run: r, ctx: c }).filter(([, v]) => v !== undefined)));
+      .tuple(sometimes(agent), sometimes(fc.oneof(this.str, pick(["production", "staging", ""]))), sometimes(run), ctxMaybe, this.runInputs())
+      .map(([a, e, r, c, more]) => ({ ...Object.fromEntries(Object.entries({ agent: a, env: e, run: r, ctx: c }).filter(([, v]) => v !== undefined)), ...more }));
   }
 
   private declared(): fc.Arbitrary<Record<string, unknown>> {

@@ -16,11 +16,12 @@ export interface Side { meta: PolicyMeta; checked?: CheckedPolicy }
 
 function tyOf(t: Type): Ty {
   switch (t.kind) {
-    case "number": case "string": case "bool": return { k: t.kind };
+    case "number": case "bool": return { k: t.kind };
+    case "string": return t.values ? { k: "string", values: [...t.values] } : { k: "string" };
     case "list": return { k: "list", elem: tyOf(t.elem) };
-    case "record": return { k: "record", fields: t.fields.map(fieldOf) };
+    case "record": return { k: "record", fields: t.fields.map(fieldOf), ...(t.open ? { open: true } : {}) };
     // Never in a declared schema (the checker refuses them there); a string is the harmless stand-in.
-    case "never": case "error": return { k: "string" };
+    case "never": case "error": case "map": return { k: "string" };
   }
 }
 const fieldOf = (f: FieldType): Field => ({ name: f.name, type: tyOf(f.type), optional: f.optional });

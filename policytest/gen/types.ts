@@ -4,10 +4,12 @@
 
 export type Ty =
   | { k: "number" }
-  | { k: "string" }
+  /** `values`: an enum (`"r" | "rw"`). */
+  | { k: "string"; values?: string[] }
   | { k: "bool" }
   | { k: "list"; elem: Ty }
-  | { k: "record"; fields: Field[] };
+  /** `open`: other fields allowed (`{ a: string, ... }`). */
+  | { k: "record"; fields: Field[]; open?: boolean };
 
 export interface Field { name: string; type: Ty; optional: boolean }
 export interface ToolSpec { name: string; quoted: boolean; fields: Field[] }
@@ -25,6 +27,7 @@ export const isScalar = (t: Ty): t is { k: ScalarKind } => t.k === "number" || t
 /** Structural equality as the checker's sameType: record fields match by name, in any order. */
 export function tyEq(a: Ty, b: Ty): boolean {
   if (a.k !== b.k) return false;
+  // As the checker: an enum is a string, an open record a record (only validation tells them apart).
   if (a.k === "list" && b.k === "list") return tyEq(a.elem, b.elem);
   if (a.k === "record" && b.k === "record") {
     return a.fields.length === b.fields.length && a.fields.every((x) => {
@@ -37,9 +40,10 @@ export function tyEq(a: Ty, b: Ty): boolean {
 
 export function showTy(t: Ty): string {
   switch (t.k) {
-    case "number": case "string": case "bool": return t.k;
+    case "number": case "bool": return t.k;
+    case "string": return t.values ? t.values.map((v) => polString(v)).join(" | ") : "string";
     case "list": return `list<${showTy(t.elem)}>`;
-    case "record": return `{ ${t.fields.map(showField).join(", ")} }`;
+    case "record": return `{ ${[...t.fields.map(showField), ...(t.open ? ["..."] : [])].join(", ")} }`;
   }
 }
 export const showField = (x: Field) => `${x.name}${x.optional ? "?" : ""}: ${showTy(x.type)}`;
@@ -70,5 +74,5 @@ export function polNumber(v: number, underscores = false): string {
 }
 
 /** A target as written in a rule: dotted names bare, anything else quoted. */
-export interface TargetSpec { text: string; quoted: boolean; glob: boolean }
-export const showTarget = (t: TargetSpec) => (t.quoted ? polString(t.text) : t.text);
+export interface TargetSpec { text: string; quoted: boolean; glob: boolean; cls?: "read" | "write" | "destructive" }
+export const showTarget = (t: TargetSpec) => (t.cls ? `class(${t.cls})` : t.quoted ? polString(t.text) : t.text);

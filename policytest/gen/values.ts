@@ -18,6 +18,10 @@ export const EDGE_STRINGS = [
   "http://0x7f.1/", "http://2130706433/", "http://[::ffff:127.0.0.1]/", "http://１２７。０．０．１/", "https://hooks.acme.com\\@evil.com", "http:evil.com", "http://a@b@c/",
   "http://%65vil.com", "http://bücher.de/", "https://ok.com./", "ftp://a.b:99999/", "::ffff:7f00:1", "0177.0.0.1", "127.1", "1.2.3.4.5", "[::1]", "a@b.com, c@d.com",
   "Bob <b@acme.com>", "b@acme.com\r\nBcc: x@evil.com", "x@evil.org@acme.com", "ssn 123 45 6789", "(415)555-2671", "４１１１ １１１１ １１１１ １１１１",
+  // What date(), time(), urls() and emails() read, and what they refuse.
+  "2024-05-15", "2024-02-29", "2023-02-29", "0000-01-01", "9999-12-31", "2024-05-15 10:00", "2024-05-15T10:00:00Z", "2024-05-15t23:59:59.123456789+05:30", "2024-05-15T10:00-01:00",
+  "2024-13-01", "2024-05-15T24:00", "2024-05-15 10:00:60", "2024-5-15", "see www.x.com/a, then http://y.org/b?q=1.", "link: secure-systems-252.com!", "(https://a.b/c) and ftp://h",
+  "notes.txt or e.g. v1.2.3", "mail ann@acme.com, x..y@b.co or a.b@c.d.", "a@b.com@c.io", "www.ok.com:8080/x#y", "http://",
 ];
 const SMALL_ALPHABET = [..."abcAB1 .-_@:/é😀"];
 

@@ -21,7 +21,14 @@ export interface Scope {
   lets: LetInfo[];
   /** Next fresh quantifier variable number. */
   nextVar: number;
+  /** History queries the policy may read: `seen(T)`, `count(T)`, `calls(T)` with their entry type. */
+  history?: HistoryInfo[];
+  /** Maps written in lets (`let k2 = { 1: { a: ..., b: ... } }`), read by key under a `has` guard. */
+  maps?: MapInfo[];
 }
+
+export interface HistoryInfo { targets: string; elem: Ty }
+export interface MapInfo { name: string; keys: string[]; value: Field[] }
 
 /** Entries for the fields of a record at `root` (records themselves included, for `has`). */
 export function flatten(root: string, fields: Field[], needs: string[] = [], out: Entry[] = []): Entry[] {
@@ -65,11 +72,15 @@ export const regexLit: A = fc
   });
 
 const CMP = ["<", "<=", ">", ">=", "==", "!="] as const;
+/** Dates and times `date()`/`time()` read, and near misses. */
+const DATES = ['"2024-05-15"', '"2024-02-29"', '"2023-02-29"', '"2024-05-15 10:00"', '"2024-05-15T10:00:00.5+02:00"', '"2024-13-01"', '"15/05/2024"'];
 const BASE_ROOTS = new Set(["tool", "env", "agent", "run"]);
 
 export class ExprGen {
   readable(s: Scope, pred: (t: Ty) => boolean): string[] {
-    const paths = s.entries.filter((e) => e.type.k !== "record" && pred(e.type) && e.needs.every((n) => s.guarded.has(n))).map((e) => e.path);
+    // An enum is compared only with its own values (E0222 refuses others): `about` reads it.
+    const plain = (t: Ty) => !(t.k === "string" && t.values);
+    const paths = s.entries.filter((e) => e.type.k !== "record" && plain(e.type) && pred(e.type) && e.needs.every((n) => s.guarded.has(n))).map((e) => e.path);
     return [...paths, ...s.lets.filter((l) => pred(l.type)).map((l) => l.name)];
   }
 
@@ -105,6 +116,9 @@ export class ExprGen {
       w(d > 0 ? 2 : 0, lazy(() => this.boolBuiltin(s, sub))),
       w(d > 0 && unguarded.length ? 5 : 0, lazy(() => pick(unguarded).chain((e) => this.guard(e, s, sub)))),
       w(d > 0 ? 3 : 0, lazy(() => this.quant(s, sub))),
+      w(s.history?.length ? 2 : 0, lazy(() => pick(s.history!).map((h) => `seen(${h.targets})`))),
+      w(d > 0 && s.maps?.length ? 3 : 0, lazy(() => this.lookup(s, sub))),
+      w(d > 0 ? 1 : 0, lazy(() => fc.tuple(pick(["is_date", "is_time"]), this.str(s, sub)).map(([fn, a]) => `${fn}(${a})`))),
       // Reading the call's own arguments (and quantifier variables) is where the engines differ most: favour it.
       w(d > 0 && focus.length ? 8 : 0, lazy(() => pick(focus).chain((e) => this.about(e, s, sub)))),
       w(d > 0 && entries.length ? 3 : 0, lazy(() => pick(entries).chain((e) => this.about(e, s, sub)))),
@@ -125,7 +139,26 @@ export class ExprGen {
       w(d > 0 ? 1 : 0, lazy(() => this.listSource(s, sub).chain((src) => src.text).map((l) => `len(${l})`))),
       w(d > 0 ? 1 : 0, lazy(() => fc.tuple(pick(["abs", "floor"]), this.num(s, sub)).map(([fn, a]) => `${fn}(${a})`))),
       w(d > 0 ? 1 : 0, lazy(() => fc.tuple(pick(["min", "max"]), this.num(s, sub), this.num(s, sub)).map(([fn, a, b]) => `${fn}(${a}, ${b})`))),
+      w(s.history?.length ? 1 : 0, lazy(() => pick(s.history!).map((h) => `count(${h.targets})`))),
+      // Dates against the host's clock: fails (⊥) on text that is no ISO date.
+      w(d > 0 ? 1 : 0, lazy(() => fc.tuple(pick(["date", "time"]), fc.oneof(this.str(s, sub), pick(DATES))).map(([fn, a]) => `${fn}(${a})`))),
+      w(1, pick(["today()", "now()"])),
     );
+  }
+
+  /** A map written in a let, read by key under a guard: `(has k2[K] and k2[K].a > 1)`. */
+  private lookup(s: Scope, d: number): A {
+    return pick(s.maps!).chain((m) => {
+      const numeric = /^-?[\d.]/.test(m.keys[0] ?? "0");
+      const keys = this.readable(s, (t) => t.k === (numeric ? "number" : "string")).filter((p) => INPUT_ROOTS.has(p.split(".")[0]!));
+      const key = fc.oneof({ weight: 2, arbitrary: pick(m.keys) }, { weight: keys.length ? 3 : 0, arbitrary: keys.length ? pick(keys) : pick(m.keys) }, { weight: 1, arbitrary: numeric ? numLit : strLit });
+      return key.chain((k) => {
+        const at = `${m.name}[${k}]`;
+        const field = pick(m.value);
+        const read = field.chain((f) => this.about({ path: `${at}.${f.name}`, type: f.type, needs: [] }, s, d));
+        return fc.tuple(pick(["and", "or", "bare"]), read).map(([form, r]) => (form === "and" ? `(has ${at} and ${r})` : form === "or" ? `(not has ${at} or ${r})` : `has ${at}`));
+      });
+    });
   }
 
   str(s: Scope, d: number): A {
@@ -183,7 +216,10 @@ export class ExprGen {
       const alike = this.readableRecords(s).filter((x) => tyEq(x.type, e.type)).map((x) => x.path);
       return { text: fc.array(pick(alike), { minLength: 1, maxLength: 3 }).map((xs) => `[${xs.join(", ")}]`), elem: e.type as Ty | null };
     });
-    const opts = [...fixed, ...fixed, ...lits.filter((x) => elemOk(x.elem!)), ...(elemOk(list(STR)) ? [nested] : []), ...records, { text: fc.constant("[]"), elem: null }];
+    const history = (s.history ?? []).filter((h) => elemOk(h.elem)).map((h) => ({ text: fc.constant(`calls(${h.targets})`), elem: h.elem as Ty | null }));
+    // Links and addresses found in a text: a list a builtin computes.
+    const found = elemOk(STR) ? [{ text: fc.tuple(pick(["urls", "emails"]), this.str(s, Math.min(d, 1))).map(([fn, a]) => `${fn}(${a})`), elem: STR as Ty | null }] : [];
+    const opts = [...fixed, ...fixed, ...lits.filter((x) => elemOk(x.elem!)), ...(elemOk(list(STR)) ? [nested] : []), ...records, ...history, ...history, ...found, { text: fc.constant("[]"), elem: null }];
     return pick(opts);
   }
 
@@ -241,6 +277,14 @@ export class ExprGen {
           w(1, fc.tuple(pick([" + ", " - ", " * "]), numLit, pick(CMP), numLit).map(([op, a, c, b]) => paren(`(${p}${op}${a}) ${c} ${b}`))),
         );
       case "string":
+        if (t.values) {
+          const vals = t.values.map((v) => polString(v));
+          return oneof(
+            w(3, fc.tuple(pick(["==", "!="]), pick(vals)).map(([op, b]) => paren(`${p} ${op} ${b}`))),
+            w(2, fc.tuple(pick([" in ", " not in "]), fc.uniqueArray(pick(vals), { minLength: 1, maxLength: 2 })).map(([op, l]) => paren(`${p}${op}[${l.join(", ")}]`))),
+            w(1, fc.tuple(pick(["lower", "upper"]), strLit).map(([fn, b]) => paren(`${fn}(${p}) == ${b}`))),
+          );
+        }
         return oneof(
           w(3, fc.tuple(pick(["==", "!="]), this.str(s, sub)).map(([op, b]) => paren(`${p} ${op} ${b}`))),
           w(2, globLit.map((g) => paren(`${p} matches ${g}`))),

@@ -6,8 +6,8 @@
 import fc from "fast-check";
 import type { Target } from "../../language/ast.js";
 import { targetMatches } from "../../language/targets.js";
-import { ExprGen, flatten, numLit, strLit, type Entry, type LetInfo, type Scope } from "./expr.js";
-import { BOOL, NUM, STR, f, list, polString, rec, showField, showTarget, tyEq, type Field, type TargetSpec, type ToolSpec, type Ty } from "../../policytest/gen/types.js";
+import { ExprGen, flatten, numLit, strLit, type Entry, type HistoryInfo, type LetInfo, type MapInfo, type Scope } from "./expr.js";
+import { BOOL, NUM, STR, f, list, polString, rec, showField, showTarget, showTy, tyEq, type Field, type TargetSpec, type ToolSpec, type Ty } from "../../policytest/gen/types.js";
 
 export interface PolicySpec {
   /** One statement per line; `source` is them joined (rule ids are `gen.pol:LINE`). */
@@ -15,6 +15,8 @@ export interface PolicySpec {
   source: string;
   tools: ToolSpec[];
   context: Field[];
+  /** What the policy reads of the run: the call generator then adds `history`, `state` and `time`. */
+  run: NonNullable<import("../../policytest/gen/calls.js").CallSpec["run"]>;
   /** Every target pattern and name the policy mentions (the call generator derives tool names from them). */
   targets: TargetSpec[];
 }
@@ -30,7 +32,12 @@ const META2 = rec(f("source", NUM), f("level", NUM, true), f("tags", list(STR)))
 const ITEM2 = rec(f("sku", NUM), f("qty", NUM, true));
 const ITEM_R = rec(f("tags", list(STR)), f("note", STR, true), f("sku", STR), f("qty", NUM));
 /** Field declarations tools draw from; one name mostly keeps one type, so rules over several tools share fields. */
+/** An enum, and an open record (other fields allowed). */
+const PERM: Ty = { k: "string", values: ["r", "rw"] };
+const KIND: Ty = { k: "string", values: ["a", "é😀", ""] };
+const ATT: Ty = { k: "record", fields: [f("type", STR), f("file_id", STR, true)], open: true };
 const FIELDS: Field[] = [
+  f("permission", PERM), f("permission", PERM, true), f("kind", KIND), f("attachments", list(ATT), true), f("meta", { ...META, open: true } as Ty),
   f("amount", NUM), f("amount", NUM), f("amount", NUM, true), f("amount", STR),
   f("currency", STR), f("customer", STR), f("reason", STR, true), f("to", list(STR)), f("tags", list(STR), true),
   f("scores", list(NUM)), f("flags", list(BOOL)), f("items", list(ITEM)), f("items", list(ITEM_R)), f("items", list(ITEM2)), f("groups", list(list(STR))),
@@ -51,6 +58,8 @@ const UNDECLARED: TargetSpec[] = [
   ...["db.drop", "shell.exec", "stripe.charge", "x"].map((text) => ({ text, quoted: false, glob: false })),
   ...["delete:repo", "mcp:slack/post", "a\\b", "😀"].map((text) => ({ text, quoted: true, glob: false })),
 ];
+/** `class(read)`, ...: every tool of that class (a tool without a schema counts as destructive). */
+const CLASSES: TargetSpec[] = (["read", "write", "destructive"] as const).map((cls) => ({ text: `class(${cls})`, quoted: false, glob: false, cls }));
 const GLOBS: TargetSpec[] = [
   ...["db.*", "*", "files.*", "*.read", "stripe.*", "*.*", "mcp.*"].map((text) => ({ text, quoted: false, glob: true })),
   ...["mcp:*", "delete:*", "*", "*:*", "db.*", "*refund", "mcp:*/create_*", "a\\*", "?x*", "*é*", "a?*"].map((text) => ({ text, quoted: true, glob: true })),
@@ -85,7 +94,10 @@ export function sharedArgs(covered: ToolSpec[]): Field[] {
   });
 }
 
-interface Env { tools: ToolSpec[]; context: Field[]; lets: LetInfo[] }
+interface Env { tools: ToolSpec[]; context: Field[]; lets: LetInfo[]; history: HistoryInfo[]; maps: MapInfo[]; state: StateInfo[] }
+
+/** A `state` declaration: a number, or a list of scalars of at most `max`. */
+interface StateInfo { name: string; type: Ty; max: number }
 
 /** The fields of `agent` and `run` as records, for lets that name them (`let me = agent`, read as `me.trust`). */
 const AGENT_FIELDS = [f("id", STR), f("roles", list(STR)), f("trust", NUM)];
@@ -94,16 +106,17 @@ const RUN_FIELDS = [f("id", STR), f("calls", NUM)];
 function scopeFor(env: Env, covered: ToolSpec[]): Scope {
   // A let naming a record is read through its required fields only: `has` cannot test a let.
   const letFields = env.lets.flatMap((l) => (l.type.k === "record" ? flatten(l.name, l.type.fields).filter((e) => e.needs.length === 0) : []));
-  const entries = [...BASE_ENTRIES, ...flatten("ctx", env.context), ...flatten("args", sharedArgs(covered)), ...letFields];
-  return { entries, guarded: new Set(), lets: env.lets, nextVar: 0 };
+  const state = env.state.map((x): Entry => ({ path: `state.${x.name}`, type: x.type, needs: [] }));
+  const entries = [...BASE_ENTRIES, ...flatten("ctx", env.context), ...flatten("args", sharedArgs(covered)), ...letFields, ...state];
+  return { entries, guarded: new Set(), lets: env.lets, nextVar: 0, history: env.history, maps: env.maps };
 }
 
 const G = new ExprGen();
 
 /** Targets: mostly the policy's own tools, some names it does not declare, and patterns. */
 const targetsArb = (env: { tools: ToolSpec[] }) => {
-  const own = env.tools.map((t) => ({ text: t.name, quoted: t.quoted, glob: t.name.includes("*") }));
-  const one = fc.oneof({ weight: 8, arbitrary: pick(own) }, { weight: 1, arbitrary: pick(DECLARED) }, { weight: 1, arbitrary: pick(UNDECLARED) }, { weight: 3, arbitrary: pick(GLOBS) });
+  const own = env.tools.map((t): TargetSpec => ({ text: t.name, quoted: t.quoted, glob: t.name.includes("*") }));
+  const one = fc.oneof({ weight: 8, arbitrary: pick(own) }, { weight: 1, arbitrary: pick(DECLARED) }, { weight: 1, arbitrary: pick(UNDECLARED) }, { weight: 3, arbitrary: pick(GLOBS) }, { weight: 1, arbitrary: pick(CLASSES) });
   return fc.uniqueArray(one, { minLength: 1, maxLength: 3, selector: (t) => `${t.quoted}${t.text}` });
 };
 const covers = (env: Env, ts: TargetSpec[]) => env.tools.filter((t) => ts.some((x) => targetMatches(asTarget(x), t.name, t.fields.length % 2 ? "read" : "write")));
@@ -111,9 +124,19 @@ const covers = (env: Env, ts: TargetSpec[]) => env.tools.filter((t) => ts.some((
 interface Stmt { text: string; targets: TargetSpec[]; label?: boolean }
 
 /** Lets, each possibly reading earlier ones: constants, lists (also of lists), aliases of input lists, input-reading expressions. */
-function letsArb(env: Omit<Env, "lets">): fc.Arbitrary<{ lets: LetInfo[]; lines: string[] }> {
+/** A map let: number or string keys, values records of a number and a string (`{ 1: { a: 2, b: "x" } }`). */
+function mapLet(name: string): fc.Arbitrary<{ map: MapInfo; line: string }> {
+  const value = fc.tuple(numLit, strLit).map(([a, b]) => `{ a: ${a}, b: ${b} }`);
+  const keys = fc.oneof(fc.uniqueArray(fc.integer({ min: -3, max: 5 }), { minLength: 1, maxLength: 4 }).map((ks) => ks.map((k) => String(k))), fc.uniqueArray(pick(["a", "usd", "é😀", ""]), { minLength: 1, maxLength: 3 }).map((ks) => ks.map((k) => polString(k))));
+  return keys.chain((ks) => fc.tuple(...ks.map(() => value)).map((vs) => ({
+    map: { name, keys: ks, value: [f("a", NUM), f("b", STR)] },
+    line: `let ${name} = { ${ks.map((k, i) => `${k}: ${vs[i]}`).join(", ")} }`,
+  })));
+}
+
+function letsArb(env: Omit<Env, "lets" | "maps">): fc.Arbitrary<{ lets: LetInfo[]; lines: string[]; maps: MapInfo[] }> {
   const one = (prev: LetInfo[], i: number): fc.Arbitrary<{ info: LetInfo; line: string }> => {
-    const s = scopeFor({ ...env, lets: prev }, []);
+    const s = scopeFor({ ...env, lets: prev, maps: [] }, []);
     const name = `k${i}`;
     const inputLists = G.readable(s, (t) => t.k === "list" && tyEq(t, list(STR)));
     const records = [
@@ -134,12 +157,15 @@ function letsArb(env: Omit<Env, "lets">): fc.Arbitrary<{ lets: LetInfo[]; lines:
       fc.array(G.listLit("string", s, 0, 1), { minLength: 1, maxLength: 3 }).map((xs): [Ty, string] => [list(list(STR)), `[${xs.join(", ")}]`]),
       ...(inputLists.length ? [pick(inputLists).map((x): [Ty, string] => [list(STR), x])] : []),
       pick(records).map((r): [Ty, string] => [r.type, r.path]),
+      // A record written in the let, read by field (`k2.a`).
+      fc.tuple(G.num(s, 1), G.str(s, 1)).map(([a, b]): [Ty, string] => [rec(f("a", NUM), f("b", STR)), `{ a: ${a}, b: ${b} }`]),
     ];
     return fc.oneof(...forms).map(([type, text]) => ({ info: { name, type }, line: `let ${name} = ${text}` }));
   };
-  return fc.integer({ min: 0, max: 4 }).chain((n) => {
-    let acc: fc.Arbitrary<{ lets: LetInfo[]; lines: string[] }> = fc.constant({ lets: [], lines: [] });
-    for (let i = 0; i < n; i++) acc = acc.chain((a) => one(a.lets, i).map((x) => ({ lets: [...a.lets, x.info], lines: [...a.lines, x.line] })));
+  return fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 1 })).chain(([n, m]) => {
+    let acc: fc.Arbitrary<{ lets: LetInfo[]; lines: string[]; maps: MapInfo[] }> = fc.constant({ lets: [], lines: [], maps: [] });
+    for (let i = 0; i < n; i++) acc = acc.chain((a) => one(a.lets, i).map((x) => ({ ...a, lets: [...a.lets, x.info], lines: [...a.lines, x.line] })));
+    for (let j = 0; j < m; j++) acc = acc.chain((a) => mapLet(`m${j}`).map((x) => ({ ...a, maps: [...a.maps, x.map], lines: [...a.lines, x.line] })));
     return acc;
   });
 }
@@ -172,12 +198,43 @@ function limitArb(env: Env): fc.Arbitrary<Stmt> {
       fc.tuple(G.num(s, 2), pick([0, 0.5, 100, 1000.5, 1e6])).map(([e, n]) => `sum (${e}) ${n}`),
       fc.tuple(G.fallibleNum(s), pick([0, 100])).map(([e, n]) => `sum (${e}) ${n}`),
     );
-    return fc.tuple(measure, pick(WINDOWS), keys).map(([m, win, ks]) => ({
-      text: `limit ${targets.map(showTarget).join(", ")} ${m} per ${win}${ks.map((k) => ` per ${k}`).join("")}`,
+    const cond = opt(G.bool(s, 2), 1, 3);
+    const escalate = opt(pick(["else approve", 'else approve by "ops"']), 1, 3);
+    return fc.tuple(measure, pick(WINDOWS), keys, cond, escalate).map(([m, win, ks, c, e]) => ({
+      text: `limit ${targets.map(showTarget).join(", ")} ${m} per ${win}${ks.map((k) => ` per ${k}`).join("")}${c ? ` if ${c}` : ""}${e ? ` ${e}` : ""}`,
       targets,
       label: true,
     }));
   });
+}
+
+/** `on TARGETS add VALUE to STATE [if COND]`, the value typed by the state. */
+function updateArb(env: Env): fc.Arbitrary<Stmt> {
+  return fc.tuple(targetsArb(env), pick(env.state)).chain(([targets, st]) => {
+    const s = scopeFor(env, covers(env, targets));
+    const elem = st.type.k === "list" ? st.type.elem : NUM;
+    const value = G.scalar(elem.k as "number" | "string" | "bool", s, 1);
+    return fc.tuple(value, opt(G.bool(s, 1), 1, 2)).map(([v, c]) => ({ text: `on ${targets.map(showTarget).join(", ")} add ${v} to ${st.name}${c ? ` if ${c}` : ""}`, targets }));
+  });
+}
+
+/** Run state: a number, or a small list of scalars. */
+const stateArb: fc.Arbitrary<StateInfo[]> = fc.uniqueArray(
+  fc.oneof(
+    fc.constant({ name: "spent", type: NUM, max: 100 }),
+    fc.tuple(pick(["invited", "seen_hosts"]), pick([STR, NUM, BOOL] as Ty[]), fc.integer({ min: 1, max: 3 })).map(([name, elem, max]) => ({ name, type: list(elem), max })),
+  ),
+  { maxLength: 2, selector: (x) => x.name },
+);
+
+/** History queries: target lists whose earlier calls rules read, with the entry type the checker gives them. */
+function historyArb(env: { tools: ToolSpec[] }): fc.Arbitrary<HistoryInfo[]> {
+  return fc.array(targetsArb(env), { maxLength: 2 }).map((tss) => tss.map((ts) => {
+    const declared = new Set(env.tools.map((t) => t.name));
+    const open = ts.some((t) => t.glob || t.cls === "destructive" || (!t.cls && !declared.has(t.text)));
+    const args = sharedArgs(covers({ ...env } as Env, ts)).map((x) => (open ? { ...x, optional: true } : x));
+    return { targets: ts.map(showTarget).join(", "), elem: rec(f("tool", STR), f("args", rec(...args))) };
+  }));
 }
 
 const EFFECTS = ["allow", "deny", "approve"] as const;
@@ -198,8 +255,8 @@ function redactable(tools: ToolSpec[]): string[] {
 }
 
 export const policyArb: fc.Arbitrary<PolicySpec> = fc.tuple(toolsArb, fieldsArb(CONTEXT, 3)).chain(([tools, context]) =>
-  letsArb({ tools, context }).chain(({ lets, lines: letLines }) => {
-    const env: Env = { tools, context, lets };
+  fc.tuple(historyArb({ tools }), stateArb).chain(([history, state]) => letsArb({ tools, context, history, state }).chain(({ lets, lines: letLines, maps }) => {
+    const env: Env = { tools, context, lets, history, maps, state };
     return fc
       .tuple(
         opt(fc.tuple(pick(["gen", "p2", "refunds"]), opt(strLit)).map(([n, d]) => `policy ${n}${d ? ` ${d}` : ""}`)),
@@ -210,18 +267,20 @@ export const policyArb: fc.Arbitrary<PolicySpec> = fc.tuple(toolsArb, fieldsArb(
         opt(fc.uniqueArray(pick(redactable(tools)), { minLength: 1, maxLength: 2 }).map((ps) => `redact ${ps.join(", ")}`), 1, 2),
         fc.array(fc.boolean(), { minLength: 10, maxLength: 10 }),
         fc.boolean(),
+        state.length ? fc.array(updateArb(env), { maxLength: 2 }) : fc.constant([]),
       )
-      .map(([header, rules, limits, dflt, defaultsFor, redact, labelled, letsLast]) => {
+      .map(([header, rules, limits, dflt, defaultsFor, redact, labelled, letsLast, updates]) => {
         const free = [...LABELS];
         const labelledStmts = [...rules, ...limits].map((st, i) => (labelled[i] && free.length ? `${free.shift()}: ${st.text}` : st.text));
         const toolLines = tools.map((t) => `tool ${t.quoted ? polString(t.name) : t.name} { ${t.fields.map(showField).join(", ")} }${t.fields.length % 2 ? " read" : ""}`);
         const ctxLines = context.length ? [`context { ${context.map(showField).join(", ")} }`] : [];
-        const body = [...labelledStmts, ...(dflt ? [dflt] : []), ...defaultsFor.map((d) => d.text), ...(redact ? [redact] : [])];
-        const lines = [...(header ? [header] : []), ...toolLines, ...ctxLines, ...(letsLast ? [...body, ...letLines] : [...letLines, ...body])];
-        const targets = [...rules, ...limits, ...defaultsFor].flatMap((st) => st.targets);
-        return { lines, source: lines.join("\n") + "\n", tools, context, targets };
+        const stateLines = state.map((x) => `state ${x.name}: ${showTy(x.type)}${x.type.k === "list" ? ` max ${x.max}` : ""}`);
+        const body = [...labelledStmts, ...(dflt ? [dflt] : []), ...defaultsFor.map((d) => d.text), ...(redact ? [redact] : []), ...updates.map((u) => u.text)];
+        const lines = [...(header ? [header] : []), ...toolLines, ...ctxLines, ...stateLines, ...(letsLast ? [...body, ...letLines] : [...letLines, ...body])];
+        const targets = [...rules, ...limits, ...defaultsFor, ...updates].flatMap((st) => st.targets);
+        return { lines, source: lines.join("\n") + "\n", tools, context, targets, run: { history: history.length > 0, state, clock: true } };
       });
-  }),
+  })),
 );
 
 /** A spec with other statement lines (for shrinking): schemas unchanged. */
