@@ -362,16 +362,14 @@ export class ExprChecker {
       if (seg.index) {
         const kt = this.check(seg.index, scope);
         const f = this.fallible(seg.index);
-        if (f) return this.err("E0223", f.span, `a map key cannot call \`${f.fn}\`, which can fail`, `test it first and look up a value that cannot fail, e.g. \`let d = ...\` over inputs \`${f.fn}\` always reads`);
+        if (f) return this.err("E0223", f.span, `a map key cannot call \`${f.fn}\`, which can fail`, "a key is looked up before anything can test it: use a value the call carries as it is (an argument), or list the keys in a list and test membership with `in`");
         if (p.segments.slice(0, i).some((x) => x.index)) return this.err("E0223", seg.span, "a path reads one map by key at most", "write the inner map as its own `let`");
         if (t.kind === "error") return ERROR;
         if (t.kind !== "map") return this.err("E0223", seg.span, `\`${here}\` is ${showType(t)}, not a map, so it cannot be read by key`);
         if (!sameType(kt, t.key)) return this.err("E0204", seg.index.span, `the keys of \`${here}\` are ${showType(t.key)}, found ${showType(kt)}`);
         anyOptional = true;
-        if (!inHas && !scope.guarded.has(key) && !this.constantKey(p, i)) {
-          this.err("E0206", upTo, `\`${key}\` may be absent: \`${printExpr(seg.index)}\` may not be a key of \`${here}\``, `guard it: \`has ${key} and ...\``);
-          return t.value;
-        }
+        // Reported once; the rest of the path is still checked (against the map's value type).
+        if (!inHas && !scope.guarded.has(key) && !this.constantKey(p, i)) this.err("E0206", upTo, `\`${key}\` may be absent: \`${printExpr(seg.index)}\` may not be a key of \`${here}\``, `guard it: \`has ${key} and ...\``);
         t = t.value;
         continue;
       }

@@ -33,15 +33,16 @@ export class SchemaError extends Error {
 }
 
 /**
- * How a free-form object (`type: object` without `properties`) maps: `strict` refuses it (pol
- * records are closed, so any pol type would refuse some values the tool accepts or accept none);
- * `open` maps it to OPEN, which schemaDiff accepts against any declared record (the author
- * wrote the fields the policy reads, as examples/agentdojo/_mail_calendar.pol does).
+ * How a free-form object (`type: object` without `properties`) maps: to the open record `{ ... }`
+ * (any object, no field readable) in both modes; in `open` mode (schemaDiff) it also matches any
+ * declared record, so an author may declare the fields the policy reads, as
+ * examples/agentdojo/_mail_calendar.pol does. An object with properties is closed unless its
+ * `additionalProperties` allows more (`true` or a schema): then it is open (`{ a: string, ... }`).
  */
 export type ObjectMode = "strict" | "open";
 
-/** The type of a free-form object in `open` mode (compared by identity). */
-export const OPEN: Type = { kind: "record", fields: [] };
+/** The type of a free-form object (`{ ... }`); in `open` mode compared by identity. */
+export const OPEN: Type = { kind: "record", fields: [], open: true };
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Keywords that constrain values without changing their pol type; the upstream still enforces them. */
@@ -111,7 +112,8 @@ function union(branches: unknown, path: string, cx: Ctx): { type: Type; nullable
 
 function literalType(values: unknown[], path: string): Type {
   const kinds = new Set(values.map((v) => (v === null ? "null" : typeof v)));
-  if (kinds.size === 1 && kinds.has("string")) return { kind: "string" };
+  // A string enum (or const) is a pol enum: `"r" | "rw"`. Numbers and bools stay their type.
+  if (kinds.size === 1 && kinds.has("string")) return { kind: "string", values: [...new Set(values as string[])] };
   if (kinds.size === 1 && kinds.has("number")) return { kind: "number" };
   if (kinds.size === 1 && kinds.has("boolean")) return { kind: "bool" };
   throw new SchemaError(path, `values of kinds ${[...kinds].join(", ")} have no single pol type`);
@@ -154,10 +156,11 @@ function byType(s: JsonSchema, path: string, cx: Ctx): { type: Type; nullable: b
 
 function objectType(s: JsonSchema, path: string, cx: Ctx): Type {
   if (s.properties === undefined || Object.keys(s.properties).length === 0) {
-    if (cx.mode === "open") return OPEN;
-    throw new SchemaError(path, "a free-form object has no pol type (pol records are closed); declare the fields the policy reads by hand");
+    if (s.additionalProperties === false) throw new SchemaError(path, "an object that may have no properties has no pol type; declare `{}` by hand if that is meant");
+    return OPEN;
   }
-  return { kind: "record", fields: fieldsIn(s, path, cx) };
+  const open = s.additionalProperties === true || isSchema(s.additionalProperties);
+  return { kind: "record", fields: fieldsIn(s, path, cx), ...(open ? { open: true } : {}) };
 }
 
 function fieldsIn(s: JsonSchema, path: string, cx: Ctx): FieldType[] {
@@ -189,7 +192,7 @@ export function toolClassOf(annotations: { readOnlyHint?: unknown; destructiveHi
 
 function diffType(path: string, want: Type, got: Type, out: string[]): void {
   if (want === OPEN && got.kind === "record") return;
-  if (want.kind !== got.kind) {
+  if (want.kind !== got.kind || (want.kind === "string" && showType(want) !== showType(got))) {
     out.push(`\`${path}\`: the catalogue has ${showType(want)}, the policy ${showType(got)}`);
     return;
   }

@@ -2,7 +2,7 @@
 // through the helpers in util.ts (the real parser and checker).
 
 import { describe, expect, it } from "vitest";
-import { expectClean, expectError, expectType } from "./util.js";
+import { diagnostics, expectClean, expectError, expectType } from "./util.js";
 
 describe("expression types", () => {
   it.each([
@@ -160,5 +160,74 @@ describe("several errors per file", () => {
     expect(ds).toBeDefined();
     expectError(src, { code: "E0103" }, false);
     expectError(src, { code: "E0218" }, false);
+  });
+});
+
+describe("run history, run state, maps, enums, limits, classes, dates and links (issue 17)", () => {
+  it.each([
+    ["seen(t)", "bool"],
+    ["seen(t, \"mcp:*\", class(read))", "bool"],
+    ["count(t) + 1", "number"],
+    ["calls(t)", "list<{ tool: string, args: { amount: number, currency: string, reason?: string, to: list<string>, items: list<{ sku: string, qty: number, note?: string }>, customer: { id: string, email?: string }, urgent: bool } }>"],
+    ["any c in calls(t): c.args.amount > args.amount and c.tool == tool", "bool"],
+    ["date(args.currency) >= today()", "bool"],
+    ["time(args.currency) - now()", "number"],
+    ["is_date(args.currency) and is_time(args.currency)", "bool"],
+    ["urls(args.currency)", "list<string>"],
+    ["all u in urls(args.currency): host(u) in internal", "bool"],
+    ["len(emails(args.currency)) > 1", "bool"],
+  ])("%s : %s", (expr, type) => expectType(expr, type));
+
+  it("a history query over patterns makes every argument optional", () => {
+    expectError("allow t if any c in calls(t, \"x:*\"): c.args.amount > 1\n", { code: "E0206", underline: "c.args.amount" });
+    expectClean("allow t if any c in calls(t, \"x:*\"): has c.args.amount and c.args.amount > 1\n");
+  });
+  it("history may be read in a let", () => expectClean("let read_web = seen(t)\nallow t if not read_web\n"));
+  it("records and maps in lets, read by field and by key under a guard", () => {
+    expectClean("let cfg = { max: 10, name: \"x\" }\nlet m = { 6: { to: \"a\" }, 7: { to: \"b\" } }\nallow t if args.amount < cfg.max and has m[args.amount] and m[args.amount].to == args.currency\n");
+    expectClean("let m = { \"a\": [\"x\", \"y\"] }\nallow t if has m[args.currency] and args.customer.id in m[args.currency]\n");
+    expectClean("let m = { 6: { to: \"a\" } }\nallow t if m[6].to == args.currency\n");
+  });
+  it("a map read by key without a guard", () => expectError("let m = { 6: { to: \"a\" } }\nallow t if m[args.amount].to == \"a\"\n", { code: "E0206", underline: "m[args.amount]", message: /may not be a key of `m`/ }));
+  it("a key of the wrong type", () => expectError("let m = { 6: 1 }\nallow t if has m[args.currency]\n", { code: "E0204", underline: "args.currency" }));
+  it("only a let is read by key", () => expectError("allow t if has args.to[1]\n", { code: "E0223", underline: "[1]" }));
+  it("a map key that can fail", () => expectError("let m = { \"a\": 1 }\nallow t if has m[host(args.currency)]\n", { code: "E0223", underline: "host(args.currency)" }));
+  it("a map value that can fail", () => expectError("let m = { \"a\": host(ctx.region) }\nallow t if has m[args.currency]\n", { code: "E0223", underline: "host(ctx.region)" }));
+  it("keys of two kinds", () => expectError("let m = { 1: 2, \"a\": 3 }\nallow t if has m[1]\n", { code: "E0223", underline: "\"a\"" }));
+  it("a duplicate key", () => expectError("let m = { 1: 2, 1: 3 }\nallow t if has m[1]\n", { code: "E0223", underline: "1" }));
+  it("fields and keys mixed", () => expectError("let m = { a: 1, 2: 3 }\n", { code: "E0108", underline: "a" }));
+  it("a map read by two keys", () => expectError("let m = { 1: { 2: 3 } }\nallow t if has m[1][2]\n", { code: "E0223", underline: "[2]" }));
+  it("a string its enum cannot hold", () => expectError("tool s { p: \"r\" | \"rw\" }\nallow s if args.p == \"x\"\n", { code: "E0222", underline: "\"x\"" }));
+  it("an enum compared with its values, a string or another enum", () => expectClean("tool s { p: \"r\" | \"rw\", q: string }\nallow s if args.p == \"rw\" or args.p in [\"r\"] or args.p == args.q\n"));
+  it("an open record", () => expectClean("tool s { a: list<{ type: string, ... }> }\nallow s if all x in args.a: x.type == \"file\"\n"));
+  it("run state: a number or a list of scalars", () => expectClean("state invited: list<string> max 20\nstate spent: number\non t add args.currency to invited\non t add args.amount to spent if args.urgent\nallow t if args.currency in state.invited and state.spent < 100\n"));
+  it("an update's value may read what its condition proves present", () => expectClean("state seen: list<string>\non t add args.reason to seen if has args.reason\nallow t if \"x\" in state.seen\n"));
+  it("run state of another type", () => expectError("state s: { a: number }\n", { code: "E0310", underline: "{ a: number }" }));
+  it("`max` on a number", () => expectError("state s: number max 3\n", { code: "E0310", underline: "3" }));
+  it("a run state declared twice", () => expectError("state s: number\nstate s: number\n", { code: "E0310", underline: "s" }));
+  it("an update of unknown state", () => expectError("state invited: list<string>\non t add args.currency to invitd\n", { code: "E0311", underline: "invitd", message: "no run state `invitd` is declared" }));
+  it("an update of the wrong type", () => expectError("state invited: list<string>\non t add args.amount to invited\n", { code: "E0311", underline: "args.amount" }));
+  it("a conditional, escalating limit", () => expectClean("limit t 3 calls per day per run if args.amount > 100 else approve by \"finance\"\n"));
+  it("a limit condition must be a bool", () => expectError("limit t 3 calls per day if args.amount\n", { code: "E0204", underline: "args.amount" }));
+  it("a limit key read by key", () => expectError("let m = { 1: 2 }\nlimit t 3 calls per day per m[1]\n", { code: "E0305" }));
+  it("rules by class", () => expectClean("allow class(read)\napprove class(write) if args.amount > 10\ndeny class(destructive)\n"));
+  it("W0109 guards date() with is_date()", () => expect(expectError("deny t if args.urgent and date(args.currency) < today()\n", { code: "W0109" }).help).toContain("not is_date(args.currency)"));
+  it("a date written in the policy cannot fail, so it is not warned about", () => expectClean("deny t if args.urgent and date(\"2024-01-01\") < today()\n"));
+});
+
+describe("red flags from deployment checklists (W0110–W0113)", () => {
+  const bare = (src: string) => diagnostics(src).map((d) => `${d.code} ${d.message}`);
+  it("W0110: every tool allowed without a condition", () => expectError("allow *\n", { code: "W0110", underline: "*" }, false));
+  it("W0111: `default allow` with no deny rule", () => expectError("tool a { x: number } read\ndefault allow\nallow a\n", { code: "W0111", underline: "default allow" }, false));
+  it("W0112: a write tool with neither a limit nor an approval path", () => {
+    expectError("tool pay { amount: number } write\nallow pay\n", { code: "W0112", underline: "pay" }, false);
+    expect(bare("tool pay { amount: number } write\nallow pay\nlimit pay 5 calls per hour\n")).toEqual([]);
+    expect(bare("tool pay { amount: number } write\nallow pay if args.amount < 5\napprove pay if args.amount > 100\n")).toEqual([]);
+    expect(bare("tool pay { amount: number } write\nallow pay if args.amount < 5\ndefault approve for pay\n")).toEqual([]);
+    expect(bare("tool look { q: string } read\nallow look\n")).toEqual([]);
+  });
+  it("W0113: a tool declared but never targeted", () => {
+    expectError("tool a { x: number } read\ntool b { x: number } read\nallow a\n", { code: "W0113", underline: "b" }, false);
+    expect(bare("tool a { x: number } read\ntool b { x: number } read\nallow class(read)\n")).toEqual([]);
   });
 });

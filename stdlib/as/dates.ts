@@ -41,7 +41,8 @@ function daysFromCivil(y: i32, m: i32, d: i32): i32 {
 }
 
 let DAY: i32 = 0;
-let SECS: f64 = 0;
+let SECS: i32 = 0;
+let MS: f64 = 0;
 
 function parse(s: i64): bool {
   const y = digits(s, 0, 4);
@@ -50,6 +51,7 @@ function parse(s: i64): bool {
   if (y < 0 || mo < 1 || mo > 12 || d < 1 || at(s, 4) != 0x2d || at(s, 7) != 0x2d || d > monthDays(y, mo)) return false;
   DAY = daysFromCivil(y, mo, d);
   SECS = 0;
+  MS = 0;
   const len = slen32(s);
   if (len == 10) return true;
   const sep = at(s, 10);
@@ -74,7 +76,7 @@ function parse(s: i64): bool {
         n++;
       }
       if (n == 0 || isDigit(at(s, i + 1 + n))) return false;
-      frac = f / scale;
+      frac = (f * 1000) / scale;
       i += 1 + n;
     }
   }
@@ -89,7 +91,8 @@ function parse(s: i64): bool {
     i += 6;
   }
   if (i != len) return false;
-  SECS = <f64>(h * 3600 + mi * 60 + sec - offset) + frac;
+  SECS = h * 3600 + mi * 60 + sec - offset;
+  MS = frac;
   return true;
 }
 
@@ -98,7 +101,7 @@ export function std_date(s: i64): f64 {
 }
 
 export function std_time(s: i64): f64 {
-  return parse(s) ? <f64>DAY * 86400 + SECS : NaN;
+  return parse(s) ? ((<f64>DAY * 86400 + <f64>SECS) * 1000 + MS) / 1000 : NaN;
 }
 
 export function std_is_date(s: i64): bool {

@@ -18,7 +18,7 @@ const ENTRY_SOURCE = `
 import {
   sref, sptr, slen, str_eq, arenaStart, std_lower, std_upper, std_trim, std_len, std_starts_with, std_ends_with,
   std_contains, std_domain, std_host, std_is_url, std_in_cidr, std_is_ip, std_is_email, std_has_pii, std_glob,
-  std_tool_match, std_dfa_search, BOT, lastRefusal,
+  std_tool_match, std_dfa_search, BOT, lastRefusal, std_date, std_time, std_is_date, std_is_time, std_urls, std_emails,
 } from "../as/index";
 
 let outLen: u32 = 0;
@@ -61,6 +61,15 @@ export function tool_match(p: usize, n: u32, quoted: bool, q: usize, m: u32): bo
   return std_tool_match(sref(p, n), quoted, sref(q, m));
 }
 export function dfa_search(table: usize, p: usize, n: u32): bool { return std_dfa_search(table, sref(p, n)); }
+export function date(p: usize, n: u32): f64 { return std_date(sref(p, n)); }
+export function time(p: usize, n: u32): f64 { return std_time(sref(p, n)); }
+export function is_date(p: usize, n: u32): bool { return std_is_date(sref(p, n)); }
+export function is_time(p: usize, n: u32): bool { return std_is_time(sref(p, n)); }
+let LIST: i64 = 0;
+/** urls/emails: the list's count; listItem(i) then returns item i (length in resultLen). */
+export function urls(p: usize, n: u32): u32 { LIST = std_urls(sref(p, n)); return <u32>(LIST >>> 32); }
+export function emails(p: usize, n: u32): u32 { LIST = std_emails(sref(p, n)); return <u32>(LIST >>> 32); }
+export function listItem(i: u32): usize { return ret(load<i64>(<usize>(<u32>LIST) + (<usize>i << 3))); }
 `;
 
 export interface CompiledStdlib {
@@ -237,6 +246,17 @@ export class AsStdlib {
     const [pp, pn, np, nn] = this.put([p, name]);
     return this.call("tool_match", pp, pn, quoted ? 1 : 0, np, nn) === 1;
   };
+  /** date/time give NaN for ⊥ in wasm; null here, as the TypeScript twins do. */
+  date = (s: string): number | null => { const v = this.call("date", ...this.put([s])) as number; return Number.isNaN(v) ? null : v; };
+  time = (s: string): number | null => { const v = this.call("time", ...this.put([s])) as number; return Number.isNaN(v) ? null : v; };
+  is_date = (s: string) => this.boolFn("is_date", s);
+  is_time = (s: string) => this.boolFn("is_time", s);
+  private listFn(name: string, s: string): string[] {
+    const n = this.call(name, ...this.put([s])) as number;
+    return Array.from({ length: n }, (_, i) => this.str(this.call("listItem", i) as number));
+  }
+  urls = (s: string) => this.listFn("urls", s);
+  emails = (s: string) => this.listFn("emails", s);
   dfaSearch = (table: Uint8Array, s: string) => {
     const [tp, , sp, sn] = this.put([table, s]);
     return this.call("dfa_search", tp, sp, sn) === 1;

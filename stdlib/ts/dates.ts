@@ -37,18 +37,19 @@ export function daysFromCivil(y: number, m: number, d: number): number {
 
 /**
  * Reads `YYYY-MM-DD`, optionally followed by `T`, `t` or a space and
- * `HH:MM[:SS[.fraction]]`, optionally followed by `Z`, `z` or `±HH:MM`.
- * Returns [day number, seconds into the day (UTC, fraction included), ok]; a
- * date alone is midnight UTC. Years 0000–9999; months, days, hours (00–23),
- * minutes and seconds (00–59) in range; 1–9 fraction digits.
+ * `HH:MM[:SS[.fraction]]`, optionally followed by `Z`, `z` or `±HH:MM`, into
+ * the day number, the whole seconds into the day (UTC) and the fraction in
+ * milliseconds; a date alone is midnight UTC. Years 0000–9999; months, days,
+ * hours (00–23), minutes and seconds (00–59) in range; 1–9 fraction digits.
  */
-function parse(s: string, out: { day: number; secs: number }): boolean {
+function parse(s: string, out: { day: number; secs: number; ms: number }): boolean {
   const y = digits(s, 0, 4);
   const mo = digits(s, 5, 2);
   const d = digits(s, 8, 2);
   if (y < 0 || mo < 1 || mo > 12 || d < 1 || at(s, 4) !== 0x2d || at(s, 7) !== 0x2d || d > monthDays(y, mo)) return false;
   out.day = daysFromCivil(y, mo, d);
   out.secs = 0;
+  out.ms = 0;
   if (s.length === 10) return true;
   const sep = at(s, 10);
   if (sep !== 0x54 && sep !== 0x74 && sep !== 0x20) return false;
@@ -72,7 +73,7 @@ function parse(s: string, out: { day: number; secs: number }): boolean {
         n++;
       }
       if (n === 0 || isDigit(at(s, i + 1 + n))) return false;
-      frac = f / scale;
+      frac = (f * 1000) / scale;
       i += 1 + n;
     }
   }
@@ -87,20 +88,25 @@ function parse(s: string, out: { day: number; secs: number }): boolean {
     i += 6;
   }
   if (i !== s.length) return false;
-  out.secs = h * 3600 + mi * 60 + sec - offset + frac;
+  out.secs = h * 3600 + mi * 60 + sec - offset;
+  out.ms = frac;
   return true;
 }
 
 /** `date(s)`: the day `s` names (days since 1970-01-01), as written (a time or zone after it is checked, not applied); ⊥ otherwise. */
 export function date(s: string): number | null {
-  const r = { day: 0, secs: 0 };
+  const r = { day: 0, secs: 0, ms: 0 };
   return parse(s, r) ? r.day : null;
 }
 
-/** `time(s)`: the instant `s` names, in seconds since 1970-01-01T00:00Z (UTC without a zone; a date alone is midnight); ⊥ otherwise. */
+/**
+ * `time(s)`: the instant `s` names, in seconds since 1970-01-01T00:00Z (UTC without a zone; a date
+ * alone is midnight); ⊥ otherwise. Computed through milliseconds, as JavaScript's Date: exact for
+ * up to three fraction digits.
+ */
 export function time(s: string): number | null {
-  const r = { day: 0, secs: 0 };
-  return parse(s, r) ? r.day * 86400 + r.secs : null;
+  const r = { day: 0, secs: 0, ms: 0 };
+  return parse(s, r) ? ((r.day * 86400 + r.secs) * 1000 + r.ms) / 1000 : null;
 }
 
 /** `is_date(s)`: whether `date(s)` succeeds. */

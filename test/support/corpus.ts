@@ -15,6 +15,8 @@ export interface WantLimit {
   kind?: "calls" | "sum";
   max?: number;
   windowSeconds?: number;
+  /** The approver groups of an `else approve` limit. */
+  escalate?: string[];
 }
 
 /** What a case expects. Absent fields are not checked; `reasons` are substrings, one per reason, in order. */
@@ -27,6 +29,8 @@ export interface Want {
   approvers?: string[];
   limits?: WantLimit[];
   redact?: string[];
+  /** What the call adds to run state (`on ... add ... to ...`), in order. */
+  updates?: { state: string; value: number | string | boolean }[];
 }
 
 /** `bug` marks a known engine bug (reported; the case stays as the spec says and is expected to fail). */
@@ -44,7 +48,7 @@ export interface Group {
   cases: Case[];
 }
 
-const WANT_KEYS = new Set(["effect", "decidedBy", "rules", "matched", "reasons", "approvers", "limits", "redact"]);
+const WANT_KEYS = new Set(["effect", "decidedBy", "rules", "matched", "reasons", "approvers", "limits", "redact", "updates"]);
 
 /** Reads every group of every `*.yaml` in `dir`; throws on a malformed corpus file (a typo must not silently skip cases). */
 export function readCorpus(dir: string): Group[] {
@@ -91,10 +95,12 @@ export function mismatches(d: Decision, want: Want): string[] {
   // Approver groups are a set: merging several rules' `by` has no meaningful order.
   if (want.approvers && !sameList([...d.approvers].sort(), [...want.approvers].sort())) p.push(`approvers: want ${show(want.approvers)}, got ${show(d.approvers)}`);
   if (want.limits) {
-    const got = d.limits.map((l) => ({ id: l.id, amount: l.amount, key: l.key, kind: l.kind, max: l.max, windowSeconds: l.windowSeconds }));
-    const ok = got.length === want.limits.length && want.limits.every((w, i) => Object.entries(w).every(([k, v]) => Object.is((got[i] as Record<string, unknown>)[k], v)));
+    const got = d.limits.map((l) => ({ id: l.id, amount: l.amount, key: l.key, kind: l.kind, max: l.max, windowSeconds: l.windowSeconds, ...(l.escalate ? { escalate: l.escalate } : {}) }));
+    const same = (a: unknown, b: unknown) => (Array.isArray(a) && Array.isArray(b) ? sameList(a, b) : Object.is(a, b));
+    const ok = got.length === want.limits.length && want.limits.every((w, i) => Object.entries(w).every(([k, v]) => same((got[i] as Record<string, unknown>)[k], v)));
     if (!ok) p.push(`limits: want ${show(want.limits)}, got ${show(got)}`);
   }
   if (want.redact && !sameList(d.redact, want.redact)) p.push(`redact: want ${show(want.redact)}, got ${show(d.redact)}`);
+  if (want.updates && show(d.updates ?? []) !== show(want.updates)) p.push(`updates: want ${show(want.updates)}, got ${show(d.updates ?? [])}`);
   return p;
 }

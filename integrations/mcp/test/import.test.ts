@@ -3,6 +3,7 @@
 // accepted by pol's checker; the live paths list the real fixture server over stdio and HTTP
 // through the SDK's Client; exit codes follow cli/exit.ts.
 
+import { showType } from "../../../language/types.js";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,14 +44,19 @@ describe("JSON Schema to pol types", () => {
     const shown = Object.fromEntries(f.map((x) => [x.name, `${x.optional ? "?" : ""}${JSON.stringify(x.type)}`]));
     expect(shown).toEqual({
       a: '{"kind":"string"}', n: '{"kind":"number"}', b: '?{"kind":"bool"}', tags: '{"kind":"list","elem":{"kind":"string"}}',
-      kind: '?{"kind":"string"}', one: '?{"kind":"number"}', maybe: '?{"kind":"number"}', nul: '?{"kind":"string"}',
+      kind: '?{"kind":"string","values":["x","y"]}', one: '?{"kind":"number"}', maybe: '?{"kind":"number"}', nul: '?{"kind":"string"}',
       owner: '{"kind":"record","fields":[{"name":"name","type":{"kind":"string"},"optional":false}]}', legacy: '?{"kind":"string"}',
     });
     expect(fieldsOf({ type: "object" })).toEqual([]);
   });
 
+  it("maps free-form objects and objects allowing other properties to open records", () => {
+    const f = fieldsOf(obj({ meta: { type: "object" }, att: { type: "object", properties: { type: { type: "string" } }, required: ["type"], additionalProperties: true }, closed: { type: "object", properties: { a: { type: "number" } } } }));
+    expect(f.map((x) => `${x.name}: ${showType(x.type)}`)).toEqual(["meta: { ... }", "att: { type: string, ... }", "closed: { a?: number }"]);
+  });
+
   it.each<[string, JsonSchema, string, RegExp]>([
-    ["a free-form object", obj({ meta: { type: "object" } }), "/properties/meta", /free-form object has no pol type/],
+    ["an object that may have no properties", obj({ meta: { type: "object", additionalProperties: false } }), "/properties/meta", /may have no properties/],
     ["an untyped value", obj({ x: {} }), "/properties/x", /any value is accepted here; pol has no `any` type/],
     ["a union of types", obj({ u: { type: ["string", "number"] } }), "/properties/u/type", /types `string`, `number` have no single pol type/],
     ["anyOf of different types", obj({ u: { anyOf: [{ type: "string" }, { type: "number" }] } }), "/properties/u/anyOf", /pol has no union types/],
@@ -87,7 +93,7 @@ describe("declarations", () => {
       { name: "files.read", description: "Read a file\nmore text", inputSchema: obj({ path: { type: "string" } }, ["path"]), annotations: { readOnlyHint: true } },
       { name: "github/create_issue", inputSchema: obj({ title: { type: "string" }, labels: { type: "array", items: { type: "string" } } }, ["title"]), annotations: { destructiveHint: false } },
       { name: "rm", inputSchema: obj({ path: { type: "string" } }, ["path"]) },
-      { name: "and", inputSchema: obj({ x: { type: "object" } }) },
+      { name: "and", inputSchema: obj({ x: { type: "object", additionalProperties: false } }) },
       { name: "weird \"name\"", inputSchema: { type: "object" } },
     ] }), { source: "`tools.json`", prefix: "" });
     expect(r.text).toBe([
@@ -101,7 +107,7 @@ describe("declarations", () => {
       "",
       "tool rm { path: string } destructive",
       "",
-      "# not declared: `and`: its input schema at `/properties/x`: a free-form object has no pol type (pol records are closed); declare the fields the policy reads by hand",
+      "# not declared: `and`: its input schema at `/properties/x`: an object that may have no properties has no pol type; declare `{}` by hand if that is meant",
       "",
       "tool \"weird \\\"name\\\"\" {} destructive",
       "",
@@ -158,10 +164,10 @@ describe("pol import mcp", () => {
   it("exits 1 naming each schema path pol cannot type, and 2 on usage and I/O errors", async () => {
     const dir = mkdtempSync(join(tmpdir(), "pol-import-"));
     const file = join(dir, "tools.json");
-    writeFileSync(file, JSON.stringify({ tools: [{ name: "ok", inputSchema: obj({}) }, { name: "bad", inputSchema: obj({ m: { type: "object" } }) }] }));
+    writeFileSync(file, JSON.stringify({ tools: [{ name: "ok", inputSchema: obj({}) }, { name: "bad", inputSchema: obj({ m: { type: "object", additionalProperties: false } }) }] }));
     const r = await pol(["import", "mcp", "--from", file]);
     expect(r.code).toBe(1);
-    expect(r.err).toBe("error: tool `bad`: `/properties/m`: a free-form object has no pol type (pol records are closed); declare the fields the policy reads by hand\n");
+    expect(r.err).toBe("error: tool `bad`: `/properties/m`: an object that may have no properties has no pol type; declare `{}` by hand if that is meant\n");
     expect(r.out).toContain("tool ok {} destructive");
     expect((await pol(["import", "mcp"])).err).toMatch(/name exactly one source/);
     expect(await pol(["import", "mcp", "--from", join(dir, "nope.json")])).toMatchObject({ code: 2, err: expect.stringMatching(/cannot read `.*nope\.json`/) });
