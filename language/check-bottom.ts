@@ -183,7 +183,41 @@ export function fallibleCalls(e: Expr, letDecl: (name: string) => LetDecl | unde
 
 /** The calls whose failure can leave `cond` false, in source order. */
 export function maskedCalls(cond: Expr, letDecl: (name: string) => LetDecl | undefined): CallExpr[] {
-  return fallibleCalls(cond, letDecl).filter((c) => (new Analysis(letDecl, c, new Map(), guardOf(c, cond, letDecl)).bool(cond) & F) !== 0);
+  return fallibleCalls(cond, letDecl).filter((c) => {
+    const g = guardOf(c, cond, letDecl);
+    const o = new Analysis(letDecl, c, new Map(), g).bool(cond);
+    // A failure the author tests for (`not is_email(r) or ...`) never becomes ⊥: when the
+    // condition is then false, it is by the rest of it, as written, not by a ⊥ swallowed.
+    return (o & F) !== 0 && !((o & B) === 0 && guards(cond, g));
+  });
+}
+
+/** Whether `e` calls the guard predicate on the guard's argument. */
+function guards(e: Expr, g: Guard): boolean {
+  let found = false;
+  const walk = (x: Expr): void => {
+    if (found) return;
+    if (x.kind === "call" && x.fn === g.pred && x.args[0] !== undefined && printExpr(x.args[0]) === g.arg) found = true;
+    else forEachChild(x, walk);
+  };
+  walk(e);
+  return found;
+}
+
+/** Calls `f` on each direct sub-expression of `e` (map keys in paths included). */
+function forEachChild(e: Expr, f: (x: Expr) => void): void {
+  switch (e.kind) {
+    case "list": e.items.forEach(f); break;
+    case "record": e.fields.forEach((x) => f(x.value)); break;
+    case "map": e.entries.forEach((x) => f(x.value)); break;
+    case "path": e.segments.forEach((sg) => sg.index && f(sg.index)); break;
+    case "has": f(e.path); break;
+    case "unary": f(e.operand); break;
+    case "binary": f(e.left); f(e.right); break;
+    case "matches": case "regex": f(e.subject); break;
+    case "quant": f(e.list); f(e.body); break;
+    case "call": e.args.forEach(f); break;
+  }
 }
 
 /** The quantifier variables in scope at `target` inside `e`, with the lists they range over (undefined if not found). */

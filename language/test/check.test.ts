@@ -131,6 +131,10 @@ describe("W0109: a builtin's failure masked in a deny or approve rule", () => {
     const fixed = /write the condition as `(.*)`$/.exec(d.help!)![1]!;
     expectClean(`${rule.replace(/ if .*$/, "")} if ${fixed}\n`);
   });
+  it("a failure the condition already tests for is not masked, whatever else makes it false", () => {
+    expectClean('deny t if args.urgent and (any r in args.to: not is_url(r) or host(r) == "x")\n');
+    expectClean('tool m { urgent: bool, cc?: list<string> }\ndeny m if args.urgent and has args.cc and any r in args.cc: not is_email(r) or domain(r) != "acme.com"\n');
+  });
   it("a failure inside a let", () => expectError('context { url?: string }\nlet h = host(ctx.region)\ndeny t if args.urgent and h == "x"\n', { code: "W0109", underline: 'args.urgent and h == "x"' }));
   it.each([
     ["deny t if host(args.currency) in internal"],
