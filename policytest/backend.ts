@@ -7,6 +7,7 @@ import type { Decision } from "../language/call.js";
 import { Engine } from "../runtime/engine.js";
 import type { EngineDecision } from "../runtime/engine-types.js";
 import { WasmPolicy } from "../runtime/loader.js";
+import { runNeeds, withRunInputs } from "../runtime/run-inputs.js";
 import { openMemoryStore, type StateStore } from "../runtime/store/index.js";
 import type { AuditEntry, AuditRecord, AuditSink } from "../runtime/audit/index.js";
 import type { Backend, CaseRuntime } from "./run.js";
@@ -42,9 +43,13 @@ async function seed(store: StateStore, state: StateSpec, policy: WasmPolicy, mai
   }
 }
 
-/** The policy's own decision, as seen with the trust the engine used: rules and matches for expectations and coverage. */
-function merged(policy: WasmPolicy, call: Obj, d: EngineDecision): Decision {
-  const p = policy.evaluate({ ...call, agent: { ...agentOf(call), trust: d.trust } });
+/**
+ * The policy's own decision, as seen with the trust, run history, run state and clock the engine
+ * passed (`input`, read before the engine recorded the call): rules and matches for expectations and coverage.
+ */
+function merged(policy: WasmPolicy, input: unknown, d: EngineDecision): Decision {
+  const i = input as Obj;
+  const p = policy.evaluate({ ...i, agent: { ...agentOf(i), trust: d.trust } });
   return { ...p, effect: d.effect, decidedBy: d.decidedBy as Decision["decidedBy"], reasons: d.reasons, approvers: d.approvers };
 }
 
@@ -55,7 +60,7 @@ export function engineBackend(): Backend {
       return {
         meta: policy.meta,
         async open(state): Promise<CaseRuntime> {
-          let now = EPOCH;
+          let now = state.time ?? EPOCH;
           const clock = { now: () => now };
           const store = await openMemoryStore();
           const audit = new MemoryAudit();
@@ -71,9 +76,11 @@ export function engineBackend(): Backend {
               const agent = agentOf(call);
               if (typeof agent["id"] === "string" && typeof agent["trust"] === "number" && !(agent["id"] in state.trust)) await store.trust.set(agent["id"], agent["trust"], now);
               now += 1;
+              const run = (call["run"] ?? {}) as Obj;
+              const input = await withRunInputs(call, runNeeds(policy), store, typeof run["id"] === "string" ? run["id"] : "", now);
               const d = await engine.decide(call);
               const record = [...audit.records].reverse().find((r) => r["type"] === "decision" && r["id"] === d.id) ?? audit.records[audit.records.length - 1];
-              return { decision: merged(policy, call, d), audit: record };
+              return { decision: merged(policy, input, d), audit: record };
             },
             async close() {
               await engine.close();

@@ -75,7 +75,8 @@ function checkAgainstPolicy(c: TestCase, meta: PolicyMeta): SuiteError[] {
       const near = closest(tool, meta.tools.keys());
       errs.push(`the policy neither declares nor targets tool \`${tool}\`${near ? `; did you mean \`${near}\`?` : "; set `allow_unknown_tool: true` if that is the point"}`);
     }
-    const v = validateCall(meta, call);
+    // The Engine passes the run's history, its state and its clock itself: a case's call need not.
+    const v = validateCall(meta, { ...call, history: undefined, state: undefined, time: c.state.time ?? 0 });
     const isMain = call === c.call;
     if (!v.ok && !(isMain && c.expect.invalid)) errs.push(`the call breaks the schema: ${v.reason} (set \`invalid: true\` in \`expect\` to test that)`);
     if (v.ok && isMain && c.expect.invalid) errs.push("the case says `invalid: true` but the call fits the schema");

@@ -8,6 +8,7 @@ import { basename, dirname, join } from "node:path";
 import { isMap, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from "yaml";
 import type { Effect, ToolClass } from "../language/ast.js";
 import { closest } from "../language/suggest.js";
+import { time as isoTime } from "../stdlib/ts/dates.js";
 
 export interface SuiteError { file: string; line: number; col: number; message: string }
 
@@ -26,7 +27,8 @@ export interface Expect {
 
 export interface LimitState { limit: string; key?: string; used: number }
 export type PauseSpec = string | { class: ToolClass };
-export interface StateSpec { limits: LimitState[]; trust: Record<string, number>; paused: PauseSpec[] }
+/** `time`: the engine's clock when the case starts (ms since the epoch), for policies that read it (`today()`, `now()`). */
+export interface StateSpec { limits: LimitState[]; trust: Record<string, number>; paused: PauseSpec[]; time?: number }
 
 export interface Where { file: string; line: number; col: number }
 
@@ -57,7 +59,7 @@ export function merge(...xs: unknown[]): Obj {
   return out;
 }
 
-const TOP = ["policy", "defaults", "fixtures", "cases"];
+const TOP = ["policy", "defaults", "fixtures", "cases", "time"];
 const CASE = ["name", "use", "call", "table", "expect", "state", "before", "allow_unknown_tool"];
 const EXPECT = ["effect", "rule", "approvers", "reason", "redacted", "invalid"];
 const ROW = ["args", ...EXPECT];
@@ -107,14 +109,25 @@ class Reader {
   }
 }
 
-function state(r: Reader, node: Node | null | undefined, v: unknown): StateSpec {
-  const s: StateSpec = { limits: [], trust: {}, paused: [] };
+/** An ISO date and time (or date) as ms since the epoch, as the engine's clock reads it; undefined (reported) otherwise. */
+function clockTime(r: Reader, node: Node | null | undefined, v: unknown, where: string): number | undefined {
+  const t = typeof v === "string" ? isoTime(v) : null;
+  if (t === null) r.error(node, `${where} must be an ISO date and time such as \`2024-05-15T09:00:00Z\``);
+  return t === null ? undefined : t * 1000;
+}
+
+function state(r: Reader, node: Node | null | undefined, v: unknown, suiteTime?: number): StateSpec {
+  const s: StateSpec = { limits: [], trust: {}, paused: [], ...(suiteTime !== undefined ? { time: suiteTime } : {}) };
   if (v === undefined) return s;
   if (!isObj(v)) {
-    r.error(node, "`state` must be a mapping of `limits`, `trust` and `paused`");
+    r.error(node, "`state` must be a mapping of `limits`, `trust`, `paused` and `time`");
     return s;
   }
-  for (const k of Object.keys(v)) if (!["limits", "trust", "paused"].includes(k)) r.error(node, `unknown key \`${k}\` in \`state\``);
+  for (const k of Object.keys(v)) if (!["limits", "trust", "paused", "time"].includes(k)) r.error(node, `unknown key \`${k}\` in \`state\``);
+  if (v["time"] !== undefined) {
+    const t = clockTime(r, node, v["time"], "`state.time`");
+    if (t !== undefined) s.time = t;
+  }
   for (const l of (v["limits"] as unknown[] | undefined) ?? []) {
     if (!isObj(l) || typeof l["limit"] !== "string" || typeof l["used"] !== "number") r.error(node, "each `state.limits` item needs `limit` (a limit's label) and `used` (a number)");
     else s.limits.push({ limit: l["limit"], used: l["used"], ...(l["key"] !== undefined ? { key: String(l["key"]) } : {}) });
@@ -166,11 +179,12 @@ export function parseSuite(text: string, file: string, exists: (path: string) =>
     return { file, policyFile, cases: [], errors: r.errors };
   }
   const cases: TestCase[] = [];
-  casesNode.items.forEach((node, i) => cases.push(...expandCase(r, node as Node, (js["cases"] as unknown[])[i], defaults, fixtures)));
+  const suiteTime = js["time"] !== undefined ? clockTime(r, root.get("time", true) as Node, js["time"], "`time`") : undefined;
+  casesNode.items.forEach((node, i) => cases.push(...expandCase(r, node as Node, (js["cases"] as unknown[])[i], defaults, fixtures, suiteTime)));
   return { file, policyFile, cases, errors: r.errors };
 }
 
-function expandCase(r: Reader, node: Node, c: unknown, defaults: Obj, fixtures: Obj): TestCase[] {
+function expandCase(r: Reader, node: Node, c: unknown, defaults: Obj, fixtures: Obj, suiteTime?: number): TestCase[] {
   if (!isObj(c) || !isMap(node)) {
     r.error(node, "each case is a mapping with `name`, `call` and `expect` (or `table`)");
     return [];
@@ -188,7 +202,7 @@ function expandCase(r: Reader, node: Node, c: unknown, defaults: Obj, fixtures: 
   }
   const call = merge(defaults, base, c["call"]);
   const before = ((c["before"] as unknown[] | undefined) ?? []).map((b) => merge(defaults, base, b));
-  const st = state(r, node.get("state", true) as Node, c["state"]);
+  const st = state(r, node.get("state", true) as Node, c["state"], suiteTime);
   const allowUnknownTool = c["allow_unknown_tool"] === true;
   const where = r.where(node);
   if (c["table"] !== undefined) {

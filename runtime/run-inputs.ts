@@ -39,7 +39,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 export async function withRunInputs(call: unknown, needs: RunNeeds, store: StateStore, runId: string, now: number): Promise<unknown> {
   if (!isRecord(call) || (!readsRun(needs) && !needs.clock)) return call;
   const out: Record<string, unknown> = { ...call };
-  if (readsRun(needs)) {
+  if (readsRun(needs) && runId !== "") {
     const run = await store.runs.get(runId, now);
     if (needs.history) out["history"] = run.calls.map((c): HistoryEntry => ({ tool: c.tool, args: c.args }));
     if (needs.state) out["state"] = run.state;

@@ -1,7 +1,7 @@
 // pol test end to end: suites load with positions for every mistake, cases
 // run through the compiled policy, reporters and exit codes behave.
 
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -72,18 +72,23 @@ describe("pol test", () => {
   });
 });
 
+/** A temporary folder holding `p.pol` and its suite `p.test.yaml`. */
+function suiteDir(policy: string, suite: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "poltest-"));
+  writeFileSync(join(dir, "p.pol"), policy);
+  writeFileSync(join(dir, "p.test.yaml"), suite);
+  return dir;
+}
+
 describe("stateful cases through the engine", () => {
   it("limits, pauses and trust from `state`, earlier calls from `before`", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "poltest-"));
-    const { writeFileSync } = await import("node:fs");
-    writeFileSync(join(dir, "p.pol"), `policy p
+    const dir = suiteDir(`policy p
 tool pay { amount: number } write
 tool look { id: string } read
 allow pay if args.amount <= 100
 allow look
 spend: limit pay sum args.amount 100 per hour per agent
-`);
-    writeFileSync(join(dir, "p.test.yaml"), `defaults:
+`, `defaults:
   agent: { id: bot }
 cases:
   - name: spend cap from seeded usage
@@ -117,6 +122,53 @@ cases:
     const r = await run(["test", join(dir, "p.test.yaml"), "--coverage-min", "100"]);
     expect(r.out).toContain("7 passed, 0 failed");
     expect(r.code).toBe(0);
+  });
+  it("run history and run state from `before`, the clock from `time` (suite-wide or per case)", async () => {
+    const dir = suiteDir(`policy p
+tool fetch { url: string } read
+tool invite { user: string } write
+tool post { to: string } write
+tool book { day: string } write
+state invited: list<string> max 5
+on invite add args.user to invited
+allow fetch, invite
+members: allow post if args.to in state.invited and not seen(fetch)
+after_fetch: deny post if seen(fetch) because "not after a fetch"
+future: allow book if date(args.day) >= today()
+`, `time: "2024-05-15T09:00:00Z"
+defaults:
+  agent: { id: bot }
+  run: { id: r1 }
+cases:
+  - name: an invitation earlier in the run opens messages to that user
+    call: { tool: post, args: { to: dora } }
+    before: [{ tool: invite, args: { user: dora } }]
+    expect: { effect: allow, rule: members }
+  - name: without it, nobody
+    call: { tool: post, args: { to: dora } }
+    expect: { effect: deny }
+  - name: a fetch earlier in the run is seen
+    call: { tool: post, args: { to: dora } }
+    before: [{ tool: invite, args: { user: dora } }, { tool: fetch, args: { url: "https://x.io" } }]
+    expect: { effect: deny, rule: after_fetch }
+  - name: today by the suite's clock
+    call: { tool: book, args: { day: "2024-05-15" } }
+    expect: { effect: allow, rule: future }
+  - name: a case's own clock
+    call: { tool: book, args: { day: "2024-05-15" } }
+    state: { time: "2024-05-16T09:00:00Z" }
+    expect: { effect: deny }
+  - name: fetching is allowed
+    call: { tool: fetch, args: { url: "https://x.io" } }
+    expect: { effect: allow }
+`);
+    const r = await run(["test", join(dir, "p.test.yaml"), "--coverage-min", "100"]);
+    expect(r.out).toContain("6 passed, 0 failed");
+    expect(r.code).toBe(0);
+    writeFileSync(join(dir, "bad.test.yaml"), "policy: p.pol\ntime: tomorrow\ncases: []\n");
+    const bad = await run(["test", join(dir, "bad.test.yaml")]);
+    expect(bad.out + bad.err).toContain("`time` must be an ISO date and time");
+    expect(bad.code).toBe(2);
   });
   it("every example suite passes with 100% rule coverage", async () => {
     const r = await run(["test", "examples", "--coverage-min", "100"]);
