@@ -125,7 +125,9 @@ function bareLink(s: i64, i: i32): i32 {
     while (isDigit(at(s, e))) e++;
   }
   const u = at(s, e);
-  return u == 0x2f || u == 0x3f || u == 0x23 ? linkEnd(s, e, e + 1) : e;
+  // `x.com:80@evil.example/` is user info before another host, as a browser reads it: the
+  // link runs on, so host() sees `evil.example` (a bare address followed by `@` is an email).
+  return u == 0x2f || u == 0x3f || u == 0x23 || (e > d && u == 0x40) ? linkEnd(s, e, e + 1) : e;
 }
 
 /** `http://` followed by s[a..b), written in the arena. */

@@ -71,6 +71,9 @@ describe("urls and emails", () => {
     expect(urls('<a href="https://evil.example/x">x</a>')).toEqual(["https://evil.example/x"]);
     expect(urls("http:// nothing, javascript:alert(1), mailto:x@y.com")).toEqual([]);
     expect(urls("").length).toBe(0);
+    // A port followed by `@` was user info: the link is the whole address, whose host is the second.
+    expect(urls("www.informations.com:80@evil.example/x y")).toEqual(["http://www.informations.com:80@evil.example/x"]);
+    expect(host(urls("www.informations.com:80@evil.example/")[0]!)).toBe("evil.example");
     // host() reads every bare address urls() returns.
     for (const u of urls("go to www.dora-website.com or eve-blog.com/post")) expect(host(u)).not.toBeNull();
   });
