@@ -7,7 +7,7 @@ import type { Decision } from "../language/call.js";
 import { Engine } from "../runtime/engine.js";
 import type { EngineDecision } from "../runtime/engine-types.js";
 import { WasmPolicy } from "../runtime/loader.js";
-import { runNeeds, withRunInputs } from "../runtime/run-inputs.js";
+import { additions, DEFAULT_RUN_BOUNDS, runNeeds, withRunInputs } from "../runtime/run-inputs.js";
 import { openMemoryStore, type StateStore } from "../runtime/store/index.js";
 import type { AuditEntry, AuditRecord, AuditSink } from "../runtime/audit/index.js";
 import type { Backend, CaseRuntime } from "./run.js";
@@ -40,6 +40,13 @@ async function seed(store: StateStore, state: StateSpec, policy: WasmPolicy, mai
   for (const l of state.limits) {
     const key = l.key !== undefined ? `${l.limit}|${l.key}` : uses.find((u) => u.id === l.limit)?.key ?? l.limit;
     await store.limits.seed(key, l.used, now - 1);
+  }
+  // Run state as earlier allowed calls of the case's run would have left it.
+  const updates = Object.entries(state.run ?? {}).flatMap(([name, v]) => (Array.isArray(v) ? v : [v]).map((value) => ({ state: name, value })));
+  const run = (main["run"] ?? {}) as Obj;
+  if (updates.length && typeof run["id"] === "string") {
+    const r = await store.runs.record(run["id"], null, additions(policy.meta, updates), DEFAULT_RUN_BOUNDS, now - 1);
+    if (!r.ok) throw new Error(`the case's run state cannot be set: ${r.reason}`);
   }
 }
 

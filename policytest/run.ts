@@ -90,6 +90,11 @@ function checkAgainstPolicy(c: TestCase, meta: PolicyMeta): SuiteError[] {
   for (const l of c.state.limits) {
     if (!meta.limits.some((m) => m.id === l.limit)) errs.push(`no limit \`${l.limit}\` in the policy${closest(l.limit, meta.limits.map((m) => m.id)) ? `; did you mean \`${closest(l.limit, meta.limits.map((m) => m.id))}\`?` : ""}`);
   }
+  for (const [name, v] of Object.entries(c.state.run ?? {})) {
+    const decl = meta.state.find((x) => x.name === name);
+    if (!decl) errs.push(`no run state \`${name}\` in the policy${closest(name, meta.state.map((x) => x.name)) ? `; did you mean \`${closest(name, meta.state.map((x) => x.name))}\`?` : ""}`);
+    else if ((decl.type.kind === "list") !== Array.isArray(v)) errs.push(`run state \`${name}\` is ${decl.type.kind === "list" ? "a list" : "a number"} in the policy`);
+  }
   return errs.map((message) => ({ ...c.where, message }));
 }
 

@@ -27,8 +27,13 @@ export interface Expect {
 
 export interface LimitState { limit: string; key?: string; used: number }
 export type PauseSpec = string | { class: ToolClass };
-/** `time`: the engine's clock when the case starts (ms since the epoch), for policies that read it (`today()`, `now()`). */
-export interface StateSpec { limits: LimitState[]; trust: Record<string, number>; paused: PauseSpec[]; time?: number }
+/**
+ * `time`: the engine's clock when the case starts (ms since the epoch), for policies that read it
+ * (`today()`, `now()`); `run`: the run state the case's run holds already, by state name (a number,
+ * or a list of the values a set holds), as earlier allowed calls would have left it.
+ */
+export interface StateSpec { limits: LimitState[]; trust: Record<string, number>; paused: PauseSpec[]; time?: number; run?: Record<string, number | RunScalar[]> }
+export type RunScalar = string | number | boolean;
 
 export interface Where { file: string; line: number; col: number }
 
@@ -120,10 +125,11 @@ function state(r: Reader, node: Node | null | undefined, v: unknown, suiteTime?:
   const s: StateSpec = { limits: [], trust: {}, paused: [], ...(suiteTime !== undefined ? { time: suiteTime } : {}) };
   if (v === undefined) return s;
   if (!isObj(v)) {
-    r.error(node, "`state` must be a mapping of `limits`, `trust`, `paused` and `time`");
+    r.error(node, "`state` must be a mapping of `limits`, `trust`, `paused`, `time` and `run`");
     return s;
   }
-  for (const k of Object.keys(v)) if (!["limits", "trust", "paused", "time"].includes(k)) r.error(node, `unknown key \`${k}\` in \`state\``);
+  for (const k of Object.keys(v)) if (!["limits", "trust", "paused", "time", "run"].includes(k)) r.error(node, `unknown key \`${k}\` in \`state\``);
+  if (v["run"] !== undefined) runState(r, node, v["run"], s);
   if (v["time"] !== undefined) {
     const t = clockTime(r, node, v["time"], "`state.time`");
     if (t !== undefined) s.time = t;
@@ -142,6 +148,18 @@ function state(r: Reader, node: Node | null | undefined, v: unknown, suiteTime?:
     else r.error(node, "each `state.paused` item is a tool pattern or `{ class: write|destructive|read }`");
   }
   return s;
+}
+
+const isScalar = (x: unknown): x is RunScalar => typeof x === "string" || typeof x === "boolean" || (typeof x === "number" && Number.isFinite(x));
+
+/** `state.run`: each run state's value, a finite number or a list of scalars. */
+function runState(r: Reader, node: Node | null | undefined, v: unknown, s: StateSpec): void {
+  if (!isObj(v)) return r.error(node, "`state.run` must map each run state's name to its value");
+  s.run = {};
+  for (const [name, x] of Object.entries(v)) {
+    if ((typeof x === "number" && Number.isFinite(x)) || (Array.isArray(x) && x.every(isScalar))) s.run[name] = x as number | RunScalar[];
+    else r.error(node, `\`state.run.${name}\` must be a number or a list of strings, numbers and booleans`);
+  }
 }
 
 /** Reads and expands one suite file. */

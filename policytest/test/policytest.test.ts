@@ -161,14 +161,22 @@ cases:
   - name: fetching is allowed
     call: { tool: fetch, args: { url: "https://x.io" } }
     expect: { effect: allow }
+  - name: run state set by the case, as an approved invitation would have left it
+    call: { tool: post, args: { to: eve } }
+    state: { run: { invited: [eve] } }
+    expect: { effect: allow, rule: members }
 `);
     const r = await run(["test", join(dir, "p.test.yaml"), "--coverage-min", "100"]);
-    expect(r.out).toContain("6 passed, 0 failed");
+    expect(r.out).toContain("7 passed, 0 failed");
     expect(r.code).toBe(0);
     writeFileSync(join(dir, "bad.test.yaml"), "policy: p.pol\ntime: tomorrow\ncases: []\n");
     const bad = await run(["test", join(dir, "bad.test.yaml")]);
     expect(bad.out + bad.err).toContain("`time` must be an ISO date and time");
     expect(bad.code).toBe(2);
+    writeFileSync(join(dir, "bad2.test.yaml"), "policy: p.pol\ncases:\n  - { name: x, call: { tool: fetch, args: { url: u } }, state: { run: { invitd: [a] } }, expect: { effect: allow } }\n");
+    const bad2 = await run(["test", join(dir, "bad2.test.yaml")]);
+    expect(bad2.out + bad2.err).toContain("no run state `invitd` in the policy; did you mean `invited`?");
+    expect(bad2.code).toBe(2);
   });
   it("every example suite passes with 100% rule coverage", async () => {
     const r = await run(["test", "examples", "--coverage-min", "100"]);
