@@ -7,7 +7,7 @@
 // POL_SECRET. An in-process memory store gets a random one (its approvals die with the process).
 
 import { randomBytes } from "node:crypto";
-import { loadKey, parseKey } from "./audit/index.js";
+import { parseKey, readKeyFile } from "./audit/index.js";
 
 export type SecretOption = Uint8Array | string;
 
@@ -23,6 +23,6 @@ export function engineSecret(option: SecretOption | undefined, storeFile: string
   if (option !== undefined) return { key: parseKey(option, "the `secret` option", WHAT), source: "the secret option" };
   const fromEnv = env["POL_SECRET"];
   if (fromEnv) return { key: parseKey(fromEnv, "POL_SECRET", WHAT), source: "POL_SECRET" };
-  if (storeFile !== null) return { key: loadKey(storeFile, {}, true, WHAT), source: `${storeFile}.key` };
+  if (storeFile !== null) return { key: readKeyFile(`${storeFile}.key`, true, WHAT), source: `${storeFile}.key` };
   return { key: randomBytes(32), source: "a random key for this process" };
 }

@@ -2,7 +2,8 @@
 // The package build (`npm run build`, and `prepare` on install and pack): tsc emits the library
 // and CLI to dist/ (.js + .d.ts, one file per source, see tsconfig.build.json), then the files the
 // compiler reads or runs at run time are copied beside it, so dist/ is the whole package:
-// the AssemblyScript stdlib and ABI (read by asc), asconfig.json, and the asc worker.
+// the AssemblyScript stdlib and ABI (read by asc), asconfig.json, the asc worker, and the audit
+// writer thread with the .mjs modules it shares with the TypeScript.
 // Plain JavaScript on purpose: it runs before anything is built.
 
 import { execFileSync } from "node:child_process";
@@ -30,3 +31,5 @@ copyFlat("stdlib/as", (n) => n.endsWith(".ts"));
 copyFlat("wasm", (n) => n.endsWith(".ts"));
 cpSync(join(root, "asconfig.json"), join(dist, "asconfig.json"));
 cpSync(join(root, "compiler", "asc-worker.mjs"), join(dist, "compiler", "asc-worker.mjs"));
+// the audit writer thread and the modules it shares with the TypeScript (with their types)
+copyFlat("runtime/audit", (n) => n.endsWith(".mjs") || n.endsWith(".d.mts"));
