@@ -41,6 +41,8 @@ export class QueueConsumer extends QueueView {
   readonly bytes: Uint8Array;
   pending(): number;
   stopping(): boolean;
+  /** Resolves once the producer has stopped the log. */
+  stopped(): Promise<void>;
   /** Date.now() when the oldest pending record was put into the (then empty) queue. */
   openedAt(): number;
   /** Visits the byte range of every line published since the last take, in order. */

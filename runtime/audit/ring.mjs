@@ -149,6 +149,7 @@ export class QueueProducer extends QueueView {
   /** Tells the writer to finish: it drains what is queued, syncs, closes its file and exits. */
   stop() {
     Atomics.store(this.ctl, STOP, 1);
+    Atomics.notify(this.ctl, STOP);
     this.urge();
   }
 }
@@ -167,6 +168,14 @@ export class QueueConsumer extends QueueView {
 
   stopping() {
     return Atomics.load(this.ctl, STOP) === 1;
+  }
+
+  /** Resolves once the producer has stopped the log. */
+  async stopped() {
+    while (!this.stopping()) {
+      const r = Atomics.waitAsync(this.ctl, STOP, 0);
+      if (r.async) await r.value;
+    }
   }
 
   /** Date.now() when the oldest pending record was put into the (then empty) queue. */

@@ -96,6 +96,9 @@ class AuditWriter {
           break;
         }
         this.startSync();
+        // a turn of this thread's event loop between batches: fdatasync completions and the
+        // other logs' writers run even while this log's queue never empties
+        await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
       if (this.queue.stopping()) break;
@@ -105,7 +108,7 @@ class AuditWriter {
     this.startSync();
     await this.syncDone;
     // a failed writer keeps its file until the log is closed, so nothing else writes to it
-    while (!this.queue.stopping()) await this.queue.sleep();
+    await this.queue.stopped();
   }
 
   /** Writes every queued line: one write per file touched, rotating after the record that crosses the limit. */
