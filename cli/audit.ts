@@ -28,7 +28,7 @@ export function registerAudit(program: Command, io: Io, done: (code: number) => 
   const audit = program.command("audit").description("work with the tamper-evident audit log");
   audit.command("verify").description("verify an audit chain: exit 0 when intact, 1 at the first broken record")
     .argument("<path>", "the log file (audit.jsonl) or the directory holding it")
-    .option("--key-file <file>", "the chain's key (default: <log>.key)")
+    .option("--key-file <file>", "the chain's key (default: $POL_AUDIT_KEY, else <log>.key)")
     .addOption(formatOption())
     .action(async (path: string, o: VerifyOpts) => done(await auditVerifyCommand(io, path, o)));
 }
