@@ -3,7 +3,7 @@
 // reaches a caller that never yields, durability advances without the caller's event loop, and
 // logs sharing the thread stay independent. Tests jsonl.ts, writer-thread.ts and writer.mjs.
 
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AuditError } from "../chain.js";
@@ -82,6 +82,31 @@ describe("the writer runs whatever the caller's event loop does", () => {
     expect(log.durableSeq).toBe(1);
     await expect(log.close()).rejects.toThrow("EISDIR");
     expect(existsSync(lockPath(path))).toBe(false);
+  });
+});
+
+describe("failures the writer reports", () => {
+  it("refuses to open when the writer cannot create the head file, releasing the lock", async () => {
+    const path = join(tempDir(), "audit.jsonl");
+    mkdirSync(`${headPath(path)}.tmp`);
+    await expect(JsonlAuditLog.open(path, { key: KEY })).rejects.toThrow(`cannot open audit log ${path} (EISDIR)`);
+    expect(existsSync(lockPath(path))).toBe(false);
+    rmdirSync(`${headPath(path)}.tmp`);
+    const log = await JsonlAuditLog.open(path, { key: KEY });
+    log.append(decision(1));
+    await log.close();
+    expect(await verifyAudit(path, { key: KEY })).toMatchObject({ ok: true, count: 1 });
+  });
+
+  it("stops rather than rotate over a file that appeared under the next rotated name", async () => {
+    const dir = tempDir();
+    const path = join(dir, "audit.jsonl");
+    const log = await JsonlAuditLog.open(path, { key: KEY, rotateBytes: 2000 });
+    writeFileSync(join(dir, "audit.000001.jsonl"), "someone else's file\n");
+    for (let i = 1; i <= 20; i++) log.append(decision(i));
+    await expect(log.flush()).rejects.toThrow(`cannot rotate audit log: ${join(dir, "audit.000001.jsonl")} already exists`);
+    await expect(log.close()).rejects.toThrow(AuditError);
+    expect(readFileSync(join(dir, "audit.000001.jsonl"), "utf8")).toBe("someone else's file\n");
   });
 });
 
