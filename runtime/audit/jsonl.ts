@@ -236,7 +236,7 @@ export class JsonlAuditLog implements AuditSink {
     let deadline = 0;
     while (!this.queue.tryPut(line)) {
       this.throwIfFailed();
-      const now = Date.now();
+      const now = performance.now();
       if (deadline === 0) deadline = now + FULL_WAIT_MS;
       if (now >= deadline) {
         throw new AuditError("io", `audit log ${this.path}: its writer has made no room in the queue for ${FULL_WAIT_MS / 1000} s, so the record was not appended`);
@@ -277,9 +277,9 @@ export class JsonlAuditLog implements AuditSink {
    */
   private settleAtExit(): void {
     this.queue.urge();
-    const deadline = Date.now() + EXIT_WAIT_MS;
+    const deadline = performance.now() + EXIT_WAIT_MS;
     while (this.queue.durable() < this._seq && !this.queue.failed() && !this.failure) {
-      const left = deadline - Date.now();
+      const left = deadline - performance.now();
       if (left <= 0) break;
       this.queue.waitDurable(this._seq, Math.min(SLICE_MS, left));
     }
