@@ -27,7 +27,7 @@ export function registerAudit(program: Command, io: Io, done: (code: number) => 
   const audit = program.command("audit").description("work with the tamper-evident audit log");
   audit.command("verify").description("verify an audit chain: exit 0 when intact, 1 at the first broken record")
     .argument("<path>", "the log file (audit.jsonl) or the directory holding it")
-    .option("--key-file <file>", "the chain's key (default: <log>.key; for postgres:// $POL_AUDIT_KEY_FILE)")
+    .option("--key-file <file>", "the chain's key (default: $POL_AUDIT_KEY, else <log>.key; for postgres:// $POL_AUDIT_KEY_FILE)")
     .option("--chain <name>", "for postgres://: the chain's name (default main)")
     .option("--anchor <store>", "for postgres://: the store holding the writers' anchor (a redis:// url or a store file)")
     .addOption(formatOption())

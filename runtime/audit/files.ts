@@ -4,25 +4,14 @@
 
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { AuditError, HEX64, headMac, macEquals, wrapIo } from "./chain.js";
+import { AuditError, HEX64, macEquals, wrapIo } from "./chain.js";
+import { headMac, headPath, rotationBase } from "./layout.mjs";
 
 // ---------------------------------------------------------------------------
 // Naming: `audit.jsonl` is current; rotated files are `audit.000001.jsonl`, `audit.000002.jsonl`...
+// The names and the head file's text live in layout.mjs, which the writer thread shares.
 
-const PAD = 6;
-
-/** `dir/audit.jsonl` → `dir/audit`; a path without `.jsonl` is its own base. */
-function rotationBase(logPath: string): string {
-  return logPath.endsWith(".jsonl") ? logPath.slice(0, -".jsonl".length) : logPath;
-}
-
-export function rotatedPath(logPath: string, n: number): string {
-  return `${rotationBase(logPath)}.${String(n).padStart(PAD, "0")}.jsonl`;
-}
-
-export function headPath(logPath: string): string {
-  return `${logPath}.head`;
-}
+export { headPath, headText, rotatedPath } from "./layout.mjs";
 
 export interface RotatedFile { n: number; path: string }
 
@@ -122,10 +111,6 @@ export function readHead(logPath: string, key: Uint8Array): HeadState {
   }
   if (!macEquals(h.mac, headMac(key, h.seq as number, h.hash))) return { state: "forged" };
   return { state: "ok", seq: h.seq as number, hash: h.hash };
-}
-
-export function headText(key: Uint8Array, seq: number, hash: string): string {
-  return `${JSON.stringify({ seq, hash, mac: headMac(key, seq, hash) })}\n`;
 }
 
 // ---------------------------------------------------------------------------

@@ -36,8 +36,9 @@ export type VerifyOptions = KeyOptions;
 
 /**
  * Verifies the chain at `pathOrDir` (a log path, or a directory holding exactly one chain) with
- * its key (default `<log>.key`). Throws AuditError only when there is nothing to verify or no key;
- * every defect in the log itself is a `{ ok: false }` result.
+ * its key (chain.ts loadKey: the options, else `$POL_AUDIT_KEY`, else `<log>.key`). Throws
+ * AuditError only when there is nothing to verify or no key; every defect in the log itself is
+ * a `{ ok: false }` result.
  */
 export async function verifyAudit(pathOrDir: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const path = resolveLogPath(pathOrDir);
