@@ -4,13 +4,13 @@
 // recorded call exercises still shows. Policies: .wasm, .pol, a bundle (.polb) or a policy
 // directory. Exit 0, 1 with --fail-on-change when any call decides differently, 2 usage or I/O.
 
-import { readFileSync, statSync } from "node:fs";
-import { relative } from "node:path";
+import { readFileSync } from "node:fs";
 import type { Decision } from "../language/call.js";
 import type { CheckedPolicy } from "../language/checked.js";
 import type { WasmPolicy } from "../runtime/loader.js";
 import { EXIT } from "./exit.js";
 import type { Io } from "./io.js";
+import { openBuiltPolicy } from "./policy-file.js";
 import { Problems } from "./problems.js";
 
 interface DiffOpts { calls?: string; generated: number; seed: number; examples: number; failOnChange?: boolean; verifyKey?: string; format?: string }
@@ -59,37 +59,18 @@ const side = (d: Decision) => ({ effect: d.effect, rule: d.rules[0]?.id ?? null 
 
 /** A policy to compare, with its checked source when it has one (for literals the generator leans on). */
 async function open(path: string, opts: DiffOpts, problems: Problems): Promise<Loaded | undefined> {
-  const { WasmPolicy } = await import("../runtime/loader.js");
-  const fail = (m: string) => void problems.add(m, path);
-  let isDir = false;
-  try {
-    isDir = statSync(path).isDirectory();
-  } catch (e) {
-    return fail(`cannot read \`${path}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
   try {
     if (path.endsWith(".pol")) {
+      const { WasmPolicy } = await import("../runtime/loader.js");
       const { compileErrors, compileFile } = await import("../compiler/compile-file.js");
       const c = await compileFile(path);
-      if (!c.wasm) return fail(`\`${path}\` does not compile:\n${compileErrors(c)}`);
+      if (!c.wasm) return void problems.add(`\`${path}\` does not compile:\n${compileErrors(c)}`, path);
       return { path, policy: await WasmPolicy.fromBytes(c.wasm), ...(c.loaded.checked ? { checked: c.loaded.checked } : {}) };
     }
-    const { isBundleBytes } = await import("../bundle/format.js");
-    let bytes: Uint8Array;
-    if (isDir) bytes = (await (await import("../bundle/build.js")).buildBundle(path, { test: false })).bytes;
-    else bytes = readFileSync(path);
-    if (!isBundleBytes(bytes)) return { path, policy: await WasmPolicy.fromBytes(bytes) };
-    const { openBundle, readBundle } = await import("../bundle/open.js");
-    const b = opts.verifyKey !== undefined && !isDir ? openBundle(bytes, opts.verifyKey) : readBundle(bytes);
-    const { loadText } = await import("../language/load.js");
-    const loaded = loadText(b.sources.get(b.manifest.policy.file) ?? "", b.manifest.policy.file, (p) => {
-      const text = b.sources.get(relative(process.cwd(), p));
-      if (text === undefined) throw new Error("not in the bundle");
-      return text;
-    });
-    return { path, policy: await WasmPolicy.fromBytes(b.module), ...(loaded.checked && !loaded.sink.hasErrors() ? { checked: loaded.checked } : {}) };
+    const built = await openBuiltPolicy(path, opts.verifyKey !== undefined ? { verifyKey: opts.verifyKey } : {});
+    return { path, policy: built.policy, ...(built.checked ? { checked: built.checked } : {}) };
   } catch (e) {
-    return fail(`\`${path}\` is not a policy pol can load: ${(e as Error).message.split("\n")[0]}`);
+    return void problems.add((e as Error).message, path);
   }
 }
 

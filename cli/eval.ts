@@ -1,5 +1,5 @@
-// `pol eval`: decide one call against a policy (.pol compiled on the fly, or
-// .wasm) and print the decision; --explain lists every rule that targets the
+// `pol eval`: decide one call against a policy (.pol compiled on the fly, a
+// .wasm, a bundle or a policy directory: cli/policy-file.ts) and print the decision; --explain lists every rule that targets the
 // tool and whether it matched; --interpreter uses the reference interpreter.
 // Exit 0 (1 when --fail-on matches the effect), 1 on policy errors, 2 on a bad
 // call, an unreadable file or a module that does not load.
@@ -15,9 +15,10 @@ import { compileFile } from "../compiler/compile-file.js";
 import { WasmPolicy } from "../runtime/loader.js";
 import { EXIT } from "./exit.js";
 import type { Io } from "./io.js";
+import { openBuiltPolicy } from "./policy-file.js";
 import { Problems } from "./problems.js";
 
-interface EvalOpts { call?: string; callFile?: string; explain?: boolean; format?: string; interpreter?: boolean; extraArgs?: string; failOn?: string }
+interface EvalOpts { verifyKey?: string; call?: string; callFile?: string; explain?: boolean; format?: string; interpreter?: boolean; extraArgs?: string; failOn?: string }
 
 /** Effects `--fail-on X` turns into exit 1: X and anything more restrictive. */
 const FAIL_ON: Record<string, readonly string[]> = { deny: ["deny"], approve: ["approve", "deny"] };
@@ -43,19 +44,14 @@ async function readCall(opts: EvalOpts, io: Io, problems: Problems): Promise<{ c
 
 async function openEngine(io: Io, file: string, opts: EvalOpts, problems: Problems): Promise<Engine | number> {
   const extraArgs = opts.extraArgs === "ignore" ? "ignore" : "deny";
-  if (file.endsWith(".wasm")) {
-    if (opts.interpreter) return problems.fail("`--interpreter` needs the policy's .pol source, not a .wasm");
-    let bytes: Uint8Array;
+  if (!file.endsWith(".pol")) {
+    if (opts.interpreter) return problems.fail("`--interpreter` needs the policy's .pol source, not a compiled module or bundle");
     try {
-      bytes = readFileSync(file);
+      const built = await openBuiltPolicy(file, { load: { extraArgs }, ...(opts.verifyKey !== undefined ? { verifyKey: opts.verifyKey } : {}) });
+      const p = built.policy;
+      return { meta: p.meta, decide: (c) => p.evaluate(c), sources: built.sources, engine: "wasm" };
     } catch (e) {
-      return problems.fail(`cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
-    }
-    try {
-      const p = await WasmPolicy.fromBytes(bytes, { extraArgs });
-      return { meta: p.meta, decide: (c) => p.evaluate(c), sources: new Map(), engine: "wasm" };
-    } catch (e) {
-      return problems.fail(`\`${file}\` is not a loadable policy: ${(e as Error).message}`, file);
+      return problems.fail((e as Error).message, file);
     }
   }
   const c = await compileFile(file, opts.interpreter ? { cache: false } : {});

@@ -1,12 +1,12 @@
 // `pol inspect`: print a compiled module's manifest (tools, rules, input
-// slots, limits, hash) for people, or the raw manifest with --format json.
+// slots, limits, hash; a bundle's hash and signer too) for people, or the raw
+// manifest with --format json. Opens .wasm, .polb or a directory (cli/policy-file.ts).
 
-import { readFileSync } from "node:fs";
-import { WasmPolicy } from "../runtime/loader.js";
 import type { SlotJson } from "../compiler/manifest.js";
 import { showType } from "../language/types.js";
 import { EXIT } from "./exit.js";
 import type { Io } from "./io.js";
+import { openBuiltPolicy, type BuiltPolicy } from "./policy-file.js";
 import { Problems } from "./problems.js";
 
 function slots(prefix: string, ss: SlotJson[], out: string[]): void {
@@ -18,26 +18,24 @@ function slots(prefix: string, ss: SlotJson[], out: string[]): void {
   }
 }
 
-export async function inspectCommand(io: Io, file: string, opts: { format?: string }): Promise<number> {
+export async function inspectCommand(io: Io, file: string, opts: { format?: string; verifyKey?: string }): Promise<number> {
   const problems = new Problems(io, opts.format === "json");
-  let bytes: Uint8Array;
+  let built: BuiltPolicy;
   try {
-    bytes = readFileSync(file);
+    built = await openBuiltPolicy(file, opts.verifyKey !== undefined ? { verifyKey: opts.verifyKey } : {});
   } catch (e) {
-    return problems.fail(`cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
+    return problems.fail((e as Error).message, file);
   }
-  let p: WasmPolicy;
-  try {
-    p = await WasmPolicy.fromBytes(bytes);
-  } catch (e) {
-    return problems.fail(`\`${file}\` is not a loadable policy: ${(e as Error).message}`, file);
-  }
+  const p = built.policy;
+  const bundle = built.bundle;
   const m = p.manifest;
   if (opts.format === "json") {
-    io.out(JSON.stringify({ hash: p.hash, ...m, errors: [] }, null, 2) + "\n");
+    io.out(JSON.stringify({ hash: p.hash, ...(bundle ? { bundle } : {}), ...m, errors: [] }, null, 2) + "\n");
     return EXIT.ok;
   }
-  const out = [`policy ${m.policy.name}${m.policy.description ? ` "${m.policy.description}"` : ""}`, `  source ${m.policy.file}`, `  sha256 ${p.hash}`, `  abi ${m.abi}`, "tools:"];
+  const out = [`policy ${m.policy.name}${m.policy.description ? ` "${m.policy.description}"` : ""}`, `  source ${m.policy.file}`, `  sha256 ${p.hash}`, `  abi ${m.abi}`];
+  if (bundle) out.push(`bundle ${bundle.hash}`, `  ${bundle.signer ? `signed by ${bundle.signer} (verified)` : "signature not checked (pass --verify-key)"}`, `  ${built.sources.size} source file(s)`);
+  out.push("tools:");
   for (const t of m.tools) out.push(`  #${t.id} ${t.name}${t.declared ? ` (${t.toolClass})` : " (no schema)"}`);
   out.push(`  #0 any other tool`, "rules:");
   for (const r of m.rules) out.push(`  ${r.effect.padEnd(7)} ${r.id.padEnd(24)} ${r.targets.map((t) => t.text).join(", ")}${r.because ? `  "${r.because}"` : ""}`);

@@ -31,14 +31,16 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .action(async (paths: string[], o) => done((await import("./check.js")).checkCommand(io, paths, o)));
   program.command("fmt").description("format policies in place").argument("[paths...]", "files or directories (default: .)").option("--check", "only report unformatted files (exit 1)")
     .action(async (paths: string[], o) => done((await import("./fmt.js")).fmtCommand(io, paths, o)));
-  program.command("eval").description("decide one call").argument("<policy>", ".pol or .wasm").option("--call <json>", "the call as JSON").option("--call-file <file>", "read the call from a file (default: stdin)")
+  program.command("eval").description("decide one call").argument("<policy>", ".pol, .wasm, .polb or a policy directory").option("--call <json>", "the call as JSON").option("--call-file <file>", "read the call from a file (default: stdin)")
     .option("--explain", "list the rules for the tool and whether they matched").addOption(formatOption()).option("--interpreter", "use the reference interpreter instead of the compiled wasm")
     .addOption(new Option("--extra-args <mode>", "undeclared arguments").choices(["deny", "ignore"]).default("deny"))
     .addOption(new Option("--fail-on <effect>", "exit 1 when the decision is this effect or more restrictive (for scripts)").choices(["deny", "approve"]))
+    .option("--verify-key <file>", "require a bundle to be signed by this public key")
     .action(async (file: string, o) => done(await (await import("./eval.js")).evalCommand(io, file, o)));
   program.command("compile").description("compile policies to .wasm").argument("[paths...]", "files or directories (default: .)").option("-o, --out-dir <dir>", "output directory", "dist").option("--emit-as", "also write the generated AssemblyScript")
     .action(async (paths: string[], o) => done(await (await import("./compile.js")).compileCommand(io, paths, o)));
-  program.command("inspect").description("print a compiled policy's manifest").argument("<wasm>").addOption(formatOption())
+  program.command("inspect").description("print a compiled policy's manifest").argument("<policy>", ".wasm, .polb or a policy directory")
+    .option("--verify-key <file>", "require a bundle to be signed by this public key").addOption(formatOption())
     .action(async (file: string, o) => done(await (await import("./inspect.js")).inspectCommand(io, file, o)));
   program.command("test").description("run policy test suites (*.test.yaml)").argument("[paths...]", "suite files or directories (default: .)")
     .option("--filter <pattern>", "only cases whose name contains this (or matches /regex/)")

@@ -37,6 +37,7 @@ import { approvalsHome, openStore, PendingCapError, type Approval, type Pause, t
 import { recordDecisionSpan } from "./telemetry.js";
 import { additions, DEFAULT_RUN_BOUNDS, historyShown, readsRun, runNeeds, withRunInputs } from "./run-inputs.js";
 import type { RunBounds } from "./store/index.js";
+import { HeadAnchor } from "./audit-anchor.js";
 import { outcomeDelta, restrictedReason, revokedReason, statusOf, trustSettings } from "./trust.js";
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 15 * 60_000;
@@ -185,6 +186,8 @@ export class Engine {
   private readonly trustCfg: TrustSettings;
   private readonly hooks: EngineHooks;
   private readonly auditMaxString: number;
+  /** The JSONL log's head, anchored in the state store (audit-anchor.ts); none for other sinks. */
+  private readonly anchor: HeadAnchor | null;
   private readonly maxCallSize: number;
   /** Keys the approval binding and the hashes of redacted values in limit keys (secret.ts). */
   private readonly secret: Uint8Array;
@@ -213,6 +216,9 @@ export class Engine {
   ) {
     this.trustCfg = trustCfg;
     this.hooks = options.hooks ?? {};
+    this.anchor = audit instanceof JsonlAuditLog && store.anchors !== undefined
+      ? new HeadAnchor(audit, store.anchors, () => clock.now(), (e) => this.reportError(e, "audit anchor"))
+      : null;
     this.approvalTimeoutMs = positive("approvalTimeoutMs", options.approvalTimeoutMs, DEFAULT_APPROVAL_TIMEOUT_MS);
     this.auditMaxString = Math.max(16, Math.floor(options.auditMaxString ?? 4096));
     this.maxCallSize = positive("maxCallSize", options.maxCallSize, DEFAULT_MAX_CALL_SIZE, "characters and items");
@@ -716,6 +722,7 @@ export class Engine {
   async flush(): Promise<void> {
     this.rollout.shadow.drain();
     await this.audit?.flush();
+    await this.anchor?.anchorNow();
   }
 
   /** Stops deciding, wakes approval waiters, flushes and closes the audit log and the stores the engine opened. Idempotent. */
@@ -737,6 +744,8 @@ export class Engine {
       }
     };
     if (this.audit) await step(() => (this.owns.audit ? this.audit!.close() : this.audit!.flush()));
+    this.anchor?.stop();
+    await step(() => this.anchor?.anchorNow());
     await step(() => this.cache.close());
     if (this.owns.store) await step(() => this.store.close());
     if (errors.length > 0) throw errors[0];

@@ -9,7 +9,7 @@
 // (pass `secret` when a store object you pass is shared between processes).
 
 import { randomBytes } from "node:crypto";
-import { loadKey, parseKey } from "./audit/index.js";
+import { parseKey, readKeyFile } from "./audit/index.js";
 import { EngineError } from "./engine-types.js";
 
 export type SecretOption = Uint8Array | string;
@@ -29,7 +29,7 @@ export function engineSecret(option: SecretOption | undefined, approvals: Approv
   if (option !== undefined) return { key: parseKey(option, "the `secret` option", WHAT), source: "the secret option" };
   const fromEnv = env["POL_SECRET"];
   if (fromEnv) return { key: parseKey(fromEnv, "POL_SECRET", WHAT), source: "POL_SECRET" };
-  if (approvals.kind === "file" && approvals.path !== null) return { key: loadKey(approvals.path, {}, true, WHAT), source: `${approvals.path}.key` };
+  if (approvals.kind === "file" && approvals.path !== null) return { key: readKeyFile(`${approvals.path}.key`, true, WHAT), source: `${approvals.path}.key` };
   if (approvals.kind === "server") {
     throw new EngineError("invalid", "engines sharing approvals through a server must share the engine secret: pass `secret` or set POL_SECRET (hex, at least 16 bytes, e.g. from `openssl rand -hex 32`)");
   }

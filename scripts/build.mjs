@@ -4,7 +4,8 @@
 // compiler reads or runs at run time are copied beside it, so dist/ is the whole package:
 // the AssemblyScript stdlib and ABI (read by asc), asconfig.json, the asc worker, the web
 // console's static files (stylesheet, vendored htmx and its licence; read by server/assets.ts),
-// and the fleet stores' Redis Lua scripts and PostgreSQL migrations.
+// the fleet stores' Redis Lua scripts and PostgreSQL migrations, and the audit writer thread
+// with the .mjs modules it shares with the TypeScript.
 // Plain JavaScript on purpose: it runs before anything is built.
 
 import { execFileSync } from "node:child_process";
@@ -36,3 +37,5 @@ cpSync(join(root, "server", "assets"), join(dist, "server", "assets"), { recursi
 // The fleet stores' server-side code, read next to the modules that run it.
 copyFlat("runtime/store/lua", (n) => n.endsWith(".lua"));
 copyFlat("runtime/store/sql", (n) => n.endsWith(".sql"));
+// The audit writer thread and the modules it shares with the TypeScript (with their types).
+copyFlat("runtime/audit", (n) => n.endsWith(".mjs") || n.endsWith(".d.mts"));

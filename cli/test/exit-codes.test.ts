@@ -23,6 +23,7 @@ function run(args: string[], stdin = ""): Promise<{ code: number; out: string; e
 }
 
 const POLICY = "examples/payments/payments.pol";
+const refundCall = (amount: number) => JSON.stringify({ tool: "refund", args: { amount, customer: "c" }, agent: { id: "a" } });
 const call = (amount: number) => JSON.stringify({ tool: "stripe.refund", args: { amount, currency: "usd", customer: "c" }, agent: { id: "a", trust: 90 }, env: "production" });
 
 let dir: string;
@@ -104,7 +105,7 @@ const ROWS: Row[] = [
   ["eval: a missing policy", () => ["eval", join(dir, "nope.pol"), "--call", call(1)], 2, { err: /cannot read/ }],
   ["eval: --format json carries a missing policy", () => ["eval", join(dir, "nope.pol"), "--format", "json", "--call", call(1)], 2, { out: /"errors": \[\s*\{\s*"message": "cannot read/ }],
   ["eval: a policy with errors", () => ["eval", "language/test/golden/types.pol", "--call", call(1)], 1, { err: /E0203/ }],
-  ["eval: a file that is not a module", () => ["eval", join(dir, "not.wasm"), "--call", call(1)], 2, { err: /not a loadable policy/ }],
+  ["eval: a file that is not a module", () => ["eval", join(dir, "not.wasm"), "--call", call(1)], 2, { err: /not\.wasm` is not a policy pol can load/ }],
 
   ["compile: two inputs for one output file", () => ["compile", join(dir, "a"), join(dir, "b"), "-o", join(dir, "out")], 2, { err: /would both be written to/ }],
   ["compile: a policy with errors", () => ["compile", "language/test/golden/types.pol", "-o", join(dir, "out")], 1],
@@ -121,7 +122,7 @@ const ROWS: Row[] = [
   ["test: a missing path", () => ["test", join(dir, "nope")], 2],
   ["test: --format json carries a missing path", () => ["test", join(dir, "nope"), "--format", "json"], 2, { out: /"message": "no such file or directory/ }],
 
-  ["inspect: a file that is not a module", () => ["inspect", join(dir, "not.wasm")], 2, { err: /not a loadable policy/ }],
+  ["inspect: a file that is not a module", () => ["inspect", join(dir, "not.wasm")], 2, { err: /not\.wasm` is not a policy pol can load/ }],
   ["inspect: --format json carries it", () => ["inspect", join(dir, "not.wasm"), "--format", "json"], 2, { out: /"errors"/ }],
   ["audit verify: nothing to verify", () => ["audit", "verify", join(dir, "nope.jsonl")], 2],
   ["approvals list: no store named", () => ["approvals", "list", "--store", join(dir, "nope.db")], 2, { err: /no store at/ }],
@@ -158,6 +159,14 @@ const ROWS: Row[] = [
   ["diff: a change, reported", () => ["diff", join(roll, "v1.polb"), join(roll, "v2.polb"), "--calls", join(roll, "calls.jsonl")], 0, { out: /replayed 2 calls .*: 1 decides differently\n  refund +2 calls +1 differ\n +allow → approve +small → review/ }],
   ["diff: a change, --fail-on-change", () => ["diff", join(roll, "v1.polb"), join(roll, "v2.polb"), "--generated", "200", "--fail-on-change"], 1, { out: /generated 200 calls over 2 shared tools \(lookup, refund; seed 1\): [1-9]\d* decides? differently/ }],
   ["diff: signatures required", () => ["diff", join(roll, "v1.polb"), join(roll, "tampered.polb"), "--verify-key", join(roll, "k.pub.pem")], 2, { err: /tampered\.polb` is not a policy pol can load/ }],
+  ["eval: a signed bundle, verified", () => ["eval", join(roll, "v1.polb"), "--verify-key", join(roll, "k.pub.pem"), "--call", refundCall(30), "--explain"], 0, { out: /^allow[\s\S]*small/ }],
+  ["eval: a policy directory", () => ["eval", policyDirOf("v2"), "--call", refundCall(75), "--fail-on", "approve"], 1, { out: /^approve/ }],
+  ["eval: a tampered bundle", () => ["eval", join(roll, "tampered.polb"), "--verify-key", join(roll, "k.pub.pem"), "--call", refundCall(30)], 2, { err: /tampered\.polb` is not a policy pol can load: / }],
+  ["eval: a bundle with --interpreter", () => ["eval", join(roll, "v1.polb"), "--interpreter", "--call", refundCall(30)], 2, { err: /needs the policy's \.pol source/ }],
+  ["inspect: a bundle", () => ["inspect", join(roll, "v1.polb")], 0, { out: /\nbundle [0-9a-f]{64}\n  signature not checked \(pass --verify-key\)\n  2 source file\(s\)\n/ }],
+  ["inspect: a bundle, verified", () => ["inspect", join(roll, "v1.polb"), "--verify-key", join(roll, "k.pub.pem")], 0, { out: /\n  signed by ed25519:[0-9a-f]{16} \(verified\)\n/ }],
+  ["inspect: a bundle, --format json", () => ["inspect", join(roll, "v1.polb"), "--verify-key", join(roll, "k.pub.pem"), "--format", "json"], 0, { out: /"bundle": \{\s*"hash": "[0-9a-f]{64}",\s*"signer": "ed25519:/ }],
+  ["inspect: another signer", () => ["inspect", join(roll, "v1.polb"), "--verify-key", join(roll, "other.pub.pem")], 2, { err: /v1\.polb` is not a policy pol can load: .*not a trusted verify key/ }],
   ["diff: a missing calls file", () => ["diff", join(roll, "v1.polb"), join(roll, "v2.polb"), "--calls", join(roll, "nope.jsonl")], 2, { err: /no such file/ }],
   ["diff: calls that are not JSON", () => ["diff", join(roll, "v1.polb"), join(roll, "v2.polb"), "--calls", join(roll, "bad.jsonl")], 2, { err: /line 1 of .*bad\.jsonl` is not JSON/ }],
   ["diff: --generated -1", () => ["diff", join(roll, "v1.polb"), join(roll, "v2.polb"), "--generated", "-1"], 2, { err: /expected a whole number from 0 to 1000000/ }],

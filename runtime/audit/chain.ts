@@ -3,7 +3,8 @@
 // verify.ts to check, and meant for a later PostgreSQL sink, which must seal records identically.
 
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { canonicalJson, canonicalJsonWith, type JsonValue } from "./canonical.js";
 
 export type AuditEntryType = "decision" | "outcome" | "error" | "admin";
@@ -76,10 +77,8 @@ export function recordMac(key: Uint8Array, hash: string): string {
   return createHmac("sha256", key).update(hash, "utf8").digest("hex");
 }
 
-/** The head file's MAC is domain-separated so a record's MAC can never be replayed as a head's. */
-export function headMac(key: Uint8Array, seq: number, hash: string): string {
-  return createHmac("sha256", key).update(`pol-audit-head\n${seq}\n${hash}`, "utf8").digest("hex");
-}
+/** The head file's MAC, domain-separated from record MACs (in layout.mjs, shared with the writer thread). */
+export { headMac } from "./layout.mjs";
 
 /** Constant-time comparison of two hex MACs (a wrong length is simply unequal). */
 export function macEquals(a: string, b: string): boolean {
@@ -144,14 +143,25 @@ export function sealEntry(entry: AuditEntry, seq: number, prev: string, key: Uin
 }
 
 // ---------------------------------------------------------------------------
-// Keys
+// Keys. Whoever holds the key can re-seal an edited log, so it belongs outside the log's
+// directory: `keyFile`, POL_AUDIT_KEY or a KeyProvider put it there (FORMAT.md, "Keys").
+
+/** Returns the audit key, as bytes or hex text, when a log is opened or verified; synchronous. */
+export type KeyProvider = () => Uint8Array | string;
 
 export interface KeyOptions {
   /** Raw key bytes, or a hex string (the same text a key file holds). */
   key?: Uint8Array | string;
-  /** A file holding the key as hex; defaults to `<log path>.key`. */
+  /** Called for the key when the log is opened or verified, e.g. to read it from a secrets store. */
+  keyProvider?: KeyProvider;
+  /** A file holding the key as hex; without one, `$POL_AUDIT_KEY`, else `<log path>.key`. */
   keyFile?: string;
 }
+
+/** The environment variable holding the audit key as hex, read when no option gives a key. */
+export const AUDIT_KEY_ENV = "POL_AUDIT_KEY";
+/** `code` of the process warning a writer emits when its key file sits in the log's directory. */
+export const KEY_BESIDE_LOG = "POL_AUDIT_KEY_BESIDE_LOG";
 
 const MIN_KEY_BYTES = 16;
 
@@ -170,24 +180,89 @@ export function parseKey(key: Uint8Array | string, source: string, what = "audit
 }
 
 /**
- * The key for the log at `logPath`: inline, else read from the key file; with `create`, a missing
- * key file is made (32 random bytes as hex, mode 0600, exclusive so two openers agree on one key).
+ * The key of the log at `logPath`, from the first source given: `key`, `keyProvider`, `keyFile`,
+ * `$POL_AUDIT_KEY`, `<logPath>.key`. A writer (`create`) makes a missing key file and warns, once
+ * per process, when the key file sits in the log's directory.
  */
-export function loadKey(logPath: string, opts: KeyOptions, create: boolean, what = "audit key"): Uint8Array {
-  if (opts.key !== undefined) return parseKey(opts.key, "the key option", what);
+export function loadKey(logPath: string, opts: KeyOptions, create: boolean, env: Record<string, string | undefined> = process.env): Uint8Array {
+  if (opts.key !== undefined) return parseKey(opts.key, "the key option");
+  if (opts.keyProvider !== undefined) return providedKey(opts.keyProvider);
+  const fromEnv = opts.keyFile === undefined ? env[AUDIT_KEY_ENV] : undefined;
+  if (fromEnv) return parseKey(fromEnv, AUDIT_KEY_ENV);
   const file = opts.keyFile ?? `${logPath}.key`;
+  const key = readKeyFile(file, create);
+  if (create) warnIfBesideLog(file, logPath);
+  return key;
+}
+
+function providedKey(provider: KeyProvider): Uint8Array {
+  if (typeof provider !== "function") throw new AuditError("key", "keyProvider must be a function returning the audit key");
+  let key: unknown;
+  try {
+    key = provider();
+  } catch (e) {
+    throw new AuditError("key", `the audit key provider failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  if (typeof key === "string" || key instanceof Uint8Array) return parseKey(key, "the key provider");
+  const what = key instanceof Promise ? "a promise (it must be synchronous)" : key === null ? "null" : typeof key;
+  throw new AuditError("key", `the audit key provider must return the key as a Uint8Array or hex string, not ${what}`);
+}
+
+/**
+ * Reads a key file; with `create`, a missing one is made (32 random bytes as hex, mode 0600,
+ * linked into place so two openers agree on one key). Also the engine secret's file (runtime/secret.ts).
+ */
+export function readKeyFile(file: string, create: boolean, what = "audit key"): Uint8Array {
   try {
     return parseKey(readFileSync(file, "utf8"), file, what);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw wrapIo(e, `cannot read ${what} ${file}`);
     if (!create) throw new AuditError("key", `no ${what}: ${file} does not exist; pass the key the log was written with`);
   }
-  try {
-    writeFileSync(file, randomBytes(32).toString("hex") + "\n", { mode: 0o600, flag: "wx" });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw wrapIo(e, `cannot create ${what} ${file}`);
-  }
+  createWhole(file, randomBytes(32).toString("hex") + "\n", 0o600, `cannot create ${what} ${file}`);
   return parseKey(readFileSync(file, "utf8"), file, what);
+}
+
+/**
+ * Creates `file` holding `text` unless it exists; true when this call made it. The text is
+ * written to a private name and linked into place: link() is atomic and refuses an existing
+ * name, so a concurrent reader sees no file or the whole text. (An exclusive create followed by
+ * a write let a second process read an empty key: CI, two engines opening one store.)
+ */
+export function createWhole(file: string, text: string, mode: number, failure: string): boolean {
+  const draft = `${file}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+  try {
+    writeFileSync(draft, text, { mode, flag: "wx" });
+    linkSync(draft, file);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw wrapIo(e, failure);
+  } finally {
+    rmSync(draft, { force: true });
+  }
+}
+
+let warnedBesideLog = false;
+
+function warnIfBesideLog(keyFile: string, logPath: string): void {
+  if (warnedBesideLog || realDir(keyFile) !== realDir(logPath)) return;
+  warnedBesideLog = true;
+  process.emitWarning(`the audit key ${keyFile} is in the same directory as the log ${logPath}, so whoever can edit the log can also re-seal it`, {
+    type: "PolAuditWarning",
+    code: KEY_BESIDE_LOG,
+    detail: `move the key to a directory the log's readers cannot read and pass it with \`keyFile\`, ${AUDIT_KEY_ENV} (hex) or a \`keyProvider\` (runtime/audit/FORMAT.md, "Keys")`,
+  });
+}
+
+/** The directory holding `file`, with symbolic links resolved where it exists. */
+function realDir(file: string): string {
+  const dir = dirname(resolve(file));
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
 }
 
 /** Keeps AuditErrors as they are; turns anything else into a one-line AuditError("io"). */

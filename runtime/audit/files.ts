@@ -4,25 +4,14 @@
 
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { AuditError, HEX64, headMac, macEquals, wrapIo } from "./chain.js";
+import { AuditError, createWhole, HEX64, macEquals, wrapIo } from "./chain.js";
+import { headMac, headPath, rotationBase } from "./layout.mjs";
 
 // ---------------------------------------------------------------------------
 // Naming: `audit.jsonl` is current; rotated files are `audit.000001.jsonl`, `audit.000002.jsonl`...
+// The names and the head file's text live in layout.mjs, which the writer thread shares.
 
-const PAD = 6;
-
-/** `dir/audit.jsonl` → `dir/audit`; a path without `.jsonl` is its own base. */
-function rotationBase(logPath: string): string {
-  return logPath.endsWith(".jsonl") ? logPath.slice(0, -".jsonl".length) : logPath;
-}
-
-export function rotatedPath(logPath: string, n: number): string {
-  return `${rotationBase(logPath)}.${String(n).padStart(PAD, "0")}.jsonl`;
-}
-
-export function headPath(logPath: string): string {
-  return `${logPath}.head`;
-}
+export { headPath, headText, rotatedPath } from "./layout.mjs";
 
 export interface RotatedFile { n: number; path: string }
 
@@ -124,10 +113,6 @@ export function readHead(logPath: string, key: Uint8Array): HeadState {
   return { state: "ok", seq: h.seq as number, hash: h.hash };
 }
 
-export function headText(key: Uint8Array, seq: number, hash: string): string {
-  return `${JSON.stringify({ seq, hash, mac: headMac(key, seq, hash) })}\n`;
-}
-
 // ---------------------------------------------------------------------------
 // Tails
 
@@ -183,12 +168,8 @@ function alive(pid: number): boolean {
 export function acquireLock(logPath: string): void {
   const file = lockPath(logPath);
   for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(file, `${process.pid}\n`, { flag: "wx" });
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw wrapIo(e, `cannot create ${file}`);
-    }
+    // Whole or absent: a half-made lock read as an empty pid would look stale and be removed.
+    if (createWhole(file, `${process.pid}\n`, 0o644, `cannot create ${file}`)) return;
     let pid: number;
     try {
       pid = Number.parseInt(readFileSync(file, "utf8"), 10);

@@ -3,8 +3,9 @@
 
 export { canonicalJson, NotJsonError, MAX_DEPTH, type JsonValue } from "./canonical.js";
 export {
-  AuditError, AUDIT_ENTRY_TYPES, GENESIS_HASH, checkEntry, headMac, loadKey, parseKey, recordHash, recordMac, sealEntry,
-  type AuditEntry, type AuditEntryType, type AuditErrorCode, type AuditRecord, type AuditSink, type KeyOptions, type Sealed,
+  AuditError, AUDIT_ENTRY_TYPES, AUDIT_KEY_ENV, GENESIS_HASH, KEY_BESIDE_LOG, checkEntry, headMac, loadKey, parseKey, readKeyFile, recordHash,
+  recordMac, sealEntry,
+  type AuditEntry, type AuditEntryType, type AuditErrorCode, type AuditRecord, type AuditSink, type KeyOptions, type KeyProvider, type Sealed,
 } from "./chain.js";
 export { headPath, lockPath, rotatedPath, resolveLogPath } from "./files.js";
 export { JsonlAuditLog, RECOVERY_EVENT, type DamagedFile, type JsonlAuditOptions } from "./jsonl.js";

@@ -1,25 +1,32 @@
-// The embedded audit sink: an append-only JSONL hash chain with batched group commits, rotation
-// and crash recovery (format in FORMAT.md). Fed entries by the Engine on every decision and
-// outcome; its files are read back by verify.ts (`pol audit verify`).
+// The embedded audit sink: an append-only JSONL hash chain with group commits, rotation and crash
+// recovery (format and durability guarantee in FORMAT.md). append() seals each record on the
+// caller's thread and copies its line into a bounded shared queue (ring.mjs); a writer thread
+// (writer.mjs) writes, syncs and rotates, so records reach the file whatever the caller's event
+// loop does. Fed entries by the Engine on every decision and outcome; read back by verify.ts.
 
 import * as fs from "node:fs";
-import * as fsp from "node:fs/promises";
 import { basename, dirname } from "node:path";
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import {
   AuditError, GENESIS_HASH, HEX64, loadKey, sealEntry, wrapIo,
-  type AuditEntry, type AuditRecord, type AuditSink, type KeyOptions, type Sealed,
+  type AuditEntry, type AuditRecord, type AuditSink, type KeyOptions,
 } from "./chain.js";
-import {
-  acquireLock, chainFiles, exists, headPath, headText, listRotated, readHead, readTail, releaseLock, rotatedPath,
-} from "./files.js";
+import { acquireLock, chainFiles, headPath, listRotated, readHead, readTail, releaseLock, rotatedPath } from "./files.js";
+import { createQueue, MAX_QUEUE_BYTES, MIN_QUEUE_BYTES, QueueProducer, queueCapacity } from "./ring.mjs";
+import { startWriter, type WriterEnd, type WriterLink } from "./writer-thread.js";
 
 export interface JsonlAuditOptions extends KeyOptions {
-  /** Make each append durable (write, fdatasync, head update) before it returns. Default false. */
+  /** Make each append durable (written, fdatasync'ed, in the head file) before it returns. Default false. */
   sync?: boolean;
-  /** How long an append may wait to share a write with later ones; 0 means the next tick. Default 5. */
+  /** How often the writer thread takes what was appended and writes it, in ms; 0 means at once. Default 5. */
   batchMs?: number;
   /** Rotate once the current file exceeds this many bytes. Default 100 MiB. */
   rotateBytes?: number;
+  /**
+   * Bytes of records that may wait for the writer thread (rounded up to a power of two, 64 KiB to
+   * 1 GiB); an append that finds the queue full blocks until there is room. Default 4 MiB.
+   */
+  queueBytes?: number;
 }
 
 /** `event` of the admin record that open() writes after finding a cut-short write. */
@@ -28,6 +35,14 @@ export const RECOVERY_EVENT = "audit.recovered";
 /** A file that ended in a partial record when the log was reopened; `file` is a base name. */
 export interface DamagedFile { file: string; bytes: number }
 
+const DEFAULT_QUEUE_BYTES = 4 * 1024 * 1024;
+/** How long append() waits for room in a full queue before it throws (the record is then not appended). */
+const FULL_WAIT_MS = 10_000;
+/** How long a process exiting without close() waits for the writer to make every record durable. */
+const EXIT_WAIT_MS = 5_000;
+/** Blocking waits are sliced: a wake-up that races a writer failure is missed for at most this long. */
+const SLICE_MS = 50;
+
 interface ResumePoint {
   seq: number;
   hash: string;
@@ -35,7 +50,15 @@ interface ResumePoint {
   damaged: Array<{ path: string; bytes: number }>;
   /** True when the head file is ahead of the records: whole records were removed, not cut short. */
   behindHead: boolean;
+  headAbsent: boolean;
 }
+
+/** What the writer thread reports when it fails (writer.mjs `fail`). */
+interface WriterFailure { phase: "open" | "write"; code?: string; message: string; rotateTarget?: string }
+
+/** Logs open in this process, settled by the exit hook below. */
+const openLogs = new Set<() => void>();
+let exitHooked = false;
 
 export class JsonlAuditLog implements AuditSink {
   readonly path: string;
@@ -43,30 +66,30 @@ export class JsonlAuditLog implements AuditSink {
   readonly recovered: readonly DamagedFile[];
   private readonly key: Uint8Array;
   private readonly sync: boolean;
-  private readonly batchMs: number;
-  private readonly rotateBytes: number;
-  private fd: number;
-  private size: number;
-  private nextN: number;
+  private readonly queue: QueueProducer;
+  private readonly writer: WriterLink;
+  private readonly errors: MessagePort;
+  private readonly settle = (): void => this.settleAtExit();
   private _seq: number;
   private _hash: string;
-  private _durableSeq: number;
-  private pending: string[] = [];
-  private cancelTimer: (() => void) | null = null;
-  private running: Promise<void> | null = null;
   private failure: AuditError | null = null;
   private closing: Promise<void> | null = null;
 
   /**
-   * Opens (creating if needed) the log at `path` and resumes its chain. A crash that cut a write
-   * short leaves a partial last line; that file is set aside as a rotated file, never appended to,
-   * and the next record is an authenticated `audit.recovered` admin record naming it (FORMAT.md).
+   * Opens (creating if needed) the log at `path`, resumes its chain and starts its writer thread.
+   * A crash that cut a write short leaves a partial last line; that file is set aside as a rotated
+   * file, never appended to, and the next record is an authenticated `audit.recovered` admin
+   * record naming it (FORMAT.md).
    */
   static async open(path: string, opts: JsonlAuditOptions = {}): Promise<JsonlAuditLog> {
     const batchMs = opts.batchMs ?? 5;
     const rotateBytes = opts.rotateBytes ?? 100 * 1024 * 1024;
+    const queueBytes = opts.queueBytes ?? DEFAULT_QUEUE_BYTES;
     if (!(Number.isFinite(batchMs) && batchMs >= 0)) throw new AuditError("invalid", "batchMs must be a number >= 0");
     if (!(Number.isFinite(rotateBytes) && rotateBytes > 0)) throw new AuditError("invalid", "rotateBytes must be a number > 0");
+    if (!(Number.isFinite(queueBytes) && queueBytes > 0 && queueBytes <= MAX_QUEUE_BYTES)) {
+      throw new AuditError("invalid", `queueBytes must be a number from ${MIN_QUEUE_BYTES} to ${MAX_QUEUE_BYTES}`);
+    }
     try {
       fs.mkdirSync(dirname(path), { recursive: true });
     } catch (e) {
@@ -74,48 +97,56 @@ export class JsonlAuditLog implements AuditSink {
     }
     const key = loadKey(path, opts, true);
     acquireLock(path);
+    let log: JsonlAuditLog | undefined;
     try {
-      return new JsonlAuditLog(path, key, opts.sync ?? false, batchMs, rotateBytes);
+      const resume = findResumePoint(path, key);
+      log = new JsonlAuditLog(path, key, opts.sync ?? false, { batchMs, rotateBytes, queueBytes }, resume);
+      await log.starting();
+      // Behind the head the loss is real, and the seq gap left by resuming from the head reports
+      // it; a recovery record there would only paper over it.
+      if (log.recovered.length > 0 && !resume.behindHead) {
+        log.append({ type: "admin", time: new Date().toISOString(), event: RECOVERY_EVENT,
+          reason: "a write was cut short", damaged: log.recovered.map((d) => ({ ...d })), resumedAfter: resume.seq });
+        await log.flush();
+      }
+      return log;
     } catch (e) {
+      await log?.stopWriter();
       releaseLock(path);
       throw wrapIo(e, `cannot open audit log ${path}`);
     }
   }
 
-  private constructor(path: string, key: Uint8Array, sync: boolean, batchMs: number, rotateBytes: number) {
+  private constructor(path: string, key: Uint8Array, sync: boolean, o: { batchMs: number; rotateBytes: number; queueBytes: number }, resume: ResumePoint) {
     this.path = path;
     this.key = key;
     this.sync = sync;
-    this.batchMs = batchMs;
-    this.rotateBytes = rotateBytes;
-    const resume = findResumePoint(path, key);
-    const rotated = listRotated(path);
-    this.nextN = rotated.length > 0 ? rotated[rotated.length - 1]!.n + 1 : 1;
-    // Never append after garbage: a current file ending in a partial record becomes a rotated one.
-    for (const d of resume.damaged) if (d.path === path) d.path = this.renameCurrent();
-    const created = !exists(path);
-    this.fd = fs.openSync(path, "a");
-    this.size = fs.fstatSync(this.fd).size;
-    this._seq = this._durableSeq = resume.seq;
+    this._seq = resume.seq;
     this._hash = resume.hash;
-    this.recovered = resume.damaged.map((d) => ({ file: basename(d.path), bytes: d.bytes }));
-    try {
-      if (created) syncDir(dirname(path));
-      if (readHead(path, key).state === "absent") this.writeHeadSync(resume.seq, resume.hash);
-      // Behind the head the loss is real, and the seq gap left by resuming from the head reports
-      // it; a recovery record there would only paper over it.
-      if (this.recovered.length > 0 && !resume.behindHead) {
-        this.appendDurable({ type: "admin", time: new Date().toISOString(), event: RECOVERY_EVENT,
-          reason: "a write was cut short", damaged: this.recovered.map((d) => ({ ...d })), resumedAfter: resume.seq });
-      }
-      if (this.size > this.rotateBytes) this.rotate();
-    } catch (e) {
-      try {
-        fs.closeSync(this.fd);
-      } catch {
-        // a failed rotation may have closed it already; the first error is the one to report
-      }
-      throw e;
+    const rotated = listRotated(path);
+    const nextN = rotated.length > 0 ? rotated[rotated.length - 1]!.n + 1 : 1;
+    // Never append after garbage: a current file ending in a partial record becomes a rotated one.
+    const setAsideCurrent = resume.damaged.some((d) => d.path === path);
+    this.recovered = resume.damaged.map((d) => ({ file: basename(d.path === path ? rotatedPath(path, nextN) : d.path), bytes: d.bytes }));
+    const sab = createQueue(queueCapacity(o.queueBytes));
+    this.queue = new QueueProducer(sab, resume.seq);
+    const { port1, port2 } = new MessageChannel();
+    this.errors = port1;
+    this.errors.unref();
+    this.writer = startWriter({
+      path, key, rotateBytes: o.rotateBytes, batchMs: o.batchMs, seq: resume.seq, hash: resume.hash, nextN,
+      setAsideCurrent, headAbsent: resume.headAbsent, queue: sab,
+    }, port2);
+    void this.writer.ended.then((end) => {
+      openLogs.delete(this.settle);
+      if (end.how === "lost") this.failure ??= this.lostWriter(end.error);
+    });
+    openLogs.add(this.settle);
+    if (!exitHooked) {
+      exitHooked = true;
+      process.on("exit", () => {
+        for (const settle of openLogs) settle();
+      });
     }
   }
 
@@ -129,23 +160,30 @@ export class JsonlAuditLog implements AuditSink {
 
   /** Seq of the last record written, fdatasync'ed and recorded in the head file. */
   get durableSeq(): number {
-    return this._durableSeq;
+    return this.queue.durable();
   }
 
   append(entry: AuditEntry): AuditRecord {
     if (this.closing) throw new AuditError("closed", `audit log ${this.path} is closed`);
-    if (this.failure) throw this.failure;
-    if (this.sync) return this.appendDurable(entry);
+    this.throwIfFailed();
     const sealed = sealEntry(entry, this._seq + 1, this._hash, this.key);
-    this.pending.push(sealed.line);
-    this.advance(sealed);
-    this.schedule();
+    this.enqueue(sealed.line);
+    if (this.sync) this.awaitDurable(sealed.record.seq);
+    this._seq = sealed.record.seq;
+    this._hash = sealed.record.hash;
     return sealed.record;
   }
 
   async flush(): Promise<void> {
-    while ((this.pending.length > 0 && !this.failure) || this.running) await this.startDrain();
-    if (this.failure) throw this.failure;
+    this.throwIfFailed();
+    const target = this._seq;
+    if (this.queue.durable() < target) {
+      await this.writer.hold((async () => {
+        this.queue.urge();
+        while (this.queue.durable() < target && !this.queue.failed() && !this.failure) await this.queue.waitDurableAsync(target, 1000);
+      })());
+    }
+    this.throwIfFailed();
   }
 
   close(): Promise<void> {
@@ -157,156 +195,95 @@ export class JsonlAuditLog implements AuditSink {
     try {
       await this.flush();
     } finally {
-      this.cancelTimer?.();
-      try {
-        fs.closeSync(this.fd);
-      } catch (e) {
-        // a write failure (already being thrown) may have left no open file behind
-        if (!this.failure) this.failure = wrapIo(e, `cannot close audit log ${this.path}`);
-      }
+      await this.stopWriter();
       releaseLock(this.path);
     }
-    if (this.failure) throw this.failure;
+    this.throwIfFailed();
   }
 
-  private advance(sealed: Sealed): void {
-    this._seq = sealed.record.seq;
-    this._hash = sealed.record.hash;
+  /** Waits until the writer has opened the files, or throws why it could not. */
+  private async starting(): Promise<void> {
+    try {
+      await this.writer.hold(this.writer.started);
+    } catch (e) {
+      const end = e as WriterEnd;
+      throw end.how === "failed" ? this.writerFailure() : this.lostWriter(end.how === "lost" ? end.error : null);
+    }
+  }
+
+  /** Lets the writer drain what is queued, close its file and leave; resolves once it has. */
+  private async stopWriter(): Promise<void> {
+    this.queue.stop();
+    await this.writer.hold(this.writer.ended);
+  }
+
+  private lostWriter(error: Error | null): AuditError {
+    return new AuditError("io", `cannot write audit log ${this.path} (its writer thread stopped${error ? `: ${error.message}` : ""})`, { cause: error });
   }
 
   // -------------------------------------------------------------------------
-  // Synchronous path: sync mode and the recovery record.
+  // The caller's side of the queue
 
-  private appendDurable(entry: AuditEntry): AuditRecord {
-    const sealed = sealEntry(entry, this._seq + 1, this._hash, this.key);
-    try {
-      const buf = Buffer.from(sealed.line, "utf8");
-      writeAllSync(this.fd, buf);
-      fs.fdatasyncSync(this.fd);
-      this.size += buf.length;
-      if (this.size > this.rotateBytes) this.rotate();
-      this.writeHeadSync(sealed.record.seq, sealed.record.hash);
-    } catch (e) {
-      // The record may be half written; refusing further appends keeps the damage at the tail.
-      this.failure = wrapIo(e, `cannot write audit log ${this.path}`);
+  /** Copies the line into the queue, blocking while it is full; throws (appending nothing) when it cannot. */
+  private enqueue(line: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; only a line that might not fit is measured
+    if (this.queue.frameBytes(line.length * 3) > this.queue.capacity) {
+      const bytes = Buffer.byteLength(line, "utf8");
+      if (this.queue.frameBytes(bytes) > this.queue.capacity) {
+        throw new AuditError("invalid", `audit record of ${bytes} bytes does not fit the log's queue of ${this.queue.capacity} bytes; raise queueBytes or append less`);
+      }
+    }
+    let deadline = 0;
+    while (!this.queue.tryPut(line)) {
+      this.throwIfFailed();
+      const now = performance.now();
+      if (deadline === 0) deadline = now + FULL_WAIT_MS;
+      if (now >= deadline) {
+        throw new AuditError("io", `audit log ${this.path}: its writer has made no room in the queue for ${FULL_WAIT_MS / 1000} s, so the record was not appended`);
+      }
+      this.queue.waitForRoom(Math.min(SLICE_MS, deadline - now));
+    }
+  }
+
+  /** Sync mode: blocks until the writer has made `seq` durable, or throws its failure. */
+  private awaitDurable(seq: number): void {
+    this.queue.urge();
+    while (this.queue.durable() < seq) {
+      this.throwIfFailed();
+      this.queue.waitDurable(seq, SLICE_MS);
+    }
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+    if (this.queue.failed()) {
+      this.failure = this.writerFailure();
       throw this.failure;
     }
-    this.advance(sealed);
-    this._durableSeq = sealed.record.seq;
-    return sealed.record;
   }
 
-  private writeHeadSync(seq: number, hash: string): void {
-    const tmp = `${headPath(this.path)}.tmp`;
-    const fd = fs.openSync(tmp, "w");
-    try {
-      writeAllSync(fd, Buffer.from(headText(this.key, seq, hash), "utf8"));
-      fs.fdatasyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
+  /** The writer's failure as an AuditError (the writer posts it before it sets FAILED). */
+  private writerFailure(): AuditError {
+    if (this.failure) return this.failure;
+    const m = receiveMessageOnPort(this.errors)?.message as WriterFailure | undefined;
+    if (!m) return new AuditError("io", `cannot write audit log ${this.path} (its writer thread stopped)`);
+    if (m.rotateTarget) return new AuditError("io", `cannot rotate audit log: ${m.rotateTarget} already exists`);
+    return wrapIo(Object.assign(new Error(m.message), { code: m.code }), `cannot ${m.phase} audit log ${this.path}`);
+  }
+
+  /**
+   * Runs in process.on("exit") for a log never closed: the writer still runs then, so wait (up to
+   * EXIT_WAIT_MS) until everything appended is durable, as close() would, and drop the lock.
+   */
+  private settleAtExit(): void {
+    this.queue.urge();
+    const deadline = performance.now() + EXIT_WAIT_MS;
+    while (this.queue.durable() < this._seq && !this.queue.failed() && !this.failure) {
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      this.queue.waitDurable(this._seq, Math.min(SLICE_MS, left));
     }
-    fs.renameSync(tmp, headPath(this.path));
-  }
-
-  /** Moves the current file to the next rotated name and starts an empty one. */
-  private rotate(): void {
-    fs.closeSync(this.fd);
-    this.renameCurrent();
-    this.fd = fs.openSync(this.path, "a");
-    this.size = 0;
-    syncDir(dirname(this.path));
-  }
-
-  private renameCurrent(): string {
-    const to = rotatedPath(this.path, this.nextN++);
-    // rename would silently replace an existing file, destroying part of the chain
-    if (exists(to)) throw new AuditError("io", `cannot rotate audit log: ${to} already exists`);
-    fs.renameSync(this.path, to);
-    return to;
-  }
-
-  // -------------------------------------------------------------------------
-  // Batched path: appends queue lines; one drain loop writes them as group commits.
-
-  private schedule(): void {
-    if (this.cancelTimer || this.running) return;
-    const fire = (): void => {
-      this.cancelTimer = null;
-      void this.startDrain();
-    };
-    if (this.batchMs > 0) {
-      const t = setTimeout(fire, this.batchMs);
-      this.cancelTimer = () => clearTimeout(t);
-    } else {
-      const t = setImmediate(fire);
-      this.cancelTimer = () => clearImmediate(t);
-    }
-  }
-
-  /** Starts the drain loop unless it runs; the returned promise never rejects (see `failure`). */
-  private startDrain(): Promise<void> {
-    this.cancelTimer?.();
-    this.cancelTimer = null;
-    if (!this.running) {
-      this.running = this.drain().finally(() => {
-        this.running = null;
-        // appends that landed after the loop's last check must not wait for another append
-        if (this.pending.length > 0 && !this.failure) this.schedule();
-      });
-    }
-    return this.running;
-  }
-
-  private async drain(): Promise<void> {
-    while (this.pending.length > 0 && !this.failure) {
-      const lines = this.pending;
-      this.pending = [];
-      // appends are synchronous, so the newest appended record is the batch's last line
-      const seq = this._seq;
-      const hash = this._hash;
-      try {
-        await this.writeBatch(lines);
-        await this.writeHead(seq, hash);
-        this._durableSeq = seq;
-      } catch (e) {
-        this.failure = wrapIo(e, `cannot write audit log ${this.path}`);
-      }
-    }
-  }
-
-  /** Writes lines with one write per file touched, rotating where the size limit is crossed. */
-  private async writeBatch(lines: string[]): Promise<void> {
-    let start = 0;
-    let bytes = 0;
-    for (let i = 0; i < lines.length; i++) {
-      bytes += Buffer.byteLength(lines[i]!, "utf8");
-      if (this.size + bytes > this.rotateBytes) {
-        await this.writeChunk(lines.slice(start, i + 1), bytes);
-        this.rotate();
-        start = i + 1;
-        bytes = 0;
-      }
-    }
-    if (start < lines.length) await this.writeChunk(lines.slice(start), bytes);
-  }
-
-  private async writeChunk(lines: string[], bytes: number): Promise<void> {
-    const fd = this.fd;
-    await writeAll(fd, Buffer.from(lines.join(""), "utf8"));
-    await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
-    this.size += bytes;
-  }
-
-  private async writeHead(seq: number, hash: string): Promise<void> {
-    const tmp = `${headPath(this.path)}.tmp`;
-    const fh = await fsp.open(tmp, "w");
-    try {
-      await fh.writeFile(headText(this.key, seq, hash), "utf8");
-      await fh.datasync();
-    } finally {
-      await fh.close();
-    }
-    await fsp.rename(tmp, headPath(this.path));
+    releaseLock(this.path);
   }
 }
 
@@ -327,8 +304,9 @@ function findResumePoint(path: string, key: Uint8Array): ResumePoint {
   if (last !== null && head.state === "absent") {
     throw new AuditError("damaged", `audit head file ${headPath(path)} is missing but the log holds records; ${verifyHint}`);
   }
-  if (head.state === "ok" && head.seq > (last?.seq ?? 0)) return { seq: head.seq, hash: head.hash, damaged, behindHead: true };
-  return { seq: last?.seq ?? 0, hash: last?.hash ?? GENESIS_HASH, damaged, behindHead: false };
+  const headAbsent = head.state === "absent";
+  if (head.state === "ok" && head.seq > (last?.seq ?? 0)) return { seq: head.seq, hash: head.hash, damaged, behindHead: true, headAbsent };
+  return { seq: last?.seq ?? 0, hash: last?.hash ?? GENESIS_HASH, damaged, behindHead: false, headAbsent };
 }
 
 function parseTailRecord(line: string, file: string, hint: string): { seq: number; hash: string } {
@@ -341,35 +319,4 @@ function parseTailRecord(line: string, file: string, hint: string): { seq: numbe
     // reported below
   }
   throw new AuditError("damaged", `audit log ${file} ends in an unreadable record; ${hint}`);
-}
-
-function writeAllSync(fd: number, buf: Buffer): void {
-  for (let off = 0; off < buf.length; ) off += fs.writeSync(fd, buf, off, buf.length - off);
-}
-
-function writeAll(fd: number, buf: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const step = (off: number): void => {
-      fs.write(fd, buf, off, buf.length - off, null, (err, n) => {
-        if (err) reject(err);
-        else if (off + n < buf.length) step(off + n);
-        else resolve();
-      });
-    };
-    step(0);
-  });
-}
-
-/** Makes a create or rename durable; some platforms cannot fsync a directory, which is tolerable. */
-function syncDir(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, "r");
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // best effort
-  }
 }

@@ -32,12 +32,20 @@ export type VerifyResult =
   | { ok: true; count: number; files: string[]; lastHash: string; recovered: RecoveryNote[] }
   | { ok: false; /** records verified before the break */ count: number; files: string[]; error: VerifyBreak };
 
-export type VerifyOptions = KeyOptions;
+export interface VerifyOptions extends KeyOptions {
+  /**
+   * The chain head anchored outside the log (the Engine advances one in its state store, see
+   * anchor.ts): a log that ends before it, or holds another record at its seq, was cut back or
+   * rewritten by someone who could also rewrite the head file.
+   */
+  anchor?: { seq: number; hash: string };
+}
 
 /**
  * Verifies the chain at `pathOrDir` (a log path, or a directory holding exactly one chain) with
- * its key (default `<log>.key`). Throws AuditError only when there is nothing to verify or no key;
- * every defect in the log itself is a `{ ok: false }` result.
+ * its key (chain.ts loadKey: the options, else `$POL_AUDIT_KEY`, else `<log>.key`). Throws
+ * AuditError only when there is nothing to verify or no key; every defect in the log itself is
+ * a `{ ok: false }` result.
  */
 export async function verifyAudit(pathOrDir: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const path = resolveLogPath(pathOrDir);
@@ -45,7 +53,7 @@ export async function verifyAudit(pathOrDir: string, opts: VerifyOptions = {}): 
   if (files.length === 0 && !exists(headPath(path))) throw new AuditError("invalid", `no audit log at ${path}`);
   const key = loadKey(path, opts, false);
   const head = readHead(path, key);
-  const walker = new ChainWalker(path, key, files, head);
+  const walker = new ChainWalker(path, key, files, head, opts.anchor);
   const error = await walker.run();
   if (error) return { ok: false, count: walker.count, files, error };
   return { ok: true, count: walker.count, files, lastHash: walker.prevHash, recovered: walker.recovered };
@@ -73,6 +81,7 @@ class ChainWalker {
   recovered: RecoveryNote[] = [];
   private pendingDamage: Pending[] = [];
   private headHash: string | undefined;
+  private anchorHash: string | undefined;
   private end = { file: "", line: 1 };
 
   constructor(
@@ -80,6 +89,7 @@ class ChainWalker {
     private readonly key: Uint8Array,
     private readonly files: string[],
     private readonly head: HeadState,
+    private readonly anchor?: { seq: number; hash: string },
   ) {
     this.end.file = files[files.length - 1] ?? path;
   }
@@ -108,7 +118,20 @@ class ChainWalker {
     if (damage) {
       return this.brk(damage.file, damage.line, "truncated", `a write was cut short here and never recovered; ${this.lastIntact()}`);
     }
-    return this.checkHead();
+    return this.checkHead() ?? this.checkAnchor();
+  }
+
+  /** The anchor outside the log: the chain must reach it, with the very record it names. */
+  private checkAnchor(): VerifyBreak | null {
+    const a = this.anchor;
+    if (a === undefined || a.seq === 0) return null;
+    const { file, line } = this.end;
+    if (a.seq > this.count) {
+      const gone = a.seq === this.count + 1 ? `record ${a.seq} was removed` : `records ${this.count + 1} to ${a.seq} were removed`;
+      return this.brk(file, line, "truncated", `the log ends after record ${this.count} but the anchor outside it says record ${a.seq} was durable: ${gone} (the head file was rewritten too)`);
+    }
+    if (this.anchorHash !== a.hash) return this.brk(file, line, "forged", `record ${a.seq} is not the record anchored outside the log: the chain was rewritten from there on`, a.seq);
+    return null;
   }
 
   /** A break at a chain position (`seq` defaults to the one expected there; null for the head file). */
@@ -171,6 +194,7 @@ class ChainWalker {
     this.count = seq;
     this.prevHash = hash;
     if (this.head.state === "ok" && this.head.seq === seq) this.headHash = hash;
+    if (this.anchor?.seq === seq) this.anchorHash = hash;
     return null;
   }
 

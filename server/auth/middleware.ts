@@ -7,12 +7,13 @@ import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { may, refusal, type Action, type Principal } from "./roles.js";
 import { CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, Sessions, type Session } from "./sessions.js";
+import { isRefusal } from "./throttle.js";
 import { credentials, type Users } from "./users.js";
 
 export type ServeEnv = { Variables: { principal: Principal; session: Session | undefined } };
 
 /** The JSON error body of the API; `deny` adds a deny decision for the decision endpoints. */
-export function apiError(c: Context, status: 400 | 401 | 403 | 404 | 409 | 500 | 503, code: string, message: string, deny = false): Response {
+export function apiError(c: Context, status: 400 | 401 | 403 | 404 | 409 | 429 | 500 | 503, code: string, message: string, deny = false): Response {
   const body = deny ? { effect: "deny", reasons: [message], error: { code, message } } : { error: { code, message } };
   return c.json(body, status);
 }
@@ -22,6 +23,10 @@ export function apiAuth(users: Users, denyBody: (c: Context) => boolean): Middle
   return async (c, next) => {
     const cred = credentials(c.req.header("authorization"));
     const p = cred ? await users.authenticate(cred.name, cred.secret) : undefined;
+    if (isRefusal(p)) {
+      c.header("Retry-After", String(p.retryAfterS));
+      return apiError(c, 429, "throttled", `not signed in: ${p.why}`, denyBody(c));
+    }
     if (!p) {
       c.header("WWW-Authenticate", 'Basic realm="pol", charset="UTF-8"');
       const why = cred ? "the name or secret is wrong" : "send `Authorization: Bearer <name>:<secret>` (or HTTP Basic) for a user in the users file";

@@ -17,6 +17,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { ROLES, type Principal, type Role } from "./roles.js";
 import { hashProblem, hashSecret, newSecret, sha256, verifySecret } from "./secret.js";
+import { SignInThrottle, type Refusal } from "./throttle.js";
 
 export class UsersError extends Error {
   override readonly name = "UsersError";
@@ -60,9 +61,9 @@ export class Users {
    * credentials 20 times before the first check ends, and 20 scrypt runs (110 ms and 32 MiB
    * each) stalled a fresh server for seconds.
    */
-  private readonly checking = new Map<string, Promise<Principal | undefined>>();
+  private readonly checking = new Map<string, Promise<Principal | Refusal | undefined>>();
 
-  private constructor(entries: Entry[], readonly source: string) {
+  private constructor(entries: Entry[], readonly source: string, private readonly throttle = new SignInThrottle()) {
     for (const e of entries) {
       const key = e.name.toLowerCase();
       if (this.byName.has(key)) throw new UsersError(`${source}: the name \`${e.name}\` appears twice (names are compared ignoring case)`);
@@ -112,14 +113,21 @@ export class Users {
     return this.byName.size;
   }
 
-  /** The principal when name and secret match, else undefined; unknown names take as long as wrong secrets. */
-  authenticate(name: string, secret: string): Promise<Principal | undefined> {
+  /**
+   * The principal when name and secret match, else undefined; unknown names take as long as wrong
+   * secrets. A Refusal (throttle.ts) when the name has failed too often or too many checks are
+   * waiting: callers answer 429 with Retry-After, and no secret is checked.
+   */
+  authenticate(name: string, secret: string): Promise<Principal | Refusal | undefined> {
     const key = sha256(`${name.toLowerCase()}\0${secret}`);
     const hit = this.verified.get(key);
     if (hit) return Promise.resolve(hit);
+    const refused = this.throttle.refused(name);
+    if (refused) return Promise.resolve(refused);
     let check = this.checking.get(key);
     if (!check) {
-      check = this.check(name, secret, key).finally(() => this.checking.delete(key));
+      // Asked again once a slot is free: checks that queued behind a name's failures must not run.
+      check = this.throttle.slot(() => Promise.resolve(this.throttle.refused(name) ?? this.check(name, secret, key))).finally(() => this.checking.delete(key));
       this.checking.set(key, check);
     }
     return check;
@@ -128,7 +136,11 @@ export class Users {
   private async check(name: string, secret: string, key: string): Promise<Principal | undefined> {
     const e = this.byName.get(name.toLowerCase());
     const ok = await verifySecret(secret, e?.secret ?? DECOY);
-    if (!ok || !e) return undefined;
+    if (!ok || !e) {
+      this.throttle.failed(name);
+      return undefined;
+    }
+    this.throttle.succeeded(name);
     const p: Principal = { name: e.name, roles: e.roles, groups: e.groups, agents: e.agents };
     if (this.verified.size >= MAX_CACHED) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(key, p);

@@ -8,6 +8,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { sameOrigin, type ServeEnv } from "../auth/middleware.js";
 import { randomId, sameText } from "../auth/secret.js";
 import { CSRF_FIELD, LOGIN_COOKIE, SESSION_COOKIE, type Sessions } from "../auth/sessions.js";
+import { isRefusal } from "../auth/throttle.js";
 import type { Users } from "../auth/users.js";
 import { formOf } from "./act.js";
 import { flash, html } from "./layout.js";
@@ -50,6 +51,10 @@ export function registerLogin(app: Hono<ServeEnv>, d: LoginDeps): void {
       return c.html(form(c, d, next, "the sign-in form expired or came from another site; try again"), 403);
     }
     const p = await d.users.authenticate(f["name"] ?? "", f["secret"] ?? "");
+    if (isRefusal(p)) {
+      c.header("Retry-After", String(p.retryAfterS));
+      return c.html(form(c, d, next, p.why), 429);
+    }
     if (!p) return c.html(form(c, d, next, "the name or secret is wrong"), 401);
     d.sessions.destroy(getCookie(c, SESSION_COOKIE));
     const s = d.sessions.create(p.name);

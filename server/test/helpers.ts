@@ -74,14 +74,19 @@ export interface ConsoleClient {
 
 const cookieOf = (r: Response, name: string) => r.headers.getSetCookie().map((c) => c.split(";")[0]!).find((c) => c.startsWith(`${name}=`));
 
-export async function signIn(s: Served, who: Person): Promise<ConsoleClient> {
+/** One post of the sign-in form, with its login cookie and CSRF token, as a browser sends it. */
+export async function signInAttempt(s: Served, name: string, secret: string): Promise<Response> {
   const page = await fetch(`${s.url}/login`);
   const login = cookieOf(page, "pol_login")!;
   const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
-  const r = await fetch(`${s.url}/login`, {
+  return fetch(`${s.url}/login`, {
     method: "POST", redirect: "manual", headers: { cookie: login, "content-type": "application/x-www-form-urlencoded", origin: s.url },
-    body: new URLSearchParams({ _csrf: token, name: who, secret: `${who}-secret`, next: "/queue" }),
+    body: new URLSearchParams({ _csrf: token, name, secret, next: "/queue" }),
   });
+}
+
+export async function signIn(s: Served, who: Person): Promise<ConsoleClient> {
+  const r = await signInAttempt(s, who, `${who}-secret`);
   if (r.status !== 303) throw new Error(`sign-in as ${who} failed: ${r.status} ${await r.text()}`);
   const cookie = cookieOf(r, "pol_session")!;
   const queue = await (await fetch(`${s.url}/queue`, { headers: { cookie } })).text();

@@ -1,0 +1,60 @@
+// Types of ring.mjs: the bounded shared-memory queue between JsonlAuditLog.append and the writer
+// thread. Internal to runtime/audit; not part of the package's public surface.
+
+export const MIN_QUEUE_BYTES: number;
+export const MAX_QUEUE_BYTES: number;
+/** The ring size for a requested `queueBytes`: the next power of two within the limits. */
+export function queueCapacity(bytes: number): number;
+/** A new queue of `capacity` bytes (from queueCapacity), to hand to both ends. */
+export function createQueue(capacity: number): SharedArrayBuffer;
+
+declare class QueueView {
+  /** Bytes of the ring. */
+  readonly capacity: number;
+  /** True once the writer has failed. */
+  failed(): boolean;
+  /** The last seq fdatasync'ed and named by the head file. */
+  durable(): number;
+}
+
+export class QueueProducer extends QueueView {
+  constructor(sab: SharedArrayBuffer, durableSeq: number);
+  /** Frame bytes a line of `byteLength` UTF-8 bytes needs; a frame over `capacity` can never fit. */
+  frameBytes(byteLength: number): number;
+  /** Copies `line` in and publishes it; false when the queue lacks room now. */
+  tryPut(line: string): boolean;
+  /** Ends the writer's pause now. */
+  urge(): void;
+  /** Blocks until the writer frees space, fails, or `ms` pass. */
+  waitForRoom(ms: number): void;
+  /** Blocks until `seq` is durable, the writer fails, or `ms` pass. */
+  waitDurable(seq: number, ms: number): void;
+  /** Resolves once `seq` is durable, the writer fails, or `ms` pass. */
+  waitDurableAsync(seq: number, ms: number): Promise<void>;
+  /** Tells the writer to drain, sync, close its file and exit. */
+  stop(): void;
+}
+
+export class QueueConsumer extends QueueView {
+  constructor(sab: SharedArrayBuffer);
+  /** The ring's bytes; take() hands out ranges of it. */
+  readonly bytes: Uint8Array;
+  pending(): number;
+  stopping(): boolean;
+  /** Resolves once the producer has stopped the log. */
+  stopped(): Promise<void>;
+  /** Date.now() when the oldest pending record was put into the (then empty) queue. */
+  openedAt(): number;
+  /** Visits the byte range of every line published since the last take, in order. */
+  take(visit: (start: number, end: number) => void): void;
+  /** Frees what take() visited. */
+  release(): void;
+  /** Waits up to `ms` or until urged. */
+  pause(ms: number): Promise<void>;
+  /** Sleeps until something is published or the producer stops. */
+  sleep(): Promise<void>;
+  setDurable(seq: number): void;
+  fail(): void;
+}
+
+export {};
