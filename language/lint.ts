@@ -43,6 +43,8 @@ export function lint(p: CheckedPolicy, sink: Sink): void {
     // W0112: a write or destructive tool the agent can use unbounded and unreviewed.
     if (t.toolClass === "read") continue;
     const rules = p.rules.filter((r) => covers(r.decl.targets));
+    // A tool an unconditional deny covers is never called: nothing to bound.
+    if (rules.some((r) => r.decl.effect === "deny" && !r.decl.condition)) continue;
     const allowed = rules.some((r) => r.decl.effect === "allow") || fallback(p, t.name, t.toolClass) === "allow";
     const approval = rules.some((r) => r.decl.effect === "approve") || fallback(p, t.name, t.toolClass) === "approve";
     const limited = p.limits.some((l) => covers(l.decl.targets));

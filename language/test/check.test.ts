@@ -229,6 +229,9 @@ describe("red flags from deployment checklists (W0110–W0113)", () => {
     expect(bare("tool pay { amount: number } write\nallow pay if args.amount < 5\napprove pay if args.amount > 100\n")).toEqual([]);
     expect(bare("tool pay { amount: number } write\nallow pay if args.amount < 5\ndefault approve for pay\n")).toEqual([]);
     expect(bare("tool look { q: string } read\nallow look\n")).toEqual([]);
+    // Always denied: the agent never calls it, whatever `default allow` says.
+    expect(bare("tool wipe { id: string } destructive\ndefault allow\ndeny class(destructive)\n")).toEqual([]);
+    expectError("tool wipe { id: string } destructive\ndefault allow\ndeny wipe if len(args.id) > 3\n", { code: "W0112", underline: "wipe" }, false);
   });
   it("W0113: a tool declared but never targeted", () => {
     expectError("tool a { x: number } read\ntool b { x: number } read\nallow a\n", { code: "W0113", underline: "b" }, false);
