@@ -41,7 +41,7 @@ beforeAll(() => {
   writeFileSync(join(dir, "not.wasm"), "not a module");
   writeFileSync(join(dir, "users-bad.yaml"), "users:\n  - { name: eve, roles: [root], secret: x }\n");
 
-  writeFileSync(join(dir, "free.json"), JSON.stringify({ tools: [{ name: "t", inputSchema: { type: "object", properties: { m: { type: "object" } } } }] }));
+  writeFileSync(join(dir, "tuple.json"), JSON.stringify({ tools: [{ name: "t", inputSchema: { type: "object", properties: { m: { type: "array", items: [{ type: "string" }] } } } }] }));
 });
 
 /** Rollout fixtures: a key pair, signed bundles of two policy versions, a calls file, an audit log with a shadow record. */
@@ -180,7 +180,7 @@ const ROWS: Row[] = [
   ["mcp: a bad --listen", () => ["mcp", "--policy", POLICY, "--listen", "8080", "--", "node"], 2, { err: /argument '8080' is invalid\. expected HOST:PORT/ }],
   ["mcp: a missing policy", () => ["mcp", "--policy", join(dir, "nope.wasm"), "--audit", join(dir, "a.jsonl"), "--", "node"], 2, { err: /cannot read/ }],
   ["import mcp: every tool declared", () => ["import", "mcp", "--from", "examples/mcp_catalogue/tools.json"], 0, { out: /tool "fs\/move_file"/ }],
-  ["import mcp: a schema pol cannot type", () => ["import", "mcp", "--from", join(dir, "free.json")], 1, { err: /tool `t`: `\/properties\/m`: a free-form object/ }],
+  ["import mcp: a schema pol cannot type", () => ["import", "mcp", "--from", join(dir, "tuple.json")], 1, { err: /tool `t`: `\/properties\/m\/items`: tuple arrays have no pol type/ }],
   ["import mcp: no source", () => ["import", "mcp"], 2, { err: /name exactly one source/ }],
   ["import mcp: a file that is not JSON", () => ["import", "mcp", "--from", join(dir, "ugly.pol")], 2, { err: /cannot read `.*ugly\.pol`/ }],
 ];
