@@ -101,7 +101,7 @@ cases:
     call: { args: { amount: 900 } }
     expect: { effect: deny }
 `);
-writeFileSync(join(project, "policies", "nested", "small.pol"), "tool t { n: number }\nallow t if args.n < 3\n");
+writeFileSync(join(project, "policies", "nested", "small.pol"), "tool t { n: number }\nallow t if args.n < 3\nlimit t 20 calls per hour per run\n");
 
 step("npx pol --version, compile, test (in the project's own directory)");
 const version = run("npx", ["pol", "--version"]).stdout.trim();

@@ -19,6 +19,7 @@ export class SqliteRuns implements RunStore {
   private readonly sweepRuns;
   private lastSweep = -Infinity;
 
+  /** @internal built by openSqliteStore on its connection. */
   constructor(private readonly conn: Conn) {
     const db = conn.db;
     this.selectRun = db.prepare<[string], RunRow>("SELECT calls, state, expires_at FROM runs WHERE run_id = ?");

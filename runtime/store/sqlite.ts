@@ -76,7 +76,10 @@ import {
 
 export type SqliteStoreOptions = StoreOptions & SqliteOptions;
 
-/** The open database plus the error translation every public method goes through. */
+/**
+ * The open database plus the error translation every public method goes through.
+ * @internal exported for sqlite-runs.ts only; better-sqlite3's types stay out of the published declarations.
+ */
 export class Conn {
   closed = false;
 
