@@ -49,7 +49,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .addOption(new Option("--coverage-min <percent>", "fail when rule coverage is below this percentage").argParser(percent)).option("-v, --verbose", "list passing cases too")
     .action(async (paths: string[], o) => done(await (await import("./test.js")).testCommand(io, paths, o)));
   program.command("serve").description("serve the decision API and the operators' web console")
-    .option("--policy <file>", "the policy: .pol (compiled on start) or .wasm").option("--store <store>", "the state store: a SQLite file, or :memory:", "pol.db")
+    .option("--policy <file>", "the policy: .pol (compiled on start), .wasm, a bundle (.polb) or a policy directory")
+    .option("--verify-key <file>", "serve and reload only bundles signed by this public key").option("--watch", "reload the policy when its file or directory changes (verified and tested first)")
+    .option("--shadow <policy>", "also decide every call with this candidate, off the hot path; differences are audited")
+    .option("--canary <policy>", "decide --canary-percent of runs with this candidate")
+    .addOption(new Option("--canary-percent <n>", "the canary's share of runs (default 5)").argParser(percent)).option("--store <store>", "the state store: a SQLite file, or :memory:", "pol.db")
     .option("--audit <file>", "the JSONL audit log", "pol.audit.jsonl").option("--listen <host:port>", "where to listen", "127.0.0.1:8181")
     .option("--users <file>", "people and services with roles and hashed secrets (default: one admin with a secret printed at start)")
     .addOption(new Option("--max-body <size>", "largest request body, e.g. 1mb or 64kb").argParser(byteSize).default(1024 * 1024, "1mb"))

@@ -12,6 +12,8 @@ import { groupFlag } from "../runtime/approval-rules.js";
 
 interface McpOpts {
   policy?: string;
+  verifyKey?: string;
+  watch?: boolean;
   store?: string;
   audit?: string;
   upstream?: string;
@@ -59,7 +61,7 @@ function gatewayOptions(command: string[], o: McpOpts, store: string): import(".
 }
 
 export async function mcpCommand(io: Io, command: string[], o: McpOpts): Promise<number> {
-  if (!o.policy) return usage(io, "name the policy with --policy <file.wasm|file.pol>");
+  if (!o.policy) return usage(io, "name the policy with --policy <file.wasm|file.pol|bundle.polb>");
   if ((command.length > 0) === (o.upstream !== undefined)) return usage(io, "give the upstream server either as a command after `--` or with --upstream <url>, not both");
   const store = o.store ?? process.env["POL_STORE"] ?? ":memory:";
   if (store === ":memory:" && o.audit === undefined) return usage(io, "name the audit log with --audit <file> (or a state store with --store <file>, which puts the log beside it)");
@@ -72,7 +74,11 @@ export async function mcpCommand(io: Io, command: string[], o: McpOpts): Promise
   const { Engine } = await import("../runtime/index.js");
   let engine: Awaited<ReturnType<typeof Engine.load>>;
   try {
-    engine = await Engine.load(o.policy, { store, ...(o.audit !== undefined ? { audit: o.audit } : {}) });
+    engine = await Engine.load(o.policy, {
+      store, ...(o.audit !== undefined ? { audit: o.audit } : {}),
+      ...(o.verifyKey !== undefined ? { verifyKey: o.verifyKey } : {}), ...(o.watch ? { watch: true } : {}),
+      hooks: { onError: (e, where) => io.err(`pol mcp: ${where}: ${e.message}\n`) },
+    });
   } catch (e) {
     return usage(io, (e as Error).message);
   }
@@ -99,7 +105,9 @@ export async function mcpCommand(io: Io, command: string[], o: McpOpts): Promise
 export function registerMcp(program: Command, io: Io, done: (code: number) => void): void {
   program.command("mcp").description("run the MCP gateway: every tools/call to the upstream server is decided by the policy")
     .argument("[command...]", "the upstream MCP server's command, after `--` (stdio)")
-    .option("--policy <file>", "the policy (.wasm, or .pol compiled on start)").addOption(storeOption())
+    .option("--policy <file>", "the policy: .wasm, .pol (compiled on start), a bundle (.polb) or a policy directory").addOption(storeOption())
+    .option("--verify-key <file>", "serve and reload only bundles signed by this public key")
+    .option("--watch", "reload the policy when its file or directory changes (verified and tested first; a failure keeps the old one)")
     .option("--audit <file>", "the audit log (default: beside the store file)")
     .option("--upstream <url>", "an upstream Streamable HTTP endpoint instead of a command")
     .addOption(new Option("--listen <host:port>", "serve Streamable HTTP here instead of stdio").argParser(parseListen))

@@ -11,6 +11,11 @@ import { Problems } from "./problems.js";
 
 export interface ServeOpts {
   policy?: string;
+  verifyKey?: string;
+  watch?: boolean;
+  shadow?: string;
+  canary?: string;
+  canaryPercent?: number;
   store: string;
   audit: string;
   listen: string;
@@ -48,7 +53,8 @@ function stopSignal(): Promise<string> {
 export async function serveCommand(io: Io, o: ServeOpts, stop: Promise<unknown> = stopSignal()): Promise<number> {
   if (o.hashSecret) return hashCommand(io);
   const problems = new Problems(io, false);
-  if (!o.policy) return problems.fail("name the policy to serve with --policy <file.pol or file.wasm>");
+  if (!o.policy) return problems.fail("name the policy to serve with --policy <file.pol, file.wasm, bundle.polb or a policy directory>");
+  if (o.canaryPercent !== undefined && o.canary === undefined) return problems.fail("--canary-percent needs --canary <policy>");
   const { parseListen, startServer } = await import("../server/serve.js");
   let running;
   try {
@@ -57,13 +63,22 @@ export async function serveCommand(io: Io, o: ServeOpts, stop: Promise<unknown> 
     running = await startServer({
       policy: o.policy, store: o.store, audit: o.audit, listen: o.listen, maxBodyBytes: o.maxBody, secureCookies: o.secureCookies ?? false, queuePollSeconds: o.queuePoll,
       ...(o.users ? { users: o.users } : {}),
+      ...(o.verifyKey !== undefined ? { verifyKey: o.verifyKey } : {}),
+      ...(o.watch ? { watch: true } : {}),
+      ...(o.shadow !== undefined ? { shadow: o.shadow } : {}),
+      ...(o.canary !== undefined ? { canary: { policy: o.canary, percent: o.canaryPercent ?? 5 } } : {}),
       onError: (e, where) => io.err(`pol serve: ${where}: ${e.message}\n`),
     });
   } catch (e) {
     return problems.fail((e as Error).message);
   }
   const p = running.engine.policy;
-  io.out(`pol serve: policy ${p.manifest.policy.name} (sha256 ${p.hash.slice(0, 12)}…) on ${running.url}\n`);
+  const status = running.engine.policyStatus();
+  const signed = status.live.bundle ? `, bundle ${status.live.bundle.slice(0, 12)}…${status.live.signer ? ` signed by ${status.live.signer}` : " (unsigned)"}` : "";
+  io.out(`pol serve: policy ${p.manifest.policy.name} (sha256 ${p.hash.slice(0, 12)}…${signed}) on ${running.url}\n`);
+  if (status.watching !== undefined) io.out(`  watching ${status.watching}: changes are verified and tested, then swapped in\n`);
+  if (status.shadow) io.out(`  shadow ${status.shadow.name} (sha256 ${status.shadow.hash.slice(0, 12)}…): differences go to the audit log\n`);
+  if (status.canary) io.out(`  canary ${status.canary.name} (sha256 ${status.canary.hash.slice(0, 12)}…) decides ${status.canary.percent}% of runs\n`);
   io.out(`  store ${o.store}, audit log ${o.audit}\n`);
   io.out(`  decision API: POST ${running.url}/v1/decide · health: ${running.url}/health · metrics: ${running.url}/metrics\n`);
   if (running.adminSecret) {

@@ -89,6 +89,17 @@ const refuse = (what: string) => new BundleError("unsigned", `${what} is not a s
 
 /** Loads any PolicySource. With `verifyKey` set, only bundles signed by a trusted key are accepted. */
 export async function loadSource(source: PolicySource, options: LoadOptions): Promise<LoadedPolicy> {
+  try {
+    return await loadAny(source, options);
+  } catch (e) {
+    // A service's log must say which file would not load: errors from the module or bundle
+    // readers speak of bytes. Same error object, so its class and code stay what callers test.
+    if (typeof source === "string" && e instanceof Error && !e.message.includes(source)) e.message = `${named(source)}: ${e.message}`;
+    throw e;
+  }
+}
+
+async function loadAny(source: PolicySource, options: LoadOptions): Promise<LoadedPolicy> {
   const signedOnly = options.verifyKey !== undefined;
   if (source instanceof WasmPolicy) {
     if (signedOnly) throw refuse(named(LOADED));

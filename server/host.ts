@@ -1,15 +1,19 @@
 // What `pol serve` needs from the Engine, and nothing more: decide and report outcomes, the
-// approval queue, the kill switch, trust, the policy's manifest, and a flush of the audit log.
+// approval queue, the kill switch, trust, the policy's manifest and rollout status, and a flush
+// of the audit log.
 // The Engine satisfies it as it is (server/serve.ts passes one); tests may pass a real Engine
 // too. The server translates HTTP into these calls and back; it decides nothing itself.
 
 import type { Manifest } from "../compiler/manifest.js";
 import type { EngineApprovals, ResolveOptions } from "../runtime/approvals.js";
 import type { EngineDecision, OutcomeRecord, PauseTarget, TrustOutcome, TrustStatus } from "../runtime/engine-types.js";
+import type { PolicyStatus } from "../runtime/reload.js";
 import type { Approval, ApprovalFilter, Pause } from "../runtime/store/index.js";
 
 export interface ServeHost {
   readonly policy: { readonly hash: string; readonly manifest: Manifest };
+  /** Which policies are live, shadow and canary, and how the last change went (runtime/reload.ts). */
+  policyStatus(): PolicyStatus;
   decide(call: unknown): Promise<EngineDecision>;
   recordOutcome(outcome: OutcomeRecord, trust?: TrustOutcome): Promise<void>;
   readonly approvals: {

@@ -16,8 +16,16 @@ export class ServeError extends Error {
 }
 
 export interface ServeConfig {
-  /** A `.pol` (compiled on load) or `.wasm` file. */
+  /** A `.pol` (compiled on load), a `.wasm`, a bundle (`.polb`) or a policy directory. */
   policy: string;
+  /** Trusted public key(s) (PEM text or file): only bundles they signed are served or reloaded. */
+  verifyKey?: string | string[];
+  /** Reload the policy when its file or directory changes (verified and tested first; a failure keeps the old one). */
+  watch?: boolean;
+  /** A candidate decided beside every call, off the hot path; differences are audited. */
+  shadow?: string;
+  /** A candidate deciding `percent` of runs. */
+  canary?: { policy: string; percent: number };
   /** A SQLite file (created if missing) or `:memory:`. */
   store: string;
   /** The JSONL audit log (created if missing). */
@@ -79,6 +87,10 @@ export async function startServer(cfg: ServeConfig): Promise<RunningServer> {
   let observe: ServeApp["metrics"]["observe"] | undefined;
   const engine = await Engine.load(cfg.policy, {
     store, audit: { path: cfg.audit },
+    ...(cfg.verifyKey !== undefined ? { verifyKey: cfg.verifyKey } : {}),
+    ...(cfg.watch ? { watch: true } : {}),
+    ...(cfg.shadow !== undefined ? { shadow: cfg.shadow } : {}),
+    ...(cfg.canary !== undefined ? { canary: cfg.canary } : {}),
     ...(cfg.approvalTimeoutMs !== undefined ? { approvalTimeoutMs: cfg.approvalTimeoutMs } : {}),
     hooks: { onDecision: (d, call) => observe?.(d, call), ...(cfg.onError ? { onError: cfg.onError } : {}) },
   });

@@ -137,6 +137,9 @@ const ROWS: Row[] = [
   ["serve: a store url of another kind", () => ["serve", "--policy", POLICY, "--store", "mongodb://localhost:27017", "--listen", "127.0.0.1:0"], 2, { err: /`mongodb` is not a store pol can open: use a SQLite file \(--store pol\.db\), redis:\/\/ or postgres:\/\// }],
   ["serve: a users file with an unknown role", () => ["serve", "--policy", POLICY, "--users", join(dir, "users-bad.yaml"), "--listen", "127.0.0.1:0"], 2, { err: /user 1 \(`eve`\): unknown role `root`; expected admin, approver, operator, viewer, agent/ }],
   ["serve: a missing users file", () => ["serve", "--policy", POLICY, "--users", join(dir, "nope.yaml"), "--listen", "127.0.0.1:0"], 2, { err: /cannot read the users file/ }],
+  ["serve: --canary-percent without --canary", () => ["serve", "--policy", POLICY, "--canary-percent", "10"], 2, { err: /--canary-percent needs --canary <policy>/ }],
+  ["serve: --canary-percent 150", () => ["serve", "--policy", POLICY, "--canary", POLICY, "--canary-percent", "150"], 2, { err: /argument '150' is invalid/ }],
+  ["serve: a tampered bundle with --verify-key", () => ["serve", "--policy", join(roll, "tampered.polb"), "--verify-key", join(roll, "k.pub.pem"), "--store", ":memory:", "--audit", join(roll, "serve-audit.jsonl"), "--listen", "127.0.0.1:0"], 2, { err: /tampered\.polb/ }],
   ["serve --hash-secret: the hash of a secret on stdin", () => ["serve", "--hash-secret"], 0, { out: /^hash: scrypt\$32768\$8\$1\$[\w-]+\$[\w-]+\n$/, stdin: "correct horse\n" }],
 
   ["keygen: a new key pair", () => ["keygen", "-o", join(roll, "new.pem")], 0, { out: /^ed25519:[0-9a-f]{16}\n$/, err: /wrote .*new\.pem .* and .*new\.pub\.pem/ }],

@@ -4,12 +4,17 @@
 // approve without elicitation (resolved with `pol approvals`, then retried) and with it (the
 // client's answer approves or rejects), everything else relayed (resources, prompts, the server's
 // own elicitation, progress), identity per connection, schema drift (the tool is paused),
-// upstream crash and timeout (error results, no hang); the audit chain verifies afterwards.
+// upstream crash and timeout (error results, no hang), a signed bundle with --verify-key; the
+// audit chain verifies afterwards.
 
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { buildBundle } from "../../../bundle/build.js";
+import { generateKeyPair } from "../../../bundle/sign.js";
 import { verifyAudit } from "../../../runtime/index.js";
 import { records } from "../../../runtime/test/helpers.js";
-import { pol, startGateway, textOf, type Gw, type Kind } from "./harness.js";
+import { pol, POLICY, startGateway, textOf, type Gw, type Kind } from "./harness.js";
 
 const refund = (amount: number) => ({ name: "refund", arguments: { amount, customer: "cus_1" } });
 const approvalId = (text: string) => /approval `(apr_\w+)` is pending/.exec(text)?.[1];
@@ -183,8 +188,33 @@ describe("pol mcp identity and failures", () => {
     expect(log.find((x) => x["type"] === "outcome" && x["tool"] === "sleep")).toMatchObject({ status: "failed", error: "the upstream MCP server did not answer within 5s" });
   });
 
+  it("serves a signed bundle with --verify-key, naming its signer in the audit, and refuses a tampered one", async () => {
+    const keys = generateKeyPair();
+    const built = await buildBundle(POLICY, { signKey: keys.privateKey, test: false });
+    let paths: { bundle: string; pub: string } | undefined;
+    const g = await startGateway({
+      kind: "stdio",
+      policy: async (dir) => {
+        paths = { bundle: join(dir, "gateway.polb"), pub: join(dir, "release.pub.pem") };
+        writeFileSync(paths.bundle, built.bytes);
+        writeFileSync(paths.pub, keys.publicKey);
+        return paths.bundle;
+      },
+      flags: ["--verify-key", join("{dir}", "release.pub.pem")],
+    });
+    expect(textOf(await g.client.callTool(refund(20)))).toBe("refunded 20 to cus_1");
+    const log = await finish(g);
+    expect(log.find((r) => r["event"] === "engine.start")).toMatchObject({ signer: built.signer, bundle: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const tampered = Buffer.from(built.bytes);
+    tampered[tampered.length - 40]! ^= 1;
+    writeFileSync(paths!.bundle, tampered);
+    const r = await pol(["mcp", "--policy", paths!.bundle, "--verify-key", paths!.pub, "--audit", join(g.dir, "b.jsonl"), "--", "node"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^error: `.*gateway\.polb`: /);
+  });
+
   it("exits 2 with the fix when started wrong", async () => {
-    expect(await pol(["mcp", "--", "node", "x.mjs"])).toMatchObject({ code: 2, err: "error: name the policy with --policy <file.wasm|file.pol>\n" });
+    expect(await pol(["mcp", "--", "node", "x.mjs"])).toMatchObject({ code: 2, err: "error: name the policy with --policy <file.wasm|file.pol|bundle.polb>\n" });
     expect((await pol(["mcp", "--policy", "p.wasm", "--store", "s.db"])).err).toMatch(/either as a command after `--` or with --upstream/);
     expect((await pol(["mcp", "--policy", "p.wasm", "--", "node"])).err).toMatch(/name the audit log with --audit/);
     expect((await pol(["mcp", "--policy", "p.wasm", "--listen", "nope", "--", "node"])).err).toMatch(/expected HOST:PORT/);

@@ -49,6 +49,8 @@ export interface GwOptions {
   agentHeader?: string;
   /** stdio: another upstream command instead of the fixture server. */
   upstream?: string[];
+  /** The policy to pass instead of the fixture compiled to .wasm (given the test's directory). */
+  policy?: (dir: string) => Promise<string>;
 }
 
 /** The fixture policy as .wasm in `dir`. */
@@ -84,13 +86,14 @@ export async function startHttpUpstream(callsFile: string): Promise<{ url: strin
 
 export async function startGateway(o: GwOptions): Promise<Gw> {
   const dir = mkdtempSync(join(tmpdir(), "pol-mcp-"));
-  const wasm = await policyWasm(dir);
+  const wasm = o.policy ? await o.policy(dir) : await policyWasm(dir);
   const store = join(dir, "pol.db");
   const audit = join(dir, "pol.audit.jsonl");
   const callsFile = join(dir, "calls.jsonl");
   writeFileSync(callsFile, "");
   const env = { ...process.env, CALLS_FILE: callsFile } as Record<string, string>;
-  const base = ["mcp", "--policy", wasm, "--store", store, ...(o.flags ?? [])];
+  // `{dir}` in a flag is this gateway's directory (where `policy` put its files).
+  const base = ["mcp", "--policy", wasm, "--store", store, ...(o.flags ?? []).map((f) => f.replaceAll("{dir}", dir))];
   const client = new Client({ name: "test-client", version: "1.0.0" }, { capabilities: o.elicit ? { elicitation: {} } : {} });
   if (o.elicit) {
     const answer = o.elicit;
