@@ -207,8 +207,8 @@ const CLAUSE_SLOT = new Map<unknown, Slot>([
 function ruleSlots(r: A.RuleDecl, inner: A.Comment[], index: SourceIndex): { slots: Partial<Record<Slot, A.Comment>>; hoisted: A.Comment[]; firstClause?: number } {
   const toks = index.tokens;
   const first = index.after(r.span.start);
-  // A clause keyword after `.` is a name segment (`args.if`), not a clause.
-  const slotAt = (i: number): Slot | undefined => (toks[i - 1]?.type === T.Dot ? undefined : CLAUSE_SLOT.get(toks[i]?.type));
+  // A clause keyword after `.` is a name segment (`args.if`), and one before `:` a record literal's key (`{ because: x }`), not a clause.
+  const slotAt = (i: number): Slot | undefined => (toks[i - 1]?.type === T.Dot || toks[i + 1]?.type === T.Colon ? undefined : CLAUSE_SLOT.get(toks[i]?.type));
   // The first `if` or `because`: what follows the head's alignment gap.
   let firstClause: number | undefined;
   for (let i = first; i < toks.length && toks[i]!.start < r.span.end; i++) {

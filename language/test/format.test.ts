@@ -226,6 +226,8 @@ describe("comments", () => {
     expect(fmt('deny t # head\n  because "r"\n')).toBe('deny t # head\n        because "r"\n');
     expect(fmt('approve t by "g" # head\n  if a\n')).toBe('approve t by "g" # head\n    if a\n');
     expect(fmt('approve t by "g" # head\n  if a because "r"\n')).toBe('approve t by "g" # head\n    if a\n        because "r"\n');
+    // A clause keyword as a record literal's key or a name segment is not a clause: the comment stays on the `if` line.
+    expect(fmt('deny t if f({ because: x.because }) # why\n  because "r"\n')).toBe('deny t if f({ because: x.because }) # why\n        because "r"\n');
   });
 
   it("follows clauses into canonical order, and merges into the trailing comment when the clause ends the rule", () => {
