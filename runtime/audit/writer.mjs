@@ -1,16 +1,19 @@
 // The audit writer thread (started by writer-thread.ts, one per process): for each open
-// JsonlAuditLog it drains the queue that append() fills (ring.mjs) into the chain's files, one
-// write per batch and rotating between whole records, and makes what it wrote durable
-// (fdatasync, then the head file) on the libuv pool while the next batch is written. Plain
-// JavaScript, so Node runs it from the sources and from dist/ alike. FORMAT.md specifies what it
-// leaves on disk; each log's failures go back on that log's `errors` port.
+// JsonlAuditLog it drains the queue that append() fills (ring.mjs) with entries' JSON, seals
+// each as the next record of the chain (seal.mjs: canonical JSON, SHA-256, HMAC, so none of it
+// runs on the decision path) and writes the lines to the chain's files, one write per batch and
+// rotating between whole records, and makes what it wrote durable (fdatasync, then the head file)
+// on the libuv pool while the next batch is written. Plain JavaScript, so Node runs it from the
+// sources and from dist/ alike. FORMAT.md specifies what it leaves on disk; each log's failures
+// go back on that log's `errors` port.
 
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import { dirname } from "node:path";
 import { parentPort } from "node:worker_threads";
-import { headPath, headText, lineHash, rotatedPath } from "./layout.mjs";
+import { headPath, headText, rotatedPath } from "./layout.mjs";
 import { QueueConsumer } from "./ring.mjs";
+import { sealChecked } from "./seal.mjs";
 
 /**
  * Empty polls (one per batchMs) before the writer sleeps until woken. While records keep coming
@@ -57,11 +60,15 @@ class AuditWriter {
     this.queue = new QueueConsumer(d.queue);
     this.writtenSeq = this.durableSeq = d.seq;
     this.writtenHash = d.hash;
+    /** The last record sealed: the next one follows it. */
+    this.sealedSeq = d.seq;
+    this.sealedHash = d.hash;
     this.fd = -1;
     this.size = 0;
-    /** The batch's lines, copied out of the ring without their frame headers, and where each ends. */
+    /** The batch's sealed lines, where each ends, and each one's hash. */
     this.out = Buffer.allocUnsafe(64 * 1024);
     this.ends = [];
+    this.hashes = [];
     this.syncRunning = false;
     this.syncDone = Promise.resolve();
     /** The sync loop's fdatasync of the current file while in flight: rotation must not close the file under it. */
@@ -111,29 +118,40 @@ class AuditWriter {
     await this.queue.stopped();
   }
 
-  /** Writes every queued line: one write per file touched, rotating after the record that crosses the limit. */
+  /**
+   * Seals every queued entry after the chain's last record and writes the lines: one write per
+   * file touched, rotating after the record that crosses the limit.
+   */
   async drain() {
     const q = this.queue;
     const ends = this.ends;
+    const hashes = this.hashes;
     ends.length = 0;
+    hashes.length = 0;
     let len = 0;
-    q.take((start, end) => {
-      if (len + end - start > this.out.length) this.grow(len + end - start, len);
-      q.bytes.copy(this.out, len, start, end);
-      len += end - start;
+    q.take(this.sealedSeq + 1, (start, end, seq) => {
+      // append() checked the entry (chain.ts checkEntry, canonical.mjs jsonText): this cannot throw
+      // unless memory is corrupt, and then the log fails rather than write a wrong record
+      const { line, hash } = sealChecked(JSON.parse(q.bytes.utf8Slice(start, end)), seq, this.sealedHash, this.key);
+      const most = line.length * 3;
+      if (len + most > this.out.length) this.grow(len + most, len);
+      len += this.out.utf8Write(line, len);
       ends.push(len);
+      hashes.push(hash);
+      this.sealedSeq = seq;
+      this.sealedHash = hash;
     });
     let from = 0;
     let lines = 0;
     for (let i = 0; i < ends.length; i++) {
       if (this.size + ends[i] - from > this.rotateBytes) {
-        this.write(from, ends[i], i + 1 - lines);
+        this.write(from, ends[i], i + 1 - lines, hashes[i]);
         from = ends[i];
         lines = i + 1;
         await this.rotate();
       }
     }
-    if (from < len) this.write(from, len, ends.length - lines);
+    if (from < len) this.write(from, len, ends.length - lines, hashes[ends.length - 1]);
     q.release();
   }
 
@@ -143,11 +161,12 @@ class AuditWriter {
     this.out = bigger;
   }
 
-  write(from, to, count) {
+  /** Writes lines [from, to) of the batch, `count` records, the last of which has hash `hash`. */
+  write(from, to, count, hash) {
     writeAllSync(this.fd, this.out.subarray(from, to));
     this.size += to - from;
     this.writtenSeq += count;
-    this.writtenHash = lineHash(this.out, to);
+    this.writtenHash = hash;
   }
 
   /** fdatasync the current file, move it to the next rotated name and start an empty one. */
@@ -188,7 +207,7 @@ class AuditWriter {
         if (err) throw err;
         await this.writeHead(seq, hash);
         this.durableSeq = seq;
-        this.queue.setDurable(seq);
+        this.queue.setDurable(seq, hash);
       }
     } catch (e) {
       this.fail("write", e);

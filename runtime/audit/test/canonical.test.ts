@@ -3,7 +3,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalJson, canonicalJsonWith, MAX_DEPTH, NotJsonError } from "../canonical.js";
+import { canonicalJson, canonicalJsonWith, jsonText, MAX_DEPTH, NotJsonError } from "../canonical.mjs";
 
 /** Rebuilds every object of a JSON value with its keys in reverse insertion order. */
 function reversed(v: unknown): unknown {
@@ -48,9 +48,11 @@ describe("canonicalJson", () => {
     ["a Map", { m: new Map() }, "`m` is a Map, not a plain object"],
     ["a sparse array", { a: [1, , 3] }, "`a[1]` is a hole in a sparse array"],
     ["an odd key", { "a b": NaN }, '`["a b"]` is NaN'],
-  ])("rejects %s with the field's path", (_name, value, message) => {
+  ])("rejects %s with the field's path (and so does jsonText)", (_name, value, message) => {
     expect(() => canonicalJson(value)).toThrow(NotJsonError);
     expect(() => canonicalJson(value)).toThrow(message);
+    expect(() => jsonText(value)).toThrow(NotJsonError);
+    expect(() => jsonText(value)).toThrow(message);
   });
 
   it("rejects cycles and excessive depth but not shared references", () => {
@@ -62,6 +64,31 @@ describe("canonicalJson", () => {
     let deep: unknown = 1;
     for (let i = 0; i <= MAX_DEPTH; i++) deep = [deep];
     expect(() => canonicalJson(deep)).toThrow("nested more than");
+  });
+
+  it("jsonText carries exactly what canonicalJson encodes, in the object's own key order", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        const t = jsonText(v);
+        expect(canonicalJson(JSON.parse(t))).toBe(canonicalJson(v));
+        expect(t.length).toBe(canonicalJson(v).length);
+      }),
+      { numRuns: 300 },
+    );
+    const cyc: Record<string, unknown> = {};
+    cyc.self = cyc;
+    expect(() => jsonText(cyc)).toThrow("`self` refers back to itself");
+    expect(jsonText(JSON.parse('{"__proto__":{"x":1}}'))).toBe('{"__proto__":{"x":1}}');
+  });
+
+  it("jsonText never calls a toJSON hung on Object.prototype", () => {
+    const proto = Object.prototype as { toJSON?: () => string };
+    proto.toJSON = () => "polluted";
+    try {
+      expect(jsonText({ b: 1, a: { c: 2 } })).toBe('{"a":{"c":2},"b":1}');
+    } finally {
+      delete proto.toJSON;
+    }
   });
 
   it("accepts null-prototype objects", () => {
