@@ -544,18 +544,26 @@ export class Engine {
     return d;
   }
 
+  /** The decision's audit entry, built field by field: no undefined fields to drop afterwards (entry() would copy it). */
   private decisionEntry(d: EngineDecision, draft: Draft, f: Facts, now: number): AuditEntry {
-    return entry({
+    const e: AuditEntry = {
       type: d.decidedBy === "error" ? "error" : "decision",
-      time: isoTime(now), id: d.id, policy: d.policyHash, canary: d.canary,
+      time: isoTime(now), id: d.id, policy: d.policyHash,
       agent: auditText(f.rawAgentId), run: auditText(f.rawRunId), env: auditText(f.env),
-      tool: auditText(f.rawTool), args: auditArgs(f.args, draft.redact, this.auditMaxString),
-      effect: d.effect, decidedBy: d.decidedBy, rule: d.rule, rules: draft.rules.length > 1 ? draft.rules : undefined,
-      reasons: d.reasons, approvers: d.approvers.length > 0 ? d.approvers : undefined,
-      approval: d.approval, approvedBy: draft.approvedBy, callHash: draft.callHash, pause: d.pause, limit: d.limit,
-      limits: draft.charged?.map((u) => ({ id: u.id, key: u.key, amount: u.amount })),
-      trust: d.trust, latencyUs: d.latencyUs, error: draft.error,
-    });
+      tool: auditText(f.rawTool), args: auditArgs(f.args, draft.redact, this.auditMaxString) as AuditEntry[string],
+      effect: d.effect, decidedBy: d.decidedBy, rule: d.rule, reasons: d.reasons, trust: d.trust, latencyUs: d.latencyUs,
+    };
+    if (d.canary) e.canary = true;
+    if (draft.rules.length > 1) e.rules = draft.rules;
+    if (d.approvers.length > 0) e.approvers = d.approvers;
+    if (d.approval !== undefined) e.approval = d.approval;
+    if (draft.approvedBy !== undefined) e.approvedBy = draft.approvedBy;
+    if (draft.callHash !== undefined) e.callHash = draft.callHash;
+    if (d.pause !== undefined) e.pause = d.pause;
+    if (d.limit !== undefined) e.limit = d.limit;
+    if (draft.charged !== undefined) e.limits = draft.charged.map((u) => ({ id: u.id, key: u.key, amount: u.amount }));
+    if (draft.error !== undefined) e.error = draft.error;
+    return e;
   }
 
   // -------------------------------------------------------------------------
