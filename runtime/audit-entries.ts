@@ -77,13 +77,26 @@ function bounded(v: unknown, live: string[][] | null, b: Budget, depth: number, 
     out = xs;
   } else {
     const keys = Object.keys(v);
-    const o: Record<string, unknown> = {};
-    for (let i = 0; i < keys.length && i < b.maxItems; i++) {
+    const n = Math.min(keys.length, b.maxItems);
+    // Values in the object's own order (the budget runs out in that order), inserted with keys in
+    // canonical order, so the audit log can write the entry without sorting it (canonical.mjs entryBody).
+    const names: string[] = new Array(n);
+    const values: unknown[] = new Array(n);
+    let ordered = true;
+    for (let i = 0; i < n; i++) {
       const k = keys[i]!;
-      const key = k.length > MAX_KEY ? `${k.slice(0, MAX_KEY)}…[cut key ${i}]` : k;
-      define(o, key, child(k, (v as Record<string, unknown>)[k], live, b, depth, open));
+      names[i] = k.length > MAX_KEY ? `${k.slice(0, MAX_KEY)}…[cut key ${i}]` : k;
+      values[i] = child(k, (v as Record<string, unknown>)[k], live, b, depth, open);
+      if (i > 0 && !(names[i - 1]! < names[i]!)) ordered = false;
     }
-    if (keys.length > b.maxItems) define(o, "…", `[cut: ${keys.length - b.maxItems} more keys]`);
+    if (keys.length > n) {
+      names.push("…");
+      values.push(`[cut: ${keys.length - n} more keys]`);
+      ordered = false;
+    }
+    const o: Record<string, unknown> = {};
+    if (ordered) for (let i = 0; i < names.length; i++) define(o, names[i]!, values[i]);
+    else for (const i of names.map((_, i) => i).sort((x, y) => (names[x]! < names[y]! ? -1 : names[x]! > names[y]! ? 1 : 0))) define(o, names[i]!, values[i]);
     out = o;
   }
   // Shared (non-cyclic) references are copied at each place they appear, so leave the set on exit.

@@ -19,5 +19,8 @@ export function canonicalJson(value: unknown): string;
 /** canonicalJson of `{ ...base, ...extra }` without building that object. */
 export function canonicalJsonWith(base: object, extra: Record<string, unknown>): string;
 
-/** The JSON text of `value` with canonicalJson's checks and content, in the object's own key order. */
-export function jsonText(value: unknown): string;
+/**
+ * canonicalJsonWith(entry, { seq, prev }) around prev's 64 characters: body = head + prev + tail.
+ * `entry` must not set seq or prev. Throws NotJsonError where canonicalJson would.
+ */
+export function entryBody(entry: object, seq: number): { head: string; tail: string };

@@ -1,14 +1,15 @@
 // The embedded audit sink: an append-only JSONL hash chain with group commits, rotation and crash
 // recovery (format and durability guarantee in FORMAT.md). append() checks each entry on the
-// caller's thread and copies its JSON into a bounded shared queue (ring.mjs); a writer thread
-// (writer.mjs) seals, writes, syncs and rotates, so records reach the file whatever the caller's
-// event loop does, and sealing (canonical JSON, SHA-256, HMAC: ~19 µs a record here) stays off
-// the decision path. Fed entries by the Engine on every decision and outcome; read back by verify.ts.
+// caller's thread and copies its canonical body, all but `prev`, into a bounded shared queue
+// (ring.mjs); a writer thread (writer.mjs) fills in `prev`, hashes, MACs, writes, syncs and
+// rotates, so records reach the file whatever the caller's event loop does, and the chain's
+// hashing (SHA-256 and HMAC, with canonical JSON ~19 µs a record here before) stays off the
+// decision path. Fed entries by the Engine on every decision and outcome; read back by verify.ts.
 
 import * as fs from "node:fs";
 import { basename, dirname } from "node:path";
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
-import { jsonText } from "./canonical.mjs";
+import { entryBody } from "./canonical.mjs";
 import { sealedLineBytes } from "./seal.mjs";
 import {
   AuditError, GENESIS_HASH, HEX64, checkEntry, loadKey, wrapIo,
@@ -175,22 +176,22 @@ export class JsonlAuditLog implements AuditSink {
   }
 
   /**
-   * Checks the entry and queues its JSON for the writer thread, which seals it as the next record
-   * (FORMAT.md): returns undefined, as the record's hash is made there. Throws AuditError
-   * (invalid, closed, io) and never half-appends.
+   * Checks the entry and queues its canonical body for the writer thread, which seals it as the
+   * next record (FORMAT.md): returns undefined, as the record's hash is made there. Throws
+   * AuditError (invalid, closed, io) and never half-appends.
    */
   append(entry: AuditEntry): undefined {
     if (this.closing) throw new AuditError("closed", `audit log ${this.path} is closed`);
     this.throwIfFailed();
     checkEntry(entry);
-    let text: string;
+    const seq = this._seq + 1;
+    let body: { head: string; tail: string };
     try {
-      text = jsonText(entry);
+      body = entryBody(entry, seq);
     } catch (e) {
       throw new AuditError("invalid", (e as Error).message, { cause: e });
     }
-    const seq = this._seq + 1;
-    this.enqueue(text, seq);
+    this.enqueue(body.head, body.tail);
     if (this.sync) this.awaitDurable(seq);
     this._seq = seq;
     return undefined;
@@ -246,17 +247,17 @@ export class JsonlAuditLog implements AuditSink {
   // -------------------------------------------------------------------------
   // The caller's side of the queue
 
-  /** Copies record `seq`'s entry into the queue, blocking while it is full; throws (appending nothing) when it cannot. */
-  private enqueue(text: string, seq: number): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit; only an entry that might not fit is measured
-    if (this.queue.frameBytes(text.length * 3, seq) > this.queue.capacity) {
-      const bytes = Buffer.byteLength(text, "utf8");
-      if (this.queue.frameBytes(bytes, seq) > this.queue.capacity) {
-        throw new AuditError("invalid", `audit record of ${sealedLineBytes(bytes, seq)} bytes does not fit the log's queue of ${this.queue.capacity} bytes; raise queueBytes or append less`);
+  /** Copies a record's body into the queue, blocking while it is full; throws (appending nothing) when it cannot. */
+  private enqueue(head: string, tail: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; only a body that might not fit is measured
+    if (this.queue.frameBytes((head.length + tail.length) * 3 + 64) > this.queue.capacity) {
+      const bytes = Buffer.byteLength(head, "utf8") + 64 + Buffer.byteLength(tail, "utf8");
+      if (this.queue.frameBytes(bytes) > this.queue.capacity) {
+        throw new AuditError("invalid", `audit record of ${sealedLineBytes(bytes)} bytes does not fit the log's queue of ${this.queue.capacity} bytes; raise queueBytes or append less`);
       }
     }
     let deadline = 0;
-    while (!this.queue.tryPut(text, seq)) {
+    while (!this.queue.tryPut(head, tail)) {
       this.throwIfFailed();
       const now = performance.now();
       if (deadline === 0) deadline = now + FULL_WAIT_MS;

@@ -1,5 +1,5 @@
-// Types of ring.mjs: the bounded shared-memory queue of entries between JsonlAuditLog.append and
-// the writer thread, which seals them. Internal to runtime/audit; not part of the package's public surface.
+// Types of ring.mjs: the bounded shared-memory queue of record bodies between JsonlAuditLog.append
+// and the writer thread, which seals them. Internal to runtime/audit; not part of the package's public surface.
 
 export const MIN_QUEUE_BYTES: number;
 export const MAX_QUEUE_BYTES: number;
@@ -21,10 +21,10 @@ declare class QueueView {
 
 export class QueueProducer extends QueueView {
   constructor(sab: SharedArrayBuffer, durableSeq: number, durableHash: string);
-  /** Frame bytes record `seq` needs when its entry's JSON takes `byteLength` UTF-8 bytes (as much as its sealed line). */
-  frameBytes(byteLength: number, seq: number): number;
-  /** Copies the JSON text of record `seq`'s entry in and publishes it; false when the queue lacks room now. */
-  tryPut(text: string, seq: number): boolean;
+  /** Frame bytes a record whose body takes `bodyBytes` UTF-8 bytes needs (as much as its sealed line, plus 4). */
+  frameBytes(bodyBytes: number): number;
+  /** Copies a record's body (head, 64 bytes for prev, tail) in and publishes it; false when the queue lacks room now. */
+  tryPut(head: string, tail: string): boolean;
   /** Ends the writer's pause now. */
   urge(): void;
   /** Blocks until the writer frees space, fails, or `ms` pass. */
@@ -47,8 +47,8 @@ export class QueueConsumer extends QueueView {
   stopped(): Promise<void>;
   /** Date.now() when the oldest pending record was put into the (then empty) queue. */
   openedAt(): number;
-  /** Visits the byte range of every entry published since the last take, in order, the first being record `seq`. */
-  take(seq: number, visit: (start: number, end: number, seq: number) => void): void;
+  /** Visits the byte range of every body published since the last take, in order, with where its prev goes. */
+  take(visit: (start: number, end: number, prevAt: number) => void): void;
   /** Frees what take() visited. */
   release(): void;
   /** Waits up to `ms` or until urged. */

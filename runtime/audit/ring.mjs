@@ -1,19 +1,20 @@
 // The bounded queue between JsonlAuditLog.append (the producer, on the caller's thread) and the
-// writer thread (writer.mjs, the consumer): records' entries as JSON text in a SharedArrayBuffer
-// ring with its positions in Atomics cells, so the writer drains it whatever the caller's event
-// loop does; the writer seals them (seal.mjs). Plain JavaScript for the same reason as
-// layout.mjs; types in ring.d.mts.
+// writer thread (writer.mjs, the consumer): records' canonical bodies, all but `prev`, in a
+// SharedArrayBuffer ring with its positions in Atomics cells, so the writer drains it whatever the
+// caller's event loop does; the writer fills in `prev`, hashes and MACs in place (seal.mjs).
+// Plain JavaScript for the same reason as layout.mjs; types in ring.d.mts.
 //
 // Layout: 8 Int32 control cells, 2 BigInt64 seq cells, a Float64 time, the durable record's hash
 // (64 bytes), then the ring. Positions are byte counts that run freely and wrap at 2^32, so the
-// ring's size is a power of two and `used` is their difference. Each record is a frame: the
-// UTF-8 byte length of its entry's JSON (Int32), then that JSON, in a frame as large as the
-// record's sealed line would need (FRAME + sealedLineBytes, padded to 4), so the queue holds
-// exactly as many records as when it held sealed lines (FORMAT.md, "Durability"); a frame never
-// wraps (a WRAP length sends the reader back to offset 0). The producer publishes a frame by
-// storing WRITE after the bytes; the consumer frees space by storing READ after the lines are in
-// the file. Nothing on the producer's path makes a system call unless the writer sleeps (IDLE)
-// or the queue is full.
+// ring's size is a power of two and `used` is their difference. Each record is a frame: the UTF-8
+// byte length of its body (Int32), where its `prev` starts (Int32, relative to the body), then
+// the body with 64 bytes left for `prev`, in a frame as large as the record's line would take in
+// the old layout (4 + the line's bytes, padded to 4; the 8-byte header fits in the line's extra
+// 148), so the queue holds exactly as many records as when it held sealed lines (FORMAT.md,
+// "Durability"); a frame never wraps (a WRAP length sends the reader back to offset 0). The
+// producer publishes a frame by storing WRITE after the bytes; the consumer frees space by
+// storing READ after the lines are in the file. Nothing on the producer's path makes a system
+// call unless the writer sleeps (IDLE) or the queue is full.
 
 import { sealedLineBytes } from "./seal.mjs";
 
@@ -38,7 +39,11 @@ const OPENED_OFFSET = SEQ_OFFSET + 2 * 8;
 const HASH_OFFSET = OPENED_OFFSET + 8;
 const DATA_OFFSET = HASH_OFFSET + 64;
 
+/** The frame's length word, as the queue bounds count it. */
 const FRAME = 4;
+/** The body starts after its length and its `prev` offset. */
+const BODY = 8;
+const PREV = 64;
 const WRAP = -1;
 
 export const MIN_QUEUE_BYTES = 64 * 1024;
@@ -92,10 +97,8 @@ class QueueView {
   }
 }
 
-/** Bytes a record's frame takes: its entry's JSON of `bytes`, reserved as its sealed line. */
-const frameSize = (bytes, seq) => align(FRAME + sealedLineBytes(bytes, seq));
-/** The most sealing adds to an entry's JSON, frame padding included (a seq is a safe integer, 16 digits at most). */
-const MOST_SEAL_BYTES = sealedLineBytes(0, Number.MAX_SAFE_INTEGER) + 3;
+/** Bytes a record's frame takes: as much as its sealed line plus a length word, padded to 4. */
+const frameSize = (bodyBytes) => align(FRAME + sealedLineBytes(bodyBytes));
 
 export class QueueProducer extends QueueView {
   constructor(sab, durableSeq, durableHash) {
@@ -107,17 +110,17 @@ export class QueueProducer extends QueueView {
     Atomics.store(this.seqs, DURABLE, BigInt(durableSeq));
   }
 
-  /** Frame bytes record `seq` needs when its entry's JSON takes `byteLength` UTF-8 bytes; a frame over `capacity` can never fit. */
-  frameBytes(byteLength, seq) {
-    return frameSize(byteLength, seq);
+  /** Frame bytes a record whose body takes `bodyBytes` UTF-8 bytes needs; a frame over `capacity` can never fit. */
+  frameBytes(bodyBytes) {
+    return frameSize(bodyBytes);
   }
 
   /**
-   * Copies the JSON `text` of record `seq`'s entry in as one frame and publishes it; false when
-   * the queue lacks room now (nothing is published then, except perhaps a WRAP). The caller has
-   * checked that the frame fits at all.
+   * Copies a record's body in as one frame (`head`, 64 bytes the writer fills with `prev`, `tail`:
+   * canonical.mjs entryBody) and publishes it; false when the queue lacks room now (nothing is
+   * published then, except perhaps a WRAP). The caller has checked that the frame fits at all.
    */
-  tryPut(text, seq) {
+  tryPut(head, tail) {
     const w = Atomics.load(this.ctl, WRITE);
     const used = (w - Atomics.load(this.ctl, READ)) >>> 0;
     if (used === 0) this.opened[0] = Date.now();
@@ -125,20 +128,22 @@ export class QueueProducer extends QueueView {
     const off = w & this.mask;
     const room = this.capacity - off;
     // UTF-8 takes at most 3 bytes per UTF-16 unit: when that fits, encode without measuring first
-    const worst = FRAME + text.length * 3 + MOST_SEAL_BYTES;
+    const worst = frameSize((head.length + tail.length) * 3 + PREV);
     if (worst > room || worst > free) {
-      const need = frameSize(Buffer.byteLength(text, "utf8"), seq);
+      const need = frameSize(Buffer.byteLength(head, "utf8") + PREV + Buffer.byteLength(tail, "utf8"));
       if (need > free) return false;
       if (need > room) {
         // the frame must start at offset 0; `room` is a multiple of 4, so a WRAP always fits
         this.lengths[off >> 2] = WRAP;
         Atomics.store(this.ctl, WRITE, (w + room) | 0);
-        return this.tryPut(text, seq);
+        return this.tryPut(head, tail);
       }
     }
-    const n = this.bytes.utf8Write(text, off + FRAME);
+    const h = this.bytes.utf8Write(head, off + BODY);
+    const n = h + PREV + this.bytes.utf8Write(tail, off + BODY + h + PREV);
     this.lengths[off >> 2] = n;
-    const size = frameSize(n, seq);
+    this.lengths[(off >> 2) + 1] = h;
+    const size = frameSize(n);
     Atomics.store(this.ctl, WRITE, (w + size) | 0);
     // crossing half full ends the writer's pause early, so a burst rarely has to wait for room
     if (used < this.capacity / 2 && used + size >= this.capacity / 2) this.urge();
@@ -217,11 +222,11 @@ export class QueueConsumer extends QueueView {
   }
 
   /**
-   * Calls `visit(start, end, seq)` with the byte range (in `bytes`) of the JSON of every record
-   * published since the last take, in order, the first being record `seq`. The ranges stay valid
-   * until release().
+   * Calls `visit(start, end, prevAt)` with the byte range (in `bytes`) of the body of every record
+   * published since the last take, in order, and where its 64 bytes of `prev` go. The ranges stay
+   * valid (and writable: the writer fills in `prev` there) until release().
    */
-  take(seq, visit) {
+  take(visit) {
     const w = Atomics.load(this.ctl, WRITE);
     let p = this.read;
     while (p !== w) {
@@ -231,9 +236,9 @@ export class QueueConsumer extends QueueView {
         p = (p + this.capacity - off) | 0;
         continue;
       }
-      visit(off + FRAME, off + FRAME + n, seq);
-      p = (p + frameSize(n, seq)) | 0;
-      seq++;
+      const start = off + BODY;
+      visit(start, start + n, start + this.lengths[(off >> 2) + 1]);
+      p = (p + frameSize(n)) | 0;
     }
     this.read = w;
   }

@@ -1,7 +1,8 @@
 // Sealing an audit record: its canonical body with seq and prev, the SHA-256 over it, the HMAC
 // over that, and the one line a record is written as (FORMAT.md). Shared by chain.ts (sealEntry,
-// used by the PostgreSQL sink and the tests) and the writer thread (writer.mjs seals what
-// JsonlAuditLog.append queued), so both make byte-identical lines. Types in seal.d.mts.
+// used by the PostgreSQL sink and the tests) and the writer thread (writer.mjs seals the bodies
+// JsonlAuditLog.append queued, canonical.mjs entryBody), so both make byte-identical lines.
+// Types in seal.d.mts.
 
 import * as crypto from "node:crypto";
 import { canonicalJsonWith } from "./canonical.mjs";
@@ -9,8 +10,9 @@ import { canonicalJsonWith } from "./canonical.mjs";
 // crypto.hash (Node ≥ 20.12) is about 3× faster than createHash for one short input under load.
 const oneShot = typeof crypto.hash === "function" ? crypto.hash : null;
 
-export function sha256Hex(text) {
-  return oneShot ? oneShot("sha256", text, "hex") : crypto.createHash("sha256").update(text, "utf8").digest("hex");
+/** Hex SHA-256 of UTF-8 text, or of bytes. */
+export function sha256Hex(data) {
+  return oneShot ? oneShot("sha256", data, "hex") : crypto.createHash("sha256").update(data).digest("hex");
 }
 
 export function recordMac(key, hash) {
@@ -27,7 +29,7 @@ export function recordLine(body, hash, mac) {
   return `${body.slice(0, -1)},"hash":"${hash}","mac":"${mac}"}\n`;
 }
 
-/** Seals a checked entry as record `seq` after `prev`: its line and hash. */
+/** Seals a checked entry as record `seq` after `prev`: its body, hash, mac and line. */
 export function sealChecked(entry, seq, prev, key) {
   const body = canonicalJsonWith(entry, { seq, prev });
   const hash = sha256Hex(body);
@@ -35,13 +37,10 @@ export function sealChecked(entry, seq, prev, key) {
   return { body, hash, mac, line: recordLine(body, hash, mac) };
 }
 
-/**
- * UTF-8 bytes of the line record `seq` becomes, from the bytes of its entry's JSON text (jsonText,
- * or any JSON of it without whitespace: canonical JSON differs only in key order). Sealing adds
- * `,"prev":"<64>"`, `,"seq":<digits>`, `,"hash":"<64>","mac":"<64>"` and the newline.
- */
-export function sealedLineBytes(entryBytes, seq) {
-  let digits = 1;
-  for (let x = seq; x >= 10; x = Math.floor(x / 10)) digits++;
-  return entryBytes + 229 + digits;
+/** What recordLine adds to a body: `,"hash":"<64>","mac":"<64>"` and the newline, less nothing (the body's `}` stays last). */
+export const LINE_EXTRA_BYTES = 148;
+
+/** UTF-8 bytes of the line a body of `bodyBytes` becomes. */
+export function sealedLineBytes(bodyBytes) {
+  return bodyBytes + LINE_EXTRA_BYTES;
 }

@@ -1,7 +1,7 @@
 // The audit writer thread (started by writer-thread.ts, one per process): for each open
-// JsonlAuditLog it drains the queue that append() fills (ring.mjs) with entries' JSON, seals
-// each as the next record of the chain (seal.mjs: canonical JSON, SHA-256, HMAC, so none of it
-// runs on the decision path) and writes the lines to the chain's files, one write per batch and
+// JsonlAuditLog it drains the queue that append() fills (ring.mjs) with records' canonical bodies,
+// seals each as the next record of the chain (fills in `prev`, then SHA-256 and HMAC, seal.mjs, so
+// none of it runs on the decision path) and writes the lines to the chain's files, one write per batch and
 // rotating between whole records, and makes what it wrote durable (fdatasync, then the head file)
 // on the libuv pool while the next batch is written. Plain JavaScript, so Node runs it from the
 // sources and from dist/ alike. FORMAT.md specifies what it leaves on disk; each log's failures
@@ -13,7 +13,7 @@ import { dirname } from "node:path";
 import { parentPort } from "node:worker_threads";
 import { headPath, headText, rotatedPath } from "./layout.mjs";
 import { QueueConsumer } from "./ring.mjs";
-import { sealChecked } from "./seal.mjs";
+import { LINE_EXTRA_BYTES, recordMac, sha256Hex } from "./seal.mjs";
 
 /**
  * Empty polls (one per batchMs) before the writer sleeps until woken. While records keep coming
@@ -129,16 +129,22 @@ class AuditWriter {
     ends.length = 0;
     hashes.length = 0;
     let len = 0;
-    q.take(this.sealedSeq + 1, (start, end, seq) => {
-      // append() checked the entry (chain.ts checkEntry, canonical.mjs jsonText): this cannot throw
-      // unless memory is corrupt, and then the log fails rather than write a wrong record
-      const { line, hash } = sealChecked(JSON.parse(q.bytes.utf8Slice(start, end)), seq, this.sealedHash, this.key);
-      const most = line.length * 3;
-      if (len + most > this.out.length) this.grow(len + most, len);
-      len += this.out.utf8Write(line, len);
+    q.take((start, end, prevAt) => {
+      // the body is canonical JSON with 64 bytes left for `prev` (canonical.mjs entryBody): fill
+      // them in, hash the bytes as they are, and write the body with hash and mac spliced in last
+      // (seal.mjs recordLine); the hex is ASCII, so latin1 writes it byte for byte
+      q.bytes.latin1Write(this.sealedHash, prevAt, 64);
+      const body = q.bytes.subarray(start, end);
+      const hash = sha256Hex(body);
+      const mac = recordMac(this.key, hash);
+      const size = end - start + LINE_EXTRA_BYTES;
+      if (len + size > this.out.length) this.grow(len + size, len);
+      body.copy(this.out, len, 0, body.length - 1);
+      len += body.length - 1;
+      len += this.out.latin1Write(`,"hash":"${hash}","mac":"${mac}"}\n`, len);
       ends.push(len);
       hashes.push(hash);
-      this.sealedSeq = seq;
+      this.sealedSeq++;
       this.sealedHash = hash;
     });
     let from = 0;

@@ -1,12 +1,12 @@
-// The shared queue between append() and the writer thread, both ends in one thread: entries come
-// out whole, in order, byte-exact and numbered across wrap-around, each taking the room of its
-// sealed line, a full queue refuses without writing, and the bounds hold; plus the facts the
-// writer shares (layout.mjs, seal.mjs). Tests ring.mjs, layout.mjs and seal.mjs.
+// The shared queue between append() and the writer thread, both ends in one thread: bodies come
+// out whole, in order and byte-exact across wrap-around with room for prev where it goes, each
+// taking the room of its sealed line, a full queue refuses without writing, and the bounds hold;
+// plus the facts the writer shares (layout.mjs, seal.mjs). Tests ring.mjs, layout.mjs, seal.mjs.
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { headMac, recordLine, sealEntry } from "../chain.js";
-import { jsonText } from "../canonical.mjs";
+import { entryBody } from "../canonical.mjs";
 import { headText } from "../layout.mjs";
 import { createQueue, MAX_QUEUE_BYTES, MIN_QUEUE_BYTES, QueueConsumer, QueueProducer, queueCapacity } from "../ring.mjs";
 import { sealedLineBytes } from "../seal.mjs";
@@ -17,83 +17,73 @@ function pair(capacity = MIN_QUEUE_BYTES) {
   return { producer: new QueueProducer(sab, 0, "0".repeat(64)), consumer: new QueueConsumer(sab) };
 }
 
-/** Seqs handed out by put() and checked by drain(): records are numbered in queue order. */
-let putSeq = 0;
-let takeSeq = 0;
+const PREV = "p".repeat(64);
 
-/** Everything published since the last take, as strings; frees it. */
+/** Everything published since the last take, as `head + prev + tail` strings (prev filled in as the writer does); frees it. */
 function drain(consumer: QueueConsumer): string[] {
   const out: string[] = [];
-  consumer.take(takeSeq + 1, (start, end, seq) => {
-    expect(seq).toBe(++takeSeq);
+  consumer.take((start, end, prevAt) => {
+    expect(prevAt).toBeGreaterThanOrEqual(start);
+    expect(prevAt + 64).toBeLessThanOrEqual(end);
+    Buffer.from(consumer.bytes.buffer, consumer.bytes.byteOffset, consumer.bytes.byteLength).write(PREV, prevAt, 64, "latin1");
     out.push(Buffer.from(consumer.bytes.subarray(start, end)).toString("utf8"));
   });
   consumer.release();
   return out;
 }
 
-/** tryPut with the next seq (only consumed when it succeeds). */
-function put(producer: QueueProducer, text: string): boolean {
-  const ok = producer.tryPut(text, putSeq + 1);
-  if (ok) putSeq++;
-  return ok;
-}
+/** Bodies as [head, tail] pairs. */
+const body = (head: string, tail = "") => [head, tail] as const;
 
 describe("the queue", () => {
-  it("hands every line over whole and in order, across many wrap-arounds", () => {
+  it("hands every body over whole and in order, across many wrap-arounds", () => {
     const { producer, consumer } = pair();
-    const line = fc.oneof(fc.string({ maxLength: 3000 }), fc.string({ unit: "grapheme", maxLength: 800 }), fc.constant("x".repeat(20_000)));
+    const part = fc.oneof(fc.string({ maxLength: 1500 }), fc.string({ unit: "grapheme", maxLength: 400 }), fc.constant("x".repeat(10_000)));
     fc.assert(
-      fc.property(fc.array(line, { minLength: 1, maxLength: 60 }), (lines) => {
+      fc.property(fc.array(fc.tuple(part, part), { minLength: 1, maxLength: 60 }), (bodies) => {
         const got: string[] = [];
-        for (const l of lines) {
-          if (!put(producer, l)) {
+        for (const [h, t] of bodies) {
+          if (!producer.tryPut(h, t)) {
             got.push(...drain(consumer));
-            expect(put(producer, l)).toBe(true);
+            expect(producer.tryPut(h, t)).toBe(true);
           }
         }
         got.push(...drain(consumer));
-        expect(got).toEqual(lines);
+        expect(got).toEqual(bodies.map(([h, t]) => h + PREV + t));
         expect(consumer.pending()).toBe(0);
       }),
       { numRuns: 300 },
     );
   });
 
-  it("refuses an entry when full, publishing nothing, and takes it once the writer frees room", () => {
+  it("refuses a body when full, publishing nothing, and takes it once the writer frees room", () => {
     const { producer, consumer } = pair();
-    drain(consumer);
-    // entries of 766 bytes at seqs of 1 to 3 digits: sealed lines of 996 to 998 bytes, frames of 1,000 to 1,004
-    const entry = `{"a":"${"a".repeat(758)}"}`;
+    // bodies of 700 + 64 + 84 = 848 bytes: lines of 996 bytes, frames of 1,000
+    const [h, t] = body("h".repeat(700), "t".repeat(84));
+    expect(producer.frameBytes(848)).toBe(1000);
+    expect(sealedLineBytes(848)).toBe(996);
     let n = 0;
-    const first = putSeq;
-    while (put(producer, entry)) n++;
-    let bytes = 0;
-    for (let s = first + 1; s <= first + n; s++) bytes += (4 + sealedLineBytes(766, s) + 3) & ~3;
-    expect(bytes).toBeLessThanOrEqual(MIN_QUEUE_BYTES);
-    expect(bytes + ((4 + sealedLineBytes(766, first + n + 1) + 3) & ~3)).toBeGreaterThan(MIN_QUEUE_BYTES);
+    while (producer.tryPut(h, t)) n++;
+    expect(n).toBe(Math.floor(MIN_QUEUE_BYTES / 1000));
     const pending = consumer.pending();
-    expect(put(producer, entry)).toBe(false);
+    expect(producer.tryPut(h, t)).toBe(false);
     expect(consumer.pending()).toBe(pending);
     expect(drain(consumer)).toHaveLength(n);
-    expect(put(producer, entry)).toBe(true);
-    drain(consumer);
+    expect(producer.tryPut(h, t)).toBe(true);
   });
 
-  it("fits an entry whose sealed line is as large as the queue minus its length field, wherever the queue stands", () => {
+  it("fits a body whose line is as large as the queue minus its length field, wherever the queue stands", () => {
     const { producer, consumer } = pair();
+    producer.tryPut("{", "}");
     drain(consumer);
-    put(producer, "{}");
-    drain(consumer);
-    const seq = putSeq + 1;
-    const huge = "é".repeat((MIN_QUEUE_BYTES - 4 - sealedLineBytes(0, seq)) / 2);
-    expect(producer.frameBytes(Buffer.byteLength(huge), seq)).toBe(MIN_QUEUE_BYTES);
+    const huge = "é".repeat((MIN_QUEUE_BYTES - 4 - sealedLineBytes(64)) / 2);
+    expect(producer.frameBytes(Buffer.byteLength(huge) + 64)).toBe(MIN_QUEUE_BYTES);
     // the frame cannot start mid-queue: the rest is skipped, and once the writer has passed the
     // skip the frame starts at offset 0
-    expect(put(producer, huge)).toBe(false);
+    expect(producer.tryPut(huge, "")).toBe(false);
     expect(drain(consumer)).toEqual([]);
-    expect(put(producer, huge)).toBe(true);
-    expect(drain(consumer)).toEqual([huge]);
+    expect(producer.tryPut(huge, "")).toBe(true);
+    expect(drain(consumer)).toEqual([huge + PREV]);
   });
 
   it("sizes the ring to a power of two within its bounds", () => {
@@ -122,20 +112,22 @@ describe("the queue", () => {
   it("wakes a sleeping writer when a line is published", async () => {
     const { producer, consumer } = pair();
     const slept = consumer.sleep();
-    drain(consumer);
-    put(producer, "wake");
+    producer.tryPut("wake", "");
     await slept;
-    expect(drain(consumer)).toEqual(["wake"]);
+    expect(drain(consumer)).toEqual([`wake${PREV}`]);
   });
 });
 
 describe("what the writer thread shares", () => {
-  it("reserves for each entry exactly the bytes of the line it is sealed as", () => {
+  it("queues each entry as the body it is sealed with, reserving exactly its line's bytes", () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.string({ unit: "grapheme", maxLength: 40 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (v, note, seq) => {
         const entry = decision(seq, { note, value: v as never });
-        const sealed = sealEntry(entry, seq, "0".repeat(64), KEY);
-        expect(sealedLineBytes(Buffer.byteLength(jsonText(entry)), seq)).toBe(Buffer.byteLength(sealed.line));
+        const prev = "c".repeat(64);
+        const sealed = sealEntry(entry, seq, prev, KEY);
+        const { head, tail } = entryBody(entry, seq);
+        expect(sealed.line).toBe(recordLine(head + prev + tail, sealed.record.hash, sealed.record.mac));
+        expect(sealedLineBytes(Buffer.byteLength(head + prev + tail))).toBe(Buffer.byteLength(sealed.line));
       }),
       { numRuns: 300 },
     );
