@@ -94,6 +94,25 @@ export function sampleRuns(fn: () => unknown, o: SampleOptions & { runs: number 
   return { p50: pick("p50"), p99: pick("p99"), p999: pick("p999"), mean: pick("mean"), min: Math.min(...rs.map((x) => x.min)), max: Math.max(...rs.map((x) => x.max)), batch: rs[0]!.batch, samples: o.samples, opsPerSec: pick("opsPerSec"), runs: o.runs };
 }
 
+/**
+ * sampleRuns for several functions at once, alternated: each round samples every function in
+ * turn, so a burst of load from another process falls on all of them, not on one; per function,
+ * each figure is the median over rounds.
+ */
+export function sampleAlternating<K extends string>(fns: Record<K, () => unknown>, o: SampleOptions & { runs: number; samplesOf?: (k: K) => number }): Record<K, Latency & { runs: number }> {
+  const keys = Object.keys(fns) as K[];
+  const rs = Object.fromEntries(keys.map((k) => [k, [] as Latency[]])) as Record<K, Latency[]>;
+  for (let r = 0; r < o.runs; r++) {
+    for (const k of keys) rs[k].push(sample(fns[k], { ...o, samples: o.samplesOf?.(k) ?? o.samples, ...(r > 0 ? { warmupMs: 20 } : {}) }));
+  }
+  const out = {} as Record<K, Latency & { runs: number }>;
+  for (const k of keys) {
+    const pick = (f: keyof Latency) => median(rs[k].map((x) => x[f]));
+    out[k] = { p50: pick("p50"), p99: pick("p99"), p999: pick("p999"), mean: pick("mean"), min: Math.min(...rs[k].map((x) => x.min)), max: Math.max(...rs[k].map((x) => x.max)), batch: rs[k][0]!.batch, samples: rs[k][0]!.samples, opsPerSec: pick("opsPerSec"), runs: o.runs };
+  }
+  return out;
+}
+
 export interface Throughput {
   name: string;
   opsPerSec: number;
