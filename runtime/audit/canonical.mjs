@@ -23,7 +23,20 @@ export const MAX_DEPTH = 128;
  * sparse arrays) throws NotJsonError instead, so what is hashed is exactly what is stored.
  */
 export function canonicalJson(value) {
+  // When every object's keys are in canonical order already (records read back by verify.ts, the
+  // Engine's own entries), JSON.stringify writes the same text after the same checks, about 3×
+  // faster than encoding in JavaScript; toJSON on a polluted Object.prototype is never called.
+  if (inOrder(value) && Object.prototype.toJSON === undefined) return JSON.stringify(value);
   return encode(value, [], new Set());
+}
+
+/** check() as a yes/no: false on anything encode would refuse too, so encode reports it as it always has (in key order). */
+function inOrder(value) {
+  try {
+    return check(value, [], new Set());
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -76,7 +89,13 @@ export function entryBody(entry, seq) {
     if (indexLike(k)) sorted = false;
     values[i] = entry[k];
     trail.push(k);
-    if (!check(values[i], trail, open)) sorted = false;
+    try {
+      if (!check(values[i], trail, open)) sorted = false;
+    } catch (e) {
+      // the error canonicalJsonWith gives, which walks the keys in canonical order
+      canonicalJsonWith(entry, { seq, prev: "0".repeat(64) });
+      throw e;
+    }
     trail.pop();
   }
   const before = {};
