@@ -77,46 +77,69 @@ export function entryBody(entry, seq) {
   const proto = Object.getPrototypeOf(entry);
   if (proto !== Object.prototype && proto !== null) throw new NotJsonError("", "is not a plain object");
   const keys = Object.keys(entry);
-  const values = new Array(keys.length);
-  const trail = [];
-  const open = new Set([entry]);
   // JSON.stringify honours a toJSON found on a polluted Object.prototype; canonicalJson never calls one
   let sorted = Object.prototype.toJSON === undefined;
   let ordered = true;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
-    if (i > 0 && !(keys[i - 1] < k)) ordered = false;
-    if (indexLike(k)) sorted = false;
-    values[i] = entry[k];
-    trail.push(k);
-    try {
-      if (!check(values[i], trail, open)) sorted = false;
-    } catch (e) {
-      // the error canonicalJsonWith gives, which walks the keys in canonical order
-      canonicalJsonWith(entry, { seq, prev: "0".repeat(64) });
-      throw e;
-    }
-    trail.pop();
-  }
   const before = {};
   const after = {};
   let seqPlaced = false;
-  const place = (k, v) => {
-    if (k < "prev") define(before, k, v);
+  const trail = [];
+  const open = new Set([entry]);
+  try {
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (i > 0 && !(keys[i - 1] < k)) ordered = false;
+      if (indexLike(k)) sorted = false;
+      const v = entry[k];
+      trail.push(k);
+      if (!check(v, trail, open)) sorted = false;
+      trail.pop();
+      // Placed as read; when the keys turn out not to be in order, the halves are rebuilt below.
+      if (k < "prev") define(before, k, v);
+      else {
+        if (!seqPlaced && k > "seq") {
+          after.seq = seq;
+          seqPlaced = true;
+        }
+        define(after, k, v);
+      }
+    }
+  } catch (e) {
+    // the error canonicalJsonWith gives, which walks the keys in canonical order
+    canonicalJsonWith(entry, { seq, prev: "0".repeat(64) });
+    throw e;
+  }
+  if (!seqPlaced) after.seq = seq;
+  return ordered ? halves(before, after, sorted) : halves(...split(entry, keys, seq), sorted);
+}
+
+/** head and tail from the two halves of the record (keys before and after `prev`, each in canonical order). */
+function halves(before, after, sorted) {
+  const a = sorted ? JSON.stringify(before) : canonicalJson(before);
+  const b = sorted ? JSON.stringify(after) : canonicalJson(after);
+  return { head: `${a.length > 2 ? `${a.slice(0, -1)},` : "{"}"prev":"`, tail: `",${b.slice(1)}` };
+}
+
+/**
+ * The halves of an entry whose keys were not in canonical order, rebuilt in that order (reading
+ * the values again: the Engine's entries never take this path).
+ */
+function split(entry, keys, seq) {
+  const before = {};
+  const after = {};
+  let seqPlaced = false;
+  for (const k of [...keys].sort(byCodeUnits)) {
+    if (k < "prev") define(before, k, entry[k]);
     else {
       if (!seqPlaced && k > "seq") {
         after.seq = seq;
         seqPlaced = true;
       }
-      define(after, k, v);
+      define(after, k, entry[k]);
     }
-  };
-  if (ordered) for (let i = 0; i < keys.length; i++) place(keys[i], values[i]);
-  else for (const i of keys.map((_, i) => i).sort((x, y) => byCodeUnits(keys[x], keys[y]))) place(keys[i], values[i]);
+  }
   if (!seqPlaced) after.seq = seq;
-  const a = sorted ? JSON.stringify(before) : canonicalJson(before);
-  const b = sorted ? JSON.stringify(after) : canonicalJson(after);
-  return { head: `${a.length > 2 ? `${a.slice(0, -1)},` : "{"}"prev":"`, tail: `",${b.slice(1)}` };
+  return [before, after];
 }
 
 /** Sets a data property, a `__proto__` key included (plain assignment would set the prototype). */
