@@ -3,7 +3,7 @@
 // verify.ts to check, and meant for a later PostgreSQL sink, which must seal records identically.
 
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { canonicalJson, type JsonValue } from "./canonical.mjs";
 import { sealChecked, sha256Hex } from "./seal.mjs";
@@ -194,7 +194,7 @@ function providedKey(provider: KeyProvider): Uint8Array {
 
 /**
  * Reads a key file; with `create`, a missing one is made (32 random bytes as hex, mode 0600,
- * exclusive so two openers agree on one key). Also the engine secret's file (runtime/secret.ts).
+ * linked into place so two openers agree on one key). Also the engine secret's file (runtime/secret.ts).
  */
 export function readKeyFile(file: string, create: boolean, what = "audit key"): Uint8Array {
   try {
@@ -203,12 +203,28 @@ export function readKeyFile(file: string, create: boolean, what = "audit key"): 
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw wrapIo(e, `cannot read ${what} ${file}`);
     if (!create) throw new AuditError("key", `no ${what}: ${file} does not exist; pass the key the log was written with`);
   }
-  try {
-    writeFileSync(file, randomBytes(32).toString("hex") + "\n", { mode: 0o600, flag: "wx" });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw wrapIo(e, `cannot create ${what} ${file}`);
-  }
+  createWhole(file, randomBytes(32).toString("hex") + "\n", 0o600, `cannot create ${what} ${file}`);
   return parseKey(readFileSync(file, "utf8"), file, what);
+}
+
+/**
+ * Creates `file` holding `text` unless it exists; true when this call made it. The text is
+ * written to a private name and linked into place: link() is atomic and refuses an existing
+ * name, so a concurrent reader sees no file or the whole text. (An exclusive create followed by
+ * a write let a second process read an empty key: CI, two engines opening one store.)
+ */
+export function createWhole(file: string, text: string, mode: number, failure: string): boolean {
+  const draft = `${file}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+  try {
+    writeFileSync(draft, text, { mode, flag: "wx" });
+    linkSync(draft, file);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw wrapIo(e, failure);
+  } finally {
+    rmSync(draft, { force: true });
+  }
 }
 
 let warnedBesideLog = false;

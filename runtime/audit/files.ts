@@ -4,7 +4,7 @@
 
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { AuditError, HEX64, macEquals, wrapIo } from "./chain.js";
+import { AuditError, createWhole, HEX64, macEquals, wrapIo } from "./chain.js";
 import { headMac, headPath, rotationBase } from "./layout.mjs";
 
 // ---------------------------------------------------------------------------
@@ -168,12 +168,8 @@ function alive(pid: number): boolean {
 export function acquireLock(logPath: string): void {
   const file = lockPath(logPath);
   for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(file, `${process.pid}\n`, { flag: "wx" });
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw wrapIo(e, `cannot create ${file}`);
-    }
+    // Whole or absent: a half-made lock read as an empty pid would look stale and be removed.
+    if (createWhole(file, `${process.pid}\n`, 0o644, `cannot create ${file}`)) return;
     let pid: number;
     try {
       pid = Number.parseInt(readFileSync(file, "utf8"), 10);

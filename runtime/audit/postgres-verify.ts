@@ -6,7 +6,8 @@
 import { GENESIS_HASH, macEquals, recordHash, recordMac, type KeyOptions } from "./chain.js";
 import { auditAnchorName, checkChainName, postgresAuditKey } from "./postgres.js";
 import { parseRecord, type VerifyBreak, type VerifyResult } from "./verify.js";
-import { connectPostgres, type PgOptions } from "../store/postgres-conn.js";
+import { connectPostgres } from "../store/postgres-conn.js";
+import type { PgOptions } from "../store/server-options.js";
 import type { AnchorStore } from "../store/types.js";
 import { AuditError } from "./chain.js";
 

@@ -17,7 +17,8 @@
 import { randomUUID } from "node:crypto";
 import { canonicalJson } from "./canonical.mjs";
 import { AuditError, GENESIS_HASH, checkEntry, parseKey, sealEntry, type AuditEntry, type AuditSink, type KeyOptions } from "./chain.js";
-import { connectPostgres, errorText, lockKey, type PgConn, type PgOptions } from "../store/postgres-conn.js";
+import { connectPostgres, errorText, lockKey, type PgConn } from "../store/postgres-conn.js";
+import type { PgOptions } from "../store/server-options.js";
 import { StoreError, type AnchorStore } from "../store/types.js";
 import { readFileSync } from "node:fs";
 

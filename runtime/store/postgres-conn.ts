@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import pg from "pg";
+import type { PgOptions } from "./server-options.js";
 import { errorText, guarded } from "./server-conn.js";
 import { StoreError, type ChangeProbe } from "./types.js";
 
@@ -20,14 +21,7 @@ function migrations(): string[] {
 
 export const POSTGRES_SCHEMA_VERSION = 2;
 
-export interface PgOptions {
-  /** The schema holding pol's tables (created if missing); default `pol`. Also `?schema=` in the url. */
-  schema?: string;
-  /** Connections in the pool; default 8. */
-  poolSize?: number;
-  /** How long opening (and each new connection) waits for the server; default 5000 ms. */
-  connectTimeoutMs?: number;
-}
+export type { PgOptions } from "./server-options.js";
 
 const SCHEMA = /^[a-z_][a-z0-9_]{0,40}$/;
 

@@ -10,7 +10,8 @@
 
 import type pg from "pg";
 import { serverClock, type SyncedClock } from "./clock.js";
-import { PgConn, PgFeed, connectPostgres, lockKey, type PgOptions } from "./postgres-conn.js";
+import { PgConn, PgFeed, connectPostgres, lockKey } from "./postgres-conn.js";
+import type { PgOptions } from "./server-options.js";
 import {
   ChangeHub, adjustTrust, anchorAdvances, anchorOf, checkAnchor, checkAnchorName, checkFilter, checkInitialTrust,
   checkResumeTarget, consumeApproval, newApproval, newPause, nothingToResume, pauseId, pauseSeq, pendingCap,

@@ -11,6 +11,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createClient } from "redis";
+import type { RedisConnOptions } from "./server-options.js";
 import { errorText, guarded } from "./server-conn.js";
 import { StoreError, type ChangeProbe } from "./types.js";
 
@@ -194,12 +195,7 @@ function parse(message: string): { msg: FeedMessage; o?: string } | null {
   }
 }
 
-export interface RedisConnOptions {
-  /** Key prefix holding a hash tag; default `pol:{default}:`. */
-  prefix?: string;
-  /** How long opening waits for the server before failing; default 5000 ms. */
-  connectTimeoutMs?: number;
-}
+export type { RedisConnOptions } from "./server-options.js";
 
 /**
  * Connects the command client. Commands fail at once while disconnected (no offline queue: a

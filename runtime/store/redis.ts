@@ -14,7 +14,8 @@ import {
   pendingCap, resolveApproval, restoreTrust, setTrust, toApproval, tooManyPending, unknownAgent,
   type StoredApproval,
 } from "./rules.js";
-import { RedisConn, RedisFeed, connectRedis, type RedisConnOptions } from "./redis-conn.js";
+import { RedisConn, RedisFeed, connectRedis } from "./redis-conn.js";
+import type { RedisConnOptions } from "./server-options.js";
 import { serverClock, type SyncedClock } from "./clock.js";
 import {
   StoreError,

@@ -17,7 +17,10 @@ export class SqliteProbe implements ChangeProbe {
   private readonly db: Database.Database;
   private readonly stmt: Database.Statement<[], number>;
 
-  /** `Driver` is better-sqlite3, which the store loaded on first use (sqlite-schema.ts sqliteDriver). */
+  /**
+   * `Driver` is better-sqlite3, which the store loaded on first use (sqlite-schema.ts sqliteDriver).
+   * @internal better-sqlite3's types stay out of the published declarations.
+   */
   constructor(path: string, Driver: typeof Database) {
     this.db = new Driver(path, { fileMustExist: true });
     this.stmt = this.db.prepare<[], number>("PRAGMA data_version").pluck();

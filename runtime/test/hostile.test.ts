@@ -97,3 +97,26 @@ describe("hostile calls", () => {
     expect(await verifyAudit(h.audit)).toMatchObject({ ok: true });
   });
 });
+
+describe("a polluted Object.prototype", () => {
+  it("is never input: the policy, trust and the audit all see the agent the call names (none)", async () => {
+    const h = await harness();
+    await h.engine.store.trust.set("admin", 100, h.clock.now());
+    const proto = Object.prototype as Record<string, unknown>;
+    proto["id"] = "admin";
+    proto["agent"] = { id: "admin", roles: ["admin"] };
+    try {
+      const d = await h.engine.decide({ tool: "refund", args: { amount: 10, customer: "cus_1" } });
+      const withAgent = await h.engine.decide({ tool: "refund", args: { amount: 10, customer: "cus_1" }, agent: {} });
+      expect(d.trust).toBe(withAgent.trust);
+      await h.engine.flush();
+      const recs = records(h.audit).filter((r) => r["type"] === "decision");
+      for (const r of recs) expect(r["agent"]).toBeNull();
+    } finally {
+      delete proto["id"];
+      delete proto["agent"];
+    }
+    expect(await h.engine.trust("")).toMatchObject({ agentId: "" });
+    await h.engine.close();
+  });
+});

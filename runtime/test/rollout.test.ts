@@ -163,7 +163,7 @@ describe("reload", () => {
     expect(records(audit).filter((r) => r["event"] === "policy.reload").map((r) => [r["from"], r["policy"]])).toEqual([[p1.hash, p2.hash], [p2.hash, p1.hash]]);
   });
 
-  it("does not let a grant made under the old policy bypass the new one", async () => {
+  it("does not let a grant made under the old policy bypass the new one, nor answer for other approvers", async () => {
     const { engine } = await open();
     // 600: v1 sends it to finance, v2 denies it. A grant from before the reload must not turn the deny into an allow.
     const asked = await engine.decide(refund(600));
@@ -171,9 +171,15 @@ describe("reload", () => {
     // 200: both send it to finance; the grant still authorises exactly that call.
     const asked200 = await engine.decide(refund(200));
     await engine.approvals.resolve(asked200.approval!, { approve: true, by: "alice" });
+    // 300: v1 sends it to finance, v2 to risk. Finance's grant must not answer for risk.
+    const asked300 = await engine.decide(refund(300));
+    await engine.approvals.resolve(asked300.approval!, { approve: true, by: "alice" });
     await engine.reload(v2.path);
     expect(await engine.decide(refund(600))).toMatchObject({ effect: "deny", rule: "large", policyHash: p2.hash });
     expect(await engine.decide(refund(200))).toMatchObject({ effect: "allow", decidedBy: "approval", approval: asked200.approval, policyHash: p2.hash });
+    const again300 = await engine.decide(refund(300));
+    expect(again300).toMatchObject({ effect: "approve", rule: "risk_review", approvers: ["risk"], policyHash: p2.hash });
+    expect(again300.approval).not.toBe(asked300.approval);
     await engine.close();
   });
 });

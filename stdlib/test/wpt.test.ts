@@ -1,5 +1,5 @@
 // host() against the WHATWG URL test data of web-platform-tests
-// (../shared/wpt/urltestdata.json, 601 cases), in both engines: pol either
+// (stdlib/test/data/urltestdata.json, copied from web-platform-tests, 601 cases), in both engines: pol either
 // gives the standard's hostname or fails, and every failure where the
 // standard gives a host falls in a refusal class documented in docs/language.md.
 
@@ -12,7 +12,7 @@ import { AsStdlib } from "./as-harness.js";
 interface Entry { input: string; base: string | null; failure?: boolean; hostname?: string }
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const DATA = `${ROOT}../../shared/wpt/urltestdata.json`;
+const DATA = `${ROOT}stdlib/test/data/urltestdata.json`;
 const entries = (JSON.parse(readFileSync(DATA, "utf8")) as unknown[]).filter((x): x is Entry => typeof x === "object" && x !== null);
 
 const whatwg = (input: string, base?: string): string | null => {

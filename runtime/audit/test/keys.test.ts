@@ -1,13 +1,17 @@
 // Where the audit key comes from: a KeyProvider, POL_AUDIT_KEY, a key file elsewhere; what each
-// refuses; and the once-per-process warning when a writer's key file sits beside its log. Tests
-// chain.ts loadKey through JsonlAuditLog.open and verifyAudit, and secret.ts's separation.
+// refuses; a key file made whole or not at all under a concurrent reader; and the once-per-process
+// warning when a writer's key file sits beside its log. Tests chain.ts loadKey and readKeyFile
+// through JsonlAuditLog.open and verifyAudit, and secret.ts's separation.
 // Order matters in the last block: the warning is emitted once per process (per test file here).
 
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { engineSecret } from "../../secret.js";
-import { AUDIT_KEY_ENV, KEY_BESIDE_LOG } from "../chain.js";
+import { AUDIT_KEY_ENV, KEY_BESIDE_LOG, readKeyFile } from "../chain.js";
 import { JsonlAuditLog } from "../jsonl.js";
 import { verifyAudit } from "../verify.js";
 import { decision, KEY, KEY_HEX, tempDir } from "./helpers.js";
@@ -90,6 +94,20 @@ describe(`$${AUDIT_KEY_ENV}`, () => {
     expect(secret.source).toBe(`${store}.key`);
     expect(Buffer.from(secret.key).equals(KEY)).toBe(false);
   });
+});
+
+describe("a key file made on first use", () => {
+  const racer = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "key-racer.ts");
+
+  it("is never seen half made by another process", async () => {
+    // Regression (CI): an exclusive create then a write let a second engine read an empty key.
+    const dir = tempDir();
+    const startAt = String(Date.now() + 1500); // after both children have loaded tsx
+    const run = (mode: string) => promisify(execFile)(process.execPath, ["--import", "tsx", racer, mode, dir, "3000", startAt]);
+    const [, watcher] = await Promise.all([run("make"), run("watch")]);
+    expect(JSON.parse(watcher.stdout)).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]); // no drafts left behind
+  }, 30_000);
 });
 
 describe("a key file beside the log", () => {
