@@ -5,7 +5,7 @@
 
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { machine } from "./lib/machine.js";
 import { BENCH, ROOT, script } from "./lib/paths.js";
@@ -43,15 +43,19 @@ async function main() {
   const previous = only && existsSync(target) ? JSON.parse(readFileSync(target, "utf8")) : {};
   const results: Record<string, unknown> = { ...(previous.suites ?? {}) };
   const seconds: Record<string, number> = { ...(previous.seconds ?? {}) };
+  // The 1-minute load average as each suite starts and ends: the machine is shared, so every figure says what it ran beside.
+  const load: Record<string, [number, number]> = { ...(previous.load ?? {}) };
   const t0 = performance.now();
   for (const s of SUITES) {
     if (only && !only.includes(s.n)) continue;
     process.stderr.write(`suite ${s.n}: ${s.title}${quick ? " (quick)" : ""}\n`);
     const t = performance.now();
+    const before = loadavg()[0]!;
     results[s.key] = runOne(s.file, quick);
+    load[s.key] = [before, loadavg()[0]!].map((x) => Math.round(x * 10) / 10) as [number, number];
     seconds[s.key] = Math.round((performance.now() - t) / 100) / 10;
   }
-  const doc = { generated: new Date().toISOString(), quick, machine: machine(), seconds, suites: results };
+  const doc = { generated: new Date().toISOString(), quick, machine: machine(), seconds, load, suites: results };
   writeFileSync(target, JSON.stringify(doc, null, 1) + "\n");
   process.stderr.write(`wrote ${target} in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
   if (!quick) {

@@ -44,7 +44,7 @@ function makeLoop(): (fn: () => unknown, n: number) => unknown {
   return new Function("fn", "n", "let r; for (let i = 0; i < n; i++) r = fn(); return r;") as (fn: () => unknown, n: number) => unknown;
 }
 
-function percentile(sorted: Float64Array, q: number): number {
+export function percentile(sorted: Float64Array, q: number): number {
   // Nearest rank: the smallest sample with at least q of the samples at or below it.
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
   return sorted[i]!;
