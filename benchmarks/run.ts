@@ -45,19 +45,36 @@ async function main() {
   const seconds: Record<string, number> = { ...(previous.seconds ?? {}) };
   // The 1-minute load average as each suite starts and ends: the machine is shared, so every figure says what it ran beside.
   const load: Record<string, [number, number]> = { ...(previous.load ?? {}) };
+  // When each suite ran: with --only (or a failed suite), figures from several runs share one document.
+  const ran: Record<string, string> = { ...(previous.ran ?? {}) };
   const t0 = performance.now();
+  const write = () => {
+    const doc = { generated: new Date().toISOString(), quick, machine: machine(), seconds, load, ran, suites: results };
+    writeFileSync(target, JSON.stringify(doc, null, 1) + "\n");
+    return doc;
+  };
+  let failed = 0;
   for (const s of SUITES) {
     if (only && !only.includes(s.n)) continue;
     process.stderr.write(`suite ${s.n}: ${s.title}${quick ? " (quick)" : ""}\n`);
     const t = performance.now();
     const before = loadavg()[0]!;
-    results[s.key] = runOne(s.file, quick);
-    load[s.key] = [before, loadavg()[0]!].map((x) => Math.round(x * 10) / 10) as [number, number];
-    seconds[s.key] = Math.round((performance.now() - t) / 100) / 10;
+    // A suite that fails is reported and the run goes on: the suites already run are kept (the
+    // document is written after each), and the failed one keeps its previous figures, if any.
+    try {
+      results[s.key] = runOne(s.file, quick);
+      seconds[s.key] = Math.round((performance.now() - t) / 100) / 10;
+      ran[s.key] = new Date().toISOString();
+      load[s.key] = [before, loadavg()[0]!].map((x) => Math.round(x * 10) / 10) as [number, number];
+    } catch (e) {
+      failed++;
+      process.stderr.write(`suite ${s.n} (${s.title}) failed: ${(e as Error).message.split("\n")[0]}\n`);
+    }
+    write();
   }
-  const doc = { generated: new Date().toISOString(), quick, machine: machine(), seconds, load, suites: results };
-  writeFileSync(target, JSON.stringify(doc, null, 1) + "\n");
-  process.stderr.write(`wrote ${target} in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+  const doc = write();
+  process.stderr.write(`wrote ${target} in ${((performance.now() - t0) / 1000).toFixed(0)} s${failed ? `; ${failed} suite(s) failed` : ""}\n`);
+  if (failed) process.exitCode = 1;
   if (!quick) {
     writeImages(doc);
     writeFileSync(join(BENCH, "RESULTS.md"), render(doc));
