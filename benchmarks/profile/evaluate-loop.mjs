@@ -23,7 +23,7 @@ if (what === "items") {
   const { compileText } = await from(dist, "compiler/compile-file.js");
   const { PAYLOAD_POLICY, payloadCall } = await from(bench, "lib/generate.js");
   const c = await compileText(PAYLOAD_POLICY, "payload.pol", { optimize: false, read: () => { throw new Error("no imports"); } });
-  policy = WasmPolicy.fromBytes(c.wasm);
+  policy = await WasmPolicy.fromBytes(c.wasm);
   calls = [payloadCall(10_000, "items")];
 } else {
   policy = await loadPolicy(new URL("../../examples/support_agent/support_agent.pol", import.meta.url).pathname);
