@@ -4,6 +4,7 @@
 // fold.ts, printed as AssemblyScript by emit.ts.
 
 import type { Effect } from "../language/ast.js";
+import type { RuleIndex } from "./index-rules.js";
 import type { Block, InputLayout } from "./layout.js";
 
 export type Scalar = "number" | "bool" | "string";
@@ -66,6 +67,8 @@ export interface ToolPlan {
   blind: Set<number>;
   /** Indices of sum limits whose amount this tool's branch computes. */
   sums: number[];
+  /** Set when many rules test one slot against constants: they are dispatched on its value (index-rules.ts). */
+  index?: RuleIndex;
 }
 
 export interface Program {

@@ -12,6 +12,7 @@ import type { FieldType, Type } from "../language/types.js";
 import { BUILTINS } from "../stdlib/signatures.js";
 import { compileRegex, serializeDfa } from "../stdlib/regex/index.js";
 import { foldIR } from "./fold.js";
+import { indexRules } from "./index-rules.js";
 import type { Base, IR, Program, Scalar, ToolPlan } from "./ir.js";
 import { newInputLayout, slotOf, type ElemLayout, type InputLayout, type RecordSlots } from "./layout.js";
 
@@ -240,5 +241,7 @@ export function lower(policy: CheckedPolicy): Program {
     blind: new Set(globRules.filter((r) => r.readsArgs).map((r) => r.index)),
     sums: policy.limits.filter((l) => l.decl.measure.kind === "sum" && !l.readsArgs && l.decl.targets.some((t) => t.glob)).map((l) => l.index),
   };
-  return { layout: L.layout, conds, effects: policy.rules.map((r) => r.decl.effect), sumExprs, tools, unknown, regexTables: L.tables };
+  const program: Program = { layout: L.layout, conds, effects: policy.rules.map((r) => r.decl.effect), sumExprs, tools, unknown, regexTables: L.tables };
+  indexRules(program);
+  return program;
 }
