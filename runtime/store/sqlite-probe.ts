@@ -42,6 +42,7 @@ export class StoreProbe implements ChangeProbe {
   private lastWrites = -1;
   private token_ = 0;
 
+  /** @internal better-sqlite3's types stay out of the published declarations. */
   constructor(db: Database.Database, private readonly writes: () => number, private readonly closed: () => boolean) {
     this.stmt = db.prepare<[], number>("PRAGMA data_version").pluck();
   }
