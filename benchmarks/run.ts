@@ -1,27 +1,26 @@
-// `npm run bench`: runs every suite (7 since pol serve), each in its own Node process, writes
-// benchmarks/results/latest.json and renders benchmarks/RESULTS.md. `--quick`
-// is a short smoke run written to results/quick.json (RESULTS.md untouched);
-// `--only=1,3` re-runs some suites and merges them into latest.json.
+// `npm run bench`: builds, then runs every suite from dist/benchmarks under plain node, each in
+// its own Node process, writes benchmarks/results/latest.json and renders benchmarks/RESULTS.md
+// (and the scaling plot). `--quick` is a short smoke run written to results/quick.json
+// (RESULTS.md untouched); `--only=1,3` re-runs some suites and merges them into latest.json.
 
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { machine } from "./lib/machine.js";
-import { render } from "./render.js";
+import { BENCH, ROOT, script } from "./lib/paths.js";
+import { render, writeImages } from "./render.js";
 
-const HERE = fileURLToPath(new URL(".", import.meta.url));
 export const SUITES = [
-  { n: 1, key: "bare", file: "suites/bare.ts", title: "bare evaluator" },
-  { n: 2, key: "peers", file: "suites/peers.ts", title: "peers" },
-  { n: 3, key: "scaling", file: "suites/scaling.ts", title: "scaling" },
-  { n: 4, key: "engine", file: "suites/engine.ts", title: "full Engine" },
-  { n: 5, key: "compile", file: "suites/compile.ts", title: "compile time" },
-  { n: 6, key: "memory", file: "suites/memory.ts", title: "memory" },
-  { n: 7, key: "serve", file: "suites/serve.ts", title: "pol serve over HTTP" },
-  { n: 8, key: "gateway", file: "suites/gateway.ts", title: "MCP gateway" },
-  { n: 9, key: "fleet", file: "suites/fleet.ts", title: "fleet stores (Redis, PostgreSQL)" },
+  { n: 1, key: "bare", file: "suites/bare", title: "bare evaluator" },
+  { n: 2, key: "peers", file: "suites/peers", title: "peers" },
+  { n: 3, key: "scaling", file: "suites/scaling", title: "scaling" },
+  { n: 4, key: "engine", file: "suites/engine", title: "full Engine" },
+  { n: 5, key: "compile", file: "suites/compile", title: "compile time" },
+  { n: 6, key: "memory", file: "suites/memory", title: "memory" },
+  { n: 7, key: "serve", file: "suites/serve", title: "pol serve over HTTP" },
+  { n: 8, key: "gateway", file: "suites/gateway", title: "MCP gateway" },
+  { n: 9, key: "fleet", file: "suites/fleet", title: "fleet stores (Redis, PostgreSQL)" },
 ] as const;
 
 function runOne(file: string, quick: boolean): unknown {
@@ -29,7 +28,7 @@ function runOne(file: string, quick: boolean): unknown {
   const out = join(dir, "result.json");
   try {
     // --expose-gc for the memory suite's snapshots; stdout (benny's banner) and stderr (progress) pass through.
-    execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", join(HERE, file), "--out", out, ...(quick ? ["--quick"] : [])], { stdio: ["ignore", "inherit", "inherit"], cwd: join(HERE, "..") });
+    execFileSync(process.execPath, ["--expose-gc", ...script(import.meta.url, `./${file}`), "--out", out, ...(quick ? ["--quick"] : [])], { stdio: ["ignore", "inherit", "inherit"], cwd: ROOT });
     return JSON.parse(readFileSync(out, "utf8"));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -40,24 +39,46 @@ async function main() {
   const argv = process.argv.slice(2);
   const quick = argv.includes("--quick");
   const only = argv.find((a) => a.startsWith("--only="))?.slice(7).split(",").map(Number);
-  const target = join(HERE, "results", quick ? "quick.json" : "latest.json");
+  const target = join(BENCH, "results", quick ? "quick.json" : "latest.json");
   const previous = only && existsSync(target) ? JSON.parse(readFileSync(target, "utf8")) : {};
   const results: Record<string, unknown> = { ...(previous.suites ?? {}) };
   const seconds: Record<string, number> = { ...(previous.seconds ?? {}) };
+  // The 1-minute load average as each suite starts and ends: the machine is shared, so every figure says what it ran beside.
+  const load: Record<string, [number, number]> = { ...(previous.load ?? {}) };
+  // When each suite ran: with --only (or a failed suite), figures from several runs share one document.
+  const ran: Record<string, string> = { ...(previous.ran ?? {}) };
   const t0 = performance.now();
+  const write = () => {
+    const doc = { generated: new Date().toISOString(), quick, machine: machine(), seconds, load, ran, suites: results };
+    writeFileSync(target, JSON.stringify(doc, null, 1) + "\n");
+    return doc;
+  };
+  let failed = 0;
   for (const s of SUITES) {
     if (only && !only.includes(s.n)) continue;
     process.stderr.write(`suite ${s.n}: ${s.title}${quick ? " (quick)" : ""}\n`);
     const t = performance.now();
-    results[s.key] = runOne(s.file, quick);
-    seconds[s.key] = Math.round((performance.now() - t) / 100) / 10;
+    const before = loadavg()[0]!;
+    // A suite that fails is reported and the run goes on: the suites already run are kept (the
+    // document is written after each), and the failed one keeps its previous figures, if any.
+    try {
+      results[s.key] = runOne(s.file, quick);
+      seconds[s.key] = Math.round((performance.now() - t) / 100) / 10;
+      ran[s.key] = new Date().toISOString();
+      load[s.key] = [before, loadavg()[0]!].map((x) => Math.round(x * 10) / 10) as [number, number];
+    } catch (e) {
+      failed++;
+      process.stderr.write(`suite ${s.n} (${s.title}) failed: ${(e as Error).message.split("\n")[0]}\n`);
+    }
+    write();
   }
-  const doc = { generated: new Date().toISOString(), quick, machine: machine(), seconds, suites: results };
-  writeFileSync(target, JSON.stringify(doc, null, 1) + "\n");
-  process.stderr.write(`wrote ${target} in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+  const doc = write();
+  process.stderr.write(`wrote ${target} in ${((performance.now() - t0) / 1000).toFixed(0)} s${failed ? `; ${failed} suite(s) failed` : ""}\n`);
+  if (failed) process.exitCode = 1;
   if (!quick) {
-    writeFileSync(join(HERE, "RESULTS.md"), render(doc));
-    process.stderr.write(`wrote ${join(HERE, "RESULTS.md")}\n`);
+    writeImages(doc);
+    writeFileSync(join(BENCH, "RESULTS.md"), render(doc));
+    process.stderr.write(`wrote ${join(BENCH, "RESULTS.md")}\n`);
   }
 }
 

@@ -4,6 +4,7 @@
 // fold.ts, printed as AssemblyScript by emit.ts.
 
 import type { Effect } from "../language/ast.js";
+import type { RuleIndex } from "./index-rules.js";
 import type { Block, InputLayout } from "./layout.js";
 
 export type Scalar = "number" | "bool" | "string";
@@ -77,6 +78,8 @@ export interface ToolPlan {
   limitConds: number[];
   /** Indices of `on` updates this branch computes. */
   updates: number[];
+  /** Set when many rules test one slot against constants: they are dispatched on its value (index-rules.ts). */
+  index?: RuleIndex;
 }
 
 /** An `on ... add VALUE to STATE [if COND]`, lowered. */

@@ -12,6 +12,7 @@ import type { FieldType, Type } from "../language/types.js";
 import { BUILTINS } from "../stdlib/signatures.js";
 import { compileRegex, serializeDfa } from "../stdlib/regex/index.js";
 import { foldIR } from "./fold.js";
+import { indexRules } from "./index-rules.js";
 import type { Base, IR, Program, Scalar, ToolPlan } from "./ir.js";
 import { newElem, newInputLayout, slotOf, type ElemLayout, type InputLayout, type RecordSlots } from "./layout.js";
 import { cases, hasKey, project, sel, type ValueLowerer } from "./lower-values.js";
@@ -293,5 +294,7 @@ export function lower(policy: CheckedPolicy): Program {
     updates: [],
   };
   const run = planRun(policy, (e, ts) => L.lowerTop(e, ts), [...tools, unknown], classOf, reachesUnknown);
-  return { layout: L.layout, conds, effects: policy.rules.map((r) => r.decl.effect), sumExprs, ...run, tools, unknown, regexTables: L.tables };
+  const program: Program = { layout: L.layout, conds, effects: policy.rules.map((r) => r.decl.effect), sumExprs, ...run, tools, unknown, regexTables: L.tables };
+  indexRules(program);
+  return program;
 }

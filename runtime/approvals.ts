@@ -136,12 +136,13 @@ export class ApprovalFlow {
     return this.store.findApproved(callHash, now);
   }
 
-  /** A still-pending approval this engine requested for the same call, if any. */
-  async pending(callHash: string, now: number): Promise<Approval | undefined> {
+  /** The id of a still-pending approval this engine requested for the same call, if any. */
+  async pending(callHash: string, now: number): Promise<{ id: string } | undefined> {
     const id = this.pendingByHash.get(callHash);
     if (id === undefined) return undefined;
-    const a = await this.store.get(id, now);
-    if (a?.status === "pending") return a;
+    // The status alone where the store can tell it (no decoding of the call on every repeat).
+    const status = this.store.status ? await this.store.status(id, now) : (await this.store.get(id, now))?.status;
+    if (status === "pending") return { id };
     this.pendingByHash.delete(callHash);
     return undefined;
   }

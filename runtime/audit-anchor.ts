@@ -5,8 +5,8 @@
 // record the anchor names. Fed by engine.ts, which owns one per JSONL log it writes; the
 // PostgreSQL sink anchors its own chain (audit/postgres.ts).
 //
-// Only durable records are anchored: the head of the log is remembered, and anchored on a later
-// tick once the writer has made it durable, so an anchor never names a record a crash could lose.
+// Only durable records are anchored (the log's durableHead: what its head file names), so an
+// anchor never names a record a crash could lose.
 
 import { hostname } from "node:os";
 import { resolve } from "node:path";
@@ -15,9 +15,8 @@ import type { AnchorStore } from "./store/index.js";
 /** What the anchor reads from the log. */
 export interface AnchoredLog {
   readonly path: string;
-  readonly seq: number;
-  readonly lastHash: string;
-  readonly durableSeq: number;
+  /** The last durable record's seq and hash. */
+  durableHead(): { seq: number; hash: string };
 }
 
 /** The anchor's name for a JSONL log: host and absolute path, so logs of many hosts share one store. */
@@ -28,7 +27,6 @@ export const ANCHOR_EVERY_MS = 1000;
 
 export class HeadAnchor {
   readonly name: string;
-  private pending: { seq: number; hash: string } | undefined;
   private anchored = 0;
   private readonly timer: NodeJS.Timeout;
   private running: Promise<void> = Promise.resolve();
@@ -45,16 +43,15 @@ export class HeadAnchor {
     this.timer.unref();
   }
 
-  /** Anchors the remembered head once durable, then remembers the current one. Never throws. */
+  /** Anchors the log's durable head if it moved on. Never throws. */
   tick(): Promise<void> {
     this.running = this.running.then(async () => {
       try {
-        const p = this.pending;
-        if (p && this.log.durableSeq >= p.seq && p.seq > this.anchored) {
+        const p = this.log.durableHead();
+        if (p.seq > this.anchored) {
           await this.anchors.advance(this.name, { seq: p.seq, hash: p.hash, at: this.now() });
           this.anchored = p.seq;
         }
-        if (this.log.seq > this.anchored) this.pending = { seq: this.log.seq, hash: this.log.lastHash };
       } catch (e) {
         this.report(e);
       }
@@ -63,9 +60,8 @@ export class HeadAnchor {
   }
 
   /** After the log's flush: everything appended is durable, so the current head is anchored now. */
-  async anchorNow(): Promise<void> {
-    this.pending = { seq: this.log.seq, hash: this.log.lastHash };
-    await this.tick();
+  anchorNow(): Promise<void> {
+    return this.tick();
   }
 
   stop(): void {

@@ -41,9 +41,10 @@ const sortedSet = (xs: readonly string[]): string[] => [...new Set(xs)].sort();
 
 /** Hex HMAC-SHA256; throws NotJsonError when a value cannot be carried by JSON (validation denies those first). */
 export function callHash(c: BoundCall, key: Uint8Array): string {
+  // Keys in canonical order, so canonicalJson can let JSON.stringify write it when args, ctx and run are in order too.
   const text = canonicalJson({
-    v: BINDING_VERSION, tool: c.tool, args: c.args ?? {}, agent: { id: c.agentId, roles: sortedSet(c.roles) },
-    env: c.env, ctx: c.ctx ?? {}, run: c.run, rules: sortedSet(c.rules), groups: sortedSet(c.groups),
+    agent: { id: c.agentId, roles: sortedSet(c.roles) }, args: c.args ?? {}, ctx: c.ctx ?? {}, env: c.env,
+    groups: sortedSet(c.groups), rules: sortedSet(c.rules), run: c.run, tool: c.tool, v: BINDING_VERSION,
   });
   return createHmac("sha256", key).update(text, "utf8").digest("hex");
 }

@@ -71,6 +71,10 @@ class Gen {
   /** A record of declared `fields`; `slots` are the layout's slots for it (offsets relative to `base`). */
   record(v: string, fields: FieldType[], slots: SlotJson[] | undefined, base: string | undefined, extra: "deny" | "ignore"): string {
     const out = [`if (typeof ${v} !== "object" || ${v} === null || Array.isArray(${v})) return false;`];
+    // Declared keys present, counted as they are read: the undeclared-key check below then only
+    // counts keys (for…in with a Set lookup and hasOwnProperty per key took ~20 ns more a record).
+    const count = extra === "deny" ? this.fresh("c") : undefined;
+    if (count) out.push(`let ${count} = 0;`);
     for (const f of fields) {
       const slot = slots?.find((s) => s.name === f.name && s.type.kind === f.type.kind && sameType(s.type, f.type));
       const x = this.fresh();
@@ -78,14 +82,19 @@ class Gen {
       const addr = slot && base !== undefined ? (slot.type.kind === "record" ? base : `${base} + ${slot.offset}`) : undefined;
       const pres = slot?.presence !== undefined && base !== undefined ? `w.i32[(${base} + ${slot.presence}) >> 2]` : undefined;
       out.push(`const ${x} = ${own(v, key)};`);
+      if (count) out.push(`if (${x} !== undefined) ${count}++;`);
       const absent = f.optional ? `${x} === undefined || ${x} === null` : `${x} === undefined`;
       const onAbsent = f.optional ? (pres ? `${pres} = 0;` : "") : "return false;";
       out.push(`if (${absent}) { ${onAbsent} } else { ${this.value(x, f.type, slot, addr)}${pres ? ` ${pres} = 1;` : ""} }`);
     }
-    if (extra === "deny") {
+    if (count) {
+      // More keys than declared ones read (an undeclared key, one holding undefined, or an
+      // enumerable key inherited from a polluted prototype): only then is each key checked.
       const names = this.constant(new Set(fields.map((f) => f.name)));
       const k = this.fresh("k");
-      out.push(`for (const ${k} in ${v}) if (hasOwn(${v}, ${k}) && !${names}.has(${k})) return false;`);
+      const n = this.fresh("n");
+      out.push(`let ${n} = 0; for (const ${k} in ${v}) ${n}++;`);
+      out.push(`if (${n} !== ${count}) { for (const ${k} in ${v}) if (hasOwn(${v}, ${k}) && !${names}.has(${k})) return false; }`);
     }
     return out.join("\n");
   }

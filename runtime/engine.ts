@@ -586,18 +586,37 @@ export class Engine {
     return d;
   }
 
+  /**
+   * The decision's audit entry, built field by field in canonical key order (so the audit log
+   * writes it without sorting; canonical.mjs entryBody) and without undefined fields to drop.
+   */
   private decisionEntry(d: EngineDecision, draft: Draft, f: Facts, now: number): AuditEntry {
-    return entry({
-      type: d.decidedBy === "error" ? "error" : "decision",
-      time: isoTime(now), id: d.id, policy: d.policyHash, canary: d.canary,
-      agent: auditText(f.rawAgentId), run: auditText(f.rawRunId), env: auditText(f.env),
-      tool: auditText(f.rawTool), args: auditArgs(f.args, draft.redact, this.auditMaxString),
-      effect: d.effect, decidedBy: d.decidedBy, rule: d.rule, rules: draft.rules.length > 1 ? draft.rules : undefined,
-      reasons: d.reasons, approvers: d.approvers.length > 0 ? d.approvers : undefined,
-      approval: d.approval, approvedBy: draft.approvedBy, callHash: draft.callHash, pause: d.pause, limit: d.limit,
-      limits: draft.charged?.map((u) => ({ id: u.id, key: u.key, amount: u.amount })),
-      trust: d.trust, latencyUs: d.latencyUs, error: draft.error,
-    });
+    const e = { agent: auditText(f.rawAgentId) } as unknown as AuditEntry;
+    if (d.approval !== undefined) e.approval = d.approval;
+    if (draft.approvedBy !== undefined) e.approvedBy = draft.approvedBy;
+    if (d.approvers.length > 0) e.approvers = d.approvers;
+    e.args = auditArgs(f.args, draft.redact, this.auditMaxString) as AuditEntry[string];
+    if (draft.callHash !== undefined) e.callHash = draft.callHash;
+    if (d.canary) e.canary = true;
+    e.decidedBy = d.decidedBy;
+    e.effect = d.effect;
+    e.env = auditText(f.env);
+    if (draft.error !== undefined) e.error = draft.error;
+    e.id = d.id;
+    e.latencyUs = d.latencyUs;
+    if (d.limit !== undefined) e.limit = d.limit;
+    if (draft.charged !== undefined) e.limits = draft.charged.map((u) => ({ amount: u.amount, id: u.id, key: u.key }));
+    if (d.pause !== undefined) e.pause = d.pause;
+    e.policy = d.policyHash;
+    e.reasons = d.reasons;
+    e.rule = d.rule;
+    if (draft.rules.length > 1) e.rules = draft.rules;
+    e.run = auditText(f.rawRunId);
+    e.time = isoTime(now);
+    e.tool = auditText(f.rawTool);
+    e.trust = d.trust;
+    e.type = d.decidedBy === "error" ? "error" : "decision";
+    return e;
   }
 
   // -------------------------------------------------------------------------

@@ -39,3 +39,6 @@ copyFlat("runtime/store/lua", (n) => n.endsWith(".lua"));
 copyFlat("runtime/store/sql", (n) => n.endsWith(".sql"));
 // The audit writer thread and the modules it shares with the TypeScript (with their types).
 copyFlat("runtime/audit", (n) => n.endsWith(".mjs") || n.endsWith(".d.mts"));
+// `--bench` (npm run bench, bench:budget): the benchmarks too, to dist/benchmarks/, so they run
+// the built code under plain node; dist/benchmarks is never packed (package.json `files`).
+if (process.argv.includes("--bench")) execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.bench.json")], { stdio: "inherit" });

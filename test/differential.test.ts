@@ -5,6 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopCompiler } from "../compiler/asc.js";
+import { lower } from "../compiler/lower.js";
 import type { Effect } from "../language/ast.js";
 import { evaluate } from "../language/interpret.js";
 import { checkSource, compare, generate, prepare, report, seedFromEnv, OPTION_SETS, type Case, type Mismatch, type Rejected } from "./gen/harness.js";
@@ -56,6 +57,10 @@ describe("differential: compiled wasm == reference interpreter", () => {
   it("the generators cover every form, and calls reach every kind of decision", () => {
     const sources = batches.flatMap((b) => b.cases.map((c) => c.spec.source)).join("\n");
     expect(Object.entries(FORMS).filter(([, re]) => !re.test(sources)).map(([name]) => name)).toEqual([]);
+    // Rule indexes (compiler/index-rules.ts): policies whose tools dispatch on a slot's value, on strings and on numbers.
+    const indexed = batches.flatMap((b) => b.cases).flatMap((c) => lower(c.checked).tools.flatMap((t) => (t.index ? [t.index.t] : [])));
+    expect(new Set(indexed)).toEqual(new Set(["string", "number"]));
+    expect(indexed.length).toBeGreaterThan(20);
     const kinds = new Set<string>();
     let failed = 0;
     let calls = 0;

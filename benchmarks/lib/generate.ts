@@ -6,20 +6,25 @@
 export const toolName = (j: number) => `svc${j}.op`;
 
 /**
- * R rules over T tools. Rule i targets tool i mod T and reads two fields (a
- * string equality and a number comparison), so every rule of the called tool
- * is evaluated and only rule 0 matches the benchmark call (see scaleCall).
+ * R rules over T tools. Rule i targets tool i mod T and reads two fields, and only rule 0 matches
+ * the benchmark call (see scaleCall). `keyed` (the default): each rule tests `kind` against
+ * constants, `==` or `in` alternately (`args.kind in ["k7", "x7"]`), which the compiler indexes
+ * (compiler/index-rules.ts), so only the rules keyed by the call's value are evaluated. `range`:
+ * each rule compares `amount` with a number instead, which no index can skip, so every rule of the
+ * called tool is evaluated.
  */
-export function scalePolicy(rules: number, tools: number): string {
+export function scalePolicy(rules: number, tools: number, shape: "keyed" | "range" = "keyed"): string {
   const out = [`policy scale_${rules}_${tools} "generated: ${rules} rules over ${tools} tools"`, "", "default deny", ""];
   for (let j = 0; j < tools; j++) out.push(`tool ${toolName(j)} { amount: number, kind: string, note?: string } write`);
   out.push("");
   const effects = ["deny", "approve", "allow"] as const;
   for (let i = 0; i < rules; i++) {
     const t = toolName(i % tools);
-    // Rule 0 matches the benchmark call; the rest differ in `kind` and are all evaluated.
+    // Rule 0 matches the benchmark call; the rest differ in `kind` (or `amount`) and cannot match it.
     if (i === 0) out.push(`allow ${t} if args.kind == "k0" and args.amount < 100`);
-    else out.push(`${effects[i % 3]} ${t} if args.kind == "k${i}" and args.amount > ${i}`);
+    else if (shape === "range") out.push(`${effects[i % 3]} ${t} if args.amount > ${i + 100} and args.kind != "k${i}"`);
+    else if (i % 2 === 0) out.push(`${effects[i % 3]} ${t} if args.kind == "k${i}" and args.amount > ${i}`);
+    else out.push(`${effects[i % 3]} ${t} if args.kind in ["k${i}", "x${i}"] and args.amount > ${i}`);
   }
   return out.join("\n") + "\n";
 }

@@ -44,7 +44,7 @@ function makeLoop(): (fn: () => unknown, n: number) => unknown {
   return new Function("fn", "n", "let r; for (let i = 0; i < n; i++) r = fn(); return r;") as (fn: () => unknown, n: number) => unknown;
 }
 
-function percentile(sorted: Float64Array, q: number): number {
+export function percentile(sorted: Float64Array, q: number): number {
   // Nearest rank: the smallest sample with at least q of the samples at or below it.
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
   return sorted[i]!;
@@ -92,6 +92,25 @@ export function sampleRuns(fn: () => unknown, o: SampleOptions & { runs: number 
   for (let r = 0; r < o.runs; r++) rs.push(sample(fn, { ...o, ...(r > 0 ? { warmupMs: 20 } : {}) }));
   const pick = (k: keyof Latency) => median(rs.map((x) => x[k]));
   return { p50: pick("p50"), p99: pick("p99"), p999: pick("p999"), mean: pick("mean"), min: Math.min(...rs.map((x) => x.min)), max: Math.max(...rs.map((x) => x.max)), batch: rs[0]!.batch, samples: o.samples, opsPerSec: pick("opsPerSec"), runs: o.runs };
+}
+
+/**
+ * sampleRuns for several functions at once, alternated: each round samples every function in
+ * turn, so a burst of load from another process falls on all of them, not on one; per function,
+ * each figure is the median over rounds.
+ */
+export function sampleAlternating<K extends string>(fns: Record<K, () => unknown>, o: SampleOptions & { runs: number; samplesOf?: (k: K) => number }): Record<K, Latency & { runs: number }> {
+  const keys = Object.keys(fns) as K[];
+  const rs = Object.fromEntries(keys.map((k) => [k, [] as Latency[]])) as Record<K, Latency[]>;
+  for (let r = 0; r < o.runs; r++) {
+    for (const k of keys) rs[k].push(sample(fns[k], { ...o, samples: o.samplesOf?.(k) ?? o.samples, ...(r > 0 ? { warmupMs: 20 } : {}) }));
+  }
+  const out = {} as Record<K, Latency & { runs: number }>;
+  for (const k of keys) {
+    const pick = (f: keyof Latency) => median(rs[k].map((x) => x[f]));
+    out[k] = { p50: pick("p50"), p99: pick("p99"), p999: pick("p999"), mean: pick("mean"), min: Math.min(...rs[k].map((x) => x.min)), max: Math.max(...rs[k].map((x) => x.max)), batch: rs[k][0]!.batch, samples: rs[k][0]!.samples, opsPerSec: pick("opsPerSec"), runs: o.runs };
+  }
+  return out;
 }
 
 export interface Throughput {

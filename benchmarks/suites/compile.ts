@@ -3,13 +3,13 @@
 // new process per compile, via compile-cold.ts). Run by benchmarks/run.ts.
 
 import { execFileSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { scalePolicy } from "../lib/generate.js";
 import { log, runSuite, type SuiteOptions } from "../lib/child.js";
 import { buildAndLoad } from "../lib/policy.js";
+import { script } from "../lib/paths.js";
 import { median } from "../lib/sample.js";
 
-const COLD = fileURLToPath(new URL("./compile-cold.ts", import.meta.url));
+const COLD = script(import.meta.url, "./compile-cold");
 
 export interface CompileRow {
   rules: number;
@@ -48,7 +48,7 @@ export async function compile(o: SuiteOptions) {
     const xs: (CompileRow & { startupMs: number; importMs: number })[] = [];
     for (let r = 0; r < reps; r++) {
       const t0 = performance.now();
-      const out = execFileSync(process.execPath, ["--import", "tsx", COLD, String(rules), optimize ? "-O3" : "-O0"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+      const out = execFileSync(process.execPath, [...COLD, String(rules), optimize ? "-O3" : "-O0"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
       const wallMs = performance.now() - t0;
       xs.push({ ...JSON.parse(out.trim().split("\n").pop()!), wallMs });
     }

@@ -14,11 +14,11 @@ import { Engine, loadPolicy } from "../../runtime/index.js";
 import type { StoreSpec } from "../../runtime/store/index.js";
 import { serverAvailability, startPostgres, startRedis, type PostgresServer, type RedisServer } from "../../runtime/store/test/servers.js";
 import { log, runSuite, type SuiteOptions } from "../lib/child.js";
+import { script } from "../lib/paths.js";
 import { summariseEach, type Latency } from "../lib/sample.js";
 import { ENGINE_CALLS } from "./engine.js";
 import { EXAMPLE } from "./bare.js";
 
-const HERE = new URL(".", import.meta.url).pathname;
 const FLEET_POLICY = "benchmarks/policies/fleet.pol";
 /** Decisions each throughput process keeps in flight, as a service serving concurrent requests does. */
 const IN_FLIGHT = 16;
@@ -58,7 +58,7 @@ async function storeRow(name: string, store: StoreSpec, samples: number, dir: st
 
 /** Decisions per second of `n` processes deciding, each charging one limit in `store`, for `seconds`. */
 async function throughput(n: number, seconds: number, wasm: string, store: string): Promise<{ processes: number; decisions: number; denied: number; perSecond: number; allAllowed: boolean }> {
-  const children = Array.from({ length: n }, () => spawn(process.execPath, ["--import", "tsx", join(HERE, "..", "lib", "fleet-child.ts"), JSON.stringify({ wasm, store, seconds, inFlight: IN_FLIGHT })], { stdio: ["pipe", "pipe", "inherit"] }));
+  const children = Array.from({ length: n }, () => spawn(process.execPath, [...script(import.meta.url, "../lib/fleet-child"), JSON.stringify({ wasm, store, seconds, inFlight: IN_FLIGHT })], { stdio: ["pipe", "pipe", "inherit"] }));
   const outs = children.map((c) => {
     let out = "";
     c.stdout.on("data", (d: Buffer) => (out += d.toString()));

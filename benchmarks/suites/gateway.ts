@@ -15,9 +15,9 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { compileErrors, compileFile } from "../../compiler/compile-file.js";
 import { log, runSuite, type SuiteOptions } from "../lib/child.js";
+import { ROOT } from "../lib/paths.js";
 import { median, sampleAsync, type Latency } from "../lib/sample.js";
 
-const ROOT = join(import.meta.dirname, "..", "..");
 const SERVER = join(ROOT, "integrations/mcp/test/fixtures/server.mjs");
 const POLICY = join(ROOT, "integrations/mcp/test/fixtures/gateway.pol");
 const POL = join(ROOT, "bin/pol.js");

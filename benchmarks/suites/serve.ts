@@ -9,12 +9,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { log, runSuite, type SuiteOptions } from "../lib/child.js";
+import { ROOT, script } from "../lib/paths.js";
 import { summariseEach, type Latency } from "../lib/sample.js";
 import { ENGINE_CALLS } from "./engine.js";
 
-const HERE = fileURLToPath(new URL(".", import.meta.url));
 const autocannon = createRequire(import.meta.url)("autocannon") as (o: Record<string, unknown>) => Promise<Record<string, unknown>> & { on(e: string, f: (...a: never[]) => void): void };
 
 export const TARGET_RATE = 5_000;
@@ -25,7 +24,7 @@ interface Served { child: ChildProcess; url: string; authorization: string }
 type Mode = "sqlite" | "memory" | "floor";
 
 function startChild(mode: Mode): Promise<Served> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(HERE, "../lib/serve-child.ts"), mode], { stdio: ["ignore", "pipe", "inherit"], cwd: join(HERE, "../..") });
+  const child = spawn(process.execPath, [...script(import.meta.url, "../lib/serve-child"), mode], { stdio: ["ignore", "pipe", "inherit"], cwd: ROOT });
   return new Promise((ok, fail) => {
     let out = "";
     child.stdout!.on("data", (b: Buffer) => {

@@ -2,10 +2,11 @@
 // contract, sealing (seq, prev, hash, mac) and the secret key. Used by jsonl.ts to write, by
 // verify.ts to check, and meant for a later PostgreSQL sink, which must seal records identically.
 
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import { linkSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { canonicalJson, canonicalJsonWith, type JsonValue } from "./canonical.js";
+import { canonicalJson, type JsonValue } from "./canonical.mjs";
+import { sealChecked, sha256Hex } from "./seal.mjs";
 
 export type AuditEntryType = "decision" | "outcome" | "error" | "admin";
 export const AUDIT_ENTRY_TYPES: readonly AuditEntryType[] = ["decision", "outcome", "error", "admin"];
@@ -37,8 +38,8 @@ export interface AuditRecord extends AuditEntry {
 export interface AuditSink {
   /**
    * Seals and queues one entry; throws AuditError (invalid, closed, io) and never half-appends.
-   * Returns the sealed record, or undefined from a sink that seals at commit time because its
-   * chain position is assigned there (PostgreSQL: many writers, one chain).
+   * Returns the sealed record, or undefined from a sink that seals off the caller's path: the
+   * JSONL log seals on its writer thread, PostgreSQL at commit, where its chain position is assigned.
    */
   append(entry: AuditEntry): AuditRecord | undefined;
   /** Resolves once every record appended so far is durable. */
@@ -69,13 +70,8 @@ const RESERVED = ["seq", "prev", "hash", "mac"] as const;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 export const HEX64 = /^[0-9a-f]{64}$/;
 
-export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
-}
-
-export function recordMac(key: Uint8Array, hash: string): string {
-  return createHmac("sha256", key).update(hash, "utf8").digest("hex");
-}
+/** Hashing, MACs and the record line live in seal.mjs, shared with the writer thread. */
+export { recordLine, recordMac, sha256Hex } from "./seal.mjs";
 
 /** The head file's MAC, domain-separated from record MACs (in layout.mjs, shared with the writer thread). */
 export { headMac } from "./layout.mjs";
@@ -115,28 +111,16 @@ export interface Sealed {
   line: string;
 }
 
-/**
- * The one line a record is written as: the canonical JSON of its body with hash and mac spliced
- * in last (instead of at their sorted place, which saves an encoding). verify.ts rebuilds it from
- * the parsed record and refuses any other text, so a line with a duplicated key (which JSON.parse
- * resolves silently) or re-encoded values cannot pass as intact.
- */
-export function recordLine(body: string, hash: string, mac: string): string {
-  return `${body.slice(0, -1)},"hash":"${hash}","mac":"${mac}"}\n`;
-}
-
 /** Seals `entry` as record `seq` after `prev`. Pure: the caller advances its own chain state. */
 export function sealEntry(entry: AuditEntry, seq: number, prev: string, key: Uint8Array): Sealed {
   checkEntry(entry);
-  let body: string;
+  let sealed: ReturnType<typeof sealChecked>;
   try {
-    body = canonicalJsonWith(entry, { seq, prev });
+    sealed = sealChecked(entry, seq, prev, key);
   } catch (e) {
     throw new AuditError("invalid", (e as Error).message, { cause: e });
   }
-  const hash = sha256Hex(body);
-  const mac = recordMac(key, hash);
-  const line = recordLine(body, hash, mac);
+  const { hash, mac, line } = sealed;
   // spread defines properties (Object.assign would set them, and an own `__proto__` key from
   // parsed JSON would then replace the record's prototype)
   return { record: { ...entry, seq, prev, hash, mac }, line };

@@ -1,7 +1,7 @@
 // Public surface of the audit log: the sink contract and record sealing (for any back-end), the
 // JSONL sink, the verifier, redaction, and the PostgreSQL chain (loaded on first use). Imported by the Engine and the CLI (`pol audit verify`).
 
-export { canonicalJson, NotJsonError, MAX_DEPTH, type JsonValue } from "./canonical.js";
+export { canonicalJson, NotJsonError, MAX_DEPTH, type JsonValue } from "./canonical.mjs";
 export {
   AuditError, AUDIT_ENTRY_TYPES, AUDIT_KEY_ENV, GENESIS_HASH, KEY_BESIDE_LOG, checkEntry, headMac, loadKey, parseKey, readKeyFile, recordHash,
   recordMac, sealEntry,

@@ -1,15 +1,19 @@
 // The embedded audit sink: an append-only JSONL hash chain with group commits, rotation and crash
-// recovery (format and durability guarantee in FORMAT.md). append() seals each record on the
-// caller's thread and copies its line into a bounded shared queue (ring.mjs); a writer thread
-// (writer.mjs) writes, syncs and rotates, so records reach the file whatever the caller's event
-// loop does. Fed entries by the Engine on every decision and outcome; read back by verify.ts.
+// recovery (format and durability guarantee in FORMAT.md). append() checks each entry on the
+// caller's thread and copies its canonical body, all but `prev`, into a bounded shared queue
+// (ring.mjs); a writer thread (writer.mjs) fills in `prev`, hashes, MACs, writes, syncs and
+// rotates, so records reach the file whatever the caller's event loop does, and the chain's
+// hashing (SHA-256 and HMAC, with canonical JSON ~19 µs a record here before) stays off the
+// decision path. Fed entries by the Engine on every decision and outcome; read back by verify.ts.
 
 import * as fs from "node:fs";
 import { basename, dirname } from "node:path";
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { entryBody } from "./canonical.mjs";
+import { sealedLineBytes } from "./seal.mjs";
 import {
-  AuditError, GENESIS_HASH, HEX64, loadKey, sealEntry, wrapIo,
-  type AuditEntry, type AuditRecord, type AuditSink, type KeyOptions,
+  AuditError, GENESIS_HASH, HEX64, checkEntry, loadKey, wrapIo,
+  type AuditEntry, type AuditSink, type KeyOptions,
 } from "./chain.js";
 import { acquireLock, chainFiles, headPath, listRotated, readHead, readTail, releaseLock, rotatedPath } from "./files.js";
 import { createQueue, MAX_QUEUE_BYTES, MIN_QUEUE_BYTES, QueueProducer, queueCapacity } from "./ring.mjs";
@@ -71,7 +75,6 @@ export class JsonlAuditLog implements AuditSink {
   private readonly errors: MessagePort;
   private readonly settle = (): void => this.settleAtExit();
   private _seq: number;
-  private _hash: string;
   private failure: AuditError | null = null;
   private closing: Promise<void> | null = null;
 
@@ -122,14 +125,13 @@ export class JsonlAuditLog implements AuditSink {
     this.key = key;
     this.sync = sync;
     this._seq = resume.seq;
-    this._hash = resume.hash;
     const rotated = listRotated(path);
     const nextN = rotated.length > 0 ? rotated[rotated.length - 1]!.n + 1 : 1;
     // Never append after garbage: a current file ending in a partial record becomes a rotated one.
     const setAsideCurrent = resume.damaged.some((d) => d.path === path);
     this.recovered = resume.damaged.map((d) => ({ file: basename(d.path === path ? rotatedPath(path, nextN) : d.path), bytes: d.bytes }));
     const sab = createQueue(queueCapacity(o.queueBytes));
-    this.queue = new QueueProducer(sab, resume.seq);
+    this.queue = new QueueProducer(sab, resume.seq, resume.hash);
     const { port1, port2 } = new MessageChannel();
     this.errors = port1;
     this.errors.unref();
@@ -154,8 +156,13 @@ export class JsonlAuditLog implements AuditSink {
     return this._seq;
   }
 
+  /**
+   * Hash of the last appended record. Records are sealed by the writer thread, so this waits
+   * (blocking, like `sync` appends) until that record is durable; durableHead() never waits.
+   */
   get lastHash(): string {
-    return this._hash;
+    this.awaitDurable(this._seq);
+    return this.queue.durableHead().hash;
   }
 
   /** Seq of the last record written, fdatasync'ed and recorded in the head file. */
@@ -163,15 +170,31 @@ export class JsonlAuditLog implements AuditSink {
     return this.queue.durable();
   }
 
-  append(entry: AuditEntry): AuditRecord {
+  /** The last durable record's seq and hash (what the head file names), without waiting. */
+  durableHead(): { seq: number; hash: string } {
+    return this.queue.durableHead();
+  }
+
+  /**
+   * Checks the entry and queues its canonical body for the writer thread, which seals it as the
+   * next record (FORMAT.md): returns undefined, as the record's hash is made there. Throws
+   * AuditError (invalid, closed, io) and never half-appends.
+   */
+  append(entry: AuditEntry): undefined {
     if (this.closing) throw new AuditError("closed", `audit log ${this.path} is closed`);
     this.throwIfFailed();
-    const sealed = sealEntry(entry, this._seq + 1, this._hash, this.key);
-    this.enqueue(sealed.line);
-    if (this.sync) this.awaitDurable(sealed.record.seq);
-    this._seq = sealed.record.seq;
-    this._hash = sealed.record.hash;
-    return sealed.record;
+    checkEntry(entry);
+    const seq = this._seq + 1;
+    let body: { head: string; tail: string };
+    try {
+      body = entryBody(entry, seq);
+    } catch (e) {
+      throw new AuditError("invalid", (e as Error).message, { cause: e });
+    }
+    this.enqueue(body.head, body.tail);
+    if (this.sync) this.awaitDurable(seq);
+    this._seq = seq;
+    return undefined;
   }
 
   async flush(): Promise<void> {
@@ -224,17 +247,17 @@ export class JsonlAuditLog implements AuditSink {
   // -------------------------------------------------------------------------
   // The caller's side of the queue
 
-  /** Copies the line into the queue, blocking while it is full; throws (appending nothing) when it cannot. */
-  private enqueue(line: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit; only a line that might not fit is measured
-    if (this.queue.frameBytes(line.length * 3) > this.queue.capacity) {
-      const bytes = Buffer.byteLength(line, "utf8");
+  /** Copies a record's body into the queue, blocking while it is full; throws (appending nothing) when it cannot. */
+  private enqueue(head: string, tail: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; only a body that might not fit is measured
+    if (this.queue.frameBytes((head.length + tail.length) * 3 + 64) > this.queue.capacity) {
+      const bytes = Buffer.byteLength(head, "utf8") + 64 + Buffer.byteLength(tail, "utf8");
       if (this.queue.frameBytes(bytes) > this.queue.capacity) {
-        throw new AuditError("invalid", `audit record of ${bytes} bytes does not fit the log's queue of ${this.queue.capacity} bytes; raise queueBytes or append less`);
+        throw new AuditError("invalid", `audit record of ${sealedLineBytes(bytes)} bytes does not fit the log's queue of ${this.queue.capacity} bytes; raise queueBytes or append less`);
       }
     }
     let deadline = 0;
-    while (!this.queue.tryPut(line)) {
+    while (!this.queue.tryPut(head, tail)) {
       this.throwIfFailed();
       const now = performance.now();
       if (deadline === 0) deadline = now + FULL_WAIT_MS;

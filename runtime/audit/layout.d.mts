@@ -10,5 +10,3 @@ export function headPath(logPath: string): string;
 export function headMac(key: Uint8Array, seq: number, hash: string): string;
 /** The head file's whole text: `{"seq":N,"hash":"…","mac":"…"}` and a newline. */
 export function headText(key: Uint8Array, seq: number, hash: string): string;
-/** The `hash` of the record line ending at `end` (after its newline) in `bytes`. */
-export function lineHash(bytes: Uint8Array, end: number): string;

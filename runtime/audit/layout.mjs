@@ -30,16 +30,3 @@ export function headMac(key, seq, hash) {
 export function headText(key, seq, hash) {
   return `${JSON.stringify({ seq, hash, mac: headMac(key, seq, hash) })}\n`;
 }
-
-/**
- * The `hash` of the record whose line ends at `end` (exclusive, after its newline) in `bytes`.
- * chain.ts `recordLine` writes every line as `…,"hash":"<64 hex>","mac":"<64 hex>"}\n`, so the
- * hash sits at a fixed distance from the end; a test pins this against recordLine.
- */
-export function lineHash(bytes, end) {
-  const start = end - LINE_HASH_FROM_END;
-  return String.fromCharCode(...bytes.subarray(start, start + 64));
-}
-
-/** `<64 hex>","mac":"<64 hex>"}\n` */
-const LINE_HASH_FROM_END = 64 + '","mac":"'.length + 64 + '"}\n'.length;

@@ -15,7 +15,7 @@
 // JSONL log's batch window); when the queue reaches maxQueue, append throws and the Engine denies.
 
 import { randomUUID } from "node:crypto";
-import { canonicalJson } from "./canonical.js";
+import { canonicalJson } from "./canonical.mjs";
 import { AuditError, GENESIS_HASH, checkEntry, parseKey, sealEntry, type AuditEntry, type AuditSink, type KeyOptions } from "./chain.js";
 import { connectPostgres, errorText, lockKey, type PgConn } from "../store/postgres-conn.js";
 import type { PgOptions } from "../store/server-options.js";

@@ -1,5 +1,5 @@
-// Types of ring.mjs: the bounded shared-memory queue between JsonlAuditLog.append and the writer
-// thread. Internal to runtime/audit; not part of the package's public surface.
+// Types of ring.mjs: the bounded shared-memory queue of record bodies between JsonlAuditLog.append
+// and the writer thread, which seals them. Internal to runtime/audit; not part of the package's public surface.
 
 export const MIN_QUEUE_BYTES: number;
 export const MAX_QUEUE_BYTES: number;
@@ -15,14 +15,16 @@ declare class QueueView {
   failed(): boolean;
   /** The last seq fdatasync'ed and named by the head file. */
   durable(): number;
+  /** That record's seq and hash, read consistently. */
+  durableHead(): { seq: number; hash: string };
 }
 
 export class QueueProducer extends QueueView {
-  constructor(sab: SharedArrayBuffer, durableSeq: number);
-  /** Frame bytes a line of `byteLength` UTF-8 bytes needs; a frame over `capacity` can never fit. */
-  frameBytes(byteLength: number): number;
-  /** Copies `line` in and publishes it; false when the queue lacks room now. */
-  tryPut(line: string): boolean;
+  constructor(sab: SharedArrayBuffer, durableSeq: number, durableHash: string);
+  /** Frame bytes a record whose body takes `bodyBytes` UTF-8 bytes needs (as much as its sealed line, plus 4). */
+  frameBytes(bodyBytes: number): number;
+  /** Copies a record's body (head, 64 bytes for prev, tail) in and publishes it; false when the queue lacks room now. */
+  tryPut(head: string, tail: string): boolean;
   /** Ends the writer's pause now. */
   urge(): void;
   /** Blocks until the writer frees space, fails, or `ms` pass. */
@@ -45,15 +47,16 @@ export class QueueConsumer extends QueueView {
   stopped(): Promise<void>;
   /** Date.now() when the oldest pending record was put into the (then empty) queue. */
   openedAt(): number;
-  /** Visits the byte range of every line published since the last take, in order. */
-  take(visit: (start: number, end: number) => void): void;
+  /** Visits the byte range of every body published since the last take, in order, with where its prev goes. */
+  take(visit: (start: number, end: number, prevAt: number) => void): void;
   /** Frees what take() visited. */
   release(): void;
   /** Waits up to `ms` or until urged. */
   pause(ms: number): Promise<void>;
   /** Sleeps until something is published or the producer stops. */
   sleep(): Promise<void>;
-  setDurable(seq: number): void;
+  /** Publishes record `seq`, whose hash is `hash`, as durable. */
+  setDurable(seq: number, hash: string): void;
   fail(): void;
 }
 

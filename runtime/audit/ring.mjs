@@ -1,15 +1,22 @@
 // The bounded queue between JsonlAuditLog.append (the producer, on the caller's thread) and the
-// writer thread (writer.mjs, the consumer): record lines in a SharedArrayBuffer ring with its
-// positions in Atomics cells, so the writer drains it whatever the caller's event loop does.
+// writer thread (writer.mjs, the consumer): records' canonical bodies, all but `prev`, in a
+// SharedArrayBuffer ring with its positions in Atomics cells, so the writer drains it whatever the
+// caller's event loop does; the writer fills in `prev`, hashes and MACs in place (seal.mjs).
 // Plain JavaScript for the same reason as layout.mjs; types in ring.d.mts.
 //
-// Layout: 8 Int32 control cells, 2 BigInt64 seq cells, a Float64 time, then the ring. Positions are byte counts
-// that run freely and wrap at 2^32, so the ring's size is a power of two and `used` is their
-// difference. Each record is a frame: its UTF-8 byte length (Int32) then the line, padded to 4
-// bytes; a frame never wraps (a WRAP length sends the reader back to offset 0). The producer
-// publishes a frame by storing WRITE after the bytes; the consumer frees space by storing READ
-// after the bytes are in the file. Nothing on the producer's path makes a system call unless
-// the writer sleeps (IDLE) or the queue is full.
+// Layout: 8 Int32 control cells, 2 BigInt64 seq cells, a Float64 time, the durable record's hash
+// (64 bytes), then the ring. Positions are byte counts that run freely and wrap at 2^32, so the
+// ring's size is a power of two and `used` is their difference. Each record is a frame: the UTF-8
+// byte length of its body (Int32), where its `prev` starts (Int32, relative to the body), then
+// the body with 64 bytes left for `prev`, in a frame as large as the record's line would take in
+// the old layout (4 + the line's bytes, padded to 4; the 8-byte header fits in the line's extra
+// 148), so the queue holds exactly as many records as when it held sealed lines (FORMAT.md,
+// "Durability"); a frame never wraps (a WRAP length sends the reader back to offset 0). The
+// producer publishes a frame by storing WRITE after the bytes; the consumer frees space by
+// storing READ after the lines are in the file. Nothing on the producer's path makes a system
+// call unless the writer sleeps (IDLE) or the queue is full.
+
+import { sealedLineBytes } from "./seal.mjs";
 
 const READ = 0;
 const WRITE = 1;
@@ -20,15 +27,23 @@ const URGENT = 3;
 const STOP = 4;
 /** 1 once the writer has failed; the reason is on the writer's error port. */
 const FAILED = 5;
+/** Odd while the writer rewrites the durable hash (a seqlock: readers retry). */
+const HEAD_LOCK = 6;
 const CELLS = 8;
 /** BigInt64 index: the last seq fdatasync'ed and named by the head file. */
 const DURABLE = 0;
 const SEQ_OFFSET = CELLS * 4;
 /** Float64: Date.now() when a record was put into the empty queue, opening the writer's batch. */
 const OPENED_OFFSET = SEQ_OFFSET + 2 * 8;
-const DATA_OFFSET = OPENED_OFFSET + 2 * 8;
+/** 64 hex characters: the hash of the durable record (DURABLE), GENESIS before any. */
+const HASH_OFFSET = OPENED_OFFSET + 8;
+const DATA_OFFSET = HASH_OFFSET + 64;
 
+/** The frame's length word, as the queue bounds count it. */
 const FRAME = 4;
+/** The body starts after its length and its `prev` offset. */
+const BODY = 8;
+const PREV = 64;
 const WRAP = -1;
 
 export const MIN_QUEUE_BYTES = 64 * 1024;
@@ -58,6 +73,7 @@ class QueueView {
     this.mask = this.capacity - 1;
     this.bytes = Buffer.from(sab, DATA_OFFSET, this.capacity);
     this.lengths = new Int32Array(sab, DATA_OFFSET, this.capacity / 4);
+    this.hash = Buffer.from(sab, HASH_OFFSET, 64);
   }
 
   failed() {
@@ -67,27 +83,44 @@ class QueueView {
   durable() {
     return Number(Atomics.load(this.seqs, DURABLE));
   }
+
+  /** The durable record's seq and hash, read consistently (the writer may be replacing them). */
+  durableHead() {
+    for (;;) {
+      const l = Atomics.load(this.ctl, HEAD_LOCK);
+      if ((l & 1) === 0) {
+        const seq = Number(Atomics.load(this.seqs, DURABLE));
+        const hash = this.hash.latin1Slice(0, 64);
+        if (Atomics.load(this.ctl, HEAD_LOCK) === l) return { seq, hash };
+      }
+    }
+  }
 }
 
+/** Bytes a record's frame takes: as much as its sealed line plus a length word, padded to 4. */
+const frameSize = (bodyBytes) => align(FRAME + sealedLineBytes(bodyBytes));
+
 export class QueueProducer extends QueueView {
-  constructor(sab, durableSeq) {
+  constructor(sab, durableSeq, durableHash) {
     super(sab);
     // Touch every page now (~3 ms for 4 MiB): a fresh ring otherwise takes a page fault every few
     // appends on its first pass, on the decision path (Engine.decide p99 117 → 102 µs here).
     this.bytes.fill(0);
+    this.hash.latin1Write(durableHash, 0, 64);
     Atomics.store(this.seqs, DURABLE, BigInt(durableSeq));
   }
 
-  /** Frame bytes a line of `byteLength` UTF-8 bytes needs; a frame over `capacity` can never fit. */
-  frameBytes(byteLength) {
-    return align(FRAME + byteLength);
+  /** Frame bytes a record whose body takes `bodyBytes` UTF-8 bytes needs; a frame over `capacity` can never fit. */
+  frameBytes(bodyBytes) {
+    return frameSize(bodyBytes);
   }
 
   /**
-   * Copies `line` in as one frame and publishes it; false when the queue lacks room now (nothing
-   * is published then, except perhaps a WRAP). The caller has checked that the frame fits at all.
+   * Copies a record's body in as one frame (`head`, 64 bytes the writer fills with `prev`, `tail`:
+   * canonical.mjs entryBody) and publishes it; false when the queue lacks room now (nothing is
+   * published then, except perhaps a WRAP). The caller has checked that the frame fits at all.
    */
-  tryPut(line) {
+  tryPut(head, tail) {
     const w = Atomics.load(this.ctl, WRITE);
     const used = (w - Atomics.load(this.ctl, READ)) >>> 0;
     if (used === 0) this.opened[0] = Date.now();
@@ -95,20 +128,22 @@ export class QueueProducer extends QueueView {
     const off = w & this.mask;
     const room = this.capacity - off;
     // UTF-8 takes at most 3 bytes per UTF-16 unit: when that fits, encode without measuring first
-    const worst = FRAME + line.length * 3;
+    const worst = frameSize((head.length + tail.length) * 3 + PREV);
     if (worst > room || worst > free) {
-      const need = align(FRAME + Buffer.byteLength(line, "utf8"));
+      const need = frameSize(Buffer.byteLength(head, "utf8") + PREV + Buffer.byteLength(tail, "utf8"));
       if (need > free) return false;
       if (need > room) {
         // the frame must start at offset 0; `room` is a multiple of 4, so a WRAP always fits
         this.lengths[off >> 2] = WRAP;
         Atomics.store(this.ctl, WRITE, (w + room) | 0);
-        return this.tryPut(line);
+        return this.tryPut(head, tail);
       }
     }
-    const n = this.bytes.utf8Write(line, off + FRAME);
+    const h = this.bytes.utf8Write(head, off + BODY);
+    const n = h + PREV + this.bytes.utf8Write(tail, off + BODY + h + PREV);
     this.lengths[off >> 2] = n;
-    const size = align(FRAME + n);
+    this.lengths[(off >> 2) + 1] = h;
+    const size = frameSize(n);
     Atomics.store(this.ctl, WRITE, (w + size) | 0);
     // crossing half full ends the writer's pause early, so a burst rarely has to wait for room
     if (used < this.capacity / 2 && used + size >= this.capacity / 2) this.urge();
@@ -187,8 +222,9 @@ export class QueueConsumer extends QueueView {
   }
 
   /**
-   * Calls `visit(start, end)` with the byte range (in `bytes`) of every line published since the
-   * last take, in order. The ranges stay valid until release().
+   * Calls `visit(start, end, prevAt)` with the byte range (in `bytes`) of the body of every record
+   * published since the last take, in order, and where its 64 bytes of `prev` go. The ranges stay
+   * valid (and writable: the writer fills in `prev` there) until release().
    */
   take(visit) {
     const w = Atomics.load(this.ctl, WRITE);
@@ -200,8 +236,9 @@ export class QueueConsumer extends QueueView {
         p = (p + this.capacity - off) | 0;
         continue;
       }
-      visit(off + FRAME, off + FRAME + n);
-      p = (p + align(FRAME + n)) | 0;
+      const start = off + BODY;
+      visit(start, start + n, start + this.lengths[(off >> 2) + 1]);
+      p = (p + frameSize(n)) | 0;
     }
     this.read = w;
   }
@@ -233,8 +270,12 @@ export class QueueConsumer extends QueueView {
     this.urgentSeen = Atomics.load(this.ctl, URGENT);
   }
 
-  setDurable(seq) {
+  /** Publishes record `seq`, whose hash is `hash`, as durable. */
+  setDurable(seq, hash) {
+    Atomics.add(this.ctl, HEAD_LOCK, 1);
+    this.hash.latin1Write(hash, 0, 64);
     Atomics.store(this.seqs, DURABLE, BigInt(seq));
+    Atomics.add(this.ctl, HEAD_LOCK, 1);
     Atomics.notify(this.seqs, DURABLE);
   }
 

@@ -4,7 +4,7 @@
 
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
-import { canonicalJson } from "./canonical.js";
+import { canonicalJson } from "./canonical.mjs";
 import {
   AuditError, GENESIS_HASH, HEX64, loadKey, macEquals, recordHash, recordLine, recordMac, type KeyOptions,
 } from "./chain.js";

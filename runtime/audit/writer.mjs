@@ -1,16 +1,19 @@
 // The audit writer thread (started by writer-thread.ts, one per process): for each open
-// JsonlAuditLog it drains the queue that append() fills (ring.mjs) into the chain's files, one
-// write per batch and rotating between whole records, and makes what it wrote durable
-// (fdatasync, then the head file) on the libuv pool while the next batch is written. Plain
-// JavaScript, so Node runs it from the sources and from dist/ alike. FORMAT.md specifies what it
-// leaves on disk; each log's failures go back on that log's `errors` port.
+// JsonlAuditLog it drains the queue that append() fills (ring.mjs) with records' canonical bodies,
+// seals each as the next record of the chain (fills in `prev`, then SHA-256 and HMAC, seal.mjs, so
+// none of it runs on the decision path) and writes the lines to the chain's files, one write per batch and
+// rotating between whole records, and makes what it wrote durable (fdatasync, then the head file)
+// on the libuv pool while the next batch is written. Plain JavaScript, so Node runs it from the
+// sources and from dist/ alike. FORMAT.md specifies what it leaves on disk; each log's failures
+// go back on that log's `errors` port.
 
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import { dirname } from "node:path";
 import { parentPort } from "node:worker_threads";
-import { headPath, headText, lineHash, rotatedPath } from "./layout.mjs";
+import { headPath, headText, rotatedPath } from "./layout.mjs";
 import { QueueConsumer } from "./ring.mjs";
+import { LINE_EXTRA_BYTES, recordMac, sha256Hex } from "./seal.mjs";
 
 /**
  * Empty polls (one per batchMs) before the writer sleeps until woken. While records keep coming
@@ -57,11 +60,15 @@ class AuditWriter {
     this.queue = new QueueConsumer(d.queue);
     this.writtenSeq = this.durableSeq = d.seq;
     this.writtenHash = d.hash;
+    /** The last record sealed: the next one follows it. */
+    this.sealedSeq = d.seq;
+    this.sealedHash = d.hash;
     this.fd = -1;
     this.size = 0;
-    /** The batch's lines, copied out of the ring without their frame headers, and where each ends. */
+    /** The batch's sealed lines, where each ends, and each one's hash. */
     this.out = Buffer.allocUnsafe(64 * 1024);
     this.ends = [];
+    this.hashes = [];
     this.syncRunning = false;
     this.syncDone = Promise.resolve();
     /** The sync loop's fdatasync of the current file while in flight: rotation must not close the file under it. */
@@ -111,29 +118,46 @@ class AuditWriter {
     await this.queue.stopped();
   }
 
-  /** Writes every queued line: one write per file touched, rotating after the record that crosses the limit. */
+  /**
+   * Seals every queued entry after the chain's last record and writes the lines: one write per
+   * file touched, rotating after the record that crosses the limit.
+   */
   async drain() {
     const q = this.queue;
     const ends = this.ends;
+    const hashes = this.hashes;
     ends.length = 0;
+    hashes.length = 0;
     let len = 0;
-    q.take((start, end) => {
-      if (len + end - start > this.out.length) this.grow(len + end - start, len);
-      q.bytes.copy(this.out, len, start, end);
-      len += end - start;
+    q.take((start, end, prevAt) => {
+      // the body is canonical JSON with 64 bytes left for `prev` (canonical.mjs entryBody): fill
+      // them in, hash the bytes as they are, and write the body with hash and mac spliced in last
+      // (seal.mjs recordLine); the hex is ASCII, so latin1 writes it byte for byte
+      q.bytes.latin1Write(this.sealedHash, prevAt, 64);
+      const body = q.bytes.subarray(start, end);
+      const hash = sha256Hex(body);
+      const mac = recordMac(this.key, hash);
+      const size = end - start + LINE_EXTRA_BYTES;
+      if (len + size > this.out.length) this.grow(len + size, len);
+      body.copy(this.out, len, 0, body.length - 1);
+      len += body.length - 1;
+      len += this.out.latin1Write(`,"hash":"${hash}","mac":"${mac}"}\n`, len);
       ends.push(len);
+      hashes.push(hash);
+      this.sealedSeq++;
+      this.sealedHash = hash;
     });
     let from = 0;
     let lines = 0;
     for (let i = 0; i < ends.length; i++) {
       if (this.size + ends[i] - from > this.rotateBytes) {
-        this.write(from, ends[i], i + 1 - lines);
+        this.write(from, ends[i], i + 1 - lines, hashes[i]);
         from = ends[i];
         lines = i + 1;
         await this.rotate();
       }
     }
-    if (from < len) this.write(from, len, ends.length - lines);
+    if (from < len) this.write(from, len, ends.length - lines, hashes[ends.length - 1]);
     q.release();
   }
 
@@ -143,11 +167,12 @@ class AuditWriter {
     this.out = bigger;
   }
 
-  write(from, to, count) {
+  /** Writes lines [from, to) of the batch, `count` records, the last of which has hash `hash`. */
+  write(from, to, count, hash) {
     writeAllSync(this.fd, this.out.subarray(from, to));
     this.size += to - from;
     this.writtenSeq += count;
-    this.writtenHash = lineHash(this.out, to);
+    this.writtenHash = hash;
   }
 
   /** fdatasync the current file, move it to the next rotated name and start an empty one. */
@@ -188,7 +213,7 @@ class AuditWriter {
         if (err) throw err;
         await this.writeHead(seq, hash);
         this.durableSeq = seq;
-        this.queue.setDurable(seq);
+        this.queue.setDurable(seq, hash);
       }
     } catch (e) {
       this.fail("write", e);

@@ -40,6 +40,7 @@ import {
   type ApprovalListener,
   type ApprovalRequest,
   type ApprovalResolution,
+  type ApprovalStatus,
   type ApprovalStore,
   type ConsumeResult,
   type CreateOptions,
@@ -215,6 +216,13 @@ class MemoryApprovals implements ApprovalStore {
     checkTime(now);
     const stored = this.byId.get(id);
     return stored && toApproval(stored, now);
+  }
+
+  async status(id: string, now: number): Promise<ApprovalStatus | undefined> {
+    this.life.check();
+    checkTime(now);
+    const stored = this.byId.get(id);
+    return stored && statusOf(stored, now);
   }
 
   async list(filter: ApprovalFilter, now: number): Promise<Approval[]> {

@@ -151,7 +151,7 @@ export function openDatabase(path: string, options: SqliteOptions, Driver: typeo
     // durable against a process crash without an fsync each (an fsync costs ~4 ms, far over the
     // policy latency budget); approval changes, where a lost commit could let a consumed approval
     // be used twice after power loss, are synced anyway (Conn.write's `durable`).
-    db.pragma("journal_mode = WAL");
+    walMode(db, busyTimeoutMs);
     db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
     migrate(db);
     return db;
@@ -159,6 +159,24 @@ export function openDatabase(path: string, options: SqliteOptions, Driver: typeo
     db?.close();
     if (err instanceof StoreError) throw err;
     throw new StoreError("io", `cannot open store \`${path}\`: ${describe(err)}`, { cause: err });
+  }
+}
+
+/**
+ * Switches the file to WAL. SQLite answers SQLITE_BUSY to a journal-mode change at once, without
+ * its busy handler, while another connection opens the same new file (two processes racing to
+ * create one store failed this way in CI), so the change is retried until the busy timeout.
+ */
+function walMode(db: Database.Database, busyTimeoutMs: number): void {
+  const deadline = Date.now() + busyTimeoutMs;
+  for (;;) {
+    try {
+      db.pragma("journal_mode = WAL");
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== "SQLITE_BUSY" || Date.now() >= deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
   }
 }
 

@@ -31,9 +31,10 @@ import {
   toApproval,
   tooManyPending,
   unknownAgent,
+  statusOf,
   type StoredApproval,
 } from "./rules.js";
-import { SqliteProbe } from "./sqlite-probe.js";
+import { StoreProbe } from "./sqlite-probe.js";
 import { SqliteRuns } from "./sqlite-runs.js";
 import { describe, openDatabase, sqliteDriver, type SqliteOptions } from "./sqlite-schema.js";
 import {
@@ -82,8 +83,12 @@ export type SqliteStoreOptions = StoreOptions & SqliteOptions;
  */
 export class Conn {
   closed = false;
+  /** Pause and trust writes committed through this connection (its StoreProbe's part of the token). */
+  stateWrites = 0;
 
-  constructor(readonly db: Database.Database, readonly full = false) {}
+  constructor(readonly db: Database.Database, readonly full = false) {
+    this.tx = db.transaction(() => this.body!());
+  }
 
   /** Runs fn with the store's error conventions; async so every failure is a rejection. */
   async run<T>(fn: () => T): Promise<T> {
@@ -100,12 +105,30 @@ export class Conn {
     }
   }
 
+  /**
+   * One transaction wrapper for the connection, running whatever `body` holds: better-sqlite3's
+   * db.transaction(fn) builds four wrapper functions and defines twenty properties on them, which
+   * per charged decision cost more than a statement.
+   */
+  private body: (() => unknown) | null = null;
+  private readonly tx: Database.Transaction<() => unknown>;
+
+  private inTx<T>(fn: () => T, kind: "immediate" | "deferred"): T {
+    const outer = this.body;
+    this.body = fn;
+    try {
+      return this.tx[kind]() as T;
+    } finally {
+      this.body = outer;
+    }
+  }
+
   /** fn inside BEGIN IMMEDIATE ... COMMIT, rolled back if it throws; `durable` syncs the commit to disk whatever the store's default. */
   write<T>(fn: () => T, durable = false): T {
-    if (!durable || this.full) return this.db.transaction(fn).immediate();
+    if (!durable || this.full) return this.inTx(fn, "immediate");
     this.db.pragma("synchronous = FULL");
     try {
-      return this.db.transaction(fn).immediate();
+      return this.inTx(fn, "immediate");
     } finally {
       this.db.pragma("synchronous = NORMAL");
     }
@@ -113,7 +136,7 @@ export class Conn {
 
   /** fn inside one read transaction, so multi-statement reads see a single snapshot. */
   read<T>(fn: () => T): T {
-    return this.db.transaction(fn).deferred();
+    return this.inTx(fn, "deferred");
   }
 }
 
@@ -122,7 +145,7 @@ class SqliteLimits implements LimitStore {
   private readonly insertEvent;
   private readonly pruneKey;
   private readonly sumEvents;
-  private readonly dropEmptyTotals;
+  private readonly dropEmptyTotal;
   private readonly sweepAll;
   private lastSweep = -Infinity;
 
@@ -136,8 +159,8 @@ class SqliteLimits implements LimitStore {
     );
     this.pruneKey = db.prepare<[string, number]>("DELETE FROM limit_events WHERE key = ? AND at <= ?");
     this.sumEvents = db.prepare<[string], { total: number }>("SELECT total FROM limit_totals WHERE key = ?");
-    this.dropEmptyTotals = db.prepare("DELETE FROM limit_totals WHERE total = 0 AND key NOT IN (SELECT key FROM limit_events)");
-    this.sweepAll = db.prepare<[number]>("DELETE FROM limit_events WHERE expires_at <= ?");
+    this.dropEmptyTotal = db.prepare<[string, string]>("DELETE FROM limit_totals WHERE key = ? AND total = 0 AND NOT EXISTS (SELECT 1 FROM limit_events WHERE key = ?)");
+    this.sweepAll = db.prepare<[number], string>("DELETE FROM limit_events WHERE expires_at <= ? RETURNING key").pluck();
   }
 
   consume(charges: readonly LimitCharge[], now: number): Promise<LimitResult> {
@@ -152,7 +175,11 @@ class SqliteLimits implements LimitStore {
         // After pruneKey every event left for a key is inside its window: the trigger-kept total is the window's.
         if (!clearlyFits(charges, (key) => this.sumEvents.get(key)?.total ?? 0)) {
           const denied = checkBatch(charges, now, (key, windowMs) => this.inWindow(key, windowMs, now));
-          if (denied) return denied;
+          if (denied) {
+            // pruneKey may have emptied a key this denied batch does not charge again
+            for (const c of charges) this.dropEmptyTotal.run(c.key, c.key);
+            return denied;
+          }
         }
         for (const c of charges) this.insertEvent.run(c.key, now, c.amount, now + c.windowMs);
         return { ok: true };
@@ -193,8 +220,9 @@ class SqliteLimits implements LimitStore {
   private sweep(now: number): void {
     if (now - this.lastSweep < SWEEP_INTERVAL_MS) return;
     this.lastSweep = now;
-    this.sweepAll.run(now);
-    this.dropEmptyTotals.run();
+    // Only the keys whose events just left can have become empty: a scan of every total here took
+    // O(keys) on each sweep (each charged decision when the clock moves a minute between them).
+    for (const key of new Set(this.sweepAll.all(now))) this.dropEmptyTotal.run(key, key);
   }
 }
 
@@ -258,6 +286,7 @@ const GROUP_SQL = "(groups_json = '[]' OR EXISTS (SELECT 1 FROM json_each(approv
 class SqliteApprovals implements ApprovalStore {
   private readonly hub = new ChangeHub();
   private readonly byId;
+  private readonly stateOf;
   private readonly insert;
   private readonly update;
   private readonly approvedFor;
@@ -267,6 +296,7 @@ class SqliteApprovals implements ApprovalStore {
   constructor(private readonly conn: Conn) {
     const db = conn.db;
     this.byId = db.prepare<[string], ApprovalRow>("SELECT * FROM approvals WHERE id = ?");
+    this.stateOf = db.prepare<[string], Pick<ApprovalRow, "state" | "expires_at">>("SELECT state, expires_at FROM approvals WHERE id = ?");
     this.insert = db.prepare(
       `INSERT INTO approvals (id, call_hash, tool, agent_id, run_id, groups_json, reasons_json, call_json, decision_id, created_at, expires_at, state, policy_hash, rule)
        VALUES (@id, @callHash, @tool, @agentId, @runId, @groups, @reasons, @callJson, @decisionId, @createdAt, @expiresAt, 'pending', @policyHash, @rule)`,
@@ -307,6 +337,14 @@ class SqliteApprovals implements ApprovalStore {
       checkTime(now);
       const row = this.byId.get(id);
       return row && toApproval(fromRow(row), now);
+    });
+  }
+
+  status(id: string, now: number): Promise<ApprovalStatus | undefined> {
+    return this.conn.run(() => {
+      checkTime(now);
+      const row = this.stateOf.get(id);
+      return row && statusOf({ state: row.state, expiresAt: row.expires_at } as StoredApproval, now);
     });
   }
 
@@ -436,6 +474,7 @@ class SqliteTrust implements TrustStore {
       this.conn.write(() => {
         const record = next(this.current(agentId));
         this.upsert.run(agentId, record.score, record.revoked ? 1 : 0, record.updatedAt ?? 0);
+        this.conn.stateWrites++;
         return record;
       }),
     );
@@ -481,6 +520,7 @@ class SqlitePauses implements PauseStore {
     return this.conn.run(() => {
       const f = newPause(req, now);
       const info = this.insert.run(f.pattern ?? null, f.toolClass ?? null, f.reason, f.by ?? null, f.createdAt);
+      this.conn.stateWrites++;
       return { id: pauseId(Number(info.lastInsertRowid)), ...f };
     });
   }
@@ -495,6 +535,7 @@ class SqlitePauses implements PauseStore {
         const rows = byId ? [byId] : this.byPattern.all(idOrPattern);
         if (rows.length === 0) throw nothingToResume(idOrPattern);
         for (const r of rows) this.remove.run(r.seq);
+        this.conn.stateWrites++;
         return rows.map(pauseFromRow);
       });
     });
@@ -550,7 +591,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     pauses: new SqlitePauses(conn),
     anchors: new SqliteAnchors(conn),
     runs: new SqliteRuns(conn),
-    openProbe: () => (path === ":memory:" || conn.closed ? null : new SqliteProbe(path, Driver)),
+    openProbe: () => (path === ":memory:" || conn.closed ? null : new StoreProbe(conn.db, () => conn.stateWrites, () => conn.closed)),
     async close() {
       if (conn.closed) return;
       conn.closed = true;

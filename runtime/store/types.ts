@@ -154,6 +154,12 @@ export interface ApprovalStore {
    */
   create(req: ApprovalRequest, options?: CreateOptions): Promise<Approval>;
   get(id: string, now: number): Promise<Approval | undefined>;
+  /**
+   * The approval's status as of now (undefined for an unknown id), without building the whole
+   * approval: the decision path asks this of the pending approval a repeated call reuses. Optional:
+   * without it the Engine uses get().
+   */
+  status?(id: string, now: number): Promise<ApprovalStatus | undefined>;
   /** Oldest first. */
   list(filter: ApprovalFilter, now: number): Promise<Approval[]>;
   /** Approves or rejects a pending, unexpired approval; throws otherwise. */

@@ -2,7 +2,7 @@
 // imports (string refs, the arena, every builtin). asc drops whatever a module
 // does not call. TypeScript twins live in stdlib/ts/.
 
-export { sref, sptr, slen, str_eq, BOT, is_bot, tri_not } from "./str";
+export { sref, sptr, slen, str_eq, str_hash, num_hash, BOT, is_bot, tri_not } from "./str";
 export { arenaStart, arenaAlloc } from "./arena";
 export { std_lower, std_upper } from "./case";
 export { std_trim, std_len, std_starts_with, std_ends_with, std_contains } from "./text";

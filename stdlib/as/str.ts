@@ -14,6 +14,27 @@
   return <u32>(s >>> 32);
 }
 
+/**
+ * FNV-1a (32-bit) over the string's UTF-16 code units: the key rule indexes dispatch on
+ * (compiler/index-rules.ts computes the same hash of each constant at compile time).
+ */
+export function str_hash(s: i64): u32 {
+  const p = sptr(s);
+  const n = <usize>slen(s);
+  let h: u32 = 0x811c9dc5;
+  for (let i: usize = 0; i < n; i++) h = (h ^ <u32>load<u16>(p + (i << 1))) * 16777619;
+  return h;
+}
+
+/** The same hash over the bits of a number, -0 taken as 0 (they compare equal). */
+export function num_hash(x: f64): u32 {
+  const b = reinterpret<u64>(x == 0 ? 0.0 : x);
+  let h: u32 = 0x811c9dc5;
+  h = (h ^ <u32>(b & 0xffffffff)) * 16777619;
+  h = (h ^ <u32>(b >>> 32)) * 16777619;
+  return h;
+}
+
 /** Code-unit equality of two string refs. */
 @inline export function str_eq(a: i64, b: i64): bool {
   const n = slen(a);

@@ -185,6 +185,42 @@ function ruleArb(env: Env): fc.Arbitrary<Stmt> {
   });
 }
 
+/** Constants keyed rules share, so several rules fall in one index bucket; random literals are mixed in. */
+const KEY_STRINGS = ['"k1"', '"k2"', '"k3"', '"production"', '""', '"é😀"'];
+const KEY_NUMBERS = ["0", "-0", "1", "2.5", "300", "1e3"];
+
+/**
+ * A block of rules over one target list, each with a conjunct testing one input path against
+ * constants (`x == c`, `c == x`, `x in [c, ...]`): enough of them (compiler/index-rules.ts
+ * MIN_INDEXED) that the compiler dispatches on the path's value instead of evaluating each rule.
+ */
+function keyedArb(env: Env): fc.Arbitrary<Stmt[]> {
+  return targetsArb(env).chain((targets) => {
+    const s = scopeFor(env, covers(env, targets));
+    const keys = s.entries.filter((e) => e.needs.length === 0 && (e.type.k === "string" || e.type.k === "number"));
+    return fc.tuple(pick(keys), fc.integer({ min: 8, max: 14 })).chain(([key, n]) => {
+      const lit = key.type.k === "string" ? fc.oneof(pick(KEY_STRINGS), strLit) : fc.oneof(pick(KEY_NUMBERS), numLit);
+      const test = fc.oneof(
+        lit.map((c) => `${key.path} == ${c}`),
+        lit.map((c) => `${c} == ${key.path}`),
+        fc.array(lit, { minLength: 1, maxLength: 3 }).map((cs) => `${key.path} in [${cs.join(", ")}]`),
+      );
+      const one = fc.tuple(pick(["allow", "allow", "deny", "approve"] as const), test, opt(fc.integer({ min: 1, max: 2 }).chain((d) => G.bool(s, d)), 2))
+        .map(([effect, k, c]): Stmt => ({ text: `${effect} ${targets.map(showTarget).join(", ")} if ${k}${c ? ` and (${c})` : ""}`, targets, label: true }));
+      return fc.array(one, { minLength: n, maxLength: n });
+    });
+  });
+}
+
+/** `a` and `b` merged in a random order that keeps each one's own order (`first[i]`: take from `a` next). */
+function interleave<T>(a: T[], b: T[], first: boolean[]): T[] {
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  for (let k = 0; i < a.length || j < b.length; k++) out.push((first[k % first.length] && i < a.length) || j >= b.length ? a[i++]! : b[j++]!);
+  return out;
+}
+
 const WINDOWS = ["second", "minute", "hour", "day", "10 minutes", "2 hours", "1 day", "30 seconds"];
 
 function limitArb(env: Env): fc.Arbitrary<Stmt> {
@@ -260,7 +296,7 @@ export const policyArb: fc.Arbitrary<PolicySpec> = fc.tuple(toolsArb, fieldsArb(
     return fc
       .tuple(
         opt(fc.tuple(pick(["gen", "p2", "refunds"]), opt(strLit)).map(([n, d]) => `policy ${n}${d ? ` ${d}` : ""}`)),
-        fc.array(ruleArb(env), { minLength: 1, maxLength: 8 }),
+        fc.tuple(fc.array(ruleArb(env), { minLength: 1, maxLength: 8 }), opt(keyedArb(env), 1, 2), fc.array(fc.boolean(), { minLength: 22, maxLength: 22 })).map(([rs, keyed, first]) => interleave(rs, keyed ?? [], first)),
         fc.array(limitArb(env), { maxLength: 2 }),
         opt(pick(EFFECTS).map((e) => `default ${e}`)),
         fc.array(defaultForArb(env), { maxLength: 2 }),

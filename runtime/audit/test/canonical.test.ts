@@ -3,7 +3,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalJson, canonicalJsonWith, MAX_DEPTH, NotJsonError } from "../canonical.js";
+import { canonicalJson, canonicalJsonWith, entryBody, MAX_DEPTH, NotJsonError } from "../canonical.mjs";
 
 /** Rebuilds every object of a JSON value with its keys in reverse insertion order. */
 function reversed(v: unknown): unknown {
@@ -48,9 +48,11 @@ describe("canonicalJson", () => {
     ["a Map", { m: new Map() }, "`m` is a Map, not a plain object"],
     ["a sparse array", { a: [1, , 3] }, "`a[1]` is a hole in a sparse array"],
     ["an odd key", { "a b": NaN }, '`["a b"]` is NaN'],
-  ])("rejects %s with the field's path", (_name, value, message) => {
+  ])("rejects %s with the field's path (and so does entryBody)", (_name, value, message) => {
     expect(() => canonicalJson(value)).toThrow(NotJsonError);
     expect(() => canonicalJson(value)).toThrow(message);
+    expect(() => entryBody(value, 1)).toThrow(NotJsonError);
+    expect(() => entryBody(value, 1)).toThrow(message);
   });
 
   it("rejects cycles and excessive depth but not shared references", () => {
@@ -62,6 +64,37 @@ describe("canonicalJson", () => {
     let deep: unknown = 1;
     for (let i = 0; i <= MAX_DEPTH; i++) deep = [deep];
     expect(() => canonicalJson(deep)).toThrow("nested more than");
+  });
+
+  it("entryBody is canonicalJsonWith(entry, { seq, prev }) around prev, in any key order", () => {
+    const keys = fc.oneof(fc.string(), fc.constantFrom("__proto__", "0", "10", "9", "a", "B", "é", "pre", "prevv", "s", "seq0", "rule", "zz"));
+    const prev = "ab".repeat(32);
+    fc.assert(
+      fc.property(fc.dictionary(keys, fc.jsonValue()), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), fc.boolean(), (raw, seq, sort) => {
+        const entry = JSON.parse(JSON.stringify(raw)) as Record<string, unknown>;
+        delete entry.seq;
+        delete entry.prev;
+        const x = sort ? reversed(reversed(entry)) : reversed(entry);
+        const { head, tail } = entryBody(x as object, seq);
+        expect(head + prev + tail).toBe(canonicalJsonWith(x as object, { seq, prev }));
+      }),
+      { numRuns: 500 },
+    );
+    const cyc: Record<string, unknown> = {};
+    cyc.self = cyc;
+    expect(() => entryBody(cyc, 1)).toThrow("`self` refers back to itself");
+    expect(() => entryBody(new Map(), 1)).toThrow("`(root)` is not a plain object");
+  });
+
+  it("entryBody never calls a toJSON hung on Object.prototype", () => {
+    const proto = Object.prototype as { toJSON?: () => string };
+    proto.toJSON = () => "polluted";
+    try {
+      const { head, tail } = entryBody({ b: 1, a: { c: 2 } }, 3);
+      expect(head + "p".repeat(64) + tail).toBe(`{"a":{"c":2},"b":1,"prev":"${"p".repeat(64)}","seq":3}`);
+    } finally {
+      delete proto.toJSON;
+    }
   });
 
   it("accepts null-prototype objects", () => {

@@ -5,12 +5,14 @@ import { spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "../canonical.js";
+import { canonicalJson } from "../canonical.mjs";
 import { AuditError, GENESIS_HASH, recordMac, sha256Hex, type AuditEntry } from "../chain.js";
 import { chainFiles, headPath, lockPath } from "../files.js";
 import { JsonlAuditLog, RECOVERY_EVENT } from "../jsonl.js";
 import { formatVerifyResult, verifyAudit } from "../verify.js";
 import { chainLines, decision, fileLines, KEY, KEY_HEX, parsed, tempDir } from "./helpers.js";
+
+const path0 = (log: JsonlAuditLog) => log.path;
 
 async function writeLog(path: string, n: number, opts: Parameters<typeof JsonlAuditLog.open>[1] = {}): Promise<void> {
   const log = await JsonlAuditLog.open(path, { key: KEY, ...opts });
@@ -19,17 +21,20 @@ async function writeLog(path: string, n: number, opts: Parameters<typeof JsonlAu
 }
 
 describe("sealing and chaining", () => {
-  it("assigns seq, links prev and seals hash and mac", async () => {
+  it("assigns seq, links prev and seals hash and mac (on the writer thread)", async () => {
     const path = join(tempDir(), "audit.jsonl");
     const log = await JsonlAuditLog.open(path, { key: KEY });
     expect([log.seq, log.lastHash]).toEqual([0, GENESIS_HASH]);
-    const r1 = log.append(decision(1));
-    const r2 = log.append(decision(2, { reasons: ["ok"], latencyUs: 12.5 }));
-    expect([r1.seq, r2.seq, r1.prev, r2.prev]).toEqual([1, 2, GENESIS_HASH, r1.hash]);
-    expect([log.seq, log.lastHash]).toEqual([2, r2.hash]);
+    expect(log.append(decision(1))).toBeUndefined();
+    log.append(decision(2, { reasons: ["ok"], latencyUs: 12.5 }));
+    expect(log.seq).toBe(2);
+    const last = log.lastHash;
+    expect(log.durableHead()).toEqual({ seq: 2, hash: last });
     await log.close();
     const lines = fileLines(path).map(parsed);
-    expect(lines).toEqual([r1, r2]);
+    const [r1, r2] = lines as [Record<string, unknown>, Record<string, unknown>];
+    expect([r1.seq, r2.seq, r1.prev, r2.prev, r2.hash]).toEqual([1, 2, GENESIS_HASH, r1.hash, last]);
+    expect(r2).toMatchObject({ ...decision(2, { reasons: ["ok"], latencyUs: 12.5 }) });
     for (const rec of lines) {
       const { hash, mac, ...body } = rec;
       expect(hash).toBe(sha256Hex(canonicalJson(body)));
@@ -52,18 +57,21 @@ describe("sealing and chaining", () => {
       expect(() => log.append(entry as never)).toThrow(message);
       expect(() => log.append(entry as never)).toThrow(AuditError);
     }
-    expect(log.append(decision(1)).seq).toBe(1);
+    log.append(decision(1));
+    expect(log.seq).toBe(1);
     await log.close();
+    expect(fileLines(path0(log)).map(parsed).map((r) => r.seq)).toEqual([1]);
   });
 
   it("keeps a __proto__ field from parsed input as data", async () => {
     const path = join(tempDir(), "audit.jsonl");
     const log = await JsonlAuditLog.open(path, { key: KEY });
     const entry = { ...decision(1), ...(JSON.parse('{"__proto__":{"effect":"deny"}}') as object) } as AuditEntry;
-    const rec = log.append(entry);
+    log.append(entry);
+    await log.close();
+    const rec = parsed(fileLines(path)[0]!);
     expect(Object.getPrototypeOf(rec)).toBe(Object.prototype);
     expect(Object.keys(rec)).toContain("__proto__");
-    await log.close();
     expect(fileLines(path)[0]).toContain('"__proto__":{"effect":"deny"}');
     expect(await verifyAudit(path, { key: KEY })).toMatchObject({ ok: true, count: 1 });
   });
@@ -117,9 +125,9 @@ describe("resume and rotation", () => {
     await writeLog(path, 5);
     const log = await JsonlAuditLog.open(path, { key: KEY });
     expect(log.seq).toBe(5);
-    const r6 = log.append(decision(6));
-    expect(r6.prev).toBe(parsed(fileLines(path)[4]!).hash);
+    log.append(decision(6));
     await log.close();
+    expect(parsed(fileLines(path)[5]!).prev).toBe(parsed(fileLines(path)[4]!).hash);
     expect(await verifyAudit(path, { key: KEY })).toMatchObject({ ok: true, count: 6 });
   });
 
@@ -191,9 +199,9 @@ describe("batching and durability", () => {
     const path = join(tempDir(), "audit.jsonl");
     const log = await JsonlAuditLog.open(path, { key: KEY, sync: true });
     for (let i = 1; i <= 3; i++) {
-      const rec = log.append(decision(i));
+      log.append(decision(i));
       expect(fileLines(path)).toHaveLength(i);
-      expect(JSON.parse(readFileSync(headPath(path), "utf8"))).toMatchObject({ seq: i, hash: rec.hash });
+      expect(JSON.parse(readFileSync(headPath(path), "utf8"))).toMatchObject({ seq: i, hash: parsed(fileLines(path)[i - 1]!).hash });
       expect(log.durableSeq).toBe(i);
     }
     await log.close();
@@ -273,8 +281,9 @@ describe("crash recovery", () => {
     writeFileSync(path, lines.slice(0, 7).map((l) => `${l}\n`).join(""));
     const log = await JsonlAuditLog.open(path, { key: KEY });
     expect(log.seq).toBe(10);
-    expect(log.append(decision(11)).prev).toBe(parsed(lines[9]!).hash);
+    log.append(decision(11));
     await log.close();
+    expect(parsed(fileLines(path).at(-1)!).prev).toBe(parsed(lines[9]!).hash);
     const result = await verifyAudit(path, { key: KEY });
     expect(result).toMatchObject({ ok: false, count: 7, error: { kind: "missing", line: 8, seq: 8 } });
     expect(formatVerifyResult(result)).toBe("audit chain broken at audit.jsonl:8 (record 8): records 8 to 10 are missing: the chain jumps from record 7 to 11");
@@ -319,7 +328,8 @@ describe("write failures", () => {
   it("make a sync append throw without advancing the chain", async () => {
     const path = join(tempDir(), "audit.jsonl");
     const log = await JsonlAuditLog.open(path, { key: KEY, sync: true });
-    const r1 = log.append(decision(1));
+    log.append(decision(1));
+    const r1 = parsed(fileLines(path)[0]!);
     mkdirSync(`${headPath(path)}.tmp`);
     expect(() => log.append(decision(2))).toThrow(`cannot write audit log ${path} (EISDIR)`);
     expect([log.seq, log.lastHash]).toEqual([1, r1.hash]);

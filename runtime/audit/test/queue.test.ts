@@ -1,75 +1,89 @@
-// The shared queue between append() and the writer thread, both ends in one thread: lines come
-// out whole, in order and byte-exact across wrap-around, a full queue refuses without writing,
-// and the bounds hold; plus the head-file facts the writer shares (layout.mjs). Tests ring.mjs
-// and layout.mjs.
+// The shared queue between append() and the writer thread, both ends in one thread: bodies come
+// out whole, in order and byte-exact across wrap-around with room for prev where it goes, each
+// taking the room of its sealed line, a full queue refuses without writing, and the bounds hold;
+// plus the facts the writer shares (layout.mjs, seal.mjs). Tests ring.mjs, layout.mjs, seal.mjs.
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { headMac, recordLine, sealEntry } from "../chain.js";
-import { headText, lineHash } from "../layout.mjs";
+import { entryBody } from "../canonical.mjs";
+import { headText } from "../layout.mjs";
 import { createQueue, MAX_QUEUE_BYTES, MIN_QUEUE_BYTES, QueueConsumer, QueueProducer, queueCapacity } from "../ring.mjs";
+import { sealedLineBytes } from "../seal.mjs";
 import { decision, KEY } from "./helpers.js";
 
 function pair(capacity = MIN_QUEUE_BYTES) {
   const sab = createQueue(capacity);
-  return { producer: new QueueProducer(sab, 0), consumer: new QueueConsumer(sab) };
+  return { producer: new QueueProducer(sab, 0, "0".repeat(64)), consumer: new QueueConsumer(sab) };
 }
 
-/** Everything published since the last take, as strings; frees it. */
+const PREV = "p".repeat(64);
+
+/** Everything published since the last take, as `head + prev + tail` strings (prev filled in as the writer does); frees it. */
 function drain(consumer: QueueConsumer): string[] {
   const out: string[] = [];
-  consumer.take((start, end) => out.push(Buffer.from(consumer.bytes.subarray(start, end)).toString("utf8")));
+  consumer.take((start, end, prevAt) => {
+    expect(prevAt).toBeGreaterThanOrEqual(start);
+    expect(prevAt + 64).toBeLessThanOrEqual(end);
+    Buffer.from(consumer.bytes.buffer, consumer.bytes.byteOffset, consumer.bytes.byteLength).write(PREV, prevAt, 64, "latin1");
+    out.push(Buffer.from(consumer.bytes.subarray(start, end)).toString("utf8"));
+  });
   consumer.release();
   return out;
 }
 
+/** Bodies as [head, tail] pairs. */
+const body = (head: string, tail = "") => [head, tail] as const;
+
 describe("the queue", () => {
-  it("hands every line over whole and in order, across many wrap-arounds", () => {
+  it("hands every body over whole and in order, across many wrap-arounds", () => {
     const { producer, consumer } = pair();
-    const line = fc.oneof(fc.string({ maxLength: 3000 }), fc.string({ unit: "grapheme", maxLength: 800 }), fc.constant("x".repeat(20_000)));
+    const part = fc.oneof(fc.string({ maxLength: 1500 }), fc.string({ unit: "grapheme", maxLength: 400 }), fc.constant("x".repeat(10_000)));
     fc.assert(
-      fc.property(fc.array(line, { minLength: 1, maxLength: 60 }), (lines) => {
+      fc.property(fc.array(fc.tuple(part, part), { minLength: 1, maxLength: 60 }), (bodies) => {
         const got: string[] = [];
-        for (const l of lines) {
-          if (!producer.tryPut(l)) {
+        for (const [h, t] of bodies) {
+          if (!producer.tryPut(h, t)) {
             got.push(...drain(consumer));
-            expect(producer.tryPut(l)).toBe(true);
+            expect(producer.tryPut(h, t)).toBe(true);
           }
         }
         got.push(...drain(consumer));
-        expect(got).toEqual(lines);
+        expect(got).toEqual(bodies.map(([h, t]) => h + PREV + t));
         expect(consumer.pending()).toBe(0);
       }),
       { numRuns: 300 },
     );
   });
 
-  it("refuses a line when full, publishing nothing, and takes it once the writer frees room", () => {
+  it("refuses a body when full, publishing nothing, and takes it once the writer frees room", () => {
     const { producer, consumer } = pair();
-    const line = `${"a".repeat(1000)}\n`;
+    // bodies of 700 + 64 + 84 = 848 bytes: lines of 996 bytes, frames of 1,000
+    const [h, t] = body("h".repeat(700), "t".repeat(84));
+    expect(producer.frameBytes(848)).toBe(1000);
+    expect(sealedLineBytes(848)).toBe(996);
     let n = 0;
-    while (producer.tryPut(line)) n++;
-    // frames are the line plus a 4-byte length, padded to 4 bytes
-    expect(n).toBe(Math.floor(MIN_QUEUE_BYTES / 1004));
+    while (producer.tryPut(h, t)) n++;
+    expect(n).toBe(Math.floor(MIN_QUEUE_BYTES / 1000));
     const pending = consumer.pending();
-    expect(producer.tryPut(line)).toBe(false);
+    expect(producer.tryPut(h, t)).toBe(false);
     expect(consumer.pending()).toBe(pending);
     expect(drain(consumer)).toHaveLength(n);
-    expect(producer.tryPut(line)).toBe(true);
+    expect(producer.tryPut(h, t)).toBe(true);
   });
 
-  it("fits a line as large as the queue minus its length field, wherever the queue stands", () => {
+  it("fits a body whose line is as large as the queue minus its length field, wherever the queue stands", () => {
     const { producer, consumer } = pair();
-    producer.tryPut("short\n");
+    producer.tryPut("{", "}");
     drain(consumer);
-    const huge = "é".repeat((MIN_QUEUE_BYTES - 4) / 2);
-    expect(producer.frameBytes(Buffer.byteLength(huge))).toBe(MIN_QUEUE_BYTES);
+    const huge = "é".repeat((MIN_QUEUE_BYTES - 4 - sealedLineBytes(64)) / 2);
+    expect(producer.frameBytes(Buffer.byteLength(huge) + 64)).toBe(MIN_QUEUE_BYTES);
     // the frame cannot start mid-queue: the rest is skipped, and once the writer has passed the
     // skip the frame starts at offset 0
-    expect(producer.tryPut(huge)).toBe(false);
+    expect(producer.tryPut(huge, "")).toBe(false);
     expect(drain(consumer)).toEqual([]);
-    expect(producer.tryPut(huge)).toBe(true);
-    expect(drain(consumer)).toEqual([huge]);
+    expect(producer.tryPut(huge, "")).toBe(true);
+    expect(drain(consumer)).toEqual([huge + PREV]);
   });
 
   it("sizes the ring to a power of two within its bounds", () => {
@@ -87,8 +101,9 @@ describe("the queue", () => {
     // an urge made while the writer was busy ends its next pause at once
     producer.urge();
     await consumer.pause(60_000);
-    consumer.setDurable(7);
+    consumer.setDurable(7, "ab".repeat(32));
     expect(producer.durable()).toBe(7);
+    expect(producer.durableHead()).toEqual({ seq: 7, hash: "ab".repeat(32) });
     expect(producer.failed()).toBe(false);
     consumer.fail();
     expect(producer.failed()).toBe(true);
@@ -97,17 +112,25 @@ describe("the queue", () => {
   it("wakes a sleeping writer when a line is published", async () => {
     const { producer, consumer } = pair();
     const slept = consumer.sleep();
-    producer.tryPut("wake\n");
+    producer.tryPut("wake", "");
     await slept;
-    expect(drain(consumer)).toEqual(["wake\n"]);
+    expect(drain(consumer)).toEqual([`wake${PREV}`]);
   });
 });
 
 describe("what the writer thread shares", () => {
-  it("finds a record's hash at the end of its line as recordLine writes it", () => {
-    const sealed = sealEntry(decision(1, { note: "naïve ☃" }), 1, "0".repeat(64), KEY);
-    const bytes = Buffer.from(`garbage${sealed.line}`, "utf8");
-    expect(lineHash(bytes, bytes.length)).toBe(sealed.record.hash);
+  it("queues each entry as the body it is sealed with, reserving exactly its line's bytes", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: "grapheme", maxLength: 40 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (v, note, seq) => {
+        const entry = decision(seq, { note, value: v as never });
+        const prev = "c".repeat(64);
+        const sealed = sealEntry(entry, seq, prev, KEY);
+        const { head, tail } = entryBody(entry, seq);
+        expect(sealed.line).toBe(recordLine(head + prev + tail, sealed.record.hash, sealed.record.mac));
+        expect(sealedLineBytes(Buffer.byteLength(head + prev + tail))).toBe(Buffer.byteLength(sealed.line));
+      }),
+      { numRuns: 300 },
+    );
     expect(recordLine('{"a":1}', "h".repeat(64), "m".repeat(64)).endsWith(`"hash":"${"h".repeat(64)}","mac":"${"m".repeat(64)}"}\n`)).toBe(true);
   });
 

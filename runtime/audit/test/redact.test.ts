@@ -2,7 +2,7 @@
 // prototype keys, cycles and depth. Tests runtime/audit/redact.ts.
 
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "../canonical.js";
+import { canonicalJson } from "../canonical.mjs";
 import { CYCLE, DEFAULT_SECRET_KEYS, MAX_REDACT_DEPTH, redact, REDACTED, TOO_DEEP } from "../redact.js";
 
 describe("redact", () => {

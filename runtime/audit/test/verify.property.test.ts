@@ -19,7 +19,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalJson, type JsonValue } from "../canonical.js";
+import { canonicalJson, type JsonValue } from "../canonical.mjs";
 import { AUDIT_ENTRY_TYPES, sha256Hex, type AuditEntry } from "../chain.js";
 import { chainFiles } from "../files.js";
 import { JsonlAuditLog } from "../jsonl.js";

@@ -6,7 +6,7 @@ import { createHmac } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "../canonical.js";
+import { canonicalJson } from "../canonical.mjs";
 import { sha256Hex } from "../chain.js";
 import { chainFiles, headPath } from "../files.js";
 import { JsonlAuditLog } from "../jsonl.js";

@@ -101,6 +101,18 @@ function expiryAndQueryTests(store: () => StateStore): void {
     expect(await approvals.resolve("a1", FINANCE, T0 + HOUR - 1)).toMatchObject({ status: "approved" });
   });
 
+  it("tells an approval's status alone, as get() computes it, where the store offers status()", async () => {
+    const { approvals } = store();
+    if (!approvals.status) return;
+    await approvals.create(request("a1"));
+    await approvals.create(request("a2", { callHash: "hash-a2" }));
+    await approvals.resolve("a2", { approve: false, by: "ana@finance" }, T0 + 1);
+    for (const [id, now] of [["a1", T0 + 1], ["a1", T0 + HOUR], ["a2", T0 + 2], ["nope", T0 + 2]] as const) {
+      expect(await approvals.status(id, now)).toBe((await approvals.get(id, now))?.status);
+    }
+    expect(await approvals.status("a1", T0 + HOUR - 1)).toBe("pending");
+  });
+
   it("expires approved but unused approvals", async () => {
     const { approvals } = store();
     await approvals.create(request("a1"));

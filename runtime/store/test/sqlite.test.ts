@@ -115,6 +115,43 @@ describe("sqlite store locking", () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it("its probe ignores the store's own charges but sees pauses and trust through it and any other connection's commit", async () => {
+    const file = freshFile();
+    const [a, b] = [await openSqliteStore(file), await openSqliteStore(file)];
+    const probe = a.openProbe!()!;
+    let token = probe.token();
+    const changed = () => {
+      const t = probe.token();
+      const moved = t !== token;
+      token = t;
+      return moved;
+    };
+    await a.limits.consume([charge("k", 1, 15)], T0);
+    await a.approvals.create(request("x"));
+    expect(changed()).toBe(false);
+    await a.pauses.pause({ pattern: "refund", reason: "r" }, T0);
+    expect(changed()).toBe(true);
+    await a.trust.adjust("bot", -5, T0);
+    expect(changed()).toBe(true);
+    await b.limits.consume([charge("k", 1, 15)], T0);
+    expect(changed()).toBe(true);
+    expect(changed()).toBe(false);
+    probe.close();
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it("sweeps the running totals of the keys whose events expired, and only those", async () => {
+    const file = freshFile();
+    const store = await openSqliteStore(file);
+    await store.limits.consume([charge("old", 1, 15)], T0);
+    await store.limits.consume([charge("kept", 1, 15, 10 * HOUR)], T0);
+    await store.limits.consume([charge("new", 1, 15)], T0 + 2 * HOUR);
+    const db = new Database(file, { readonly: true });
+    expect((db.prepare("SELECT key FROM limit_totals ORDER BY key").all() as { key: string }[]).map((r) => r.key)).toEqual(["kept", "new"]);
+    db.close();
+    await store.close();
+  });
+
   it("stays exact across two processes consuming the same limit", async () => {
     const file = freshFile();
     // No schema yet: both children create and migrate the file at once, which must also be safe.
