@@ -199,7 +199,9 @@ function keyedArb(env: Env): fc.Arbitrary<Stmt[]> {
     const s = scopeFor(env, covers(env, targets));
     const keys = s.entries.filter((e) => e.needs.length === 0 && (e.type.k === "string" || e.type.k === "number"));
     return fc.tuple(pick(keys), fc.integer({ min: 8, max: 14 })).chain(([key, n]) => {
-      const lit = key.type.k === "string" ? fc.oneof(pick(KEY_STRINGS), strLit) : fc.oneof(pick(KEY_NUMBERS), numLit);
+      // An enum is keyed by its own values (the checker refuses others, E0222).
+      const members = key.type.k === "string" ? key.type.values : undefined;
+      const lit = members ? pick(members.map((v) => polString(v))) : key.type.k === "string" ? fc.oneof(pick(KEY_STRINGS), strLit) : fc.oneof(pick(KEY_NUMBERS), numLit);
       const test = fc.oneof(
         lit.map((c) => `${key.path} == ${c}`),
         lit.map((c) => `${c} == ${key.path}`),
