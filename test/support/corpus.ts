@@ -4,7 +4,7 @@
 
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { parseDocument } from "yaml";
 import type { Decision } from "../../language/call.js";
 import type { ValidateOptions } from "../../language/validate.js";
 
@@ -56,7 +56,11 @@ export function readCorpus(dir: string): Group[] {
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort()) {
     let doc: unknown;
     try {
-      doc = parse(readFileSync(join(dir, file), "utf8"));
+      // Warnings too: an unquoted `!= …` parses as a YAML tag and silently changes the value.
+      const d = parseDocument(readFileSync(join(dir, file), "utf8"));
+      const problem = d.errors[0] ?? d.warnings[0];
+      if (problem) throw problem;
+      doc = d.toJS();
     } catch (e) {
       throw new Error(`${file}: ${(e as Error).message}`);
     }
