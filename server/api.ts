@@ -4,6 +4,7 @@
 // switch, trust restore, and GET /metrics. Every request authenticates (auth/middleware.ts).
 // A body that is not JSON, or too large, is a 400 whose body is a deny with the reason.
 
+import type { IncomingMessage } from "node:http";
 import { Hono, type Context } from "hono";
 import type { OutcomeRecord, OutcomeStatus, TrustOutcome } from "../runtime/engine-types.js";
 import type { ApprovalStatus } from "../runtime/store/index.js";
@@ -11,7 +12,8 @@ import { actionError, type Actions } from "./actions.js";
 import { apiAuth, apiError, apiNeeds, type ServeEnv } from "./auth/middleware.js";
 import { decideProblem, may, refusal } from "./auth/roles.js";
 import type { Users } from "./auth/users.js";
-import { readJson } from "./body.js";
+import { closeAfter, readJson, type BodyResult } from "./body.js";
+import { decideAnswer } from "./fast-decide.js";
 import type { ServeHost } from "./host.js";
 import type { ServeMetrics } from "./metrics.js";
 
@@ -29,16 +31,20 @@ const APPROVAL_STATUSES: readonly ApprovalStatus[] = ["pending", "approved", "re
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** The agent id a call names, read defensively (undefined when absent or not a string). */
-function agentOf(call: unknown): unknown {
-  return isRecord(call) && isRecord(call["agent"]) ? call["agent"]["id"] : undefined;
+/** The request body, read from Node's request when the server runs on node:http. */
+const readBody = (c: Context<ServeEnv>, limit: number): Promise<BodyResult> => readJson(c.req.raw, limit, (c.env as { incoming?: IncomingMessage } | undefined)?.incoming);
+
+/** The 400 for a body that is not a JSON value within the limit. */
+function badBody(c: Context<ServeEnv>, b: Exclude<BodyResult, { ok: true }>, deny: boolean): Response {
+  if (closeAfter(b)) c.header("Connection", "close");
+  return apiError(c, 400, b.code, b.reason, deny);
 }
 
 /** The JSON body, or the 400 to send; `optional` bodies (actions without fields) read as {} when empty. */
 async function body(c: Context<ServeEnv>, limit: number, deny: boolean, optional = false): Promise<unknown | Response> {
-  const b = await readJson(c.req.raw, limit, (c.env as { incoming?: AsyncIterable<Uint8Array> } | undefined)?.incoming);
+  const b = await readBody(c, limit);
   if (!b.ok && optional && b.code === "empty-body") return {};
-  return b.ok ? b.value : apiError(c, 400, b.code, b.reason, deny);
+  return b.ok ? b.value : badBody(c, b, deny);
 }
 
 /** An outcome report as the Engine records it, or why it is not one. */
@@ -86,12 +92,12 @@ export function apiRoutes(d: ApiDeps): Hono<ServeEnv> {
 
 /** What services call: decide, report outcomes, wait for a human. */
 function decisionRoutes(api: Hono<ServeEnv>, d: ApiDeps): void {
-  api.post("/v1/decide", apiNeeds("decide", true), async (c) => {
-    const call = await body(c, d.maxBodyBytes, true);
-    if (call instanceof Response) return call;
-    const problem = decideProblem(c.get("principal"), agentOf(call));
-    if (problem) return apiError(c, 403, "forbidden", problem, true);
-    return c.json(await d.host.decide(call));
+  // Served by fast-decide.ts on node:http before Hono sees it; this route is the same answer for
+  // other runtimes and for app.request() in the tests.
+  api.post("/v1/decide", async (c) => {
+    const a = await decideAnswer(d.host, c.get("principal"), () => readBody(c, d.maxBodyBytes));
+    if (a.close) c.header("Connection", "close");
+    return c.json(a.body, a.status);
   });
 
   api.post("/v1/outcome", apiNeeds("decide"), async (c) => {

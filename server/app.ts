@@ -3,6 +3,8 @@
 // console (session + CSRF). Built from a ServeHost and the server's parts by serve.ts, and by
 // the tests, which run it on a real socket.
 
+import type { RequestListener } from "node:http";
+import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import { Actions } from "./actions.js";
@@ -24,6 +26,7 @@ import { ApprovalEvents } from "./events.js";
 import { health } from "./health.js";
 import type { ServeHost } from "./host.js";
 import { ServeMetrics } from "./metrics.js";
+import { internalDenial, withFastDecide } from "./fast-decide.js";
 
 export interface AppOptions {
   host: ServeHost;
@@ -43,6 +46,8 @@ export interface AppOptions {
 
 export interface ServeApp {
   app: Hono<ServeEnv>;
+  /** What node:http runs for a server listening on `hostname`: `POST /v1/decide` answered directly (fast-decide.ts), the rest by `app`. */
+  listener(hostname: string): RequestListener;
   metrics: ServeMetrics;
   verifier: AuditVerifier;
   events: ApprovalEvents;
@@ -65,6 +70,7 @@ const CSP = {
 
 export function createApp(o: AppOptions): ServeApp {
   const { host, users } = o;
+  const maxBodyBytes = o.maxBodyBytes ?? 1024 * 1024;
   const sessions = o.sessions ?? new Sessions();
   const verifier = new AuditVerifier(o.auditPath, () => host.flush());
   const metrics = o.metrics ?? hostMetrics(host, () => verifier);
@@ -85,7 +91,7 @@ export function createApp(o: AppOptions): ServeApp {
   });
   registerAssets(app as never);
   registerLogin(app, login);
-  app.route("/", apiRoutes({ host, users, actions, metrics, maxBodyBytes: o.maxBodyBytes ?? 1024 * 1024 }));
+  app.route("/", apiRoutes({ host, users, actions, metrics, maxBodyBytes }));
   app.all("/v1/*", (c) => apiError(c, 404, "not-found", `no API route \`${c.req.method} ${c.req.path}\``));
 
   app.use("*", consoleAuth(users, sessions), csrf());
@@ -101,9 +107,10 @@ export function createApp(o: AppOptions): ServeApp {
   app.notFound((c) => c.text(`no page at ${c.req.path}`, 404));
   app.onError((e, c) => {
     const message = `internal error: ${e.message}`;
-    if (c.req.path === "/v1/decide") return apiError(c, 500, "error", `${message}; the call is denied`, true);
+    if (c.req.path === "/v1/decide") return apiError(c, 500, "error", internalDenial(e), true);
     if (c.req.path.startsWith("/v1/")) return apiError(c, 500, "error", message);
     return c.text(message, 500);
   });
-  return { app, metrics, verifier, events, sessions };
+  const listener = (hostname: string) => withFastDecide({ host, users, maxBodyBytes }, getRequestListener(app.fetch, { hostname }));
+  return { app, listener, metrics, verifier, events, sessions };
 }

@@ -4,7 +4,7 @@
 // Engine (flushing the log). Called by cli/serve.ts and by the tests.
 
 import type { AddressInfo } from "node:net";
-import { serve as listen, type ServerType } from "@hono/node-server";
+import { createServer, type Server } from "node:http";
 import { Engine } from "../runtime/engine.js";
 import { isServerUrl, type StateStore } from "../runtime/store/index.js";
 import { createApp, hostMetrics, type ServeApp } from "./app.js";
@@ -98,11 +98,12 @@ export async function startServer(cfg: ServeConfig): Promise<RunningServer> {
   observe = metrics.observe;
   const parts = createApp({ host: engine, users, auditPath: cfg.audit, metrics, ...(cfg.maxBodyBytes !== undefined ? { maxBodyBytes: cfg.maxBodyBytes } : {}), secureCookies: cfg.secureCookies ?? false, ...(cfg.queuePollSeconds !== undefined ? { queuePollSeconds: cfg.queuePollSeconds } : {}) });
   verifier = parts.verifier;
-  let server: ServerType;
+  let server: Server;
   try {
-    server = await new Promise<ServerType>((resolve, reject) => {
-      const s = listen({ fetch: parts.app.fetch, hostname: host, port }, () => resolve(s));
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = createServer(parts.listener(host));
       s.once("error", reject);
+      s.listen(port, host, () => resolve(s));
     });
   } catch (e) {
     await engine.close();
@@ -117,7 +118,7 @@ export async function startServer(cfg: ServeConfig): Promise<RunningServer> {
     parts.events.closeAll();
     await new Promise<void>((r) => {
       server.close(() => r());
-      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      server.closeAllConnections();
     });
     await engine.close();
   })());

@@ -13,26 +13,40 @@ import { credentials, type Users } from "./users.js";
 export type ServeEnv = { Variables: { principal: Principal; session: Session | undefined } };
 
 /** The JSON error body of the API; `deny` adds a deny decision for the decision endpoints. */
+export function errorBody(code: string, message: string, deny = false): object {
+  return deny ? { effect: "deny", reasons: [message], error: { code, message } } : { error: { code, message } };
+}
+
 export function apiError(c: Context, status: 400 | 401 | 403 | 404 | 409 | 429 | 500 | 503, code: string, message: string, deny = false): Response {
-  const body = deny ? { effect: "deny", reasons: [message], error: { code, message } } : { error: { code, message } };
-  return c.json(body, status);
+  return c.json(errorBody(code, message, deny), status);
+}
+
+/** What an API request's Authorization header comes to: a principal, or the refusal to send. */
+export type ApiIdentity =
+  | { ok: true; principal: Principal }
+  | { ok: false; status: 401 | 429; code: string; message: string; header: [string, string] };
+
+/** API authentication, shared by the Hono middleware below and the decision fast path (fast-decide.ts). */
+export async function identify(users: Users, authorization: string | undefined): Promise<ApiIdentity> {
+  const cred = credentials(authorization);
+  const p = cred ? await users.authenticate(cred.name, cred.secret) : undefined;
+  if (isRefusal(p)) return { ok: false, status: 429, code: "throttled", message: `not signed in: ${p.why}`, header: ["Retry-After", String(p.retryAfterS)] };
+  if (!p) {
+    const why = cred ? "the name or secret is wrong" : "send `Authorization: Bearer <name>:<secret>` (or HTTP Basic) for a user in the users file";
+    return { ok: false, status: 401, code: "unauthenticated", message: `not signed in: ${why}`, header: ["WWW-Authenticate", 'Basic realm="pol", charset="UTF-8"'] };
+  }
+  return { ok: true, principal: p };
 }
 
 /** API authentication: a principal from the Authorization header, or a 401 saying how to send one. */
 export function apiAuth(users: Users, denyBody: (c: Context) => boolean): MiddlewareHandler<ServeEnv> {
   return async (c, next) => {
-    const cred = credentials(c.req.header("authorization"));
-    const p = cred ? await users.authenticate(cred.name, cred.secret) : undefined;
-    if (isRefusal(p)) {
-      c.header("Retry-After", String(p.retryAfterS));
-      return apiError(c, 429, "throttled", `not signed in: ${p.why}`, denyBody(c));
+    const id = await identify(users, c.req.header("authorization"));
+    if (!id.ok) {
+      c.header(id.header[0], id.header[1]);
+      return apiError(c, id.status, id.code, id.message, denyBody(c));
     }
-    if (!p) {
-      c.header("WWW-Authenticate", 'Basic realm="pol", charset="UTF-8"');
-      const why = cred ? "the name or secret is wrong" : "send `Authorization: Bearer <name>:<secret>` (or HTTP Basic) for a user in the users file";
-      return apiError(c, 401, "unauthenticated", `not signed in: ${why}`, denyBody(c));
-    }
-    c.set("principal", p);
+    c.set("principal", id.principal);
     c.set("session", undefined);
     await next();
   };

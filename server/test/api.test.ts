@@ -5,6 +5,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createApp } from "../app.js";
 import { Users } from "../auth/users.js";
 import type { ServeHost } from "../host.js";
@@ -96,6 +98,25 @@ describe("a host that fails", () => {
     const r = await app.fetch(new Request("http://pol.test/v1/decide", { method: "POST", body: JSON.stringify(refundCall(1)), headers: { authorization: `Bearer admin:${secret}` } }));
     expect(r.status).toBe(500);
     expect(await r.json()).toEqual({ effect: "deny", reasons: ["internal error: the store is gone; the call is denied"], error: { code: "error", message: "internal error: the store is gone; the call is denied" } });
+  });
+  it("the same failure on a socket, through the node:http fast path, is the same 500 deny, and the server keeps serving", async () => {
+    const { users, secret } = await Users.ephemeralAdmin();
+    let failing = true;
+    const host = new Proxy(s.engine, { get: (t, k) => (k === "decide" ? (c: unknown) => (failing ? Promise.reject(new Error("the store is gone")) : t.decide(c)) : Reflect.get(t, k, t)) }) as unknown as ServeHost;
+    const server = createServer(createApp({ host, users, auditPath: join(s.dir, "audit.jsonl") }).listener("127.0.0.1"));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/decide`;
+    const post = () => fetch(url, { method: "POST", body: JSON.stringify(refundCall(1)), headers: { authorization: `Bearer admin:${secret}` } });
+    try {
+      const r = await post();
+      expect(r.status).toBe(500);
+      expect(r.headers.get("content-type")).toBe("application/json");
+      expect(await r.json()).toEqual({ effect: "deny", reasons: ["internal error: the store is gone; the call is denied"], error: { code: "error", message: "internal error: the store is gone; the call is denied" } });
+      failing = false;
+      expect((await (await post()).json()).effect).toBe("allow");
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 

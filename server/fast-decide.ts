@@ -1,0 +1,79 @@
+// `POST /v1/decide` on node:http without the web framework: the request listener serve.ts
+// installs answers it directly and hands every other request to Hono. The decision endpoint is
+// the one services call on every tool call; Hono's Request/Response bridge, routing and
+// middleware were 25% of `pol serve`'s main-thread time per decision (benchmarks suite 7
+// profile), for nothing this route needs. What the answer is (authentication, the role check,
+// the body, the decision) lives in one place, decideAnswer(), which api.ts's Hono route for the
+// same path also uses (other runtimes, app.request() in the tests).
+
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { errorBody, identify } from "./auth/middleware.js";
+import { decideProblem, may, refusal, type Principal } from "./auth/roles.js";
+import type { Users } from "./auth/users.js";
+import { closeAfter, readIncoming, type BodyResult } from "./body.js";
+import type { ServeHost } from "./host.js";
+
+export interface DecideAnswer {
+  status: 200 | 400 | 403;
+  body: object;
+  /** Part of the body is unread: close the connection after answering. */
+  close?: boolean;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The agent id a call names, read defensively (undefined when absent or not a string). */
+function agentOf(call: unknown): unknown {
+  return isRecord(call) && isRecord(call["agent"]) ? call["agent"]["id"] : undefined;
+}
+
+/**
+ * The answer to a decision request from a signed-in principal: a role that may not decide is
+ * refused before the body is read; a body that is not JSON, or too large, is a 400; a principal
+ * that runs other agents is refused this one's; otherwise the Engine's decision. Every refusal
+ * carries a deny, so a client that reads only `effect` does not go ahead.
+ */
+export async function decideAnswer(host: ServeHost, p: Principal, read: () => Promise<BodyResult>): Promise<DecideAnswer> {
+  if (!may(p, "decide")) return { status: 403, body: errorBody("forbidden", refusal(p, "decide"), true) };
+  const b = await read();
+  if (!b.ok) return { status: 400, body: errorBody(b.code, b.reason, true), close: closeAfter(b) };
+  const problem = decideProblem(p, agentOf(b.value));
+  if (problem) return { status: 403, body: errorBody("forbidden", problem, true) };
+  return { status: 200, body: await host.decide(b.value) };
+}
+
+/** The message of an internal error on the decision endpoint, here and in app.ts's onError. */
+export const internalDenial = (e: unknown) => `internal error: ${(e as Error)?.message ?? String(e)}; the call is denied`;
+
+function send(res: ServerResponse, status: number, body: object, header?: readonly [string, string]): void {
+  if (res.headersSent) {
+    // An answer was started and then failed: cut the connection rather than send half of one.
+    res.destroy();
+    return;
+  }
+  const text = JSON.stringify(body);
+  const headers: Record<string, string | number> = { "content-type": "application/json", "content-length": Buffer.byteLength(text) };
+  if (header) headers[header[0]] = header[1];
+  res.writeHead(status, headers).end(text);
+}
+
+export interface FastDecideDeps {
+  host: ServeHost;
+  users: Users;
+  maxBodyBytes: number;
+}
+
+async function answer(d: FastDecideDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const id = await identify(d.users, req.headers.authorization);
+  if (!id.ok) return send(res, id.status, errorBody(id.code, id.message, true), id.header);
+  const a = await decideAnswer(d.host, id.principal, () => readIncoming(req, d.maxBodyBytes));
+  send(res, a.status, a.body, a.close ? ["Connection", "close"] : undefined);
+}
+
+/** A request listener answering `POST /v1/decide` itself and passing everything else to `rest`. */
+export function withFastDecide(d: FastDecideDeps, rest: RequestListener): RequestListener {
+  return (req, res) => {
+    if (req.method !== "POST" || req.url !== "/v1/decide") return rest(req, res);
+    answer(d, req, res).catch((e: unknown) => send(res, 500, errorBody("error", internalDenial(e), true)));
+  };
+}
