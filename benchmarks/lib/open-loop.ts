@@ -1,0 +1,171 @@
+// An open-loop HTTP/1.1 load generator for suite 7 (serve.ts): requests are released on a fixed
+// schedule, `rate` per second in equal groups each millisecond, whatever the server's answers do,
+// so a slow answer never holds back the requests behind it (no coordinated omission: a request
+// released while every connection is busy waits for one, and that wait is counted). Latency runs
+// from the release to the last byte of the answer. The generator's own lateness (a release
+// after its millisecond, when this process's event loop is busy) is reported apart, as `lag`.
+//
+// Written on raw sockets with prebuilt request bytes and a minimal response parser because it
+// shares the 2 cores with the server it measures: node:http's client cost 40% of a core at
+// 5,000 requests/s here, and every cycle it takes is one the server does not get. autocannon's
+// `overallRate` was not used for the fixed rate: it sends each second's quota flat out at the
+// start of the second (its httpClient.js), so even a floor server's p99 there is a burst's drain.
+
+import { connect, type Socket } from "node:net";
+import { summariseEach, type Latency } from "./sample.js";
+
+export interface OpenLoopOptions {
+  url: string;
+  path: string;
+  headers: Record<string, string>;
+  /** Request bodies (JSON), sent in turn. */
+  bodies: string[];
+  /** Requests per second. */
+  rate: number;
+  seconds: number;
+  /** Keep-alive connections, one request in flight on each. */
+  connections: number;
+}
+
+export interface OpenLoopResult {
+  rate: number;
+  seconds: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  /** Requests answered per second of the run (from the first release to the last answer). */
+  perSecond: number;
+  /** Nanoseconds from release to the end of the answer, 2xx answers only. */
+  latency: Latency;
+  /** Nanoseconds each release came after its scheduled millisecond (the generator's own delay). */
+  lag: Latency;
+}
+
+/** One keep-alive connection: writes a request, parses one answer, reports it, takes the next. */
+class Conn {
+  private buf: Buffer = Buffer.alloc(0);
+  private released = 0n;
+  busy = false;
+  /** Closed by the server (its keep-alive timeout) while idle: skipped from then on. */
+  closed = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly done: (status: number, ns: number) => void,
+    private readonly failed: (e: Error) => void,
+  ) {
+    socket.setNoDelay(true);
+    socket.on("data", (d: Buffer) => this.read(d));
+    socket.on("error", (e) => this.failed(e));
+    socket.on("close", () => {
+      this.closed = true;
+      if (this.busy) this.failed(new Error("the server closed a connection with a request in flight"));
+    });
+  }
+
+  send(request: Buffer, released: bigint): void {
+    this.busy = true;
+    this.released = released;
+    this.socket.write(request);
+  }
+
+  private read(d: Buffer): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+    const end = this.buf.indexOf("\r\n\r\n");
+    if (end < 0) return;
+    const head = this.buf.toString("latin1", 0, end);
+    const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+    // Without a length the body is chunked (node:http's default): it ends with the empty chunk.
+    const last = m ? -1 : this.buf.indexOf("\r\n0\r\n\r\n", end);
+    if (!m && last < 0) return;
+    const size = m ? end + 4 + Number(m[1]) : last + 7;
+    if (this.buf.length < size) return;
+    if (this.buf.length > size) return this.failed(new Error("bytes after an answer: the server answered a request twice"));
+    this.buf = Buffer.alloc(0);
+    this.busy = false;
+    this.done(Number(head.slice(9, 12)), Number(process.hrtime.bigint() - this.released));
+  }
+
+  close(): void {
+    this.busy = false;
+    this.socket.destroy();
+  }
+}
+
+export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
+  const u = new URL(o.url);
+  const head = (len: number) => `POST ${o.path} HTTP/1.1\r\nhost: ${u.host}\r\nconnection: keep-alive\r\n${Object.entries(o.headers).map(([k, v]) => `${k}: ${v}\r\n`).join("")}content-length: ${len}\r\n\r\n`;
+  const requests = o.bodies.map((b) => Buffer.concat([Buffer.from(head(Buffer.byteLength(b)), "latin1"), Buffer.from(b)]));
+  const total = Math.round(o.rate * o.seconds);
+  const perMs = o.rate / 1000;
+  const times: number[] = [];
+  const lags: number[] = [];
+  let answered = 0;
+  let non2xx = 0;
+  let errors = 0;
+  let next = 0;
+  // Released but waiting for a free connection: [request index, release time].
+  const waiting: [number, bigint][] = [];
+  const idle: Conn[] = [];
+  let finish!: () => void;
+  let fail!: (e: Error) => void;
+  const finished = new Promise<void>((ok, no) => ((finish = ok), (fail = no)));
+
+  const settle = (c: Conn, status: number, ns: number) => {
+    if (status >= 200 && status < 300) times.push(ns);
+    else non2xx++;
+    if (++answered === total) return finish();
+    const w = waiting.shift();
+    if (w) c.send(requests[w[0] % requests.length]!, w[1]);
+    else idle.push(c);
+  };
+  // Oldest idle connection first, so every connection stays in use (an idle one would meet the
+  // server's keep-alive timeout); one the server closed anyway is dropped.
+  const take = (): Conn | undefined => {
+    let c = idle.shift();
+    while (c?.closed) c = idle.shift();
+    return c;
+  };
+  const conns = await Promise.all(
+    Array.from({ length: o.connections }, () => new Promise<Conn>((ok, no) => {
+      const s = connect(Number(u.port), u.hostname);
+      s.once("error", no);
+      s.once("connect", () => {
+        s.off("error", no);
+        const c: Conn = new Conn(s, (status, ns) => settle(c, status, ns), (e) => {
+          errors++;
+          fail(e);
+        });
+        ok(c);
+      });
+    })),
+  );
+  idle.push(...conns);
+
+  const t0 = process.hrtime.bigint();
+  const tick = () => {
+    const now = process.hrtime.bigint();
+    const elapsedMs = Number(now - t0) / 1e6;
+    const due = Math.min(total, Math.floor((Math.floor(elapsedMs) + 1) * perMs));
+    for (; next < due; next++) {
+      // This request's millisecond began at floor(next / perMs); anything after it is the generator's lag.
+      lags.push(Math.max(0, (elapsedMs - Math.floor(next / perMs)) * 1e6));
+      const c = take();
+      if (c) c.send(requests[next % requests.length]!, now);
+      else waiting.push([next, now]);
+    }
+    if (next < total) setTimeout(tick, 1);
+  };
+  tick();
+  // A server that stops answering fails the run instead of hanging it.
+  const limitMs = o.seconds * 3_000 + 10_000;
+  const deadline = setTimeout(() => fail(new Error(`${total - answered} of ${total} requests unanswered after ${limitMs / 1000} s`)), limitMs);
+  try {
+    await finished;
+  } finally {
+    clearTimeout(deadline);
+    for (const c of conns) c.close();
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { rate: o.rate, seconds: o.seconds, requests: total, non2xx, errors, perSecond: answered / seconds, latency: summariseEach(times), lag: summariseEach(lags) };
+}
