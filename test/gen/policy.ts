@@ -4,6 +4,7 @@
 // expressions come from expr.ts. Consumed by test/differential.test.ts and test/soak.ts.
 
 import fc from "fast-check";
+import { MIN_INDEXED } from "../../compiler/index-rules.js";
 import type { Target } from "../../language/ast.js";
 import { targetMatches } from "../../language/targets.js";
 import { ExprGen, flatten, numLit, strLit, type Entry, type HistoryInfo, type LetInfo, type MapInfo, type Scope } from "./expr.js";
@@ -198,7 +199,7 @@ function keyedArb(env: Env): fc.Arbitrary<Stmt[]> {
   return targetsArb(env).chain((targets) => {
     const s = scopeFor(env, covers(env, targets));
     const keys = s.entries.filter((e) => e.needs.length === 0 && (e.type.k === "string" || e.type.k === "number"));
-    return fc.tuple(pick(keys), fc.integer({ min: 8, max: 14 })).chain(([key, n]) => {
+    return fc.tuple(pick(keys), fc.integer({ min: MIN_INDEXED, max: MIN_INDEXED + 6 })).chain(([key, n]) => {
       // An enum is keyed by its own values (the checker refuses others, E0222).
       const members = key.type.k === "string" ? key.type.values : undefined;
       const lit = members ? pick(members.map((v) => polString(v))) : key.type.k === "string" ? fc.oneof(pick(KEY_STRINGS), strLit) : fc.oneof(pick(KEY_NUMBERS), numLit);
