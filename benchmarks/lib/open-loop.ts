@@ -25,6 +25,8 @@ export interface OpenLoopOptions {
   seconds: number;
   /** Keep-alive connections, one request in flight on each. */
   connections: number;
+  /** Fail the run when answers are still missing this long after it began; default 3 × seconds + 10 s. */
+  giveUpMs?: number;
 }
 
 export interface OpenLoopResult {
@@ -158,7 +160,7 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   };
   tick();
   // A server that stops answering fails the run instead of hanging it.
-  const limitMs = o.seconds * 3_000 + 10_000;
+  const limitMs = o.giveUpMs ?? o.seconds * 3_000 + 10_000;
   const deadline = setTimeout(() => fail(new Error(`${total - answered} of ${total} requests unanswered after ${limitMs / 1000} s`)), limitMs);
   try {
     await finished;
