@@ -1,7 +1,8 @@
 // The `pol serve` application: security headers on everything, then the public routes (/health,
 // the console's static assets, the sign-in page), the API (per-request credentials), and the
 // console (session + CSRF). Built from a ServeHost and the server's parts by serve.ts, and by
-// the tests, which run it on a real socket.
+// the tests, which run it on a real socket. On node:http, `listener()` answers POST /v1/decide
+// before Hono (fast-decide.ts) and passes the rest to this app.
 
 import type { RequestListener } from "node:http";
 import { getRequestListener } from "@hono/node-server";
