@@ -30,6 +30,10 @@ export interface ServeConfig {
   store: string;
   /** The JSONL audit log (created if missing). */
   audit: string;
+  /** Answer each decision only once its record is durable (JsonlAuditOptions.sync). Default false. */
+  auditSync?: boolean;
+  /** How long the audit writer gathers records before writing them, in ms (JsonlAuditOptions.batchMs). Default 5. */
+  auditBatchMs?: number;
   /** host:port; default 127.0.0.1:8181. Port 0 picks a free port. */
   listen?: string;
   /** A users file; without one, an `admin` with a random secret is created and reported. */
@@ -86,7 +90,7 @@ export async function startServer(cfg: ServeConfig): Promise<RunningServer> {
   let verifier: AuditVerifier | undefined;
   let observe: ServeApp["metrics"]["observe"] | undefined;
   const engine = await Engine.load(cfg.policy, {
-    store, audit: { path: cfg.audit },
+    store, audit: { path: cfg.audit, ...(cfg.auditSync ? { sync: true } : {}), ...(cfg.auditBatchMs !== undefined ? { batchMs: cfg.auditBatchMs } : {}) },
     ...(cfg.verifyKey !== undefined ? { verifyKey: cfg.verifyKey } : {}),
     ...(cfg.watch ? { watch: true } : {}),
     ...(cfg.shadow !== undefined ? { shadow: cfg.shadow } : {}),
