@@ -74,6 +74,13 @@ async function answer(d: FastDecideDeps, req: IncomingMessage, res: ServerRespon
 export function withFastDecide(d: FastDecideDeps, rest: RequestListener): RequestListener {
   return (req, res) => {
     if (req.method !== "POST" || req.url !== "/v1/decide") return rest(req, res);
-    answer(d, req, res).catch((e: unknown) => send(res, 500, errorBody("error", internalDenial(e), true)));
+    answer(d, req, res).catch((e: unknown) => {
+      try {
+        send(res, 500, errorBody("error", internalDenial(e), true));
+      } catch {
+        // Not even the denial could be written: cut the connection, never the process.
+        res.destroy();
+      }
+    });
   };
 }
