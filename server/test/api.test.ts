@@ -102,7 +102,9 @@ describe("a host that fails", () => {
   it("the same failure on a socket, through the node:http fast path, is the same 500 deny, and the server keeps serving", async () => {
     const { users, secret } = await Users.ephemeralAdmin();
     let failing = true;
-    const host = new Proxy(s.engine, { get: (t, k) => (k === "decide" ? (c: unknown) => (failing ? Promise.reject(new Error("the store is gone")) : t.decide(c)) : Reflect.get(t, k, t)) }) as unknown as ServeHost;
+    let unwritable = false;
+    const decide = (t: typeof s.engine, c: unknown) => (failing ? Promise.reject(new Error("the store is gone")) : unwritable ? Promise.resolve({ effect: "allow", n: 1n }) : t.decide(c));
+    const host = new Proxy(s.engine, { get: (t, k) => (k === "decide" ? (c: unknown) => decide(t, c) : Reflect.get(t, k, t)) }) as unknown as ServeHost;
     const server = createServer(createApp({ host, users, auditPath: join(s.dir, "audit.jsonl") }).listener("127.0.0.1"));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/decide`;
@@ -113,6 +115,13 @@ describe("a host that fails", () => {
       expect(r.headers.get("content-type")).toBe("application/json");
       expect(await r.json()).toEqual({ effect: "deny", reasons: ["internal error: the store is gone; the call is denied"], error: { code: "error", message: "internal error: the store is gone; the call is denied" } });
       failing = false;
+      expect((await (await post()).json()).effect).toBe("allow");
+      // A decision that cannot be written as JSON (a host bug) is a 500 deny too, not a crash.
+      unwritable = true;
+      const odd = await post();
+      expect(odd.status).toBe(500);
+      expect(await odd.json()).toMatchObject({ effect: "deny", reasons: [expect.stringMatching(/BigInt.*the call is denied/)] });
+      unwritable = false;
       expect((await (await post()).json()).effect).toBe("allow");
     } finally {
       await new Promise((r) => server.close(r));
