@@ -2,8 +2,8 @@
 // Engine with a SQLite or memory store and the batched JSONL audit), at a fixed 5,000 requests/s
 // and flat out, against the HTTP floor (a bare node:http server answering a fixed decision) in the
 // same run. The server runs in its own process; the load generators here. The fixed-rate rows use
-// the open-loop generator (lib/open-loop.ts: requests spread evenly over each second, latency from
-// the scheduled send, so queueing is counted); the flat-out rows use autocannon, which keeps every
+// the open-loop generator (lib/open-loop.ts: each millisecond's requests released on schedule
+// whatever the answers do, latency from release, so queueing is counted); the flat-out rows use autocannon, which keeps every
 // connection busy. autocannon's latency is taken per response from its `response` events (its own
 // histogram rounds to whole milliseconds).
 
@@ -63,7 +63,7 @@ async function flatOut(s: Served, seconds: number): Promise<LoadResult> {
   return { rate: null, seconds, requests: r.requests.total, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, perSecond: r.requests.total / r.duration, latency: summariseEach(times) };
 }
 
-/** One open-loop run at `rate` requests/s, same calls; latency from each request's scheduled send. */
+/** One open-loop run at `rate` requests/s, same calls; latency from each request's release. */
 async function fixedRate(s: Served, seconds: number, rate: number): Promise<LoadResult> {
   const r = await openLoop({ url: s.url, path: "/v1/decide", headers: headers(s), bodies: ENGINE_CALLS.map((c) => JSON.stringify(c.call)), rate, seconds, connections: OPEN_LOOP_CONNECTIONS });
   return { ...r, timeouts: 0 };
@@ -71,8 +71,8 @@ async function fixedRate(s: Served, seconds: number, rate: number): Promise<Load
 
 /** Per-field medians over rounds (p50 of p50s, p99 of p99s, …), the rate too. */
 function medianOf(rs: LoadResult[]): LoadResult {
-  const latency = Object.fromEntries(Object.keys(rs[0]!.latency).map((k) => [k, median(rs.map((r) => r.latency[k as keyof Latency] as number))])) as unknown as Latency;
-  return { ...rs[0]!, perSecond: median(rs.map((r) => r.perSecond)), non2xx: rs.reduce((a, r) => a + r.non2xx, 0), errors: rs.reduce((a, r) => a + r.errors, 0), latency };
+  const medians = (pick: (r: LoadResult) => Latency) => Object.fromEntries(Object.keys(pick(rs[0]!)).map((k) => [k, median(rs.map((r) => pick(r)[k as keyof Latency] as number))])) as unknown as Latency;
+  return { ...rs[0]!, perSecond: median(rs.map((r) => r.perSecond)), non2xx: rs.reduce((a, r) => a + r.non2xx, 0), errors: rs.reduce((a, r) => a + r.errors, 0), latency: medians((r) => r.latency), ...(rs[0]!.lag ? { lag: medians((r) => r.lag!) } : {}) };
 }
 
 const MODES = ["floor", "sqlite", "memory"] as const;
