@@ -13,7 +13,7 @@ import { apiAuth, apiError, apiNeeds, type ServeEnv } from "./auth/middleware.js
 import { decideProblem, may, refusal } from "./auth/roles.js";
 import type { Users } from "./auth/users.js";
 import { closeAfter, readJson, type BodyResult } from "./body.js";
-import { decideAnswer } from "./fast-decide.js";
+import { decideAnswer, isRecord } from "./fast-decide.js";
 import type { ServeHost } from "./host.js";
 import type { ServeMetrics } from "./metrics.js";
 
@@ -28,8 +28,6 @@ export interface ApiDeps {
 const MAX_WAIT_MS = 60_000;
 const OUTCOME_STATUSES: readonly OutcomeStatus[] = ["succeeded", "failed", "not-run"];
 const APPROVAL_STATUSES: readonly ApprovalStatus[] = ["pending", "approved", "rejected", "expired", "consumed"];
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The request body, read from Node's request when the server runs on node:http. */
 const readBody = (c: Context<ServeEnv>, limit: number): Promise<BodyResult> => readJson(c.req.raw, limit, (c.env as { incoming?: IncomingMessage } | undefined)?.incoming);

@@ -20,7 +20,8 @@ export interface DecideAnswer {
   close?: boolean;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+/** A JSON object (not null, not a list): how the API reads untrusted bodies. */
+export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The agent id a call names, read defensively (undefined when absent or not a string). */
 function agentOf(call: unknown): unknown {
