@@ -11,6 +11,7 @@ import { errorBody, identify } from "./auth/middleware.js";
 import { decideProblem, may, refusal, type Principal } from "./auth/roles.js";
 import type { Users } from "./auth/users.js";
 import { closeAfter, readIncoming, type BodyResult } from "./body.js";
+import { answerThisTurn } from "./coalesce.js";
 import type { ServeHost } from "./host.js";
 
 export interface DecideAnswer {
@@ -55,7 +56,7 @@ function send(res: ServerResponse, status: number, body: object, header?: readon
   const text = JSON.stringify(body);
   const headers: Record<string, string | number> = { "content-type": "application/json", "content-length": Buffer.byteLength(text) };
   if (header) headers[header[0]] = header[1];
-  res.writeHead(status, headers).end(text);
+  answerThisTurn(res, status, headers, text);
 }
 
 export interface FastDecideDeps {

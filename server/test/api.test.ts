@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo, type Socket } from "node:net";
 import { createApp } from "../app.js";
 import { Users } from "../auth/users.js";
 import type { ServeHost } from "../host.js";
@@ -79,6 +79,39 @@ describe("POST /v1/decide", () => {
     const viewer = await s.api("/v1/decide", { as: "vera", body: refundCall(1) });
     expect(viewer.status).toBe(403);
     expect(await viewer.json()).toMatchObject({ effect: "deny", reasons: [expect.stringMatching(/needs the agent or admin role/)] });
+  });
+
+  it("answers to requests that arrive together (written together, server/coalesce.ts) each reach their own request", async () => {
+    const amounts = Array.from({ length: 24 }, (_, i) => (i % 3 === 0 ? 900 + i : 1 + i));
+    const u = new URL(s.url);
+    const sockets = await Promise.all(amounts.map(() => new Promise<Socket>((ok, no) => {
+      const c = connect(Number(u.port), u.hostname, () => ok(c));
+      c.once("error", no);
+    })));
+    // an agent of their own, so the limits these refunds charge leave the other tests' agent alone
+    const auth = `Basic ${Buffer.from("ada:ada-secret").toString("base64")}`;
+    const answers = sockets.map((c) => new Promise<Record<string, unknown>>((ok) => {
+      let text = "";
+      c.on("data", (b: Buffer) => {
+        text += b.toString();
+        const at = text.indexOf("\r\n\r\n");
+        const length = /content-length: (\d+)/i.exec(text)?.[1];
+        if (at >= 0 && length !== undefined && text.length >= at + 4 + Number(length)) ok(JSON.parse(text.slice(at + 4)) as Record<string, unknown>);
+      });
+    }));
+    // every request written in one turn of this process, so the server reads them in one turn of its own
+    amounts.forEach((amount, i) => {
+      const body = JSON.stringify(refundCall(amount, "pairing", "run-pairing"));
+      sockets[i]!.write(`POST /v1/decide HTTP/1.1\r\nhost: ${u.host}\r\nauthorization: ${auth}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    });
+    const got = await Promise.all(answers);
+    for (const c of sockets) c.destroy();
+    await s.engine.flush();
+    const byId = new Map(records().map((r) => [r.id, r]));
+    got.forEach((d, i) => {
+      expect((byId.get(d.id) as { args?: { amount?: number } } | undefined)?.args?.amount).toBe(amounts[i]);
+      if (amounts[i]! > 300) expect(d).toMatchObject({ effect: "deny", rule: "big_refund" });
+    });
   });
 
   it("a call that is JSON but not a call is decided (denied) by the Engine, never allowed", async () => {
