@@ -13,7 +13,7 @@
 // call is still redeemed there (approvals are bound to the call, not the id), and an allow is
 // re-decided, charging its limits again.
 
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { canonicalJson, NotJsonError } from "./audit/index.js";
 import { errorText, isoTime } from "./audit-entries.js";
 import type { EngineApprovals } from "./approvals.js";
@@ -90,7 +90,7 @@ export class CallDecisions {
     if (bad) return Promise.resolve(this.host.refuse(call, "schema", bad));
     let fingerprint: string;
     try {
-      fingerprint = createHash("sha256").update(canonicalJson(isRecord(call) ? { ...call } : call), "utf8").digest("hex");
+      fingerprint = hash("sha256", canonicalJson(isRecord(call) ? { ...call } : call), "hex");
     } catch (e) {
       const what = e instanceof NotJsonError ? `\`${e.path || "the call"}\` is not plain JSON` : errorText(e);
       return Promise.resolve(this.host.refuse(call, "schema", `the call cannot be matched to call id \`${callId}\`: ${what}`));

@@ -34,9 +34,10 @@ export class ServeMetrics {
   /**
    * Label-bound children, one per label combination seen (bounded: effects × stages × the
    * policy's tools): prom-client hashes the label object on every inc/observe otherwise, which
-   * was 3% of pol serve's main thread per decision (benchmarks suite 7 profile).
+   * was 3% of pol serve's main thread per decision (benchmarks suite 7 profile). Nested by label,
+   * not keyed by a joined string: building and hashing that string was most of what remained.
    */
-  private readonly counted = new Map<string, Counter.Internal>();
+  private readonly counted = new Map<string, Map<string, Map<string, Counter.Internal>>>();
   private readonly timed = new Map<string, Histogram.Internal<"effect">>();
 
   constructor(source: MetricsSource) {
@@ -64,9 +65,12 @@ export class ServeMetrics {
   /** For the Engine's onDecision hook: cheap, and never throws. */
   readonly observe = (d: EngineDecision, call: unknown): void => {
     const tool = toolOf(call, this.known);
-    const key = `${d.effect}\0${d.decidedBy}\0${tool}`;
-    let c = this.counted.get(key);
-    if (!c) this.counted.set(key, (c = this.decisions.labels({ effect: d.effect, decided_by: d.decidedBy, tool })));
+    let byStage = this.counted.get(d.effect);
+    if (!byStage) this.counted.set(d.effect, (byStage = new Map()));
+    let byTool = byStage.get(d.decidedBy);
+    if (!byTool) byStage.set(d.decidedBy, (byTool = new Map()));
+    let c = byTool.get(tool);
+    if (!c) byTool.set(tool, (c = this.decisions.labels({ effect: d.effect, decided_by: d.decidedBy, tool })));
     c.inc();
     let h = this.timed.get(d.effect);
     if (!h) this.timed.set(d.effect, (h = this.duration.labels({ effect: d.effect })));

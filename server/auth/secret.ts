@@ -6,7 +6,7 @@
 // guessed password costs an attacker that much; services do not pay it per request, because a
 // verified token is remembered by its SHA-256 (users.ts).
 
-import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { hash, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 
 const N = 2 ** 15;
 const R = 8;
@@ -65,8 +65,9 @@ export function randomId(bytes = 32): string {
   return randomBytes(bytes).toString("base64url");
 }
 
+/** One-shot (crypto.hash): no Hash object per call, which API requests pay once each to look up their principal. */
 export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("base64url");
+  return hash("sha256", text, "base64url");
 }
 
 /** Constant-time equality of two strings (CSRF tokens). */
