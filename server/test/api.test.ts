@@ -214,6 +214,18 @@ describe("/health and /metrics", () => {
     expect(text).toMatch(/^pol_decisions_total\{effect="deny",decided_by="default",tool="other"\} \d+$/m);
     expect(text).not.toMatch(/made\.up\.tool/);
     expect(text).toMatch(/^pol_decision_duration_seconds_count\{effect="allow"\} \d+$/m);
+    // counted per decision: three more denies of big refunds add exactly three, and the buckets add up
+    const count = (t: string, re: RegExp) => Number(re.exec(t)?.[1] ?? NaN);
+    const bigRefunds = /^pol_decisions_total\{effect="deny",decided_by="rule",tool="refund"\} (\d+)$/m;
+    const before = Number.isNaN(count(text, bigRefunds)) ? 0 : count(text, bigRefunds);
+    for (let i = 0; i < 3; i++) await s.api("/v1/decide", { as: "svc", body: refundCall(950) });
+    const after = await (await s.api("/metrics", { as: "vera" })).text();
+    expect(count(after, bigRefunds)).toBe(before + 3);
+    const buckets = [...after.matchAll(/^pol_decision_duration_seconds_bucket\{effect="deny",le="([^"]+)"\} (\d+)$/gm)].map((m) => Number(m[2]));
+    expect(buckets).toHaveLength(13);
+    expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
+    expect(buckets.at(-1)).toBe(count(after, /^pol_decision_duration_seconds_count\{effect="deny"\} (\d+)$/m));
+    expect(count(after, /^pol_decision_duration_seconds_sum\{effect="deny"\} ([\d.e-]+)$/m)).toBeGreaterThan(0);
     expect(text).toMatch(/^pol_approvals_pending \d+$/m);
     expect(text).toMatch(/^pol_audit_verify_ok 1$/m);
     expect(text).not.toMatch(/agent=|run=|approval=|decision=/);
