@@ -215,9 +215,9 @@ function packageSection(p: any): string {
 
 function serveSection(v: any): string {
   const ms = (ns: number) => `${(ns / 1e6).toFixed(3)} ms`;
-  const names: Record<string, string> = { sqlite: "pol serve, SQLite store", memory: "pol serve, memory store", floor: "HTTP floor" };
+  const names: Record<string, string> = { sqlite: "pol serve, SQLite store", memory: "pol serve, memory store", floor: "HTTP floor", work: `HTTP floor + ${v.workUs} µs of work` };
   const rows: string[][] = [];
-  for (const mode of ["sqlite", "memory", "floor"].filter((m) => v[m])) {
+  for (const mode of ["sqlite", "memory", "floor", "work"].filter((m) => v[m])) {
     const f = v[mode].fixed;
     const p99s = (v[mode].rounds ?? []).map((r: any) => r.p99 / 1e6);
     const spread = p99s.length > 1 ? ` (rounds ${p99s.map((x: number) => x.toFixed(1)).join(", ")})` : "";
@@ -230,7 +230,8 @@ function serveSection(v: any): string {
   const met = pol.fixed.latency.p99 <= 2e6 && pol.fixed.perSecond >= v.targetRate * 0.95;
   const rounds = v.rounds ?? 1;
   return [
-    `\`POST /v1/decide\` over loopback, cycling the suite-4 calls; pol serve with the JSONL audit, in its own process; the floor is a bare node:http server that parses the body and answers a fixed decision. **At ${v.targetRate.toLocaleString("en")}/s**: open loop (benchmarks/lib/open-loop.ts: raw sockets, ${v.openLoopConnections ?? v.connections} keep-alive connections, the requests of each millisecond released together whatever the answers do, latency from release to the last byte of the answer, so time queued behind a slow answer counts), ${v.seconds} s per round, ${rounds} round(s) alternating the three servers; each figure is the median over rounds, the p99 of each round in brackets. **Flat out**: autocannon, ${v.connections} connections each sending its next request when the last is answered, ${v.seconds} s. All after a 5 s warm-up flat out. Target (SQLite store): p99 ≤ 2 ms at ${v.targetRate.toLocaleString("en")} requests/s: **${met ? "met" : "missed"}**. At the fixed rate, pol/floor p50 = ${ratio("p50")}, p99 = ${ratio("p99")}; flat out, pol serves ${(pol.max.perSecond / v.floor.max.perSecond * 100).toFixed(0)}% of the floor's rate.`,
+    `\`POST /v1/decide\` over loopback, cycling the suite-4 calls; pol serve with the JSONL audit, in its own process; the floor is a bare node:http server that parses the body and answers a fixed decision. **At ${v.targetRate.toLocaleString("en")}/s**: open loop (benchmarks/lib/open-loop.ts: raw sockets, ${v.openLoopConnections ?? v.connections} keep-alive connections, the requests of each millisecond released together whatever the answers do, latency from release to the last byte of the answer, so time queued behind a slow answer counts), ${v.seconds} s per round, ${rounds} round(s) alternating the servers; each figure is the median over rounds, the p99 of each round in brackets. **Flat out**: autocannon, ${v.connections} connections each sending its next request when the last is answered, ${v.seconds} s. All after a 5 s warm-up flat out. Target (SQLite store): p99 ≤ 2 ms at ${v.targetRate.toLocaleString("en")} requests/s: **${met ? "met" : "missed"}**. At the fixed rate, pol/floor p50 = ${ratio("p50")}, p99 = ${ratio("p99")}; flat out, pol serves ${(pol.max.perSecond / v.floor.max.perSecond * 100).toFixed(0)}% of the floor's rate.`,
+    ...(v.work ? ["", `*HTTP floor + ${v.workUs} µs of work*: the floor spending ${v.workUs} µs of CPU per request in a loop that allocates nothing (its main thread then spends more per request than pol serve's, benchmarks/serve-cost.mjs): what a server that busy, but allocating next to nothing, gets on this machine.`] : []),
     "",
     table(["server", "rate asked", "achieved", "p50", "p99", "p99.9", "non-2xx + errors"], rows),
   ].join("\n");

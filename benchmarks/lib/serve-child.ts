@@ -1,7 +1,9 @@
 // The server side of suite 7, in its own process so the load generator does not share its event
 // loop: `sqlite` and `memory` run `pol serve` (startServer, from the sources) on the support_agent
 // example with that state store and the JSONL audit log; `floor` is a plain node:http server that parses the
-// JSON body and answers a fixed decision, the HTTP floor pol's figures are compared with.
+// JSON body and answers a fixed decision, the HTTP floor pol's figures are compared with; `work`
+// is the floor spending the microseconds given after it of CPU per request (a busy loop that
+// allocates nothing): how much work per request this machine tolerates at the target rate.
 // Prints one JSON line {url, authorization} on stdout, then serves until killed.
 
 import { createServer } from "node:http";
@@ -12,13 +14,15 @@ import { startServer } from "../../server/serve.js";
 import { EXAMPLE } from "../suites/bare.js";
 
 const mode = process.argv[2];
-if (mode === "floor") {
+if (mode === "floor" || mode === "work") {
+  const workMs = mode === "work" ? Number(process.argv[3]) / 1000 : 0;
   const answer = JSON.stringify({ id: "x", effect: "allow", decidedBy: "rule", rule: "r", reasons: ["allowed"], approvers: [], trust: 100, policyHash: "h", latencyUs: 1 });
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      for (const end = performance.now() + workMs; performance.now() < end; );
       res.writeHead(200, { "content-type": "application/json" }).end(answer);
     });
   });

@@ -1,7 +1,7 @@
 // Suite 7: `POST /v1/decide` over loopback HTTP (pol serve: Hono on @hono/node-server, the full
 // Engine with a SQLite or memory store and the batched JSONL audit), at a fixed 5,000 requests/s
-// and flat out, against the HTTP floor (a bare node:http server answering a fixed decision) in the
-// same run. The server runs in its own process; the load generators here. The fixed-rate rows use
+// and flat out, against the HTTP floor (a bare node:http server answering a fixed decision) and
+// the floor doing WORK_US of busy work per request, in the same run. The server runs in its own process; the load generators here. The fixed-rate rows use
 // the open-loop generator (lib/open-loop.ts: each millisecond's requests released on schedule
 // whatever the answers do, latency from release, so queueing is counted); the flat-out rows use autocannon, which keeps every
 // connection busy. autocannon's latency is taken per response from its `response` events (its own
@@ -25,10 +25,18 @@ const OPEN_LOOP_CONNECTIONS = 64;
 
 interface Served { child: ChildProcess; url: string; authorization: string }
 
-type Mode = "sqlite" | "memory" | "floor";
+type Mode = "sqlite" | "memory" | "floor" | "work";
+
+/**
+ * The `work` peer's busy time per request, in µs. With the floor's own work and the wake-ups of
+ * answers written one by one, its main thread then spends ~125 µs a request, more than pol
+ * serve's 80–95 µs (benchmarks/serve-cost.mjs, 2026-12-05): the rows show what a server that
+ * busy, but allocating next to nothing, gets on this machine.
+ */
+export const WORK_US = 80;
 
 function startChild(mode: Mode): Promise<Served> {
-  const child = spawn(process.execPath, [...script(import.meta.url, "../lib/serve-child"), mode], { stdio: ["ignore", "pipe", "inherit"], cwd: ROOT });
+  const child = spawn(process.execPath, [...script(import.meta.url, "../lib/serve-child"), mode, String(WORK_US)], { stdio: ["ignore", "pipe", "inherit"], cwd: ROOT });
   return new Promise((ok, fail) => {
     let out = "";
     child.stdout!.on("data", (b: Buffer) => {
@@ -75,7 +83,7 @@ function medianOf(rs: LoadResult[]): LoadResult {
   return { ...rs[0]!, perSecond: median(rs.map((r) => r.perSecond)), non2xx: rs.reduce((a, r) => a + r.non2xx, 0), errors: rs.reduce((a, r) => a + r.errors, 0), latency: medians((r) => r.latency), ...(rs[0]!.lag ? { lag: medians((r) => r.lag!) } : {}) };
 }
 
-const MODES = ["floor", "sqlite", "memory"] as const;
+const MODES = ["floor", "work", "sqlite", "memory"] as const;
 
 export async function serveSuite(o: SuiteOptions) {
   const seconds = o.quick ? 3 : 10;
@@ -91,10 +99,10 @@ export async function serveSuite(o: SuiteOptions) {
       // part, fixed in server/auth/users.ts), so the rows measure the steady state.
       await flatOut(servers[mode], 5);
     }
-    // The fixed rate in rounds alternating the three servers, so a noisy minute on this shared
+    // The fixed rate in rounds alternating the servers, so a noisy minute on this shared
     // machine falls on all of them; the rows are medians over rounds (run-to-run p99 moved 4 →
     // 54 ms for the same server minutes apart).
-    const fixed = { floor: [], sqlite: [], memory: [] } as Record<Mode, LoadResult[]>;
+    const fixed = { floor: [], work: [], sqlite: [], memory: [] } as Record<Mode, LoadResult[]>;
     for (let r = 0; r < rounds; r++) {
       for (const mode of MODES) {
         const f = await fixedRate(servers[mode], seconds, TARGET_RATE);
@@ -110,7 +118,7 @@ export async function serveSuite(o: SuiteOptions) {
   } finally {
     await Promise.all(Object.values(servers).map(stop));
   }
-  return { calls: ENGINE_CALLS.map((c) => c.name), connections: CONNECTIONS, openLoopConnections: OPEN_LOOP_CONNECTIONS, targetRate: TARGET_RATE, seconds, rounds, ...out };
+  return { calls: ENGINE_CALLS.map((c) => c.name), connections: CONNECTIONS, openLoopConnections: OPEN_LOOP_CONNECTIONS, targetRate: TARGET_RATE, seconds, rounds, workUs: WORK_US, ...out };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await runSuite(serveSuite);
