@@ -1,9 +1,11 @@
 // Reading a request body as JSON within a size limit, for the decision API and the console's
 // JSON actions. Every failure is a value with a reason a caller can act on (never a throw, never
 // a default): the API turns it into a 400 whose body is a deny, so a client that reads only
-// `effect` still does not go ahead.
+// `effect` still does not go ahead. Parsed by runtime/snapshot.ts parseCall, so a decision's call
+// is measured there instead of copied (nothing else holds it).
 
 import type { IncomingMessage } from "node:http";
+import { parseCall } from "../runtime/snapshot.js";
 
 export type BodyResult = { ok: true; value: unknown } | { ok: false; code: "body-too-large" | "bad-json" | "empty-body"; reason: string };
 
@@ -77,7 +79,7 @@ function parseBytes(chunks: Uint8Array[], size: number): BodyResult {
     return { ok: false, code: "bad-json", reason: "the request body is not valid UTF-8" };
   }
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: parseCall(text) };
   } catch (e) {
     // V8's message names the position ("Expected property name or '}' in JSON at position 1").
     return { ok: false, code: "bad-json", reason: `the request body is not valid JSON: ${(e as Error).message}` };
