@@ -8,7 +8,7 @@ import { getCookie } from "hono/cookie";
 import { may, refusal, type Action, type Principal } from "./roles.js";
 import { CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, Sessions, type Session } from "./sessions.js";
 import { isRefusal } from "./throttle.js";
-import { credentials, type Users } from "./users.js";
+import type { Users } from "./users.js";
 
 export type ServeEnv = { Variables: { principal: Principal; session: Session | undefined } };
 
@@ -28,11 +28,11 @@ export type ApiIdentity =
 
 /** API authentication, shared by the Hono middleware below and the decision fast path (fast-decide.ts). */
 export async function identify(users: Users, authorization: string | undefined): Promise<ApiIdentity> {
-  const cred = credentials(authorization);
-  const p = cred ? await users.authenticate(cred.name, cred.secret) : undefined;
+  const pending = users.authenticateHeader(authorization);
+  const p = pending ? await pending : undefined;
   if (isRefusal(p)) return { ok: false, status: 429, code: "throttled", message: `not signed in: ${p.why}`, header: ["Retry-After", String(p.retryAfterS)] };
   if (!p) {
-    const why = cred ? "the name or secret is wrong" : "send `Authorization: Bearer <name>:<secret>` (or HTTP Basic) for a user in the users file";
+    const why = pending ? "the name or secret is wrong" : "send `Authorization: Bearer <name>:<secret>` (or HTTP Basic) for a user in the users file";
     return { ok: false, status: 401, code: "unauthenticated", message: `not signed in: ${why}`, header: ["WWW-Authenticate", 'Basic realm="pol", charset="UTF-8"'] };
   }
   return { ok: true, principal: p };
