@@ -8,13 +8,20 @@ const B32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const MAX_TIME = 2 ** 48 - 1;
 const LO_LIMIT = 2 ** 40;
 
-function encode(value: number, chars: number): string {
-  let out = "";
-  for (let i = 0; i < chars; i++) {
-    out = B32[value % 32]! + out;
+const CODES = Array.from(B32, (c) => c.charCodeAt(0));
+/**
+ * The id's 26 character codes, filled in place and made into one string: prepending one
+ * character at a time made 26 strings per id (0.6 KB of garbage per decision, pol serve's
+ * allocation profile).
+ */
+const ID_CODES: number[] = new Array<number>(26).fill(0);
+
+/** Writes `value` as `chars` base32 digits into ID_CODES from `at`, most significant first. */
+function encode(value: number, chars: number, at: number): void {
+  for (let i = at + chars - 1; i >= at; i--) {
+    ID_CODES[i] = CODES[value % 32]!;
     value = Math.floor(value / 32);
   }
-  return out;
 }
 
 /**
@@ -52,6 +59,9 @@ export class IdGenerator {
       this.lo = 0;
       this.hi = (this.hi + 1) % LO_LIMIT;
     }
-    return encode(this.lastMs, 10) + encode(this.hi, 8) + encode(this.lo, 8);
+    encode(this.lastMs, 10, 0);
+    encode(this.hi, 8, 10);
+    encode(this.lo, 8, 18);
+    return String.fromCharCode.apply(null, ID_CODES);
   }
 }

@@ -21,6 +21,12 @@ describe("ids", () => {
     expect(a.slice(0, 10)).toBe("01JGFJJZ00"); // 1735689600000 in Crockford base32, as in ULID
     expect([a, b, c, d]).toEqual([a, b, c, d].sort());
     expect(new Set([a, b, c, d]).size).toBe(4);
+    // 26 Crockford base32 characters; within a millisecond only the last 40 bits count up
+    const decode = (s: string) => [...s].reduce((n, ch) => n * 32 + "0123456789ABCDEFGHJKMNPQRSTVWXYZ".indexOf(ch), 0);
+    for (const id of [a, b, c, d]) expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(b.slice(0, 18)).toBe(a.slice(0, 18));
+    expect(decode(b.slice(18))).toBe(decode(a.slice(18)) + 1);
+    expect(decode(d.slice(0, 10))).toBe(Date.UTC(2025, 0, 2));
   });
 });
 
