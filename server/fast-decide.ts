@@ -47,12 +47,8 @@ export async function decideAnswer(host: ServeHost, p: Principal, read: () => Pr
 /** The message of an internal error on the decision endpoint, here and in app.ts's onError. */
 export const internalDenial = (e: unknown) => `internal error: ${(e as Error)?.message ?? String(e)}; the call is denied`;
 
+/** Queues the answer for the end of the turn; an answer that fails while written is cut there (coalesce.ts). */
 function send(res: ServerResponse, status: number, body: object, header?: readonly [string, string]): void {
-  if (res.headersSent) {
-    // An answer was started and then failed: cut the connection rather than send half of one.
-    res.destroy();
-    return;
-  }
   const text = JSON.stringify(body);
   const headers: Record<string, string | number> = { "content-type": "application/json", "content-length": Buffer.byteLength(text) };
   if (header) headers[header[0]] = header[1];
@@ -80,7 +76,7 @@ export function withFastDecide(d: FastDecideDeps, rest: RequestListener): Reques
       try {
         send(res, 500, errorBody("error", internalDenial(e), true));
       } catch {
-        // Not even the denial could be written: cut the connection, never the process.
+        // Not even the denial could be made: cut the connection, never the process.
         res.destroy();
       }
     });
