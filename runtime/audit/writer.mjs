@@ -1,14 +1,13 @@
 // The audit writer thread (started by writer-thread.ts, one per process): for each open
 // JsonlAuditLog it drains the queue that append() fills (ring.mjs) with records' canonical bodies,
 // seals each as the next record of the chain (fills in `prev`, then SHA-256 and HMAC, seal.mjs, so
-// none of it runs on the decision path) and writes the lines to the chain's files, one write per batch and
-// rotating between whole records, and makes what it wrote durable (fdatasync, then the head file)
-// on the libuv pool while the next batch is written. Plain JavaScript, so Node runs it from the
-// sources and from dist/ alike. FORMAT.md specifies what it leaves on disk; each log's failures
-// go back on that log's `errors` port.
+// none of it runs on the decision path) and writes the lines to the chain's files, one write per
+// batch and rotating between whole records, and makes what it wrote durable (fdatasync, then the
+// head file), its fdatasyncs on the libuv pool while the next batch is written. Plain JavaScript,
+// so Node runs it from the sources and from dist/ alike. FORMAT.md specifies what it leaves on
+// disk; each log's failures go back on that log's `errors` port.
 
 import * as fs from "node:fs";
-import * as fsp from "node:fs/promises";
 import { dirname } from "node:path";
 import { parentPort } from "node:worker_threads";
 import { headPath, headText, rotatedPath } from "./layout.mjs";
@@ -222,16 +221,24 @@ class AuditWriter {
     }
   }
 
+  /**
+   * Replaces the head file: a temporary file, fdatasync'ed, renamed over it. Only the fdatasync
+   * goes to the libuv pool, so the writer goes on writing batches meanwhile; opening, writing,
+   * closing and renaming take microseconds and are done here. Through fs/promises the same five
+   * steps were five trips through the pool and back, a quarter of this thread's time and most of
+   * the pool's under load (benchmarks/FINDINGS.md, "pol serve over HTTP").
+   */
   async writeHead(seq, hash) {
     const tmp = `${headPath(this.path)}.tmp`;
-    const fh = await fsp.open(tmp, "w");
+    const fd = fs.openSync(tmp, "w");
     try {
-      await fh.writeFile(headText(this.key, seq, hash), "utf8");
-      await fh.datasync();
+      writeAllSync(fd, Buffer.from(headText(this.key, seq, hash), "utf8"));
+      const err = await fdatasync(fd);
+      if (err) throw err;
     } finally {
-      await fh.close();
+      fs.closeSync(fd);
     }
-    await fsp.rename(tmp, headPath(this.path));
+    fs.renameSync(tmp, headPath(this.path));
   }
 
   /** Stops the log: the producer sees FAILED on its next call and reads why from `errors`. */
