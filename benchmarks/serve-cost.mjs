@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // What each request costs pol serve at a fixed rate, per build: CPU of the server's main thread
 // and of the whole process (from /proc, Linux only), scavenges per 1,000 requests and their
-// pause, mark-compacts, and the open-loop latency. Builds (dist/ folders) are alternated run by
-// run so load from other processes falls on all of them. Suite 7 says how slow the tail is; this
-// says what the server spends to get there (benchmarks/FINDINGS.md, "pol serve over HTTP").
+// pause, what they promote into the old generation per request, mark-compacts, and the open-loop
+// latency. Builds (dist/ folders) are alternated run by run so load from other processes falls on
+// all of them. Suite 7 says how slow the tail is; this says what the server spends to get there
+// (benchmarks/FINDINGS.md, "pol serve over HTTP").
 // Plain JavaScript against the builds (run `node scripts/build.mjs --bench` first). Usage:
 //   node benchmarks/serve-cost.mjs [--dist=dist,/tmp/before/dist] [--mode=memory|sqlite|floor|work]
 //                                  [--rounds=3] [--seconds=10] [--rate=5000]
@@ -91,7 +92,7 @@ try {
       console.log(
         `round ${round} ${s.dist} ${MODE}: main thread ${us(b.main - a.main)} µs/request, process ${us(b.all - a.all)} µs/request, ` +
           `scavenges ${((scavenges * 1000) / n).toFixed(2)} per 1k requests (${((g1.minorMs - g0.minorMs) / Math.max(1, scavenges)).toFixed(2)} ms each), ` +
-          `mark-compacts ${g1.major - g0.major} (${(g1.majorMs - g0.majorMs).toFixed(0)} ms) | p50 ${(r.latency.p50 / 1e6).toFixed(2)} ms, p99 ${(r.latency.p99 / 1e6).toFixed(2)} ms`,
+          `old generation +${((g1.promoted - g0.promoted) / n).toFixed(0)} B/request, mark-compacts ${g1.major - g0.major} (${(g1.majorMs - g0.majorMs).toFixed(0)} ms) | p50 ${(r.latency.p50 / 1e6).toFixed(2)} ms, p99 ${(r.latency.p99 / 1e6).toFixed(2)} ms`,
       );
     }
   }
