@@ -58,6 +58,7 @@ export async function serveCommand(io: Io, o: ServeOpts, stop: Promise<unknown> 
   if (!o.policy) return problems.fail("name the policy to serve with --policy <file.pol, file.wasm, bundle.polb or a policy directory>");
   if (o.canaryPercent !== undefined && o.canary === undefined) return problems.fail("--canary-percent needs --canary <policy>");
   const { parseListen, startServer } = await import("../server/serve.js");
+  (await import("../server/gc.js")).applyServeGc();
   let running;
   try {
     const { host } = parseListen(o.listen);

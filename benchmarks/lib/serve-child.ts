@@ -1,7 +1,8 @@
 // The server side of suite 7, in its own process so the load generator does not share its event
-// loop: `sqlite` and `memory` run `pol serve` (startServer, from the sources) on the support_agent
-// example with that state store and the JSONL audit log; `floor` is a plain node:http server that parses the
-// JSON body and answers a fixed decision, the HTTP floor pol's figures are compared with; `work`
+// loop: `sqlite` and `memory` run `pol serve` (startServer, from the sources, with the GC setting
+// of the `pol serve` command) on the support_agent example with that state store and the JSONL
+// audit log; `floor` is a plain node:http server that parses the JSON body and answers a fixed
+// decision, the HTTP floor pol's figures are compared with; `work`
 // is the floor spending the microseconds given after it of CPU per request (a busy loop that
 // allocates nothing): how much work per request this machine tolerates at the target rate.
 // Prints one JSON line {url, authorization} on stdout, then serves until killed.
@@ -10,6 +11,7 @@ import { createServer } from "node:http";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { applyServeGc } from "../../server/gc.js";
 import { startServer } from "../../server/serve.js";
 import { EXAMPLE } from "../suites/bare.js";
 
@@ -31,6 +33,7 @@ if (mode === "floor" || mode === "work") {
     process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${a.port}`, authorization: "" }) + "\n");
   });
 } else {
+  applyServeGc(); // as `pol serve` does
   const dir = mkdtempSync(join(tmpdir(), "pol-bench-serve-"));
   const r = await startServer({ policy: EXAMPLE, store: mode === "memory" ? ":memory:" : join(dir, "pol.db"), audit: join(dir, "audit.jsonl"), listen: "127.0.0.1:0", verifyEveryMs: 3_600_000 });
   process.stdout.write(JSON.stringify({ url: r.url, authorization: `Basic ${Buffer.from(`admin:${r.adminSecret}`).toString("base64")}` }) + "\n");
