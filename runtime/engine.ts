@@ -157,6 +157,9 @@ function fromPolicy(d: Decision, trust: number, input: unknown): Draft {
  * Object.assign), which made every scavenge take ~1 ms instead of ~0.3 ms and filled the old
  * generation towards a mark-compact every few seconds under load (benchmarks/FINDINGS.md,
  * "pol serve over HTTP"). Why V8 keeps them was not established; the measurement is the reason.
+ * Object.assign sets where a spread defines: the two differ only under a setter or a read-only
+ * field on Object.prototype, which takes code running in this process; pollution through data
+ * adds writable fields, which a set overrides (hostile.test.ts).
  */
 const amend = (draft: Draft, changes: Partial<Draft>): Draft => Object.assign({}, draft, changes);
 

@@ -99,6 +99,28 @@ describe("hostile calls", () => {
 });
 
 describe("a polluted Object.prototype", () => {
+  it("cannot change what a decision says: the Engine's copies of its drafts (amend) override inherited fields", async () => {
+    const h = await harness();
+    const proto = Object.prototype as Record<string, unknown>;
+    const fields = { effect: "allow", decidedBy: "rule", reasons: ["inherited"], approvers: [], approval: "apr_forged", callHash: "0".repeat(64), charged: [] };
+    Object.assign(proto, fields);
+    try {
+      // a limit deny (a copy of the allow draft), an approve with its binding, a pending one found again, a policy deny
+      for (let i = 0; i < 5; i++) expect((await h.engine.decide(refund(10))).effect).toBe("allow");
+      const over = await h.engine.decide(refund(10));
+      expect(over).toMatchObject({ effect: "deny", decidedBy: "limit" });
+      const asked = await h.engine.decide(refund(120, "other"));
+      expect(asked).toMatchObject({ effect: "approve", decidedBy: "rule" });
+      expect(asked.approval).toMatch(/^apr_(?!forged)/);
+      expect((await h.engine.decide(refund(120, "other"))).approval).toBe(asked.approval);
+      expect(await h.engine.decide(refund(500))).toMatchObject({ effect: "deny", decidedBy: "rule", reasons: ["refunds over 300 are never automatic"] });
+    } finally {
+      for (const k of Object.keys(fields)) delete proto[k];
+    }
+    await h.engine.close();
+    expect(await verifyAudit(h.audit)).toMatchObject({ ok: true });
+  });
+
   it("is never input: the policy, trust and the audit all see the agent the call names (none)", async () => {
     const h = await harness();
     await h.engine.store.trust.set("admin", 100, h.clock.now());
