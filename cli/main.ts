@@ -60,6 +60,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option("--listen <host:port>", "where to listen", "127.0.0.1:8181")
     .option("--users <file>", "people and services with roles and hashed secrets (default: one admin with a secret printed at start)")
     .addOption(new Option("--max-body <size>", "largest request body, e.g. 1mb or 64kb").argParser(byteSize).default(1024 * 1024, "1mb"))
+    .addOption(new Option("--helper-nice <n>", "CPU priority (nice) of the server's helper threads on Linux, so none delays the thread that answers; 0 keeps them at the main thread's").argParser(numberIn(0, 19, "a whole number from 0 to 19", { whole: true })).default(19))
     .addOption(new Option("--queue-poll <seconds>", "how often the queue page re-reads the store besides live events").argParser(numberIn(1, 3600, "a number of seconds from 1 to 3600")).default(5))
     .option("--secure-cookies", "mark cookies Secure (behind a TLS proxy)").option("--hash-secret", "print the users-file hash of a secret read on stdin (or of a new one), then exit")
     .action(async (o) => done(await (await import("./serve.js")).serveCommand(io, o)));

@@ -25,6 +25,8 @@ export interface ServeOpts {
   maxBody: number;
   secureCookies?: boolean;
   queuePoll: number;
+  /** Nice value of the helper threads (server/threads.ts); default 19. */
+  helperNice?: number;
   hashSecret?: boolean;
 }
 
@@ -75,6 +77,7 @@ export async function serveCommand(io: Io, o: ServeOpts, stop: Promise<unknown> 
   } catch (e) {
     return problems.fail((e as Error).message);
   }
+  await (await import("../server/threads.js")).lowerHelperThreads(o.helperNice);
   const p = running.engine.policy;
   const status = running.engine.policyStatus();
   const signed = status.live.bundle ? `, bundle ${status.live.bundle.slice(0, 12)}…${status.live.signer ? ` signed by ${status.live.signer}` : " (unsigned)"}` : "";

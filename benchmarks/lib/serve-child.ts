@@ -1,6 +1,6 @@
 // The server side of suite 7, in its own process so the load generator does not share its event
 // loop: `sqlite` and `memory` run `pol serve` (startServer, from the sources, with the GC setting
-// of the `pol serve` command) on the support_agent example with that state store and the JSONL
+// and the helper-thread priority of the `pol serve` command; the peers get the same priority) on the support_agent example with that state store and the JSONL
 // audit log; `floor` is a plain node:http server that parses the JSON body and answers a fixed
 // decision, the HTTP floor pol's figures are compared with; `work`
 // is the floor spending the microseconds given after it of CPU per request (a busy loop that
@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyServeGc } from "../../server/gc.js";
 import { startServer } from "../../server/serve.js";
+import { lowerHelperThreads } from "../../server/threads.js";
 import { EXAMPLE } from "../suites/bare.js";
 
 const mode = process.argv[2];
@@ -28,7 +29,8 @@ if (mode === "floor" || mode === "work") {
       res.writeHead(200, { "content-type": "application/json" }).end(answer);
     });
   });
-  server.listen(0, "127.0.0.1", () => {
+  server.listen(0, "127.0.0.1", async () => {
+    await lowerHelperThreads(); // as pol serve does: the peers get the same thread priorities
     const a = server.address() as { port: number };
     process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${a.port}`, authorization: "" }) + "\n");
   });
@@ -36,6 +38,7 @@ if (mode === "floor" || mode === "work") {
   applyServeGc(); // as `pol serve` does
   const dir = mkdtempSync(join(tmpdir(), "pol-bench-serve-"));
   const r = await startServer({ policy: EXAMPLE, store: mode === "memory" ? ":memory:" : join(dir, "pol.db"), audit: join(dir, "audit.jsonl"), listen: "127.0.0.1:0", verifyEveryMs: 3_600_000 });
+  await lowerHelperThreads(); // as `pol serve` does
   process.stdout.write(JSON.stringify({ url: r.url, authorization: `Basic ${Buffer.from(`admin:${r.adminSecret}`).toString("base64")}` }) + "\n");
   process.on("SIGTERM", () => void r.close().then(() => process.exit(0)));
 }

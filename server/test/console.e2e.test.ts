@@ -6,15 +6,15 @@
 // with POL_UPDATE_SCREENSHOTS=1 (a temp dir otherwise). Without /usr/bin/chromium the suite
 // skips with one line, or fails when POL_REQUIRE_BROWSER=1 (CI, after .ci/browser.sh).
 
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashSecret } from "../auth/secret.js";
+import { ROOT, startCli, stopCli } from "./cli-serve.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const ROOT = resolve(import.meta.dirname, "../..");
 const BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 const required = process.env["POL_REQUIRE_BROWSER"] === "1";
 const present = existsSync(CHROMIUM);
@@ -40,28 +40,6 @@ async function api(path: string, body?: unknown, who = "svc"): Promise<Record<st
   return (await r.json()) as Record<string, unknown>;
 }
 
-/** Starts `pol serve` from the built CLI and resolves with its URL (from the line it prints). */
-function startCli(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const bin = join(ROOT, "bin", "pol.js");
-  if (!existsSync(join(ROOT, "dist", "cli", "main.js"))) throw new Error("dist/ is missing: run `npm run build` first (npm test does)");
-  const child = spawn(process.execPath, [bin, "serve", ...args], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-  return new Promise((ok, fail) => {
-    let out = "";
-    const timer = setTimeout(() => fail(new Error(`pol serve did not start within 60 s:\n${out}`)), 60_000);
-    const read = (b: Buffer) => {
-      out += b.toString();
-      const m = / on (http:\/\/[^\s]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        ok({ child, url: m[1]! });
-      }
-    };
-    child.stdout!.on("data", read);
-    child.stderr!.on("data", read);
-    child.once("exit", (code) => fail(new Error(`pol serve exited with ${code}:\n${out}`)));
-  });
-}
-
 async function signIn(who: string): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
   await page.goto(`${url}/queue`);
@@ -80,18 +58,14 @@ describe.skipIf(!present && !required)("the console in a browser", () => {
       users.push(`  - { name: ${name}, roles: [${role}], groups: ${groups}, secret: "${await hashSecret(`${name}-secret`)}" }`);
     }
     writeFileSync(join(dir, "users.yaml"), users.join("\n") + "\n");
-    ({ child: server, url } = await startCli(["--policy", join(ROOT, "examples/support_agent/support_agent.pol"), "--store", "pol.db", "--audit", "audit.jsonl", "--users", "users.yaml", "--listen", "127.0.0.1:0", "--queue-poll", "3600"]));
+    ({ child: server, url } = await startCli(["--policy", join(ROOT, "examples/support_agent/support_agent.pol"), "--store", "pol.db", "--audit", "audit.jsonl", "--users", "users.yaml", "--listen", "127.0.0.1:0", "--queue-poll", "3600"], dir));
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) {
-      const exited = new Promise((r) => server.once("exit", r));
-      server.kill("SIGTERM");
-      await exited;
-    }
+    await stopCli(server);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
