@@ -4,6 +4,10 @@
 // released while every connection is busy waits for one, and that wait is counted). Latency runs
 // from the release to the last byte of the answer. The generator's own lateness (a release
 // after its millisecond, when this process's event loop is busy) is reported apart, as `lag`.
+// A run can begin with `warmupSeconds` at the same rate on the same connections that are not
+// counted, as wrk2's calibration period is not: a round's connections are new, and their first
+// second (the server's first requests on each, the JIT meeting new objects) is a transient the
+// steady state does not have (benchmarks/FINDINGS.md, "pol serve over HTTP").
 //
 // Written on raw sockets with prebuilt request bytes and a minimal response parser because it
 // shares the 2 cores with the server it measures: node:http's client cost 40% of a core at
@@ -22,7 +26,10 @@ export interface OpenLoopOptions {
   bodies: string[];
   /** Requests per second. */
   rate: number;
+  /** Seconds measured, after the warm-up. */
   seconds: number;
+  /** Seconds at the rate before the measured ones, on the same connections, not counted; default 0. */
+  warmupSeconds?: number;
   /** Keep-alive connections, one request in flight on each. */
   connections: number;
   /** Fail the run when answers are still missing this long after it began; default 3 × seconds + 10 s. */
@@ -32,11 +39,14 @@ export interface OpenLoopOptions {
 export interface OpenLoopResult {
   rate: number;
   seconds: number;
+  warmupSeconds: number;
+  /** Requests counted (released after the warm-up). */
   requests: number;
+  /** Answers that were not 2xx, the warm-up's included. */
   non2xx: number;
   /** Always 0: a connection error fails the run instead (the field matches autocannon's results). */
   errors: number;
-  /** Requests answered per second of the run (from the first release to the last answer). */
+  /** Counted requests answered per second (from the first counted release to the last answer). */
   perSecond: number;
   /** Nanoseconds from release to the end of the answer, 2xx answers only. */
   latency: Latency;
@@ -48,13 +58,14 @@ export interface OpenLoopResult {
 class Conn {
   private buf: Buffer = Buffer.alloc(0);
   private released = 0n;
+  private counted = false;
   busy = false;
   /** Closed by the server (its keep-alive timeout) while idle: skipped from then on. */
   closed = false;
 
   constructor(
     private readonly socket: Socket,
-    private readonly done: (status: number, ns: number) => void,
+    private readonly done: (status: number, ns: number, counted: boolean) => void,
     private readonly failed: (e: Error) => void,
   ) {
     socket.setNoDelay(true);
@@ -66,9 +77,10 @@ class Conn {
     });
   }
 
-  send(request: Buffer, released: bigint): void {
+  send(request: Buffer, released: bigint, counted: boolean): void {
     this.busy = true;
     this.released = released;
+    this.counted = counted;
     this.socket.write(request);
   }
 
@@ -86,7 +98,7 @@ class Conn {
     if (this.buf.length > size) return this.failed(new Error("bytes after an answer: the server answered a request twice"));
     this.buf = Buffer.alloc(0);
     this.busy = false;
-    this.done(Number(head.slice(9, 12)), Number(process.hrtime.bigint() - this.released));
+    this.done(Number(head.slice(9, 12)), Number(process.hrtime.bigint() - this.released), this.counted);
   }
 
   close(): void {
@@ -99,13 +111,17 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const u = new URL(o.url);
   const head = (len: number) => `POST ${o.path} HTTP/1.1\r\nhost: ${u.host}\r\nconnection: keep-alive\r\n${Object.entries(o.headers).map(([k, v]) => `${k}: ${v}\r\n`).join("")}content-length: ${len}\r\n\r\n`;
   const requests = o.bodies.map((b) => Buffer.concat([Buffer.from(head(Buffer.byteLength(b)), "latin1"), Buffer.from(b)]));
-  const total = Math.round(o.rate * o.seconds);
+  const warmupSeconds = o.warmupSeconds ?? 0;
+  // requests [0, uncounted) are the warm-up's
+  const uncounted = Math.round(o.rate * warmupSeconds);
+  const total = uncounted + Math.round(o.rate * o.seconds);
   const perMs = o.rate / 1000;
   const times: number[] = [];
   const lags: number[] = [];
   let answered = 0;
   let non2xx = 0;
   let next = 0;
+  let countedFrom = 0n;
   // Released but waiting for a free connection: [request index, release time].
   const waiting: [number, bigint][] = [];
   const idle: Conn[] = [];
@@ -113,12 +129,12 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   let fail!: (e: Error) => void;
   const finished = new Promise<void>((ok, no) => ((finish = ok), (fail = no)));
 
-  const settle = (c: Conn, status: number, ns: number) => {
-    if (status >= 200 && status < 300) times.push(ns);
-    else non2xx++;
+  const settle = (c: Conn, status: number, ns: number, counted: boolean) => {
+    if (status < 200 || status >= 300) non2xx++;
+    else if (counted) times.push(ns);
     if (++answered === total) return finish();
     const w = waiting.shift();
-    if (w) c.send(requests[w[0] % requests.length]!, w[1]);
+    if (w) c.send(requests[w[0] % requests.length]!, w[1], w[0] >= uncounted);
     else idle.push(c);
   };
   // Oldest idle connection first, so every connection stays in use (an idle one would meet the
@@ -134,7 +150,7 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
       s.once("error", no);
       s.once("connect", () => {
         s.off("error", no);
-        const c: Conn = new Conn(s, (status, ns) => settle(c, status, ns), fail);
+        const c: Conn = new Conn(s, (status, ns, counted) => settle(c, status, ns, counted), fail);
         ok(c);
       });
     })),
@@ -147,17 +163,18 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     const elapsedMs = Number(now - t0) / 1e6;
     const due = Math.min(total, Math.floor((Math.floor(elapsedMs) + 1) * perMs));
     for (; next < due; next++) {
+      if (next === uncounted) countedFrom = now;
       // This request's millisecond began at floor(next / perMs); anything after it is the generator's lag.
-      lags.push(Math.max(0, (elapsedMs - Math.floor(next / perMs)) * 1e6));
+      if (next >= uncounted) lags.push(Math.max(0, (elapsedMs - Math.floor(next / perMs)) * 1e6));
       const c = take();
-      if (c) c.send(requests[next % requests.length]!, now);
+      if (c) c.send(requests[next % requests.length]!, now, next >= uncounted);
       else waiting.push([next, now]);
     }
     if (next < total) setTimeout(tick, 1);
   };
   tick();
   // A server that stops answering fails the run instead of hanging it.
-  const limitMs = o.giveUpMs ?? o.seconds * 3_000 + 10_000;
+  const limitMs = o.giveUpMs ?? (warmupSeconds + o.seconds) * 3_000 + 10_000;
   const deadline = setTimeout(() => fail(new Error(`${total - answered} of ${total} requests unanswered after ${limitMs / 1000} s`)), limitMs);
   try {
     await finished;
@@ -165,6 +182,6 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     clearTimeout(deadline);
     for (const c of conns) c.close();
   }
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { rate: o.rate, seconds: o.seconds, requests: total, non2xx, errors: 0, perSecond: answered / seconds, latency: summariseEach(times), lag: summariseEach(lags) };
+  const seconds = Number(process.hrtime.bigint() - countedFrom) / 1e9;
+  return { rate: o.rate, seconds: o.seconds, warmupSeconds, requests: total - uncounted, non2xx, errors: 0, perSecond: (answered - uncounted) / seconds, latency: summariseEach(times), lag: summariseEach(lags) };
 }

@@ -22,6 +22,13 @@ export const TARGET_RATE = 5_000;
 const CONNECTIONS = 20;
 /** Enough that a request released on time nearly always finds a free connection (one request in flight on each). */
 const OPEN_LOOP_CONNECTIONS = 64;
+/**
+ * Seconds each fixed-rate round runs on its new connections before it is measured (open-loop.ts
+ * `warmupSeconds`, as wrk2 calibrates): in a round's first second 1.0–1.7% of pol serve's
+ * requests were over 2 ms and 3.1–4.6% of the busy-work peer's, against 0.4–1.0% of either's
+ * after it (three rounds each, 2026-12-06).
+ */
+const ROUND_WARMUP_S = 2;
 
 interface Served { child: ChildProcess; url: string; authorization: string }
 
@@ -73,7 +80,7 @@ async function flatOut(s: Served, seconds: number): Promise<LoadResult> {
 
 /** One open-loop run at `rate` requests/s, same calls; latency from each request's release. */
 async function fixedRate(s: Served, seconds: number, rate: number): Promise<LoadResult> {
-  const r = await openLoop({ url: s.url, path: "/v1/decide", headers: headers(s), bodies: ENGINE_CALLS.map((c) => JSON.stringify(c.call)), rate, seconds, connections: OPEN_LOOP_CONNECTIONS });
+  const r = await openLoop({ url: s.url, path: "/v1/decide", headers: headers(s), bodies: ENGINE_CALLS.map((c) => JSON.stringify(c.call)), rate, seconds, warmupSeconds: ROUND_WARMUP_S, connections: OPEN_LOOP_CONNECTIONS });
   return { ...r, timeouts: 0 };
 }
 
@@ -118,7 +125,7 @@ export async function serveSuite(o: SuiteOptions) {
   } finally {
     await Promise.all(Object.values(servers).map(stop));
   }
-  return { calls: ENGINE_CALLS.map((c) => c.name), connections: CONNECTIONS, openLoopConnections: OPEN_LOOP_CONNECTIONS, targetRate: TARGET_RATE, seconds, rounds, workUs: WORK_US, ...out };
+  return { calls: ENGINE_CALLS.map((c) => c.name), connections: CONNECTIONS, openLoopConnections: OPEN_LOOP_CONNECTIONS, roundWarmupSeconds: ROUND_WARMUP_S, targetRate: TARGET_RATE, seconds, rounds, workUs: WORK_US, ...out };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await runSuite(serveSuite);

@@ -1,5 +1,6 @@
 // The open-loop load generator of suite 7 (benchmarks/lib/open-loop.ts) against real node:http
-// servers on loopback: it sends exactly rate × seconds requests, reads answers framed by
+// servers on loopback: it sends exactly rate × seconds requests (after an uncounted warm-up on the
+// same connections, when asked), reads answers framed by
 // Content-Length and chunked, counts non-2xx apart, keeps sending on schedule while answers are
 // slow (open loop: a stalled server's queue shows in the latency), and fails instead of hanging
 // when the server stops answering. No timing is asserted beyond what the schedule implies.
@@ -70,6 +71,26 @@ describe("open-loop load generator", () => {
     expect(r.non2xx + r.errors).toBe(0);
     // The last of 100 requests queued behind 20 ms answers waits far longer than one answer.
     expect(r.latency.max).toBeGreaterThan(20 * 20 * 1e6);
+  });
+
+  it("sends the warm-up's requests on the same connections and counts only the ones after it", async () => {
+    const ports = new Set<number>();
+    let seen = 0;
+    const url = await serve((req, res) => {
+      ports.add(req.socket.remotePort!);
+      seen++;
+      req.resume().on("end", () => res.writeHead(200, { "content-length": "0" }).end());
+    });
+    // 400/s: 40 requests in the 0.1 s warm-up, then 100 counted
+    const r = await openLoop({ ...base, url, bodies: ["{}"], rate: 400, seconds: 0.25, warmupSeconds: 0.1 });
+    expect(seen).toBe(140);
+    expect(r.requests).toBe(100);
+    expect(r.latency.samples).toBe(100);
+    expect(r.lag.samples).toBe(100);
+    expect(r.warmupSeconds).toBe(0.1);
+    expect(r.non2xx).toBe(0);
+    // the warm-up ran on the run's own connections, not on connections of its own
+    expect(ports.size).toBeLessThanOrEqual(base.connections);
   });
 
   it("fails, naming what is unanswered, when the server stops answering", async () => {
