@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // one temporary directory per run, removed at its end (test/tmp-setup.ts)
+    globalSetup: ["test/tmp-setup.ts"],
   },
 });

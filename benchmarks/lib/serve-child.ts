@@ -8,7 +8,7 @@
 // Prints one JSON line {url, authorization} on stdout, then serves until killed.
 
 import { createServer } from "node:http";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyServeGc } from "../../server/gc.js";
@@ -40,5 +40,6 @@ if (mode === "floor" || mode === "work") {
   const r = await startServer({ policy: EXAMPLE, store: mode === "memory" ? ":memory:" : join(dir, "pol.db"), audit: join(dir, "audit.jsonl"), listen: "127.0.0.1:0", verifyEveryMs: 3_600_000 });
   await lowerHelperThreads(); // as `pol serve` does
   process.stdout.write(JSON.stringify({ url: r.url, authorization: `Basic ${Buffer.from(`admin:${r.adminSecret}`).toString("base64")}` }) + "\n");
-  process.on("SIGTERM", () => void r.close().then(() => process.exit(0)));
+  // the store and the audit log (~45 MB a suite) go with the server
+  process.on("SIGTERM", () => void r.close().then(() => rmSync(dir, { recursive: true, force: true })).finally(() => process.exit(0)));
 }
