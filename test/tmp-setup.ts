@@ -5,12 +5,16 @@
 // machine's /tmp from run to run (a developer's had 18 GB of them). POL_KEEP_TMP=1 keeps it, and
 // prints where, to look at what a failing test left.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export default function setup(): () => void {
   const dir = mkdtempSync(join(tmpdir(), "pol-tests-"));
+  // Others may pass through, as through /tmp, not list it: a test running PostgreSQL as root
+  // hands the `postgres` user a data directory inside (runtime/store/test/servers.ts). The
+  // directories tests make in it are mkdtemp's, 0700, as before.
+  chmodSync(dir, 0o711);
   process.env["TMPDIR"] = dir;
   return () => {
     if (process.env["POL_KEEP_TMP"] === "1") {
