@@ -1,7 +1,7 @@
 // The server side of suite 7, in its own process so the load generator does not share its event
 // loop: `sqlite` and `memory` run `pol serve` (startServer, from the sources, with the GC setting
-// and the helper-thread priority of the `pol serve` command; the peers get the same priority) on the support_agent example with that state store and the JSONL
-// audit log; `floor` is a plain node:http server that parses the JSON body and answers a fixed
+// and the helper-thread priority of the `pol serve` command; the peers get the same priority) on
+// the support_agent example with that state store and the JSONL audit log; `floor` is a plain node:http server that parses the JSON body and answers a fixed
 // decision, the HTTP floor pol's figures are compared with; `work`
 // is the floor spending the microseconds given after it of CPU per request (a busy loop that
 // allocates nothing): how much work per request this machine tolerates at the target rate.
