@@ -53,24 +53,20 @@ describe.skipIf(!linux)("pol serve's helper threads", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("run at nice 19 once the server has started; the main thread keeps its priority", async () => {
-    const child = await serve();
+  /** Starts pol serve with `extra` and checks its main thread is at 0 and every helper at `nice`. */
+  const expectNice = async (nice: number, ...extra: string[]) => {
+    const child = await serve(...extra);
     const { main, helpers } = niceOf(child.pid!);
     expect(main).toBe(0);
     // V8's platform workers and libuv's four pool threads at least, besides the audit writer
     expect(helpers.length).toBeGreaterThanOrEqual(9);
-    expect(helpers.every((n) => n === 19)).toBe(true);
+    expect(helpers.every((n) => n === nice)).toBe(true);
     await stopCli(child);
-  }, 90_000);
+  };
 
-  it("are left alone with --helper-nice 0", async () => {
-    const child = await serve("--helper-nice", "0", "--audit", "audit-0.jsonl", "--store", "pol-0.db");
-    const { main, helpers } = niceOf(child.pid!);
-    expect(main).toBe(0);
-    expect(helpers.length).toBeGreaterThanOrEqual(9);
-    expect(helpers.every((n) => n === 0)).toBe(true);
-    await stopCli(child);
-  }, 90_000);
+  it("run at nice 19 once the server has started; the main thread keeps its priority", () => expectNice(19), 90_000);
+
+  it("are left alone with --helper-nice 0", () => expectNice(0, "--helper-nice", "0", "--audit", "audit-0.jsonl", "--store", "pol-0.db"), 90_000);
 });
 
 describe("lowerHelperThreads", () => {
