@@ -1,0 +1,35 @@
+// benchmarks/render.ts's verdict on suite 7's target (p99 ≤ 2 ms at 5,000/s): what RESULTS.md says
+// of a run, including the machine's part when the HTTP floor misses the target too.
+
+import { describe, expect, it } from "vitest";
+import { serveVerdict } from "../render.js";
+
+const MS = 1e6;
+/** A suite 7 result: the SQLite server's round p99s (median as the run's figure) and the floor's p99. */
+function run(sqliteRounds: number[], floorP99: number | undefined, perSecond = 4_999) {
+  const sorted = [...sqliteRounds].sort((a, b) => a - b);
+  const fixed = (p99: number) => ({ perSecond, latency: { p50: 0.5 * MS, p99 } });
+  return {
+    targetRate: 5_000,
+    sqlite: { fixed: fixed(sorted[Math.floor(sorted.length / 2)]!), rounds: sqliteRounds.map((p99) => ({ p99 })) },
+    ...(floorP99 === undefined ? {} : { floor: { fixed: fixed(floorP99) } }),
+  };
+}
+
+describe("serveVerdict", () => {
+  it("says met, with how many rounds were under 2 ms", () => {
+    expect(serveVerdict(run([1.61 * MS, 1.92 * MS, 2.2 * MS], 0.74 * MS))).toBe("**met** (median p99 1.92 ms, 2 of 3 rounds under 2 ms)");
+  });
+
+  it("names the floor's p99 beside a miss", () => {
+    expect(serveVerdict(run([2.4 * MS, 2.1 * MS, 1.9 * MS], 0.9 * MS))).toBe("**missed** (median p99 2.10 ms, 1 of 3 rounds under 2 ms; the HTTP floor's p99 0.90 ms)");
+  });
+
+  it("says so when the bare HTTP floor misses the target too", () => {
+    expect(serveVerdict(run([5.3 * MS, 6.1 * MS, 7.2 * MS], 3.4 * MS))).toMatch(/^\*\*missed\*\* \(median p99 6\.10 ms, 0 of 3 rounds under 2 ms; so did the HTTP floor, p99 3\.40 ms in the same rounds: .*misses it too\)$/);
+  });
+
+  it("is a miss when the server did not keep up with the rate, whatever its p99", () => {
+    expect(serveVerdict(run([1.2 * MS], 0.7 * MS, 4_000))).toBe("**missed** (median p99 1.20 ms; it answered only 4,000/s; the HTTP floor's p99 0.70 ms)");
+  });
+});
