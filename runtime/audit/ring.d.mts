@@ -45,7 +45,7 @@ export class QueueConsumer extends QueueView {
   stopping(): boolean;
   /** Resolves once the producer has stopped the log. */
   stopped(): Promise<void>;
-  /** Date.now() when the oldest pending record was put into the (then empty) queue. */
+  /** When the pending records' batch opened: the oldest's put into an empty queue, or the last take() if later. */
   openedAt(): number;
   /** Visits the byte range of every body published since the last take, in order, with where its prev goes. */
   take(visit: (start: number, end: number, prevAt: number) => void): void;

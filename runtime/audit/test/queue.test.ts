@@ -4,7 +4,7 @@
 // plus the facts the writer shares (layout.mjs, seal.mjs). Tests ring.mjs, layout.mjs, seal.mjs.
 
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { headMac, recordLine, sealEntry } from "../chain.js";
 import { entryBody } from "../canonical.mjs";
 import { headText } from "../layout.mjs";
@@ -36,6 +36,10 @@ function drain(consumer: QueueConsumer): string[] {
 const body = (head: string, tail = "") => [head, tail] as const;
 
 describe("the queue", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   it("hands every body over whole and in order, across many wrap-arounds", () => {
     const { producer, consumer } = pair();
     const part = fc.oneof(fc.string({ maxLength: 1500 }), fc.string({ unit: "grapheme", maxLength: 400 }), fc.constant("x".repeat(10_000)));
@@ -84,6 +88,27 @@ describe("the queue", () => {
     expect(drain(consumer)).toEqual([]);
     expect(producer.tryPut(huge, "")).toBe(true);
     expect(drain(consumer)).toEqual([huge + PREV]);
+  });
+
+  it("opens a batch no earlier than the last take, so steady appends are written a batch at a time", () => {
+    const now = vi.spyOn(Date, "now");
+    const { producer, consumer } = pair();
+    now.mockReturnValue(1_000);
+    producer.tryPut("{", "}"); // into an empty queue: the batch opens now
+    expect(consumer.openedAt()).toBe(1_000);
+    now.mockReturnValue(1_005);
+    consumer.take(() => {}); // the writer takes the batch...
+    now.mockReturnValue(1_006);
+    producer.tryPut("{", "}"); // ...a record arrives before it has released it, so the queue was not empty...
+    consumer.release();
+    // ...and the next batch opened at the take, not with the first batch (which would make the
+    // writer drain at once, every few records)
+    expect(consumer.openedAt()).toBe(1_005);
+    now.mockReturnValue(1_020);
+    drain(consumer);
+    now.mockReturnValue(1_030);
+    producer.tryPut("{", "}"); // into an empty queue again: its own time
+    expect(consumer.openedAt()).toBe(1_030);
   });
 
   it("sizes the ring to a power of two within its bounds", () => {
