@@ -10,7 +10,7 @@ import type { AuditEntry } from "./audit/index.js";
 import { entry, isoTime } from "./audit-entries.js";
 import { resolverProblem } from "./approval-rules.js";
 import { IdGenerator } from "./ids.js";
-import type { Approval, ApprovalFilter, ApprovalListener, ApprovalRequest, ApprovalStore, ConsumeResult } from "./store/index.js";
+import { StoreError, type Approval, type ApprovalFilter, type ApprovalListener, type ApprovalRequest, type ApprovalStore, type ConsumeResult } from "./store/index.js";
 
 /** What the approvals API needs from the Engine. */
 export interface ApprovalsContext {
@@ -33,6 +33,9 @@ export interface ResolveOptions {
   /** The resolver's groups; when given (or when hooks.approverGroups is set) membership is checked. */
   groups?: string[];
 }
+
+/** First pause before `wait` reads a store again after it failed to answer; doubled up to 16×. */
+const RETRY_MS = 50;
 
 export class EngineApprovals {
   private readonly waiters = new Set<() => void>();
@@ -81,10 +84,31 @@ export class EngineApprovals {
   async wait(id: string, timeoutMs: number): Promise<Approval> {
     if (typeof timeoutMs !== "number" || Number.isNaN(timeoutMs) || timeoutMs < 0) throw new EngineError("invalid", "wait needs a timeout of 0 ms or more");
     const deadline = performance.now() + timeoutMs;
+    /** The approval as last read, and how many reads in a row the store has failed since. */
+    let last: Approval | undefined;
+    let failures = 0;
     for (;;) {
       if (this.ctx.closed()) throw new EngineError("closed", "the engine closed while waiting for an approval");
-      const a = await this.get(id);
+      let a: Approval | undefined;
+      try {
+        a = await this.get(id);
+        failures = 0;
+      } catch (e) {
+        // A store that is down or slow for a moment (a server restarting, a reconnecting pool)
+        // must not end a wait that has time left: read again after a short, growing pause. At the
+        // deadline the wait ends as it would have: with the approval as last seen (still pending,
+        // so the caller does not go ahead), or, never having read it, with the store's error.
+        if (!(e instanceof StoreError && e.code === "unavailable")) throw e;
+        const left = deadline - performance.now();
+        if (left <= 0) {
+          if (last) return last;
+          throw e;
+        }
+        await this.changeOrTick(id, Math.min(left, RETRY_MS * 2 ** Math.min(failures++, 4)));
+        continue;
+      }
       if (!a) throw new EngineError("not-found", `unknown approval \`${id}\``);
+      last = a;
       const left = deadline - performance.now();
       if (a.status !== "pending" || left <= 0) return a;
       await this.changeOrTick(id, Math.min(left, this.ctx.pollMs));

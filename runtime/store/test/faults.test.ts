@@ -110,21 +110,29 @@ describe.runIf(ready)("faults on real servers", () => {
     await engine.close();
   });
 
-  it("denies approval requests while PostgreSQL is down, and wakes waiters after it restarts", async () => {
+  it("denies approval requests while PostgreSQL is down, and waiters ride out the outage", async () => {
     const { store } = spec();
     const engine = await Engine.load(wasm, { store, audit: false, approvalPollMs: 60_000, hooks: quiet });
     const operator = await Engine.load(wasm, { store, audit: false, hooks: quiet });
     const wire = { tool: "wire", args: { amount: 500, to: "acme" }, agent };
     const first = await engine.decide(wire);
     expect(first).toMatchObject({ effect: "approve" });
+    // A wait that began while the server was up and ends while it is down: the approval as last read.
+    const before = engine.approvals.wait(first.approval!, 3_000);
+    await new Promise((r) => setTimeout(r, 500)); // its first read done (retried if slow) while the server is up
     await postgres!.stop("fast");
     const down = await timed(engine, { ...wire, args: { amount: 501, to: "acme" } });
     expect(down.d).toMatchObject({ effect: "deny", decidedBy: "error" });
     expect(down.d.reasons[0]).toMatch(/postgres (store )?at 127\.0\.0\.1:\d+\/postgres .*(unavailable|did not answer)/);
     expect(down.ms).toBeLessThan(1000);
-    await postgres!.start();
-    // The waiter's LISTEN connection comes back by itself; the operator's resolution wakes it.
+    expect((await before).status).toBe("pending");
+    // One that never reads the approval ends at its timeout with the store's error, not a status.
+    await expect(engine.approvals.wait(first.approval!, 300)).rejects.toMatchObject({ name: "StoreError", code: "unavailable" });
+    // One that begins while the server is down reads again until it answers (a first read failing
+    // on a reconnecting pool once ended the wait at once); then its LISTEN connection, back by
+    // itself, is what wakes it: the poll interval is a minute.
     const waiting = engine.approvals.wait(first.approval!, 30_000);
+    await postgres!.start();
     await new Promise((r) => setTimeout(r, 1500));
     const resolvedAt = Date.now();
     await until(operator, () => true); // the operator's pool has reconnected
