@@ -5,6 +5,7 @@
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { vmLine } from "./lib/machine.js";
 import { BENCH } from "./lib/paths.js";
 import { plot } from "./lib/svg.js";
 
@@ -218,7 +219,8 @@ const SERVE_P99_NS = 2e6;
 
 /**
  * Suite 7's verdict on its target, with the machine's part in it: how many rounds were under, and
- * on a miss the HTTP floor's own p99 from the same rounds. On a VM where a bare node:http server
+ * on a miss the p99 of the HTTP floor and of the floor doing about pol serve's work per request,
+ * from the same rounds. On a VM where a bare node:http server
  * is over 2 ms at the same rate, nothing pol serve does can meet it (benchmarks/FINDINGS.md,
  * "pol serve over HTTP"), and the reader should see that next to the miss, not find it later.
  */
@@ -230,9 +232,11 @@ export function serveVerdict(v: any): string {
   const rate = pol.perSecond >= v.targetRate * 0.95 ? "" : `; it answered only ${Math.round(pol.perSecond).toLocaleString("en")}/s`;
   if (pol.latency.p99 <= SERVE_P99_NS && !rate) return `**met** (median p99 ${ms(pol.latency.p99)}${rounds})`;
   const floor = v.floor?.fixed?.latency.p99;
+  const work = v.work?.fixed?.latency.p99;
+  const busy = work === undefined ? "" : `the floor with ${v.workUs} µs of work per request ${ms(work)}`;
   const machine = floor === undefined ? ""
-    : floor > SERVE_P99_NS ? `; so did the HTTP floor, p99 ${ms(floor)} in the same rounds: on this run's machine a bare node:http server misses it too`
-    : `; the HTTP floor's p99 ${ms(floor)}`;
+    : floor > SERVE_P99_NS ? `; so did the HTTP floor, p99 ${ms(floor)} in the same rounds${busy && `, and ${busy}`}: on this run's machine a bare node:http server misses it too`
+    : `; the HTTP floor's p99 ${ms(floor)}${busy && `, ${busy}`}`;
   return `**missed** (median p99 ${ms(pol.latency.p99)}${rounds}${rate}${machine})`;
 }
 
@@ -253,6 +257,7 @@ function serveSection(v: any): string {
   const rounds = v.rounds ?? 1;
   return [
     `\`POST /v1/decide\` over loopback, cycling the suite-4 calls; pol serve with the JSONL audit, in its own process; the floor is a bare node:http server that parses the body and answers a fixed decision. **At ${v.targetRate.toLocaleString("en")}/s**: open loop (benchmarks/lib/open-loop.ts: raw sockets, ${v.openLoopConnections ?? v.connections} keep-alive connections, the requests of each millisecond released together whatever the answers do, latency from release to the last byte of the answer, so time queued behind a slow answer counts), ${v.roundWarmupSeconds ? `${v.seconds} s measured per round after ${v.roundWarmupSeconds} s at the rate on the round's new connections (not counted, as wrk2's calibration)` : `${v.seconds} s per round`}, ${rounds} round(s) alternating the servers; each figure is the median over rounds, the p99 of each round in brackets. **Flat out**: autocannon, ${v.connections} connections each sending its next request when the last is answered, ${v.seconds} s. All after a 5 s warm-up flat out. Target (SQLite store): p99 ≤ 2 ms at ${v.targetRate.toLocaleString("en")} requests/s: ${serveVerdict(v)}. At the fixed rate, pol/floor p50 = ${ratio("p50")}, p99 = ${ratio("p99")}; flat out, pol serves ${(pol.max.perSecond / v.floor.max.perSecond * 100).toFixed(0)}% of the floor's rate.`,
+    ...(v.vm ? ["", vmLine(v.vm)] : []),
     ...(v.work ? ["", `*HTTP floor + ${v.workUs} µs of work*: the floor spending ${v.workUs} µs of CPU per request in a loop that allocates nothing (its main thread then spends more per request than pol serve's, benchmarks/serve-cost.mjs): what a server that busy, but allocating next to nothing, gets on this machine.`] : []),
     "",
     table(["server", "rate asked", "achieved", "p50", "p99", "p99.9", "non-2xx + errors"], rows),

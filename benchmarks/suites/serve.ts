@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { log, runSuite, type SuiteOptions } from "../lib/child.js";
+import { probeVm, vmLine } from "../lib/machine.js";
 import { ROOT, script } from "../lib/paths.js";
 import { openLoop } from "../lib/open-loop.js";
 import { median, summariseEach, type Latency } from "../lib/sample.js";
@@ -95,6 +96,9 @@ const MODES = ["floor", "work", "sqlite", "memory"] as const;
 export async function serveSuite(o: SuiteOptions) {
   const seconds = o.quick ? 3 : 10;
   const rounds = o.quick ? 1 : 3;
+  // first, on a machine no server of this suite is loading yet
+  const vm = probeVm(o.quick ? 0.5 : 2);
+  log(vmLine(vm));
   const servers = {} as Record<Mode, Served>;
   const out = {} as Record<Mode, { fixed: LoadResult; rounds: { perSecond: number; p50: number; p99: number; p999: number; lagP99: number }[]; max: LoadResult }>;
   try {
@@ -125,7 +129,7 @@ export async function serveSuite(o: SuiteOptions) {
   } finally {
     await Promise.all(Object.values(servers).map(stop));
   }
-  return { calls: ENGINE_CALLS.map((c) => c.name), connections: CONNECTIONS, openLoopConnections: OPEN_LOOP_CONNECTIONS, roundWarmupSeconds: ROUND_WARMUP_S, targetRate: TARGET_RATE, seconds, rounds, workUs: WORK_US, ...out };
+  return { calls: ENGINE_CALLS.map((c) => c.name), connections: CONNECTIONS, openLoopConnections: OPEN_LOOP_CONNECTIONS, roundWarmupSeconds: ROUND_WARMUP_S, targetRate: TARGET_RATE, seconds, rounds, workUs: WORK_US, vm, ...out };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await runSuite(serveSuite);

@@ -6,13 +6,15 @@ import { serveVerdict } from "../render.js";
 
 const MS = 1e6;
 /** A suite 7 result: the SQLite server's round p99s (median as the run's figure) and the floor's p99. */
-function run(sqliteRounds: number[], floorP99: number | undefined, perSecond = 4_999) {
+function run(sqliteRounds: number[], floorP99: number | undefined, perSecond = 4_999, workP99?: number) {
   const sorted = [...sqliteRounds].sort((a, b) => a - b);
   const fixed = (p99: number) => ({ perSecond, latency: { p50: 0.5 * MS, p99 } });
   return {
     targetRate: 5_000,
+    workUs: 80,
     sqlite: { fixed: fixed(sorted[Math.floor(sorted.length / 2)]!), rounds: sqliteRounds.map((p99) => ({ p99 })) },
     ...(floorP99 === undefined ? {} : { floor: { fixed: fixed(floorP99) } }),
+    ...(workP99 === undefined ? {} : { work: { fixed: fixed(workP99) } }),
   };
 }
 
@@ -27,6 +29,13 @@ describe("serveVerdict", () => {
 
   it("says so when the bare HTTP floor misses the target too", () => {
     expect(serveVerdict(run([5.3 * MS, 6.1 * MS, 7.2 * MS], 3.4 * MS))).toMatch(/^\*\*missed\*\* \(median p99 6\.10 ms, 0 of 3 rounds under 2 ms; so did the HTTP floor, p99 3\.40 ms in the same rounds: .*misses it too\)$/);
+  });
+
+  it("names the busy-work peer beside the floor when the run has one", () => {
+    expect(serveVerdict(run([4.8 * MS, 5.5 * MS, 4.9 * MS], 1.67 * MS, 4_999, 3.56 * MS))).toBe(
+      "**missed** (median p99 4.90 ms, 0 of 3 rounds under 2 ms; the HTTP floor's p99 1.67 ms, the floor with 80 µs of work per request 3.56 ms)",
+    );
+    expect(serveVerdict(run([6 * MS], 2.5 * MS, 4_999, 4 * MS))).toMatch(/so did the HTTP floor, p99 2\.50 ms in the same rounds, and the floor with 80 µs of work per request 4\.00 ms: /);
   });
 
   it("is a miss when the server did not keep up with the rate, whatever its p99", () => {
