@@ -28,9 +28,10 @@ export interface VmProbe {
 
 /**
  * What this VM takes from a server, measured on the spot. Two VMs of the same description (2
- * vCPUs, same CPU model) differed 2–4× in both figures, and with them every row of suite 7, the
- * bare HTTP floor's included (benchmarks/FINDINGS.md, "pol serve over HTTP"): a reader comparing
- * runs needs to know which kind of machine each came from.
+ * vCPUs, same CPU model) differed about 4× in the cost of a system call (`PRAGMA data_version`
+ * 0.78 against 3.3 µs), and with it every row of suite 7, the bare HTTP floor's included
+ * (benchmarks/FINDINGS.md, "pol serve over HTTP"): a reader comparing runs needs to know which
+ * kind of machine each came from.
  */
 export function probeVm(seconds = 2): VmProbe {
   const fd = openSync("/dev/null", "r");
