@@ -4,6 +4,7 @@
 
 import { closeSync, fstatSync, openSync } from "node:fs";
 import { cpus, loadavg, totalmem, type as osType, release } from "node:os";
+import { median } from "./sample.js";
 
 export function machine() {
   const c = cpus();
@@ -45,7 +46,6 @@ export function probeVm(seconds = 2): VmProbe {
   } finally {
     closeSync(fd);
   }
-  batches.sort((a, b) => a - b);
   let overOneMs = 0;
   let maxMs = 0;
   const end = performance.now() + seconds * 1_000;
@@ -55,7 +55,7 @@ export function probeVm(seconds = 2): VmProbe {
     if (gap > 1) overOneMs++;
     if (gap > maxMs) maxMs = gap;
   }
-  return { syscallUs: Math.round(batches[2]! * 100) / 100, stalls: { seconds, overOneMs, maxMs: Math.round(maxMs * 100) / 100 } };
+  return { syscallUs: Math.round(median(batches) * 100) / 100, stalls: { seconds, overOneMs, maxMs: Math.round(maxMs * 100) / 100 } };
 }
 
 /** The probe as a sentence, for suite 7's log and RESULTS.md. */
