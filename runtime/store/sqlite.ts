@@ -8,6 +8,7 @@
 // the same code the memory store runs.
 
 import type Database from "better-sqlite3";
+import { resolve } from "node:path";
 import {
   ChangeHub,
   adjustTrust,
@@ -37,6 +38,7 @@ import {
 import { StoreProbe } from "./sqlite-probe.js";
 import { SqliteRuns } from "./sqlite-runs.js";
 import { describe, openDatabase, sqliteDriver, type SqliteOptions } from "./sqlite-schema.js";
+import { WalSync } from "./sqlite-wal-sync.js";
 import {
   StoreError,
   type Anchor,
@@ -86,7 +88,11 @@ export class Conn {
   /** Pause and trust writes committed through this connection (its StoreProbe's part of the token). */
   stateWrites = 0;
 
-  constructor(readonly db: Database.Database, readonly full = false) {
+  /**
+   * `wal`: how durable commits reach the disk when the file is in WAL mode (sqlite-wal-sync.ts);
+   * null for ":memory:" (nothing to sync) and for a file SQLite could not put in WAL mode.
+   */
+  constructor(readonly db: Database.Database, readonly full = false, readonly wal: WalSync | null = null) {
     this.tx = db.transaction(() => this.body!());
   }
 
@@ -123,15 +129,31 @@ export class Conn {
     }
   }
 
-  /** fn inside BEGIN IMMEDIATE ... COMMIT, rolled back if it throws; `durable` syncs the commit to disk whatever the store's default. */
-  write<T>(fn: () => T, durable = false): T {
-    if (!durable || this.full) return this.inTx(fn, "immediate");
-    this.db.pragma("synchronous = FULL");
-    try {
-      return this.inTx(fn, "immediate");
-    } finally {
-      this.db.pragma("synchronous = NORMAL");
+  /** fn inside BEGIN IMMEDIATE ... COMMIT, rolled back if it throws. */
+  write<T>(fn: () => T): T {
+    return this.inTx(fn, "immediate");
+  }
+
+  /**
+   * write(fn), resolving only once the commit is on disk whatever the store's default: for the
+   * changes that must survive power loss. In WAL mode the fsync runs off this thread
+   * (sqlite-wal-sync.ts says why that is as durable); otherwise SQLite syncs this one commit itself.
+   */
+  async durable<T>(fn: () => T): Promise<T> {
+    if (this.full || this.wal === null) {
+      return this.run(() => {
+        if (this.full || this.db.memory) return this.write(fn);
+        this.db.pragma("synchronous = FULL");
+        try {
+          return this.write(fn);
+        } finally {
+          this.db.pragma("synchronous = NORMAL");
+        }
+      });
     }
+    const out = await this.run(() => this.write(fn));
+    await this.wal.sync();
+    return out;
   }
 
   /** fn inside one read transaction, so multi-statement reads see a single snapshot. */
@@ -314,18 +336,16 @@ class SqliteApprovals implements ApprovalStore {
   }
 
   async create(req: ApprovalRequest, options?: CreateOptions): Promise<Approval> {
-    const out = await this.conn.run(() => {
-      const a = newApproval(req);
-      const cap = pendingCap(options);
-      this.conn.write(() => {
-        if (this.byId.get(a.id)) throw new StoreError("conflict", `approval \`${a.id}\` already exists`);
-        // Counted inside the write transaction, so concurrent creators in any process see each other.
-        if (cap !== undefined && this.pendingOf.get(a.agentId, a.createdAt)! >= cap) throw tooManyPending(a.agentId, cap);
-        this.insert.run({
-          ...a, runId: a.runId ?? null, policyHash: a.policyHash ?? null, rule: a.rule ?? null,
-          groups: JSON.stringify(a.groups), reasons: JSON.stringify(a.reasons),
-        });
-      }, true);
+    const a = newApproval(req);
+    const cap = pendingCap(options);
+    const out = await this.conn.durable(() => {
+      if (this.byId.get(a.id)) throw new StoreError("conflict", `approval \`${a.id}\` already exists`);
+      // Counted inside the write transaction, so concurrent creators in any process see each other.
+      if (cap !== undefined && this.pendingOf.get(a.agentId, a.createdAt)! >= cap) throw tooManyPending(a.agentId, cap);
+      this.insert.run({
+        ...a, runId: a.runId ?? null, policyHash: a.policyHash ?? null, rule: a.rule ?? null,
+        groups: JSON.stringify(a.groups), reasons: JSON.stringify(a.reasons),
+      });
       return toApproval(a, a.createdAt);
     });
     this.hub.emit("created", out);
@@ -358,26 +378,22 @@ class SqliteApprovals implements ApprovalStore {
   }
 
   async resolve(id: string, resolution: ApprovalResolution, now: number): Promise<Approval> {
-    const out = await this.conn.run(() =>
-      this.conn.write(() => {
-        const next = resolveApproval(this.load(id), id, resolution, now);
-        this.save(next);
-        return toApproval(next, now);
-      }, true),
-    );
+    const out = await this.conn.durable(() => {
+      const next = resolveApproval(this.load(id), id, resolution, now);
+      this.save(next);
+      return toApproval(next, now);
+    });
     this.hub.emit("resolved", out);
     return out;
   }
 
   async consume(id: string, callHash: string, now: number): Promise<ConsumeResult> {
-    const result = await this.conn.run((): ConsumeResult =>
-      this.conn.write(() => {
-        const r = consumeApproval(this.load(id), id, callHash, now);
-        if (!r.ok) return r;
-        this.save(r.stored);
-        return { ok: true, approval: toApproval(r.stored, now) };
-      }, true),
-    );
+    const result = await this.conn.durable((): ConsumeResult => {
+      const r = consumeApproval(this.load(id), id, callHash, now);
+      if (!r.ok) return r;
+      this.save(r.stored);
+      return { ok: true, approval: toApproval(r.stored, now) };
+    });
     if (result.ok) this.hub.emit("consumed", result.approval);
     return result;
   }
@@ -567,11 +583,9 @@ class SqliteAnchors implements AnchorStore {
   }
 
   advance(name: string, anchor: Anchor): Promise<void> {
-    return this.conn.run(() => {
+    return this.conn.durable(() => {
       checkAnchor(name, anchor);
-      this.conn.write(() => {
-        if (anchorAdvances(name, this.select.get(name), anchor)) this.upsert.run(name, anchor.seq, anchor.hash, anchor.at);
-      }, true);
+      if (anchorAdvances(name, this.select.get(name), anchor)) this.upsert.run(name, anchor.seq, anchor.hash, anchor.at);
     });
   }
 }
@@ -583,7 +597,9 @@ class SqliteAnchors implements AnchorStore {
 export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<StateStore> {
   const initial = checkInitialTrust(options.initialTrust);
   const Driver = await sqliteDriver();
-  const conn = new Conn(openDatabase(path, options, Driver), options.synchronous === "full");
+  const db = openDatabase(path, options, Driver);
+  const wal = !db.memory && db.pragma("journal_mode", { simple: true }) === "wal" ? new WalSync(`${resolve(path)}-wal`) : null;
+  const conn = new Conn(db, options.synchronous === "full", wal);
   return {
     limits: new SqliteLimits(conn),
     approvals: new SqliteApprovals(conn),
@@ -596,6 +612,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
       if (conn.closed) return;
       conn.closed = true;
       conn.db.close();
+      await wal?.close();
     },
   };
 }

@@ -3,12 +3,13 @@
 // (via fixtures/consumer.ts). Exercises openSqliteStore from sqlite.ts on temporary files.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { SCHEMA_VERSION, openSqliteStore } from "../index.js";
 import { HOUR, T0, charge, expectStoreError, request } from "./helpers.js";
 
@@ -86,6 +87,51 @@ describe("sqlite store schema", () => {
     writeFileSync(junk, "this is not a database, just text long enough to fill a header page ".repeat(20));
     await expectStoreError(openSqliteStore(junk), "io", "cannot open store");
     await expectStoreError(openSqliteStore(""), "invalid", "store path");
+  });
+});
+
+describe("sqlite store durable commits", () => {
+  // The handle's prototype is node:fs/promises' FileHandle, which the module does not export.
+  const fileHandleProto = async () => {
+    const h = await open(join(dir, "probe"), "w");
+    await h.close();
+    return Object.getPrototypeOf(h) as { sync(): Promise<void> };
+  };
+
+  it("syncs the -wal file from the thread pool for approval changes and anchors, and for nothing else", async () => {
+    const file = freshFile();
+    const store = await openSqliteStore(file);
+    const synced: string[] = [];
+    const proto = await fileHandleProto();
+    const realSync = proto.sync;
+    const spy = vi.spyOn(proto, "sync").mockImplementation(function (this: { fd: number }) {
+      synced.push(readlinkSync(`/proc/self/fd/${this.fd}`));
+      return realSync.call(this);
+    });
+    try {
+      await store.limits.consume([charge("spend", 5, 100)], T0);
+      await store.trust.adjust("bot", -1, T0);
+      await store.pauses.pause({ pattern: "x.*", reason: "r" }, T0);
+      expect(synced).toEqual([]);
+      await store.approvals.create(request("a-1", { callHash: "h" }));
+      await store.approvals.resolve("a-1", { approve: true, by: "ana" }, T0 + 1);
+      await store.approvals.consume("a-1", "h", T0 + 2);
+      await store.anchors.advance("log", { seq: 1, hash: "ab".repeat(32), at: T0 });
+      expect(synced).toEqual(Array(4).fill(`${resolve(file)}-wal`));
+    } finally {
+      spy.mockRestore();
+      await store.close();
+    }
+  });
+
+  it("rejects a durable change whose sync fails with an io error saying it was committed", async () => {
+    const file = freshFile();
+    const store = await openSqliteStore(file);
+    // SQLite keeps writing to the -wal it has open; the store's own open of it by name fails.
+    rmSync(`${file}-wal`);
+    await expectStoreError(store.approvals.create(request("a-2")), "io", "the change was committed but could not be synced to disk");
+    expect((await store.approvals.get("a-2", T0))?.status).toBe("pending");
+    await store.close();
   });
 });
 
