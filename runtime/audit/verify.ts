@@ -2,7 +2,8 @@
 // break, classified (edited, missing, reordered, truncated, forged, malformed). Reads what
 // jsonl.ts wrote; its result is printed by the CLI through formatVerifyResult.
 
-import { readFile } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { open, readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { canonicalJson } from "./canonical.mjs";
 import {
@@ -10,6 +11,9 @@ import {
 } from "./chain.js";
 import { chainFiles, exists, headPath, readHead, resolveLogPath, type HeadState } from "./files.js";
 import { RECOVERY_EVENT, type DamagedFile } from "./jsonl.js";
+import { RECENT_HASHES, digestOf, readMarked, resumeIndex, type FileMark, type ReadFile, type VerifyCheckpoint } from "./verify-resume.js";
+
+export type { VerifyCheckpoint } from "./verify-resume.js";
 
 export type BreakKind = "edited" | "missing" | "reordered" | "truncated" | "forged" | "malformed";
 
@@ -29,7 +33,13 @@ export interface VerifyBreak {
 export interface RecoveryNote { file: string; line: number; seq: number; damaged: DamagedFile[] }
 
 export type VerifyResult =
-  | { ok: true; count: number; files: string[]; lastHash: string; recovered: RecoveryNote[] }
+  | {
+    ok: true; count: number; files: string[]; lastHash: string; recovered: RecoveryNote[];
+    /** Where a later verification of this chain can resume (`from`); JSONL chains only. */
+    checkpoint?: VerifyCheckpoint;
+    /** Of `count`, the records the `from` checkpoint vouched for, which were not walked again; absent when verified in full. */
+    resumed?: number;
+  }
   | { ok: false; /** records verified before the break */ count: number; files: string[]; error: VerifyBreak };
 
 export interface VerifyOptions extends KeyOptions {
@@ -39,6 +49,11 @@ export interface VerifyOptions extends KeyOptions {
    * rewritten by someone who could also rewrite the head file.
    */
   anchor?: { seq: number; hash: string };
+  /**
+   * An earlier intact result's checkpoint: verify only what was written since, once the files it
+   * covered are shown unchanged (verify-resume.ts); otherwise, or if it is not this chain's, in full.
+   */
+  from?: VerifyCheckpoint;
 }
 
 /**
@@ -53,18 +68,39 @@ export async function verifyAudit(pathOrDir: string, opts: VerifyOptions = {}): 
   if (files.length === 0 && !exists(headPath(path))) throw new AuditError("invalid", `no audit log at ${path}`);
   const key = loadKey(path, opts, false);
   const head = readHead(path, key);
-  const walker = new ChainWalker(path, key, files, head, opts.anchor);
-  const error = await walker.run();
+  const start = opts.from ? await resumeIndex(files, opts.from, statMark, readFileMarked) : null;
+  const walker = new ChainWalker(path, key, files, head, opts.anchor, start === null ? undefined : opts.from);
+  const error = await walker.run(start ?? 0);
+  if (walker.needFull) return verifyAudit(pathOrDir, { ...opts, from: undefined });
   if (error) return { ok: false, count: walker.count, files, error };
-  return { ok: true, count: walker.count, files, lastHash: walker.prevHash, recovered: walker.recovered };
+  const resumed = start === null ? {} : { resumed: opts.from!.count };
+  return { ok: true, count: walker.count, files, lastHash: walker.prevHash, recovered: walker.recovered, checkpoint: walker.checkpoint(), ...resumed };
+}
+
+function statMark(path: string): FileMark | null {
+  try {
+    const st = statSync(path);
+    return { path, ino: st.ino, size: st.size, ctimeMs: st.ctimeMs };
+  } catch {
+    return null;
+  }
+}
+
+async function readFileMarked(path: string): Promise<ReadFile> {
+  const h = await open(path, "r");
+  try {
+    return await readMarked(h, path);
+  } finally {
+    await h.close();
+  }
 }
 
 interface Split { lines: string[]; partialBytes: number }
 
-function splitLines(buf: Buffer): Split {
+function splitLines(buf: Buffer, from = 0): Split {
   const lines: string[] = [];
-  let start = 0;
-  for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a, start)) {
+  let start = from;
+  for (let nl = buf.indexOf(0x0a, from); nl >= 0; nl = buf.indexOf(0x0a, start)) {
     lines.push(buf.toString("utf8", start, nl));
     start = nl + 1;
   }
@@ -83,6 +119,14 @@ class ChainWalker {
   private headHash: string | undefined;
   private anchorHash: string | undefined;
   private end = { file: "", line: 1 };
+  /** Set when the checkpoint resumed from turns out not to hold: the caller verifies in full. */
+  needFull = false;
+  /** The latest records' seq and hash, kept for the checkpoint (head files and anchors name one of them). */
+  private recent: [number, string][];
+  /** Records taken as verified from the checkpoint, not walked now. */
+  private readonly resumedCount: number;
+  private readonly marks: FileMark[] = [];
+  private lastFile: { ino: number; buf: Buffer; bytes: number; lines: number } | null = null;
 
   constructor(
     private readonly path: string,
@@ -90,29 +134,72 @@ class ChainWalker {
     private readonly files: string[],
     private readonly head: HeadState,
     private readonly anchor?: { seq: number; hash: string },
+    private readonly resume?: VerifyCheckpoint,
   ) {
     this.end.file = files[files.length - 1] ?? path;
+    this.count = resume?.count ?? 0;
+    this.resumedCount = this.count;
+    this.prevHash = resume?.prevHash ?? GENESIS_HASH;
+    this.recovered = resume ? [...resume.recovered] : [];
+    this.recent = resume ? [...resume.recent] : [];
+  }
+
+  /** Where a later verification can resume; meaningful after run() found the chain intact. */
+  checkpoint(): VerifyCheckpoint {
+    const kept = this.resume?.sealed ?? [];
+    const last = this.lastFile;
+    return {
+      sealed: [...kept, ...this.marks.slice(0, -1)],
+      last: last && { ino: last.ino, bytes: last.bytes, lines: last.lines, digest: digestOf(last.buf, last.bytes) },
+      count: this.count,
+      prevHash: this.prevHash,
+      recent: this.recent.slice(-RECENT_HASHES),
+      recovered: [...this.recovered],
+    };
+  }
+
+  /** The hash of an already verified record: walked now, or among the checkpoint's recent ones. */
+  private hashAt(seq: number, walked: string | undefined): string | undefined {
+    if (walked !== undefined || seq > this.resumedCount) return walked;
+    const found = this.recent.find(([s]) => s === seq)?.[1];
+    if (found === undefined) this.needFull = true;
+    return found;
   }
 
   private get expected(): number {
     return this.count + 1;
   }
 
-  async run(): Promise<VerifyBreak | null> {
-    for (let fi = 0; fi < this.files.length; fi++) {
+  /** Walks the files from `startFi` (past the checkpoint's when resuming). */
+  async run(startFi = 0): Promise<VerifyBreak | null> {
+    for (let fi = startFi; fi < this.files.length; fi++) {
       const file = this.files[fi]!;
-      const { lines, partialBytes } = splitLines(await readFile(file));
+      const { buf, mark } = await readFileMarked(file);
+      let from = 0;
+      let lineBase = 0;
+      const resumed = fi === startFi ? this.resume?.last : undefined;
+      if (resumed) {
+        if (mark.ino !== resumed.ino || buf.length < resumed.bytes || digestOf(buf, resumed.bytes) !== resumed.digest) {
+          this.needFull = true;
+          return null;
+        }
+        from = resumed.bytes;
+        lineBase = resumed.lines;
+      }
+      const { lines, partialBytes } = splitLines(buf, from);
       for (let li = 0; li < lines.length; li++) {
-        const error = await this.step(file, li + 1, lines[li]!, () => this.expectedAhead(fi, lines, li));
+        const error = await this.step(file, lineBase + li + 1, lines[li]!, () => this.expectedAhead(fi, lines, li));
         if (error) return error;
       }
-      this.end = { file, line: lines.length + 1 };
+      this.marks.push(mark);
+      this.lastFile = { ino: mark.ino, buf, bytes: buf.length - partialBytes, lines: lineBase + lines.length };
+      this.end = { file, line: lineBase + lines.length + 1 };
       if (partialBytes === 0) continue;
       if (fi === this.files.length - 1) {
-        return this.brk(file, lines.length + 1, "truncated", `the log ends in a partial record; ${this.lastIntact()}`);
+        return this.brk(file, lineBase + lines.length + 1, "truncated", `the log ends in a partial record; ${this.lastIntact()}`);
       }
       // Only acceptable when the writer's recovery record comes next (see FORMAT.md).
-      this.pendingDamage.push({ file, line: lines.length + 1, bytes: partialBytes });
+      this.pendingDamage.push({ file, line: lineBase + lines.length + 1, bytes: partialBytes });
     }
     const damage = this.pendingDamage[0];
     if (damage) {
@@ -130,7 +217,7 @@ class ChainWalker {
       const gone = a.seq === this.count + 1 ? `record ${a.seq} was removed` : `records ${this.count + 1} to ${a.seq} were removed`;
       return this.brk(file, line, "truncated", `the log ends after record ${this.count} but the anchor outside it says record ${a.seq} was durable: ${gone} (the head file was rewritten too)`);
     }
-    if (this.anchorHash !== a.hash) return this.brk(file, line, "forged", `record ${a.seq} is not the record anchored outside the log: the chain was rewritten from there on`, a.seq);
+    if (this.hashAt(a.seq, this.anchorHash) !== a.hash) return this.brk(file, line, "forged", `record ${a.seq} is not the record anchored outside the log: the chain was rewritten from there on`, a.seq);
     return null;
   }
 
@@ -193,6 +280,8 @@ class ChainWalker {
     }
     this.count = seq;
     this.prevHash = hash;
+    this.recent.push([seq, hash]);
+    if (this.recent.length >= 2 * RECENT_HASHES) this.recent.splice(0, this.recent.length - RECENT_HASHES);
     if (this.head.state === "ok" && this.head.seq === seq) this.headHash = hash;
     if (this.anchor?.seq === seq) this.anchorHash = hash;
     return null;
@@ -226,7 +315,7 @@ class ChainWalker {
           const gone = seq === this.count + 1 ? `record ${seq} was removed` : `records ${this.count + 1} to ${seq} were removed`;
           return this.brk(file, line, "truncated", `the log ends after record ${this.count} but its head file says record ${seq} was written: ${gone}`);
         }
-        const seen = seq === 0 ? GENESIS_HASH : this.headHash;
+        const seen = seq === 0 ? GENESIS_HASH : this.hashAt(seq, this.headHash);
         if (seen !== hash) return this.brk(hp, 1, "forged", `the head file names a record ${seq} that this chain does not hold`, null);
         return null;
       }

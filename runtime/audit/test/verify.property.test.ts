@@ -1,6 +1,8 @@
 // Property: every tampering of a random audit chain is reported with the kind, position and
 // record count it deserves, and an untampered chain verifies. Tests verify.ts against logs
-// written by jsonl.ts, spread over one file or many (rotation).
+// written by jsonl.ts, spread over one file or many (rotation). And a verification resumed from
+// the checkpoint of an earlier one, made part-way through the writing, says exactly what a full
+// verification says, whatever was tampered with before or after that checkpoint (verify-resume.ts).
 //
 // Expected kinds, one per tampering (where two would be defensible, the one asserted is named):
 //   edit a field, hashes left alone ............ edited (the mac field itself: forged, since the
@@ -15,7 +17,7 @@
 //   append a record with a valid hash, no key ... forged
 
 import { createHmac, randomBytes } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -139,10 +141,12 @@ function tamper(slots: Slot[], t: Tamper, lastFile: number): Expected | null {
   }
 }
 
+/** Writes back only the files whose bytes changed, so a resumed verification can trust the others. */
 function writeBack(files: string[], slots: Slot[]): void {
   files.forEach((path, f) => {
     const parts = slots.filter((s) => s.file === f).map((s) => (s.partial ? Buffer.from(s.text) : Buffer.from(`${String(s.text)}\n`, "utf8")));
-    writeFileSync(path, Buffer.concat(parts));
+    const bytes = Buffer.concat(parts);
+    if (!bytes.equals(readFileSync(path))) writeFileSync(path, bytes);
   });
 }
 
@@ -162,20 +166,35 @@ describe("verifyAudit on random tamperings", () => {
         fc.array(entryArb, { minLength: 1, maxLength: 60 }),
         fc.constantFrom(1, 900, 100 * 1024 * 1024),
         tamperArb,
-        async (entries, rotateBytes, t) => {
+        fc.nat(),
+        async (entries, rotateBytes, t, split) => {
           const dir = join(root, String(run++));
           mkdirSync(dir);
           try {
             const path = join(dir, "audit.jsonl");
-            const log = await JsonlAuditLog.open(path, { key: KEY, rotateBytes, batchMs: 0 });
-            for (const e of entries) log.append(e);
-            await log.close();
+            // written in two sessions, with an intact verification's checkpoint between them
+            const cut = split % (entries.length + 1);
+            let checkpoint;
+            for (const part of [entries.slice(0, cut), entries.slice(cut)]) {
+              const log = await JsonlAuditLog.open(path, { key: KEY, rotateBytes, batchMs: 0 });
+              for (const e of part) log.append(e);
+              await log.close();
+              if (checkpoint) break;
+              const first = await verifyAudit(path, { key: KEY });
+              if (!first.ok || !first.checkpoint) throw new Error("the first session's log did not verify");
+              checkpoint = first.checkpoint;
+            }
             const files = chainFiles(path);
             const slots: Slot[] = files.flatMap((p, f) => fileLines(p).map((text) => ({ file: f, text })));
             expect(slots).toHaveLength(entries.length);
             const want = tamper(slots, t, files.length - 1);
             writeBack(files, slots);
             const got = await verifyAudit(path, { key: KEY });
+            const { checkpoint: _full, ...full } = got as { checkpoint?: unknown };
+            const { checkpoint: _resumed, resumed: from, ...resumed } = (await verifyAudit(path, { key: KEY, from: checkpoint })) as { checkpoint?: unknown; resumed?: number };
+            expect(resumed).toEqual(full);
+            // an intact chain is never walked again from the start: the checkpoint held
+            if (want === null) expect(from).toBe(cut);
             seen.set(t.op, (seen.get(t.op) ?? 0) + 1);
             if (want === null) {
               expect(got).toMatchObject({ ok: true, count: entries.length });

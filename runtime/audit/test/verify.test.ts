@@ -11,6 +11,7 @@ import { sha256Hex } from "../chain.js";
 import { chainFiles, headPath } from "../files.js";
 import { JsonlAuditLog } from "../jsonl.js";
 import { formatVerifyResult, verifyAudit, type VerifyResult } from "../verify.js";
+import { SETTLE_MS } from "../verify-resume.js";
 import { decision, fileLines, KEY, parsed, tempDir } from "./helpers.js";
 
 async function makeLog(n: number, rotateBytes?: number): Promise<string> {
@@ -255,5 +256,24 @@ describe("arguments", () => {
     await expect(verifyAudit(dir, { key: KEY })).rejects.toThrow(`${dir} holds several audit logs (a.jsonl, b.jsonl); name one`);
     mkdirSync(join(dir, "sub"));
     await expect(verifyAudit(join(dir, "sub", "none.jsonl"), { key: KEY })).rejects.toThrow("no audit log at");
+  });
+});
+
+describe("resuming from a checkpoint (verify-resume.ts)", () => {
+  it("trusts a settled rotated file by its identity, and sees it rewritten in place", async () => {
+    const path = await makeLog(30, 900);
+    const first = await verifyAudit(path, { key: KEY });
+    if (!first.ok) throw new Error(formatVerifyResult(first));
+    // just written: each rotated file's mark carries its digest, since its ctime proves nothing yet
+    expect(first.checkpoint!.sealed.every((m) => m.digest !== undefined)).toBe(true);
+    await new Promise((r) => setTimeout(r, SETTLE_MS + 100));
+    const second = await verifyAudit(path, { key: KEY, from: first.checkpoint });
+    expect(second).toMatchObject({ ok: true, count: 30, resumed: 30 });
+    if (!second.ok) return;
+    expect(second.checkpoint!.sealed.some((m) => m.digest !== undefined)).toBe(false);
+    const rotated = chainFiles(path)[0]!;
+    rewrite(rotated, (ls) => ls.map((l, i) => (i === 1 ? l.replace(/"mac":"(.)/, (_m, c: string) => `"mac":"${c === "0" ? "1" : "0"}`) : l)));
+    const third = await verifyAudit(path, { key: KEY, from: second.checkpoint });
+    expect(third).toMatchObject({ ok: false, count: 1, error: { kind: "forged", file: rotated, line: 2 } });
   });
 });
