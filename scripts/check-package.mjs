@@ -7,12 +7,14 @@
 //   4. `tsc --strict` with default libs and no @types type-checks a consumer file, the MCP gateway
 //      and the AI SDK and OpenAI Agents guards included, none of their SDKs installed (pol/langchain
 //      is left out: its middleware's type is LangChain's own, so it needs langchain installed);
-//   5. `--version` and a compile from a subdirectory work.
+//   5. `--version` and a compile from a subdirectory work;
+//   6. `npx pol serve` answers POST /v1/decide and its background audit check (a worker thread
+//      loading the built verifier) finds the log intact, as /metrics reports.
 // Then it measures the install size, `import("pol/runtime")` time and `pol check` wall time
 // (medians) and writes them to benchmarks/results/package.json for benchmarks/RESULTS.md.
 // `--keep` leaves the temporary project for inspection.
 
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -35,6 +37,38 @@ function run(cmd, args, opts = {}) {
     process.exit(1);
   }
   return r;
+}
+
+/** Starts `npx pol serve` on the project's policy, decides one call and waits for pol_audit_verify_ok 1. */
+async function servePackage() {
+  const child = spawn("npx", ["pol", "serve", "--policy", "dist/refunds.wasm", "--store", "serve.db", "--audit", "serve.audit.jsonl", "--listen", "127.0.0.1:0"], { cwd: project, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let out = "";
+  child.stdout.on("data", (b) => (out += b));
+  child.stderr.on("data", (b) => (out += b));
+  const deadline = Date.now() + 60_000;
+  const until = async (what, ok) => {
+    for (;;) {
+      const v = await ok();
+      if (v) return v;
+      if (Date.now() > deadline || child.exitCode !== null) fail(`pol serve: no ${what} within 60 s; it printed:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  try {
+    const [, url] = await until("address", () => /on (http:\/\/\S+)/.exec(out));
+    const [, secret] = await until("admin secret", () => /with this secret[^\n]*\n\s+(\S+)/.exec(out));
+    const headers = { authorization: `Basic ${Buffer.from(`admin:${secret}`).toString("base64")}`, "content-type": "application/json" };
+    const call = { tool: "stripe.refund", args: { amount: 20, currency: "usd", customer: "c1" }, agent: { id: "support-bot" }, run: { id: "run-9" } };
+    const d = await (await fetch(`${url}/v1/decide`, { method: "POST", headers, body: JSON.stringify(call) })).json();
+    if (d.effect !== "allow") fail(`pol serve decided ${JSON.stringify(d)}, want allow`);
+    await until("pol_audit_verify_ok 1 on /metrics", async () => /^pol_audit_verify_ok 1$/m.test(await (await fetch(`${url}/metrics`, { headers })).text()));
+  } finally {
+    try {
+      process.kill(-child.pid, "SIGTERM"); // npx and the server under it
+    } catch {
+      // already gone
+    }
+  }
 }
 
 function fail(message) {
@@ -130,6 +164,9 @@ const out = JSON.parse(run("node", ["service.mjs"]).stdout);
 const want = { effects: ["allow", "approve", "deny"], ok: { refunded: 25 }, ran: 1, denied: "deny" };
 if (JSON.stringify(out) !== JSON.stringify(want)) fail(`the service script got ${JSON.stringify(out)}, want ${JSON.stringify(want)}`);
 run("npx", ["pol", "audit", "verify", "pol.audit.jsonl"]);
+
+step("npx pol serve: decides over HTTP and verifies its audit log on its own thread");
+await servePackage();
 
 step("import(\"pol/runtime\") loads no parser and no compiler");
 writeFileSync(join(project, "loaded.mjs"), `import { register } from "node:module";

@@ -1,7 +1,9 @@
 // The server side of suite 7, in its own process so the load generator does not share its event
 // loop: `sqlite` and `memory` run `pol serve` (startServer, from the sources, with the GC setting
 // and the helper-thread priority of the `pol serve` command; the peers get the same priority) on
-// the support_agent example with that state store and the JSONL audit log; `floor` is a plain node:http server that parses the JSON body and answers a fixed
+// the support_agent example with that state store and the JSONL audit log, re-verified every minute
+// as `pol serve` does by default (since that check left the main thread; before, the suite set it to
+// an hour so the check would not land in a round); `floor` is a plain node:http server that parses the JSON body and answers a fixed
 // decision, the HTTP floor pol's figures are compared with; `work`
 // is the floor spending the microseconds given after it of CPU per request (a busy loop that
 // allocates nothing): how much work per request this machine tolerates at the target rate.
@@ -37,7 +39,7 @@ if (mode === "floor" || mode === "work") {
 } else {
   applyServeGc(); // as `pol serve` does
   const dir = mkdtempSync(join(tmpdir(), "pol-bench-serve-"));
-  const r = await startServer({ policy: EXAMPLE, store: mode === "memory" ? ":memory:" : join(dir, "pol.db"), audit: join(dir, "audit.jsonl"), listen: "127.0.0.1:0", verifyEveryMs: 3_600_000 });
+  const r = await startServer({ policy: EXAMPLE, store: mode === "memory" ? ":memory:" : join(dir, "pol.db"), audit: join(dir, "audit.jsonl"), listen: "127.0.0.1:0" });
   await lowerHelperThreads(); // as `pol serve` does
   process.stdout.write(JSON.stringify({ url: r.url, authorization: `Basic ${Buffer.from(`admin:${r.adminSecret}`).toString("base64")}` }) + "\n");
   // the store and the audit log (~45 MB a suite) go with the server

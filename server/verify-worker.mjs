@@ -1,0 +1,30 @@
+// The thread pol serve verifies its audit chain on (started by server/verify-thread.ts), so the
+// thread answering requests never walks the log: a full verification costs ~30 µs a record,
+// seconds for a day's log. Runs verifyAudit from runtime/audit/verify (the URL it is given: the
+// built .js, or the .ts sources under this repository's tests, which tsx loads) at the lowest CPU
+// priority, and answers each {id, path, from} with {id, result, text} or {id, error}.
+// Plain JavaScript, so Node starts it from the sources and from dist/ alike.
+
+import { setPriority } from "node:os";
+import { parentPort, workerData } from "node:worker_threads";
+
+try {
+  // On Linux, 0 is this thread alone: below the server's main thread, as its other helpers are (threads.ts).
+  if (process.platform === "linux") setPriority(0, 19);
+} catch {
+  // a sandbox that refuses it: the thread keeps its priority
+}
+if (workerData.module.endsWith(".ts")) {
+  const { register } = await import("tsx/esm/api");
+  register();
+}
+const { verifyAudit, formatVerifyResult } = await import(workerData.module);
+
+parentPort.on("message", async ({ id, path, from }) => {
+  try {
+    const result = await verifyAudit(path, from ? { from } : {});
+    parentPort.postMessage({ id, result, text: formatVerifyResult(result) });
+  } catch (e) {
+    parentPort.postMessage({ id, error: e instanceof Error ? e.message : String(e) });
+  }
+});
