@@ -151,7 +151,7 @@ export interface VerifyStatus {
  * The walking happens on a thread of its own (verify-thread.ts), and each check after an intact
  * one resumes from its checkpoint: it verifies the records written since and shows the files
  * verified before unchanged (runtime/audit/verify-resume.ts). Walking the whole chain each minute
- * on the main thread held every request for ~3 s per 100,000 records.
+ * on the main thread held every request for 2.0–2.5 s per 100,000 records (docs/console.md).
  */
 export class AuditVerifier {
   private last: VerifyStatus | undefined;
