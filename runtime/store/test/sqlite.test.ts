@@ -1,5 +1,6 @@
 // SQLite-only behaviour the conformance suite cannot see: persistence across reopen, the schema
-// version table and migrations, lock and open errors, and exactness across connections and processes
+// version table and migrations, durable commits synced off the event loop (sqlite-wal-sync.ts),
+// lock and open errors, and exactness across connections and processes
 // (via fixtures/consumer.ts). Exercises openSqliteStore from sqlite.ts on temporary files.
 
 import { spawn } from "node:child_process";
