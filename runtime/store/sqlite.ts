@@ -8,7 +8,7 @@
 // the same code the memory store runs.
 
 import type Database from "better-sqlite3";
-import { resolve } from "node:path";
+import { realpathSync } from "node:fs";
 import {
   ChangeHub,
   adjustTrust,
@@ -598,7 +598,8 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
   const initial = checkInitialTrust(options.initialTrust);
   const Driver = await sqliteDriver();
   const db = openDatabase(path, options, Driver);
-  const wal = !db.memory && db.pragma("journal_mode", { simple: true }) === "wal" ? new WalSync(`${resolve(path)}-wal`) : null;
+  // SQLite follows a symlinked database path and keeps the WAL beside the file it points to.
+  const wal = !db.memory && db.pragma("journal_mode", { simple: true }) === "wal" ? new WalSync(`${realpathSync(path)}-wal`) : null;
   const conn = new Conn(db, options.synchronous === "full", wal);
   return {
     limits: new SqliteLimits(conn),

@@ -4,7 +4,7 @@
 // (via fixtures/consumer.ts). Exercises openSqliteStore from sqlite.ts on temporary files.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -118,11 +118,22 @@ describe("sqlite store durable commits", () => {
       await store.approvals.resolve("a-1", { approve: true, by: "ana" }, T0 + 1);
       await store.approvals.consume("a-1", "h", T0 + 2);
       await store.anchors.advance("log", { seq: 1, hash: "ab".repeat(32), at: T0 });
-      expect(synced).toEqual(Array(4).fill(`${resolve(file)}-wal`));
+      expect(synced).toEqual(Array(4).fill(`${realpathSync(file)}-wal`));
     } finally {
       spy.mockRestore();
       await store.close();
     }
+  });
+
+  it("syncs the WAL beside the file a symlinked store path points to, where SQLite keeps it", async () => {
+    const target = freshFile();
+    const link = `${freshFile()}.link`;
+    symlinkSync(target, link);
+    const store = await openSqliteStore(link);
+    await store.approvals.create(request("a-3"));
+    expect(existsSync(`${target}-wal`)).toBe(true);
+    expect(existsSync(`${link}-wal`)).toBe(false);
+    await store.close();
   });
 
   it("rejects a durable change whose sync fails with an io error saying it was committed", async () => {
