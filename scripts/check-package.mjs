@@ -46,11 +46,12 @@ async function servePackage() {
   child.stdout.on("data", (b) => (out += b));
   child.stderr.on("data", (b) => (out += b));
   const deadline = Date.now() + 60_000;
+  let failure;
   const until = async (what, ok) => {
     for (;;) {
       const v = await ok();
       if (v) return v;
-      if (Date.now() > deadline || child.exitCode !== null) fail(`pol serve: no ${what} within 60 s; it printed:\n${out}`);
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`pol serve: no ${what} within 60 s; it printed:\n${out}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   };
@@ -60,8 +61,10 @@ async function servePackage() {
     const headers = { authorization: `Basic ${Buffer.from(`admin:${secret}`).toString("base64")}`, "content-type": "application/json" };
     const call = { tool: "stripe.refund", args: { amount: 20, currency: "usd", customer: "c1" }, agent: { id: "support-bot" }, run: { id: "run-9" } };
     const d = await (await fetch(`${url}/v1/decide`, { method: "POST", headers, body: JSON.stringify(call) })).json();
-    if (d.effect !== "allow") fail(`pol serve decided ${JSON.stringify(d)}, want allow`);
+    if (d.effect !== "allow") throw new Error(`pol serve decided ${JSON.stringify(d)}, want allow`);
     await until("pol_audit_verify_ok 1 on /metrics", async () => /^pol_audit_verify_ok 1$/m.test(await (await fetch(`${url}/metrics`, { headers })).text()));
+  } catch (e) {
+    failure = e;
   } finally {
     try {
       process.kill(-child.pid, "SIGTERM"); // npx and the server under it
@@ -69,6 +72,8 @@ async function servePackage() {
       // already gone
     }
   }
+  // after the kill: fail() exits at once, and would leave the server running
+  if (failure) fail(failure.message);
 }
 
 function fail(message) {
