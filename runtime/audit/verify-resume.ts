@@ -53,11 +53,14 @@ export const RECENT_HASHES = 4096;
  */
 export interface ReadFile { buf: Buffer; mark: FileMark }
 
+/** What identifies a file's bytes, from its stat. @internal */
+export const markOf = (path: string, st: { ino: number; size: number; ctimeMs: number }): FileMark => ({ path, ino: st.ino, size: st.size, ctimeMs: st.ctimeMs });
+
 /** @internal */
 export async function readMarked(handle: FileHandle, path: string): Promise<ReadFile> {
   const st = await handle.stat();
   const buf = await handle.readFile();
-  const mark: FileMark = { path, ino: st.ino, size: st.size, ctimeMs: st.ctimeMs };
+  const mark = markOf(path, st);
   if (Date.now() - st.ctimeMs < SETTLE_MS) mark.digest = digestOf(buf, buf.length);
   return { buf, mark };
 }

@@ -11,7 +11,7 @@ import {
 } from "./chain.js";
 import { chainFiles, exists, headPath, readHead, resolveLogPath, type HeadState } from "./files.js";
 import { RECOVERY_EVENT, type DamagedFile } from "./jsonl.js";
-import { RECENT_HASHES, digestOf, readMarked, resumeIndex, type FileMark, type ReadFile, type VerifyCheckpoint } from "./verify-resume.js";
+import { RECENT_HASHES, digestOf, markOf, readMarked, resumeIndex, type FileMark, type ReadFile, type VerifyCheckpoint } from "./verify-resume.js";
 
 export type { VerifyCheckpoint } from "./verify-resume.js";
 
@@ -79,8 +79,7 @@ export async function verifyAudit(pathOrDir: string, opts: VerifyOptions = {}): 
 
 function statMark(path: string): FileMark | null {
   try {
-    const st = statSync(path);
-    return { path, ino: st.ino, size: st.size, ctimeMs: st.ctimeMs };
+    return markOf(path, statSync(path));
   } catch {
     return null;
   }

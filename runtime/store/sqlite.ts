@@ -140,9 +140,10 @@ export class Conn {
    * (sqlite-wal-sync.ts says why that is as durable); otherwise SQLite syncs this one commit itself.
    */
   async durable<T>(fn: () => T): Promise<T> {
-    if (this.full || this.wal === null) {
+    // already synced on every commit, or nothing on disk to sync
+    if (this.full || this.db.memory) return this.run(() => this.write(fn));
+    if (this.wal === null) {
       return this.run(() => {
-        if (this.full || this.db.memory) return this.write(fn);
         this.db.pragma("synchronous = FULL");
         try {
           return this.write(fn);
