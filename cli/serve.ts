@@ -18,6 +18,7 @@ export interface ServeOpts {
   canaryPercent?: number;
   store: string;
   audit: string;
+  auditKey?: string;
   auditSync?: boolean;
   auditBatchMs: number;
   listen: string;
@@ -66,7 +67,7 @@ export async function serveCommand(io: Io, o: ServeOpts, stop: Promise<unknown> 
     const { host } = parseListen(o.listen);
     if (!loopback(host)) io.err(`warning: listening on ${host}, beyond this machine, over plain HTTP: put pol serve behind a TLS proxy and pass --secure-cookies\n`);
     running = await startServer({
-      policy: o.policy, store: o.store, audit: o.audit, auditSync: o.auditSync ?? false, auditBatchMs: o.auditBatchMs, listen: o.listen, maxBodyBytes: o.maxBody, secureCookies: o.secureCookies ?? false, queuePollSeconds: o.queuePoll,
+      policy: o.policy, store: o.store, audit: o.audit, ...(o.auditKey !== undefined ? { auditKey: o.auditKey } : {}), auditSync: o.auditSync ?? false, auditBatchMs: o.auditBatchMs, listen: o.listen, maxBodyBytes: o.maxBody, secureCookies: o.secureCookies ?? false, queuePollSeconds: o.queuePoll,
       ...(o.users ? { users: o.users } : {}),
       ...(o.verifyKey !== undefined ? { verifyKey: o.verifyKey } : {}),
       ...(o.watch ? { watch: true } : {}),
@@ -85,7 +86,10 @@ export async function serveCommand(io: Io, o: ServeOpts, stop: Promise<unknown> 
   if (status.watching !== undefined) io.out(`  watching ${status.watching}: changes are verified and tested, then swapped in\n`);
   if (status.shadow) io.out(`  shadow ${status.shadow.name} (sha256 ${status.shadow.hash.slice(0, 12)}…): differences go to the audit log\n`);
   if (status.canary) io.out(`  canary ${status.canary.name} (sha256 ${status.canary.hash.slice(0, 12)}…) decides ${status.canary.percent}% of runs\n`);
-  io.out(`  store ${o.store}, audit log ${o.audit} (${o.auditSync ? "each decision durable before it is answered" : `written every ${o.auditBatchMs} ms, durable one fdatasync later`})\n`);
+  const { withoutCredentials } = await import("../runtime/store/index.js");
+  const toPostgres = /^postgres(ql)?:\/\//i.test(o.audit);
+  const durability = toPostgres ? `committed every ${o.auditBatchMs} ms` : o.auditSync ? "each decision durable before it is answered" : `written every ${o.auditBatchMs} ms, durable one fdatasync later`;
+  io.out(`  store ${withoutCredentials(o.store)}, audit ${toPostgres ? "chain" : "log"} ${withoutCredentials(o.audit)} (${durability})\n`);
   io.out(`  decision API: POST ${running.url}/v1/decide · health: ${running.url}/health · metrics: ${running.url}/metrics\n`);
   if (running.adminSecret) {
     io.out(`  console: ${running.url}/login: no --users file, so sign in as \`admin\` with this secret (valid until the server stops):\n    ${running.adminSecret}\n`);

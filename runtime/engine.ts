@@ -166,13 +166,19 @@ const amend = (draft: Draft, changes: Partial<Draft>): Draft => Object.assign({}
 const deny = (draft: Draft, decidedBy: DecidedBy, reason: string, extra: Partial<Draft> = {}): Draft =>
   amend(draft, { effect: "deny", decidedBy, reasons: [reason], approvers: [], ...extra });
 
-function openAudit(opt: AuditOption | undefined, storePath: string | null): Promise<AuditSink | null> | AuditSink | null {
+function openAudit(opt: AuditOption | undefined, storePath: string | null, anchors: StateStore["anchors"]): Promise<AuditSink | null> | AuditSink | null {
   if (opt === false) return null;
   if (opt === undefined) {
     if (storePath === null) throw new EngineError("invalid", "the engine needs an audit log: pass `audit: \"path.jsonl\"` (or `audit: false` to run without one)");
     return JsonlAuditLog.open(`${storePath.replace(/\.(db|sqlite3?)$/, "")}.audit.jsonl`);
   }
-  if (isPostgresAudit(opt)) return openPostgresAuditSpec(opt);
+  if (isPostgresAudit(opt)) {
+    // As the JSONL log's head is (audit-anchor.ts), the chain's head is anchored in the state
+    // store unless the caller names another anchor: `pol audit verify --anchor <store>` then
+    // catches a database rolled back by someone who could also rewrite audit_heads.
+    const spec = typeof opt === "string" ? { url: opt } : opt;
+    return openPostgresAuditSpec(spec.anchor === undefined && anchors !== undefined ? { ...spec, anchor: anchors } : spec);
+  }
   if (typeof opt === "string") return JsonlAuditLog.open(opt);
   if (typeof (opt as AuditSink).append === "function") return opt as AuditSink;
   const { path, ...rest } = opt as { path: string };
@@ -285,7 +291,7 @@ export class Engine {
     const ownsAudit = options.audit === undefined || typeof options.audit === "string" || (typeof options.audit === "object" && typeof (options.audit as AuditSink).append !== "function");
     let audit: AuditSink | null = null;
     try {
-      audit = await openAudit(options.audit, storePath);
+      audit = await openAudit(options.audit, storePath, store.anchors);
     } catch (e) {
       opened.probe?.close();
       opened.clock?.stop();

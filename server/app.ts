@@ -12,6 +12,7 @@ import { Actions } from "./actions.js";
 import { apiRoutes } from "./api.js";
 import { registerAssets } from "./assets.js";
 import { AuditVerifier } from "./audit-read.js";
+import { jsonlSource, type AuditSource } from "./audit-source.js";
 import { apiError, consoleAuth, csrf, type ServeEnv } from "./auth/middleware.js";
 import { Sessions } from "./auth/sessions.js";
 import type { Users } from "./auth/users.js";
@@ -32,8 +33,8 @@ import { internalDenial, withFastDecide } from "./fast-decide.js";
 export interface AppOptions {
   host: ServeHost;
   users: Users;
-  /** The JSONL audit log the host's Engine writes. */
-  auditPath: string;
+  /** The audit chain the host's Engine writes: its JSONL log's path, or a source (audit-source.ts). */
+  audit: AuditSource | string;
   /** Largest request body accepted, in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
   /** Mark cookies Secure (when a TLS proxy sits in front). Default false. */
@@ -50,6 +51,8 @@ export interface ServeApp {
   /** What node:http runs for a server listening on `hostname`: `POST /v1/decide` answered directly (fast-decide.ts), the rest by `app`. */
   listener(hostname: string): RequestListener;
   metrics: ServeMetrics;
+  /** Where the console reads the audit chain (closed by whoever started the server). */
+  audit: AuditSource;
   verifier: AuditVerifier;
   events: ApprovalEvents;
   sessions: Sessions;
@@ -73,13 +76,14 @@ export function createApp(o: AppOptions): ServeApp {
   const { host, users } = o;
   const maxBodyBytes = o.maxBodyBytes ?? 1024 * 1024;
   const sessions = o.sessions ?? new Sessions();
-  const verifier = new AuditVerifier(o.auditPath, () => host.flush());
+  const audit = typeof o.audit === "string" ? jsonlSource(o.audit) : o.audit;
+  const verifier = new AuditVerifier(audit.target, () => host.flush());
   const metrics = o.metrics ?? hostMetrics(host, () => verifier);
   const events = new ApprovalEvents(host);
   const actions = new Actions(host);
   const policyName = host.policy.manifest.policy.name;
   const login = { users, sessions, secureCookies: o.secureCookies ?? false, policyName };
-  const deps: ConsoleDeps = { host, users, actions, events, auditPath: o.auditPath, verifier, policyName, queuePollSeconds: o.queuePollSeconds ?? 5 };
+  const deps: ConsoleDeps = { host, users, actions, events, audit, verifier, policyName, queuePollSeconds: o.queuePollSeconds ?? 5 };
 
   const app = new Hono<ServeEnv>();
   // Browser-facing headers for pages only: the JSON API is not rendered, and skipping twelve
@@ -113,5 +117,5 @@ export function createApp(o: AppOptions): ServeApp {
     return c.text(message, 500);
   });
   const listener = (hostname: string) => withFastDecide({ host, users, maxBodyBytes }, getRequestListener(app.fetch, { hostname }));
-  return { app, listener, metrics, verifier, events, sessions };
+  return { app, listener, metrics, audit, verifier, events, sessions };
 }

@@ -1,17 +1,15 @@
-// The console's read side of the audit log: records in chain order from every file of a JSONL
-// log (rotated ones first), the slices the pages show (a run's timeline, an agent's history, the
-// runs and agents seen, the latest records, a time range for export), and the chain's
-// verification status, re-checked in the background for /metrics and the audit page.
-// Fed by the log the Engine writes (`pol serve --audit`); never writes to it.
+// The console's read side of the audit chain: the slices the pages show (a run's timeline, an
+// agent's history, the runs and agents seen, the latest records, a time range for export), read
+// in chain order from an AuditSource (audit-source.ts: the JSONL log, or the PostgreSQL chain of a
+// fleet), and the chain's verification status, re-checked in the background for /metrics and the
+// audit page. Fed by the chain the Engine writes (`pol serve --audit`); never writes to it.
 //
-// Each view reads the whole log, which is simple and exact but linear in the log's size (see
-// docs/console.md for the measured cost); a log in PostgreSQL (the fleet sink) is where an index belongs.
+// Each view reads the whole chain, which is simple and exact but linear in its size (see
+// docs/console.md for the measured cost).
 
-import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
-import { chainFiles } from "../runtime/audit/files.js";
 import type { VerifyCheckpoint } from "../runtime/audit/index.js";
-import { VerifyThread } from "./verify-thread.js";
+import type { AuditSource } from "./audit-source.js";
+import { VerifyThread, type VerifyTarget } from "./verify-thread.js";
 
 /** One audit record as stored; fields beyond these depend on `type` (runtime/audit-entries.ts). */
 export interface AuditRow {
@@ -21,33 +19,16 @@ export interface AuditRow {
   [field: string]: unknown;
 }
 
-/** Every parsable record in chain order; lines that are not JSON records are skipped (verification reports them). */
-export async function* auditRows(logPath: string): AsyncGenerator<AuditRow> {
-  for (const file of chainFiles(logPath)) {
-    const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
-    for await (const line of lines) {
-      if (line === "") continue;
-      let r: unknown;
-      try {
-        r = JSON.parse(line);
-      } catch {
-        continue;
-      }
-      if (typeof r === "object" && r !== null && typeof (r as AuditRow).seq === "number" && typeof (r as AuditRow).time === "string") yield r as AuditRow;
-    }
-  }
-}
-
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
 /**
  * A run's timeline: its decisions and outcomes, and the approval resolutions of its decisions,
  * in chain order (which is the order the Engine made them in).
  */
-export async function runTimeline(logPath: string, runId: string): Promise<AuditRow[]> {
+export async function runTimeline(source: AuditSource, runId: string): Promise<AuditRow[]> {
   const out: AuditRow[] = [];
   const decisions = new Set<string>();
-  for await (const r of auditRows(logPath)) {
+  for await (const r of source.rows()) {
     if (r.run === runId && (r.type === "decision" || r.type === "error" || r.type === "outcome")) {
       out.push(r);
       if (r.type !== "outcome" && typeof r.id === "string") decisions.add(r.id);
@@ -61,9 +42,9 @@ export async function runTimeline(logPath: string, runId: string): Promise<Audit
 export interface RunSummary { run: string; agents: string[]; first: string; last: string; decisions: number; denied: number; waiting: number }
 
 /** Runs seen in the log, most recent activity first, at most `limit`. */
-export async function recentRuns(logPath: string, limit = 100): Promise<RunSummary[]> {
+export async function recentRuns(source: AuditSource, limit = 100): Promise<RunSummary[]> {
   const runs = new Map<string, RunSummary>();
-  for await (const r of auditRows(logPath)) {
+  for await (const r of source.rows()) {
     const run = str(r.run);
     if (!run || (r.type !== "decision" && r.type !== "error" && r.type !== "outcome")) continue;
     let s = runs.get(run);
@@ -85,9 +66,9 @@ export async function recentRuns(logPath: string, limit = 100): Promise<RunSumma
 export interface AgentSummary { agent: string; decisions: number; denied: number; last: string }
 
 /** Agents seen in decisions, most recent first. */
-export async function seenAgents(logPath: string, limit = 200): Promise<AgentSummary[]> {
+export async function seenAgents(source: AuditSource, limit = 200): Promise<AgentSummary[]> {
   const agents = new Map<string, AgentSummary>();
-  for await (const r of auditRows(logPath)) {
+  for await (const r of source.rows()) {
     const agent = str(r.agent);
     if (!agent || (r.type !== "decision" && r.type !== "error")) continue;
     let s = agents.get(agent);
@@ -102,9 +83,9 @@ export async function seenAgents(logPath: string, limit = 200): Promise<AgentSum
 }
 
 /** An agent's trust history: outcomes that moved its score, trust reports and restores, and its denied decisions; latest last. */
-export async function agentHistory(logPath: string, agent: string, limit = 200): Promise<AuditRow[]> {
+export async function agentHistory(source: AuditSource, agent: string, limit = 200): Promise<AuditRow[]> {
   const out: AuditRow[] = [];
-  for await (const r of auditRows(logPath)) {
+  for await (const r of source.rows()) {
     if (r.agent !== agent) continue;
     const trustEvent = r.type === "admin" && typeof r.event === "string" && r.event.startsWith("trust.");
     const moved = r.type === "outcome" && r.trustDelta !== undefined;
@@ -119,9 +100,9 @@ export async function agentHistory(logPath: string, agent: string, limit = 200):
 }
 
 /** The last `n` records. */
-export async function latestRows(logPath: string, n = 50): Promise<AuditRow[]> {
+export async function latestRows(source: AuditSource, n = 50): Promise<AuditRow[]> {
   const out: AuditRow[] = [];
-  for await (const r of auditRows(logPath)) {
+  for await (const r of source.rows()) {
     out.push(r);
     if (out.length > n) out.shift();
   }
@@ -129,8 +110,8 @@ export async function latestRows(logPath: string, n = 50): Promise<AuditRow[]> {
 }
 
 /** Records with `from <= time < to` (ms since the epoch), in chain order. */
-export async function* rowsBetween(logPath: string, from: number, to: number): AsyncGenerator<AuditRow> {
-  for await (const r of auditRows(logPath)) {
+export async function* rowsBetween(source: AuditSource, from: number, to: number): AsyncGenerator<AuditRow> {
+  for await (const r of source.rows()) {
     const t = Date.parse(r.time);
     if (t >= from && t < to) yield r;
   }
@@ -148,10 +129,12 @@ export interface VerifyStatus {
 /**
  * Verifies the chain now and then (and on demand), keeping the last result. A truncated last
  * record is retried once after a flush: the writer may have been mid-write, which is not damage.
- * The walking happens on a thread of its own (verify-thread.ts), and each check after an intact
- * one resumes from its checkpoint: it verifies the records written since and shows the files
- * verified before unchanged (runtime/audit/verify-resume.ts). Walking the whole chain each minute
- * on the main thread held every request for 2.0–2.5 s per 100,000 records (docs/console.md).
+ * The walking happens on a thread of its own (verify-thread.ts), and for a JSONL log each check
+ * after an intact one resumes from its checkpoint: it verifies the records written since and shows
+ * the files verified before unchanged (runtime/audit/verify-resume.ts). Walking the whole chain
+ * each minute on the main thread held every request for 2.0–2.5 s per 100,000 records
+ * (docs/console.md). A PostgreSQL chain is walked whole each time, on that thread, against the
+ * anchor in the state store when there is one (its verifier has no checkpoint to resume from).
  */
 export class AuditVerifier {
   private last: VerifyStatus | undefined;
@@ -161,7 +144,7 @@ export class AuditVerifier {
   /** The last intact result's checkpoint; dropped on a break, so the next check walks it all again. */
   private from: VerifyCheckpoint | undefined;
 
-  constructor(private readonly logPath: string, private readonly flush: () => Promise<void>) {}
+  constructor(private readonly target: VerifyTarget, private readonly flush: () => Promise<void>) {}
 
   get status(): VerifyStatus | undefined {
     return this.last;
@@ -175,10 +158,10 @@ export class AuditVerifier {
   private async run(): Promise<VerifyStatus> {
     try {
       await this.flush().catch(() => undefined);
-      let { result: r, text } = await this.thread.verify(this.logPath, this.from);
+      let { result: r, text } = await this.thread.verify(this.target, this.from);
       if (!r.ok && r.error.kind === "truncated") {
         await this.flush().catch(() => undefined);
-        ({ result: r, text } = await this.thread.verify(this.logPath, this.from));
+        ({ result: r, text } = await this.thread.verify(this.target, this.from));
       }
       this.from = r.ok ? r.checkpoint : undefined;
       this.last = { ok: r.ok, count: r.count, text, checkedAt: Date.now() };

@@ -7,7 +7,10 @@ import type { AddressInfo } from "node:net";
 import { createServer, type Server } from "node:http";
 import { Engine } from "../runtime/engine.js";
 import { isServerUrl, type StateStore } from "../runtime/store/index.js";
+import { isPostgresAudit } from "../runtime/audit/index.js";
+import type { AuditOption } from "../runtime/engine-types.js";
 import { createApp, hostMetrics, type ServeApp } from "./app.js";
+import { jsonlSource, postgresSource, type AuditSource } from "./audit-source.js";
 import type { AuditVerifier } from "./audit-read.js";
 import { Users } from "./auth/users.js";
 
@@ -26,11 +29,16 @@ export interface ServeConfig {
   shadow?: string;
   /** A candidate deciding `percent` of runs. */
   canary?: { policy: string; percent: number };
-  /** A SQLite file (created if missing) or `:memory:`. */
+  /** A SQLite file (created if missing), a redis:// or postgres:// url (shared by a fleet), or `:memory:`. */
   store: string;
-  /** The JSONL audit log (created if missing). */
+  /**
+   * The JSONL audit log (created if missing), or a postgres:// url: the one chain a fleet of
+   * servers appends to (runtime/audit/postgres.ts), its head anchored in the state store.
+   */
   audit: string;
-  /** Answer each decision only once its record is durable (JsonlAuditOptions.sync). Default false. */
+  /** The audit key file; by default a JSONL log's is $POL_AUDIT_KEY or `<log>.key`, a PostgreSQL chain's $POL_AUDIT_KEY_FILE. */
+  auditKey?: string;
+  /** Answer each decision only once its record is durable (JsonlAuditOptions.sync; JSONL only). Default false. */
   auditSync?: boolean;
   /** How long the audit writer gathers records before writing them, in ms (JsonlAuditOptions.batchMs). Default 5. */
   auditBatchMs?: number;
@@ -59,8 +67,8 @@ export interface RunningServer {
 }
 
 /**
- * The store the Engine opens: a SQLite path or `:memory:` today. Networked stores (Redis,
- * PostgreSQL) plug in here once the store package offers them: this is the one place to change.
+ * The store the Engine opens: a SQLite path, `:memory:`, or a redis:// or postgres:// url (opened,
+ * with its deadline, by runtime/store/open.ts; a fleet of servers shares one). Other urls are refused.
  */
 export function storeFor(spec: string): string | StateStore {
   // Server urls the Engine opens itself (runtime/store/open.ts); any other scheme is a mistake.
@@ -69,6 +77,25 @@ export function storeFor(spec: string): string | StateStore {
     throw new ServeError(`\`${scheme}\` is not a store pol can open: use a SQLite file (--store pol.db), redis:// or postgres://`);
   }
   return spec;
+}
+
+/** The Engine's audit option and the console's source for `--audit`: a JSONL log, or a postgres:// chain. */
+export function auditFor(cfg: Pick<ServeConfig, "audit" | "auditKey" | "auditSync" | "auditBatchMs" | "store">): { audit: AuditOption; source: AuditSource } {
+  const keyFile = cfg.auditKey !== undefined ? { keyFile: cfg.auditKey } : {};
+  const batchMs = cfg.auditBatchMs !== undefined ? { batchMs: cfg.auditBatchMs } : {};
+  if (isPostgresAudit(cfg.audit as unknown)) {
+    if (cfg.auditKey === undefined && !process.env["POL_AUDIT_KEY_FILE"]) {
+      throw new ServeError("a postgres:// audit chain needs its key: pass --audit-key <file> (or set POL_AUDIT_KEY_FILE); every server of the fleet, and `pol audit verify`, use the same one");
+    }
+    if (cfg.auditSync) throw new ServeError("--audit-sync applies to a JSONL log: a postgres:// chain commits each batch within --audit-batch-ms, and a decision whose record cannot be queued is denied");
+    // The verifier opens the store the Engine anchors the head in (Engine.load); a :memory: one is this process's alone.
+    const anchor = cfg.store !== ":memory:" ? { anchor: cfg.store } : {};
+    return { audit: { url: cfg.audit, ...keyFile, ...batchMs }, source: postgresSource(cfg.audit, { ...keyFile, ...anchor }) };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(cfg.audit)) {
+    throw new ServeError(`\`${cfg.audit.slice(0, cfg.audit.indexOf(":"))}\` is not an audit log pol can write: use a JSONL file (--audit pol.audit.jsonl) or postgres://`);
+  }
+  return { audit: { path: cfg.audit, ...(cfg.auditSync ? { sync: true } : {}), ...batchMs, ...keyFile }, source: jsonlSource(cfg.audit, cfg.auditKey) };
 }
 
 /** host and port from `host:port`, `[v6]:port`, `:port` or `port`; the host defaults to 127.0.0.1 (never every interface by accident). */
@@ -89,8 +116,9 @@ export async function startServer(cfg: ServeConfig): Promise<RunningServer> {
 
   let verifier: AuditVerifier | undefined;
   let observe: ServeApp["metrics"]["observe"] | undefined;
+  const { audit, source } = auditFor(cfg);
   const engine = await Engine.load(cfg.policy, {
-    store, audit: { path: cfg.audit, ...(cfg.auditSync ? { sync: true } : {}), ...(cfg.auditBatchMs !== undefined ? { batchMs: cfg.auditBatchMs } : {}) },
+    store, audit,
     ...(cfg.verifyKey !== undefined ? { verifyKey: cfg.verifyKey } : {}),
     ...(cfg.watch ? { watch: true } : {}),
     ...(cfg.shadow !== undefined ? { shadow: cfg.shadow } : {}),
@@ -100,7 +128,7 @@ export async function startServer(cfg: ServeConfig): Promise<RunningServer> {
   });
   const metrics = hostMetrics(engine, () => verifier);
   observe = metrics.observe;
-  const parts = createApp({ host: engine, users, auditPath: cfg.audit, metrics, ...(cfg.maxBodyBytes !== undefined ? { maxBodyBytes: cfg.maxBodyBytes } : {}), secureCookies: cfg.secureCookies ?? false, ...(cfg.queuePollSeconds !== undefined ? { queuePollSeconds: cfg.queuePollSeconds } : {}) });
+  const parts = createApp({ host: engine, users, audit: source, metrics, ...(cfg.maxBodyBytes !== undefined ? { maxBodyBytes: cfg.maxBodyBytes } : {}), secureCookies: cfg.secureCookies ?? false, ...(cfg.queuePollSeconds !== undefined ? { queuePollSeconds: cfg.queuePollSeconds } : {}) });
   verifier = parts.verifier;
   let server: Server;
   try {
@@ -111,6 +139,7 @@ export async function startServer(cfg: ServeConfig): Promise<RunningServer> {
     });
   } catch (e) {
     await engine.close();
+    await source.close();
     throw new ServeError(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
   }
   parts.verifier.every(cfg.verifyEveryMs ?? 60_000);
@@ -125,6 +154,7 @@ export async function startServer(cfg: ServeConfig): Promise<RunningServer> {
       server.closeAllConnections();
     });
     await engine.close();
+    await source.close();
   })());
   return { url, engine, parts, ...(adminSecret !== undefined ? { adminSecret } : {}), close };
 }

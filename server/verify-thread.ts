@@ -1,14 +1,24 @@
-// Runs verifyAudit on a thread of its own (verify-worker.mjs) for the AuditVerifier of
-// audit-read.ts: started on the first verification, unref'd so it never keeps the process alive,
-// and ended by stop(). A worker that fails or exits rejects what it was asked; the next call
-// starts a new one.
+// Runs the audit verifier on a thread of its own (verify-worker.mjs) for the AuditVerifier of
+// audit-read.ts: verifyAudit for a JSONL log, verifyFleetAudit for a PostgreSQL chain. Started on
+// the first verification, unref'd so it never keeps the process alive, and ended by stop(). A
+// worker that fails or exits rejects what it was asked; the next call starts a new one.
 
 import { Worker } from "node:worker_threads";
 import type { VerifyCheckpoint, VerifyResult } from "../runtime/audit/index.js";
 
 const WORKER = new URL("./verify-worker.mjs", import.meta.url);
-/** verify.ts's built module, or under this repository's tests its source. */
-const VERIFY = new URL(`../runtime/audit/verify.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url);
+/** The built modules, or under this repository's tests their sources (which tsx loads). */
+const EXT = import.meta.url.endsWith(".ts") ? "ts" : "js";
+const MODULES = {
+  jsonl: new URL(`../runtime/audit/verify.${EXT}`, import.meta.url).href,
+  postgres: new URL(`../runtime/audit/fleet.${EXT}`, import.meta.url).href,
+};
+
+/** What to verify: plain data, as it crosses to the worker. */
+export type VerifyTarget =
+  | { kind: "jsonl"; path: string; keyFile?: string }
+  /** `anchor`: the store spec (redis://…, a SQLite path) the writers anchor the head in. */
+  | { kind: "postgres"; url: string; chain: string; keyFile?: string; anchor?: string };
 
 type Answer = { id: number; result: VerifyResult; text: string } | { id: number; error: string };
 
@@ -17,14 +27,14 @@ export class VerifyThread {
   private next = 0;
   private readonly waiting = new Map<number, { ok: (a: { result: VerifyResult; text: string }) => void; fail: (e: Error) => void }>();
 
-  /** verifyAudit(path, { from }) on the thread; rejects with what stopped it. */
-  verify(path: string, from: VerifyCheckpoint | undefined): Promise<{ result: VerifyResult; text: string }> {
+  /** The target verified on the thread (a JSONL log from `from` when given); rejects with what stopped it. */
+  verify(target: VerifyTarget, from: VerifyCheckpoint | undefined): Promise<{ result: VerifyResult; text: string }> {
     const w = (this.worker ??= this.start());
     const id = ++this.next;
     return new Promise((ok, fail) => {
       this.waiting.set(id, { ok, fail });
       w.ref(); // while a verification is owed, like any pending I/O
-      w.postMessage({ id, path, from });
+      w.postMessage({ id, target, from });
     });
   }
 
@@ -36,7 +46,7 @@ export class VerifyThread {
 
   private start(): Worker {
     // No inherited execArgv: the worker is plain JavaScript, and flags for the host need not apply to it.
-    const w = new Worker(WORKER, { workerData: { module: VERIFY.href }, execArgv: [] });
+    const w = new Worker(WORKER, { workerData: { modules: MODULES }, execArgv: [] });
     w.unref();
     w.on("message", (a: Answer) => {
       const p = this.waiting.get(a.id);

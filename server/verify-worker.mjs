@@ -1,8 +1,9 @@
 // The thread pol serve verifies its audit chain on (started by server/verify-thread.ts), so the
-// thread answering requests never walks the log: a full verification costs ~30 µs a record,
-// seconds for a day's log. Runs verifyAudit from runtime/audit/verify (the URL it is given: the
-// built .js, or the .ts sources under this repository's tests, which tsx loads) at the lowest CPU
-// priority, and answers each {id, path, from} with {id, result, text} or {id, error}.
+// thread answering requests never walks the chain: a full verification costs ~30 µs a record,
+// seconds for a day's log. Runs verifyAudit from runtime/audit/verify for a JSONL log, or
+// verifyFleetAudit from runtime/audit/fleet for a PostgreSQL chain (the URLs it is given: the
+// built .js, or the .ts sources under this repository's tests, which tsx loads), at the lowest CPU
+// priority, and answers each {id, target, from} with {id, result, text} or {id, error}.
 // Plain JavaScript, so Node starts it from the sources and from dist/ alike.
 
 import { setPriority } from "node:os";
@@ -14,15 +15,24 @@ try {
 } catch {
   // a sandbox that refuses it: the thread keeps its priority
 }
-if (workerData.module.endsWith(".ts")) {
+const { modules } = workerData;
+if (modules.jsonl.endsWith(".ts")) {
   const { register } = await import("tsx/esm/api");
   register();
 }
-const { verifyAudit, formatVerifyResult } = await import(workerData.module);
+const { verifyAudit, formatVerifyResult } = await import(modules.jsonl);
 
-parentPort.on("message", async ({ id, path, from }) => {
+async function verify(target, from) {
+  const keyFile = target.keyFile !== undefined ? { keyFile: target.keyFile } : {};
+  if (target.kind === "jsonl") return verifyAudit(target.path, { ...keyFile, ...(from ? { from } : {}) });
+  // loaded on first use: `pg` is needed only by a server whose chain is in PostgreSQL
+  const { verifyFleetAudit } = await import(modules.postgres);
+  return verifyFleetAudit(target.url, { ...keyFile, chain: target.chain, ...(target.anchor !== undefined ? { anchor: target.anchor } : {}) });
+}
+
+parentPort.on("message", async ({ id, target, from }) => {
   try {
-    const result = await verifyAudit(path, from ? { from } : {});
+    const result = await verify(target, from);
     parentPort.postMessage({ id, result, text: formatVerifyResult(result) });
   } catch (e) {
     parentPort.postMessage({ id, error: e instanceof Error ? e.message : String(e) });

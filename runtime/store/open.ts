@@ -85,13 +85,18 @@ export async function openPostgresStore(url: string, options?: PostgresStoreOpti
   return (await import("./postgres.js")).openPostgresStore(url, options);
 }
 
+/** A store or audit url as logs and messages may show it: the user and password between `//` and `@` become `…`. */
+export function withoutCredentials(spec: string): string {
+  return spec.replace(/\/\/[^@/]*@/, "//…@");
+}
+
 /** `redis at 127.0.0.1:6379`: where a server back-end lives, for messages (never the password). */
 function label(url: string): string {
   try {
     const u = new URL(url);
     return `${isRedisUrl(url) ? "redis" : "postgres"} at ${u.hostname}:${u.port || (isRedisUrl(url) ? "6379" : "5432")}${isPostgresUrl(url) ? u.pathname : ""}`;
   } catch {
-    throw new StoreError("invalid", `store url \`${url.replace(/\/\/[^@/]*@/, "//…@")}\` is not a valid url`);
+    throw new StoreError("invalid", `store url \`${withoutCredentials(url)}\` is not a valid url`);
   }
 }
 

@@ -13,7 +13,7 @@ import { badge, csrfField, html, notAllowed, page, when } from "./layout.js";
 export function registerAgents(app: Hono<ServeEnv>, d: ConsoleDeps): void {
   app.get("/agents", async (c) => {
     await d.host.flush().catch(() => undefined);
-    const seen = await seenAgents(d.auditPath);
+    const seen = await seenAgents(d.audit);
     const trust = await Promise.all(seen.map((a) => d.host.trust(a.agent)));
     const body = seen.length === 0
       ? html`<p class="empty">No agent has made a call yet.</p>`
@@ -26,7 +26,7 @@ ${seen.map((a, i) => html`<tr><td><a href="/agents/${encodeURIComponent(a.agent)
   app.get("/agents/:id", async (c) => {
     const id = c.req.param("id");
     await d.host.flush().catch(() => undefined);
-    const [t, history] = await Promise.all([d.host.trust(id), agentHistory(d.auditPath, id)]);
+    const [t, history] = await Promise.all([d.host.trust(id), agentHistory(d.audit, id)]);
     const p = c.get("principal");
     const restore = may(p, "restore")
       ? html`<form class="restore" method="post" action="/agents/${encodeURIComponent(id)}/restore" hx-post="/agents/${encodeURIComponent(id)}/restore" hx-target="#trust">${csrfField(c)}

@@ -19,7 +19,7 @@ function status(s: VerifyStatus | undefined): Html {
 export function registerAudit(app: Hono<ServeEnv>, d: ConsoleDeps): void {
   app.get("/audit", async (c) => {
     await d.host.flush().catch(() => undefined);
-    const rows = (await latestRows(d.auditPath, 50)).reverse();
+    const rows = (await latestRows(d.audit, 50)).reverse();
     const body = html`${status(d.verifier.status)}
 <form method="post" action="/audit/verify" hx-post="/audit/verify" hx-target="#verify" hx-swap="outerHTML">${csrfField(c)}<button type="submit">Verify now</button></form>
 <h2>Export</h2>
@@ -53,7 +53,7 @@ ${rows.map((r) => html`<tr><td>${r.seq}</td><td>${when(r.time)}</td><td>${r.type
     c.header("Content-Disposition", `attachment; filename="pol-audit-${stamp(range.from)}-to-${stamp(Math.min(range.to, Date.now()))}.${format}"`);
     return stream(c, async (s) => {
       if (format === "csv") await s.write(csvHeader());
-      for await (const r of rowsBetween(d.auditPath, range.from, range.to)) await s.write(format === "csv" ? csvRow(r) : `${JSON.stringify(r)}\n`);
+      for await (const r of rowsBetween(d.audit, range.from, range.to)) await s.write(format === "csv" ? csvRow(r) : `${JSON.stringify(r)}\n`);
     });
   });
 }

@@ -28,7 +28,7 @@ function step(r: AuditRow): Html {
 export function registerRuns(app: Hono<ServeEnv>, d: ConsoleDeps): void {
   app.get("/runs", async (c) => {
     await d.host.flush().catch(() => undefined);
-    const runs = await recentRuns(d.auditPath);
+    const runs = await recentRuns(d.audit);
     const body = runs.length === 0
       ? html`<p class="empty">No run has made a decision yet. Calls name their run with <code>run: { id }</code>.</p>`
       : html`<table><thead><tr><th>run</th><th>agents</th><th>decisions</th><th>denied</th><th>approve</th><th>first</th><th>last</th></tr></thead><tbody>
@@ -40,10 +40,10 @@ ${runs.map((r) => html`<tr><td><a href="/runs/${encodeURIComponent(r.run)}">${r.
   app.get("/runs/:id", async (c) => {
     const id = c.req.param("id");
     await d.host.flush().catch(() => undefined);
-    const steps = await runTimeline(d.auditPath, id);
+    const steps = await runTimeline(d.audit, id);
     const body = steps.length === 0
       ? html`<p class="empty">The audit log has no decision for run <code>${id}</code>.</p>`
-      : html`<p class="muted">${steps.length} steps, oldest first, from the audit log.</p>
+      : html`<p class="muted">${steps.length} ${steps.length === 1 ? "step" : "steps"}, oldest first, from the audit log.</p>
 <table class="timeline"><thead><tr><th>time</th><th>step</th><th>tool</th><th>effect</th><th>decided by</th><th>rule</th><th>latency</th><th>details</th></tr></thead>
 <tbody>${steps.map(step)}</tbody></table>`;
     return c.html(page(c, `Run ${id}`, body, d.policyName));

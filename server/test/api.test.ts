@@ -127,7 +127,7 @@ describe("a host that fails", () => {
     const { users, secret } = await Users.ephemeralAdmin();
     // The engine itself, except that deciding fails (a Proxy, since `policy` is a getter on the Engine).
     const host = new Proxy(s.engine, { get: (t, k) => (k === "decide" ? () => Promise.reject(new Error("the store is gone")) : Reflect.get(t, k, t)) }) as unknown as ServeHost;
-    const { app } = createApp({ host, users, auditPath: join(s.dir, "audit.jsonl") });
+    const { app } = createApp({ host, users, audit: join(s.dir, "audit.jsonl") });
     const r = await app.fetch(new Request("http://pol.test/v1/decide", { method: "POST", body: JSON.stringify(refundCall(1)), headers: { authorization: `Bearer admin:${secret}` } }));
     expect(r.status).toBe(500);
     expect(await r.json()).toEqual({ effect: "deny", reasons: ["internal error: the store is gone; the call is denied"], error: { code: "error", message: "internal error: the store is gone; the call is denied" } });
@@ -138,7 +138,7 @@ describe("a host that fails", () => {
     let unwritable = false;
     const decide = (t: typeof s.engine, c: unknown) => (failing ? Promise.reject(new Error("the store is gone")) : unwritable ? Promise.resolve({ effect: "allow", n: 1n }) : t.decide(c));
     const host = new Proxy(s.engine, { get: (t, k) => (k === "decide" ? (c: unknown) => decide(t, c) : Reflect.get(t, k, t)) }) as unknown as ServeHost;
-    const server = createServer(createApp({ host, users, auditPath: join(s.dir, "audit.jsonl") }).listener("127.0.0.1"));
+    const server = createServer(createApp({ host, users, audit: join(s.dir, "audit.jsonl") }).listener("127.0.0.1"));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/decide`;
     const post = () => fetch(url, { method: "POST", body: JSON.stringify(refundCall(1)), headers: { authorization: `Bearer admin:${secret}` } });

@@ -26,7 +26,7 @@ async function append(path: string, from: number, to: number, rotateBytes?: numb
 function setUp(): { path: string; verifier: AuditVerifier } {
   const path = join(tempDir(), "audit.jsonl");
   writeFileSync(`${path}.key`, KEY_HEX);
-  const verifier = new AuditVerifier(path, async () => {});
+  const verifier = new AuditVerifier({ kind: "jsonl", path }, async () => {});
   verifiers.push(verifier);
   return { path, verifier };
 }
@@ -67,10 +67,10 @@ describe("the audit verifier of pol serve", () => {
     const { path } = setUp();
     await append(path, 1, 5);
     const thread = new VerifyThread();
-    const pending = thread.verify(path, undefined);
+    const pending = thread.verify({ kind: "jsonl", path }, undefined);
     thread.stop();
     await expect(pending).rejects.toThrow("the audit verifier was stopped");
-    const again = await thread.verify(path, undefined);
+    const again = await thread.verify({ kind: "jsonl", path }, undefined);
     expect(again).toMatchObject({ result: { ok: true, count: 5 }, text: "audit chain intact: 5 records in 1 file" });
     thread.stop();
   });

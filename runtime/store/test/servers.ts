@@ -116,8 +116,9 @@ export interface RedisServer {
 }
 
 /**
- * A redis-server on a free port, persisting every write (appendfsync always) so a restart loses
- * nothing: what a fleet that needs exact limits across restarts runs.
+ * A redis-server on a free port with an append-only file, which a graceful stop() flushes, so a
+ * restart loses nothing. Writes are not fsynced one by one (appendfsync no): the tests restart
+ * the server gracefully, and a power loss is not what they simulate.
  */
 export async function startRedis(): Promise<RedisServer> {
   const bin = serverAvailability().redis;
