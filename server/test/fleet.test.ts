@@ -1,12 +1,13 @@
-// `pol serve` as a fleet: servers on one real Redis store (started here by
+// `pol serve` as a fleet: servers on one real Redis or PostgreSQL store (started here by
 // runtime/store/test/servers.ts, never a mock), as sidecars behind a load balancer run. What one
 // server's API is told, the other's decisions see: an approval granted on B lets A's call
-// through, the limit is one budget, a pause on B denies on A. When Redis stops answering, /health
-// is a 500 naming it and a decide is a deny saying why, within the store deadline; when it is
-// back, both serve again. With `--audit postgres://…` they append to one chain in a real
+// through, the limit is one budget, a pause on B denies on A. When the store stops answering,
+// /health is a 500 naming it and a decide is a deny saying why, within the store deadline; when it
+// is back, both serve again. With `--audit postgres://…` they append to one chain in a real
 // PostgreSQL, which each console shows, exports and verifies (against the head anchored in Redis).
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,23 +20,30 @@ import { refundCall, serve, signIn, type Served } from "./helpers.js";
 const ready = fleetServersReady();
 let redis: RedisServer | null = null;
 let postgres: PostgresServer | null = null;
-let a: Served;
-let b: Served;
 beforeAll(async () => {
-  if (!ready) return;
-  redis = await startRedis();
-  [a, b] = await Promise.all([serve({ store: redis.url }), serve({ store: redis.url })]);
+  if (ready) [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
 });
-afterAll(async () => {
-  await Promise.all([a?.close(), b?.close()]);
-  await Promise.all([redis?.destroy(), postgres?.destroy()]);
-});
+afterAll(() => Promise.all([redis?.destroy(), postgres?.destroy()]));
 
 const records = (s: Served) => readFileSync(s.audit, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 /** `svc` decides only for agent `bot` (helpers.ts PEOPLE); the admin decides for the others. */
 const decide = async (s: Served, body: ReturnType<typeof refundCall>) => (await s.api("/v1/decide", { as: body.agent.id === "bot" ? "svc" : "ada", body })).json();
 
-describe.runIf(ready)("two pol serve processes on one Redis store", () => {
+/** Each state store back-end a fleet can share: its url and how to take it down and bring it back. */
+const BACKENDS = {
+  redis: { url: () => redis!.url, stop: () => redis!.stop(), start: () => redis!.start() },
+  postgres: { url: () => `${postgres!.url}?schema=state`, stop: () => postgres!.stop("fast"), start: () => postgres!.start() },
+};
+
+describe.runIf(ready).each(Object.keys(BACKENDS) as Array<keyof typeof BACKENDS>)("two pol serve processes on one %s store", (kind) => {
+  const backend = BACKENDS[kind];
+  let a: Served;
+  let b: Served;
+  beforeAll(async () => {
+    [a, b] = await Promise.all([serve({ store: backend.url() }), serve({ store: backend.url() })]);
+  });
+  afterAll(() => Promise.all([a?.close(), b?.close()]));
+
   it("an approval granted on one server lets the other's call through, and both logs say so", async () => {
     const call = refundCall(120, "bot", "run-fleet");
     const first = await decide(a, call);
@@ -76,22 +84,22 @@ describe.runIf(ready)("two pol serve processes on one Redis store", () => {
     expect(await decide(b, refundCall(5, "pause-bot"))).toMatchObject({ effect: "allow" });
   });
 
-  it("with Redis down, /health is a 500 naming it and decisions are denies saying why; back up, both serve again", async () => {
-    await redis!.stop();
+  it("with the store down, /health is a 500 naming it and decisions are denies saying why; back up, both serve again", async () => {
+    await backend.stop();
     try {
       const health = await fetch(`${a.url}/health`);
       expect(health.status).toBe(500);
       const h = await health.json();
       expect(h).toMatchObject({ status: "error", checks: { policy: "ok", store: expect.any(String) } });
-      expect(h.reasons.join(" ")).toMatch(/^the state store: .*redis/);
+      expect(h.reasons.join(" ")).toMatch(new RegExp(`^the state store: .*${kind}`));
       const t0 = performance.now();
       const d = await decide(b, refundCall(5, "outage-bot"));
       // bounded by the store deadline (50 ms a call) and the client's reconnect, not by a hang
       expect(performance.now() - t0).toBeLessThan(5_000);
       expect(d).toMatchObject({ effect: "deny", decidedBy: "error" });
-      expect(d.reasons[0]).toMatch(/redis/);
+      expect(d.reasons[0]).toMatch(kind);
     } finally {
-      await redis!.start();
+      await backend.start();
     }
     await expect.poll(async () => (await fetch(`${a.url}/health`)).status, { timeout: 10_000, interval: 100 }).toBe(200);
     await expect.poll(async () => (await decide(b, refundCall(5, "after-bot"))).effect, { timeout: 10_000, interval: 100 }).toBe("allow");
@@ -104,9 +112,8 @@ describe.runIf(ready)("two pol serve processes appending to one PostgreSQL audit
   let keyFile: string;
   let chainUrl: string;
   beforeAll(async () => {
-    postgres = await startPostgres();
-    chainUrl = `${postgres.url}?schema=fleet`;
-    keyFile = join(a.dir, "chain.key");
+    chainUrl = `${postgres!.url}?schema=fleet`;
+    keyFile = join(mkdtempSync(join(tmpdir(), "pol-chain-key-")), "chain.key");
     writeFileSync(keyFile, "cd".repeat(32));
     const cfg = { store: redis!.url, audit: chainUrl, auditKey: keyFile };
     [c, d] = await Promise.all([serve(cfg), serve(cfg)]);
