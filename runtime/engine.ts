@@ -185,6 +185,15 @@ function openAudit(opt: AuditOption | undefined, storePath: string | null, ancho
   return JsonlAuditLog.open(path, rest);
 }
 
+/**
+ * The run fields an approval binds (callhash.ts): its id and every field the policy reads, in
+ * canonical key order, so the binding's canonical JSON is written by JSON.stringify (10 µs an
+ * approve decision against 15 µs with `id` first).
+ */
+function runKeysOf(p: WasmPolicy): string[] {
+  return [...new Set(["id", ...p.manifest.layout.run.map((slot) => slot.name)])].sort();
+}
+
 function whole(name: string, v: number | undefined, fallback: number): number {
   const n = v ?? fallback;
   if (!Number.isInteger(n) || n < 1) throw new EngineError("invalid", `${name} must be a whole number of 1 or more, got \`${String(v)}\``);
@@ -212,7 +221,7 @@ export class Engine {
   /** Keys the approval binding and the hashes of redacted values in limit keys (secret.ts). */
   private readonly secret: Uint8Array;
   /** Per policy (live, canary, a reload's): its limit-key masker and the `run` fields it reads. */
-  private readonly perPolicy = new WeakMap<WasmPolicy, { keys: KeyMasker; runReads: string[] }>();
+  private readonly perPolicy = new WeakMap<WasmPolicy, { keys: KeyMasker; runKeys: string[] }>();
   private closing: Promise<void> | null = null;
   /** Approvals requested by decisions not yet audited, so resolve() can wait for that record. */
   private readonly unannounced = new Map<string, { done: Promise<void>; settle: () => void }>();
@@ -455,10 +464,10 @@ export class Engine {
   }
 
   /** What the engine derives once per policy module. */
-  private derived(p: WasmPolicy): { keys: KeyMasker; runReads: string[] } {
+  private derived(p: WasmPolicy): { keys: KeyMasker; runKeys: string[] } {
     let x = this.perPolicy.get(p);
     if (!x) {
-      x = { keys: new KeyMasker(p.meta, this.secret), runReads: p.manifest.layout.run.map((slot) => slot.name).filter((n) => n !== "id") };
+      x = { keys: new KeyMasker(p.meta, this.secret), runKeys: runKeysOf(p) };
       this.perPolicy.set(p, x);
     }
     return x;
@@ -541,8 +550,8 @@ export class Engine {
    */
   private binding(call: unknown, draft: Draft, p: WasmPolicy): { hash: string; input: Input } {
     const input = this.validated(call, p);
-    const run: Record<string, unknown> = { id: input.run.id };
-    for (const name of this.derived(p).runReads) run[name] = (input.run as unknown as Record<string, unknown>)[name];
+    const run: Record<string, unknown> = {};
+    for (const name of this.derived(p).runKeys) run[name] = (input.run as unknown as Record<string, unknown>)[name];
     const rules = draft.decidedBy === "trust" ? ["(trust minimum)"] : draft.rules;
     const hash = callHash({ tool: input.tool, args: input.args, agentId: input.agent.id, roles: input.agent.roles, env: input.env, ctx: input.ctx, run, rules, groups: draft.approvers }, this.secret);
     return { hash, input };
