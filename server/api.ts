@@ -12,7 +12,7 @@ import { actionError, type Actions } from "./actions.js";
 import { apiAuth, apiError, apiNeeds, type ServeEnv } from "./auth/middleware.js";
 import { decideProblem, may, refusal } from "./auth/roles.js";
 import type { Users } from "./auth/users.js";
-import { closeAfter, readJson, type BodyResult } from "./body.js";
+import { bodyStatus, closeAfter, readJson, type BodyResult } from "./body.js";
 import { decideAnswer, isRecord } from "./fast-decide.js";
 import type { ServeHost } from "./host.js";
 import type { ServeMetrics } from "./metrics.js";
@@ -32,10 +32,10 @@ const APPROVAL_STATUSES: readonly ApprovalStatus[] = ["pending", "approved", "re
 /** The request body, read from Node's request when the server runs on node:http. */
 const readBody = (c: Context<ServeEnv>, limit: number): Promise<BodyResult> => readJson(c.req.raw, limit, (c.env as { incoming?: IncomingMessage } | undefined)?.incoming);
 
-/** The 400 for a body that is not a JSON value within the limit. */
+/** The 400 (or 415) for a body that is not a JSON value within the limit. */
 function badBody(c: Context<ServeEnv>, b: Exclude<BodyResult, { ok: true }>, deny: boolean): Response {
   if (closeAfter(b)) c.header("Connection", "close");
-  return apiError(c, 400, b.code, b.reason, deny);
+  return apiError(c, bodyStatus(b), b.code, b.reason, deny);
 }
 
 /** The JSON body, or the 400 to send; `optional` bodies (actions without fields) read as {} when empty. */

@@ -7,7 +7,7 @@
 import type { IncomingMessage } from "node:http";
 import { parseCall } from "../runtime/snapshot.js";
 
-export type BodyResult = { ok: true; value: unknown } | { ok: false; code: "body-too-large" | "bad-json" | "empty-body"; reason: string };
+export type BodyResult = { ok: true; value: unknown } | { ok: false; code: "body-too-large" | "bad-json" | "empty-body" | "unsupported-encoding"; reason: string };
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -16,6 +16,20 @@ const kib = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(n % 
 function tooLarge(limit: number): BodyResult {
   return { ok: false, code: "body-too-large", reason: `the request body is larger than the ${kib(limit)} limit (pol serve --max-body)` };
 }
+
+/**
+ * A body sent compressed (Content-Encoding: gzip, br, …) is refused whole, not decoded: a
+ * decompressed body could be far larger than the bytes counted against the limit, and reading
+ * gzip as UTF-8 only ever said "not valid UTF-8", which names the wrong fix.
+ */
+function encodingProblem(encoding: string | null | undefined): BodyResult | null {
+  const e = encoding?.trim().toLowerCase();
+  if (!e || e === "identity") return null;
+  return { ok: false, code: "unsupported-encoding", reason: `the request body is sent with Content-Encoding \`${e.slice(0, 40)}\`; pol serve reads bodies uncompressed: send it without Content-Encoding` };
+}
+
+/** The HTTP status of a body that could not be read: 415 for an encoding pol serve does not read, else 400. */
+export const bodyStatus = (b: Exclude<BodyResult, { ok: true }>): 400 | 415 => (b.code === "unsupported-encoding" ? 415 : 400);
 
 const EMPTY: BodyResult = { ok: false, code: "empty-body", reason: "the request body is empty; send the call as a JSON object" };
 
@@ -27,6 +41,8 @@ const EMPTY: BodyResult = { ok: false, code: "empty-body", reason: "the request 
  */
 export async function readJson(req: Request, limit: number, incoming?: IncomingMessage): Promise<BodyResult> {
   if (incoming) return readIncoming(incoming, limit);
+  const encoded = encodingProblem(req.headers.get("content-encoding"));
+  if (encoded) return encoded;
   const declared = Number(req.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > limit) return tooLarge(limit);
   if (!req.body) return EMPTY;
@@ -47,6 +63,8 @@ export async function readJson(req: Request, limit: number, incoming?: IncomingM
  * the caller answers with `Connection: close` (closeAfter), so the rest is never read.
  */
 export function readIncoming(req: IncomingMessage, limit: number): Promise<BodyResult> {
+  const encoded = encodingProblem(req.headers["content-encoding"]);
+  if (encoded) return Promise.resolve(encoded);
   const declared = Number(req.headers["content-length"] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) return Promise.resolve(tooLarge(limit));
   return new Promise((done) => {
@@ -67,7 +85,7 @@ export function readIncoming(req: IncomingMessage, limit: number): Promise<BodyR
 }
 
 /** Whether the answer to this failure must close the connection (part of the body is still unread). */
-export const closeAfter = (b: BodyResult): boolean => !b.ok && b.code === "body-too-large";
+export const closeAfter = (b: BodyResult): boolean => !b.ok && (b.code === "body-too-large" || b.code === "unsupported-encoding");
 
 function parseBytes(chunks: Uint8Array[], size: number): BodyResult {
   if (size === 0) return EMPTY;

@@ -10,12 +10,12 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import { errorBody, identify } from "./auth/middleware.js";
 import { decideProblem, may, refusal, type Principal } from "./auth/roles.js";
 import type { Users } from "./auth/users.js";
-import { closeAfter, readIncoming, type BodyResult } from "./body.js";
+import { bodyStatus, closeAfter, readIncoming, type BodyResult } from "./body.js";
 import { answerThisTurn } from "./coalesce.js";
 import type { ServeHost } from "./host.js";
 
 export interface DecideAnswer {
-  status: 200 | 400 | 403;
+  status: 200 | 400 | 403 | 415;
   body: object;
   /** Part of the body is unread: close the connection after answering. */
   close?: boolean;
@@ -38,7 +38,7 @@ function agentOf(call: unknown): unknown {
 export async function decideAnswer(host: ServeHost, p: Principal, read: () => Promise<BodyResult>): Promise<DecideAnswer> {
   if (!may(p, "decide")) return { status: 403, body: errorBody("forbidden", refusal(p, "decide"), true) };
   const b = await read();
-  if (!b.ok) return { status: 400, body: errorBody(b.code, b.reason, true), close: closeAfter(b) };
+  if (!b.ok) return { status: bodyStatus(b), body: errorBody(b.code, b.reason, true), close: closeAfter(b) };
   const problem = decideProblem(p, agentOf(b.value));
   if (problem) return { status: 403, body: errorBody("forbidden", problem, true) };
   return { status: 200, body: await host.decide(b.value) };

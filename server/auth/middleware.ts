@@ -17,7 +17,7 @@ export function errorBody(code: string, message: string, deny = false): object {
   return deny ? { effect: "deny", reasons: [message], error: { code, message } } : { error: { code, message } };
 }
 
-export function apiError(c: Context, status: 400 | 401 | 403 | 404 | 409 | 429 | 500 | 503, code: string, message: string, deny = false): Response {
+export function apiError(c: Context, status: 400 | 401 | 403 | 404 | 409 | 415 | 429 | 500 | 503, code: string, message: string, deny = false): Response {
   return c.json(errorBody(code, message, deny), status);
 }
 

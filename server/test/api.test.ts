@@ -3,6 +3,7 @@
 // is a deny; outcomes are audited; an agent long-polls its approval; /health and /metrics.
 
 import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer } from "node:http";
@@ -59,6 +60,24 @@ describe("POST /v1/decide", () => {
     const r = await fetch(`${s.url}/v1/decide`, { method: "POST", body: streamed, duplex: "half", headers: { authorization: `Basic ${Buffer.from("svc:svc-secret").toString("base64")}` } } as RequestInit);
     expect(r.status).toBe(400);
     expect((await r.json()).error.code).toBe("body-too-large");
+  });
+
+  it("a compressed body is a 415 deny naming the encoding, on the socket and through the app, and the outcome route refuses it too", async () => {
+    // a lookup: refunds would spend bot's refund limit, which later tests count on
+    const call = { tool: "lookup", args: { id: "cus_1" }, agent: { id: "bot" } };
+    const gz = gzipSync(JSON.stringify(call));
+    const onSocket = await s.api("/v1/decide", { as: "svc", raw: gz, headers: { "content-encoding": "gzip" } });
+    expect(onSocket.status).toBe(415);
+    const want = { effect: "deny", error: { code: "unsupported-encoding" }, reasons: ["the request body is sent with Content-Encoding `gzip`; pol serve reads bodies uncompressed: send it without Content-Encoding"] };
+    expect(await onSocket.json()).toMatchObject(want);
+    expect(onSocket.headers.get("connection")).toBe("close");
+    const viaApp = await s.parts.app.fetch(new Request("http://pol.test/v1/decide", { method: "POST", body: gz, headers: { "content-encoding": "GZIP", authorization: `Basic ${Buffer.from("svc:svc-secret").toString("base64")}` } }));
+    expect(viaApp.status).toBe(415);
+    expect(await viaApp.json()).toMatchObject(want);
+    const outcome = await s.api("/v1/outcome", { as: "svc", raw: gzipSync("{}"), headers: { "content-encoding": "br" } });
+    expect(outcome.status).toBe(415);
+    // identity is no encoding at all
+    expect((await s.api("/v1/decide", { as: "svc", raw: JSON.stringify(call), headers: { "content-encoding": "identity" } })).status).toBe(200);
   });
 
   it("without credentials, or with wrong ones, is a 401 deny", async () => {
