@@ -78,7 +78,7 @@ export async function runFleet(redis: string, postgres: string, dir = mkdtempSyn
   const asked = await asker.next();
   say(`replica a: refund $500 -> ${String(asked["effect"])}: ${String(asked["reason"])}`);
   await pol(["approvals", "approve", String(asked["approval"]), "--group", "finance", "--store", postgres, "--by", "ana@finance"]);
-  say(`operator: pol approvals approve ${String(asked["approval"]).replace(/_\w+$/, "_…")} --store postgres://… --by ana@finance`);
+  say(`operator: pol approvals approve ${String(asked["approval"]).replace(/_\w+$/, "_…")} --group finance --store postgres://… --by ana@finance`);
   const retried = await asker.next();
   say(`replica a: woke (${String(retried["approval"])} by ${String(retried["by"])}), retry -> ${String(retried["retry"])} (${String(retried["decidedBy"])})`);
   await asker.lines;

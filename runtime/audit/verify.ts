@@ -369,14 +369,18 @@ function acknowledges(rec: Rec, damage: Pending[]): boolean {
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
+/** A chain in PostgreSQL (postgres-verify.ts names it `postgres://host:port/db#schema.chain`), not files. */
+const inDatabase = (file: string): boolean => file.startsWith("postgres://");
+
 /** One line for the CLI, which prints it and exits 0 when `result.ok`, else 1. */
 export function formatVerifyResult(result: VerifyResult): string {
   if (!result.ok) {
     const e = result.error;
-    const where = `${basename(e.file)}:${e.line}${e.seq === undefined ? "" : ` (record ${e.seq})`}`;
-    return `audit chain broken at ${where}: ${e.message}`;
+    const where = inDatabase(e.file) ? `row ${e.line} of ${e.file}` : `${basename(e.file)}:${e.line}`;
+    return `audit chain broken at ${where}${e.seq === undefined ? "" : ` (record ${e.seq})`}: ${e.message}`;
   }
-  let line = `audit chain intact: ${plural(result.count, "record")} in ${plural(result.files.length, "file")}`;
+  const within = result.files.length === 1 && inDatabase(result.files[0]!) ? result.files[0] : plural(result.files.length, "file");
+  let line = `audit chain intact: ${plural(result.count, "record")} in ${within}`;
   if (result.recovered.length > 0) {
     const what = result.recovered.map((r) => `${r.damaged.map((d) => d.file).join(", ")} before record ${r.seq}`);
     line += `; recovered from ${plural(result.recovered.length, "cut-short write")} (${what.join("; ")})`;

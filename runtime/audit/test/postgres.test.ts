@@ -129,12 +129,13 @@ describe.runIf(ready)("postgres audit chain", () => {
       const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (out += t), stdin: async () => "", colorOut: false, colorErr: false });
       return { code, out };
     };
-    expect(await pol(["audit", "verify", url, "--key-file", keyFile, "--anchor", anchorFile])).toEqual({ code: 0, out: "audit chain intact: 4 records in 1 file\n" });
+    const { port } = new URL(server!.url);
+    expect(await pol(["audit", "verify", url, "--key-file", keyFile, "--anchor", anchorFile])).toEqual({ code: 0, out: `audit chain intact: 4 records in postgres://127.0.0.1:${port}/postgres#${schema}.main\n` });
     await asOwner(schema, "SET session_replication_role = replica; DELETE FROM audit_records WHERE seq = 4; UPDATE audit_heads SET seq = 3, hash = (SELECT hash FROM audit_records WHERE seq = 3)");
     expect(await pol(["audit", "verify", url, "--key-file", keyFile])).toMatchObject({ code: 0 });
     const rolled = await pol(["audit", "verify", url, "--key-file", keyFile, "--anchor", anchorFile]);
     expect(rolled.code).toBe(1);
-    expect(rolled.out).toContain("its anchor says record 4 was written: the database was rolled back");
+    expect(rolled.out).toBe(`audit chain broken at row 4 of postgres://127.0.0.1:${port}/postgres#${schema}.main (record 4): the chain ends after record 3 but its anchor says record 4 was written: the database was rolled back\n`);
     expect(await pol(["audit", "verify", url])).toMatchObject({ code: 2, out: expect.stringContaining("needs its key") });
   });
 
