@@ -235,7 +235,7 @@ function warnIfBesideLog(keyFile: string, logPath: string): void {
   process.emitWarning(`the audit key ${keyFile} is in the same directory as the log ${logPath}, so whoever can edit the log can also re-seal it`, {
     type: "PolAuditWarning",
     code: KEY_BESIDE_LOG,
-    detail: `move the key to a directory the log's readers cannot read and pass it with \`keyFile\`, ${AUDIT_KEY_ENV} (hex) or a \`keyProvider\` (runtime/audit/FORMAT.md, "Keys")`,
+    detail: `move the key to a directory the log's readers cannot read and name it: \`--audit-key <file>\` on pol's command line; \`keyFile\`, ${AUDIT_KEY_ENV} (hex) or a \`keyProvider\` in code (runtime/audit/FORMAT.md, "Keys")`,
   });
 }
 

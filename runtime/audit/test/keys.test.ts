@@ -140,7 +140,7 @@ describe("a key file beside the log", () => {
       code: KEY_BESIDE_LOG,
       message: `the audit key ${join(link, "audit.key")} is in the same directory as the log ${join(dir, "a.jsonl")}, so whoever can edit the log can also re-seal it`,
     });
-    expect((first[0] as Error & { detail?: string }).detail).toMatch(/^move the key to a directory .* `keyFile`, POL_AUDIT_KEY \(hex\) or a `keyProvider`/);
+    expect((first[0] as Error & { detail?: string }).detail).toMatch(/^move the key to a directory .* `--audit-key <file>` on pol's command line; `keyFile`, POL_AUDIT_KEY \(hex\) or a `keyProvider` in code/);
     const again = await besideWarnings(() => writeLog(join(dir, "b.jsonl"), {}));
     expect(again).toEqual([]);
   });
