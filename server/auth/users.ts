@@ -19,6 +19,9 @@ import { ROLES, type Principal, type Role } from "./roles.js";
 import { hashProblem, hashSecret, newSecret, sha256, verifySecret } from "./secret.js";
 import { SignInThrottle, isRefusal, type Refusal } from "./throttle.js";
 
+/** The source label of ephemeralAdmin()'s users, in messages that name where a user came from. */
+const EPHEMERAL_SOURCE = "(start-up admin)";
+
 export class UsersError extends Error {
   override readonly name = "UsersError";
 }
@@ -99,7 +102,12 @@ export class Users {
   static async ephemeralAdmin(): Promise<{ users: Users; secret: string }> {
     const secret = newSecret();
     const entry: Entry = { name: "admin", roles: ["admin"], groups: [], agents: [], secret: await hashSecret(secret) };
-    return { users: new Users([entry], "(start-up admin)"), secret };
+    return { users: new Users([entry], EPHEMERAL_SOURCE), secret };
+  }
+
+  /** No users file: the one `admin` whose secret `pol serve` printed at start (the sign-in page says so). */
+  get ephemeral(): boolean {
+    return this.source === EPHEMERAL_SOURCE;
   }
 
   get(name: string): Principal | undefined {

@@ -30,7 +30,7 @@ function form(c: Context<ServeEnv>, d: LoginDeps, next: string, error?: string) 
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in · pol</title><link rel="stylesheet" href="/assets/console.css"></head>
 <body class="login"><main>
 <h1><span class="brand">pol</span> console</h1>
-<p class="muted">Policy <strong>${d.policyName}</strong>. Sign in with your name and secret from the users file.</p>
+<p class="muted">Policy <strong>${d.policyName}</strong>. ${d.users.ephemeral ? "No users file: sign in as admin with the secret pol serve printed when it started." : "Sign in with your name and secret from the users file."}</p>
 ${error ? flash("error", error) : ""}
 <form method="post" action="/login">
   <input type="hidden" name="${CSRF_FIELD}" value="${token}"><input type="hidden" name="next" value="${next}">

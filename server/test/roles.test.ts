@@ -3,8 +3,11 @@
 // people behind each action written into the approval record and the audit log.
 
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../app.js";
 import { safeNext } from "../console/login.js";
+import { Users } from "../auth/users.js";
 import { Sessions } from "../auth/sessions.js";
 import { PEOPLE, refundCall, serve, signIn, type Person, type Served } from "./helpers.js";
 
@@ -177,6 +180,16 @@ describe("the console", () => {
     expect((await vera.post("/logout", {})).status).toBe(303);
     expect((await vera.get("/queue")).status).toBe(303);
     expect((await fetch(`${s.url}/v1/approvals`, { headers: { cookie: vera.cookie } })).status).toBe(401);
+  });
+
+  it("the sign-in page says where the secret comes from: the users file, or the start-up admin's printed secret", async () => {
+    const fromFile = await (await fetch(`${s.url}/login`)).text();
+    expect(fromFile).toContain("Sign in with your name and secret from the users file.");
+    const { users } = await Users.ephemeralAdmin();
+    const { app } = createApp({ host: s.engine, users, audit: join(s.dir, "audit.jsonl") });
+    const started = await (await app.fetch(new Request("http://pol.test/login"))).text();
+    expect(started).toContain("No users file: sign in as admin with the secret pol serve printed when it started.");
+    expect(started).not.toContain("from the users file");
   });
 
   it("sign-in refuses a wrong secret, an unknown name, and a form without its cookie", async () => {
