@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { machine } from "./lib/machine.js";
+import { machine, type Machine } from "./lib/machine.js";
 import { BENCH, ROOT, script } from "./lib/paths.js";
 import { render, writeImages } from "./render.js";
 
@@ -47,9 +47,13 @@ async function main() {
   const load: Record<string, [number, number]> = { ...(previous.load ?? {}) };
   // When each suite ran: with --only (or a failed suite), figures from several runs share one document.
   const ran: Record<string, string> = { ...(previous.ran ?? {}) };
+  // Which machine each suite ran on: merged documents hold figures from several machines (VMs of
+  // one description differed 4× in a system call's cost), so one `machine` would misname them.
+  // A document written before this map names one machine for every suite it holds.
+  const machines: Record<string, Machine> = { ...Object.fromEntries(Object.keys(results).map((k) => [k, previous.machine])), ...(previous.machines ?? {}) };
   const t0 = performance.now();
   const write = () => {
-    const doc = { generated: new Date().toISOString(), quick, machine: machine(), seconds, load, ran, suites: results };
+    const doc = { generated: new Date().toISOString(), quick, machine: machine(), machines, seconds, load, ran, suites: results };
     writeFileSync(target, JSON.stringify(doc, null, 1) + "\n");
     return doc;
   };
@@ -65,6 +69,7 @@ async function main() {
       results[s.key] = runOne(s.file, quick);
       seconds[s.key] = Math.round((performance.now() - t) / 100) / 10;
       ran[s.key] = new Date().toISOString();
+      machines[s.key] = machine();
       load[s.key] = [before, loadavg()[0]!].map((x) => Math.round(x * 10) / 10) as [number, number];
     } catch (e) {
       failed++;

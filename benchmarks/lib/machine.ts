@@ -6,6 +6,8 @@ import { closeSync, fstatSync, openSync } from "node:fs";
 import { cpus, loadavg, totalmem, type as osType, release } from "node:os";
 import { median } from "./sample.js";
 
+export type Machine = ReturnType<typeof machine>;
+
 export function machine() {
   const c = cpus();
   return {

@@ -2,7 +2,7 @@
 // of a run, including the machine's part when the HTTP floor misses the target too.
 
 import { describe, expect, it } from "vitest";
-import { serveVerdict } from "../render.js";
+import { machinesLine, serveVerdict } from "../render.js";
 
 const MS = 1e6;
 /** A suite 7 result: the SQLite server's round p99s (median as the run's figure) and the floor's p99. */
@@ -40,5 +40,23 @@ describe("serveVerdict", () => {
 
   it("is a miss when the server did not keep up with the rate, whatever its p99", () => {
     expect(serveVerdict(run([1.2 * MS], 0.7 * MS, 4_000))).toBe("**missed** (median p99 1.20 ms; it answered only 4,000/s; the HTTP floor's p99 0.70 ms)");
+  });
+});
+
+describe("machinesLine", () => {
+  const intel = { cpu: "Intel(R) Xeon(R) Processor", cores: 2, memoryGiB: 24, os: "Linux 6.18", node: "v20.20.2", v8: "11.3" };
+  const amd = { ...intel, cpu: "AMD EPYC" };
+  const doc = (machines?: Record<string, object>) => ({ generated: "", quick: false, machine: amd, ...(machines ? { machines } : {}), seconds: {}, suites: { bare: {}, serve: {} } });
+
+  it("names the one machine when every suite ran on it, or when the document predates per-suite machines", () => {
+    expect(machinesLine(doc({ bare: amd, serve: amd }))).toBe("on AMD EPYC, 2 cores, 24 GiB, Linux 6.18, Node v20.20.2 (V8 11.3)");
+    expect(machinesLine(doc())).toBe("on AMD EPYC, 2 cores, 24 GiB, Linux 6.18, Node v20.20.2 (V8 11.3)");
+  });
+
+  it("says which suites ran on which machine when a merged run mixes them (the run's own machine names only the last)", () => {
+    const line = machinesLine(doc({ bare: intel, serve: amd }));
+    expect(line).toMatch(/^with figures from 2 machines, not comparable across them/);
+    expect(line).toContain("bare on Intel(R) Xeon(R) Processor, 2 cores");
+    expect(line).toContain("serve on AMD EPYC, 2 cores");
   });
 });
