@@ -63,6 +63,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .addOption(new Option("--max-body <size>", "largest request body, e.g. 1mb or 64kb").argParser(byteSize).default(1024 * 1024, "1mb"))
     .addOption(new Option("--helper-nice <n>", "CPU priority (nice) of the server's helper threads on Linux, so none delays the thread that answers; 0 keeps them at the main thread's").argParser(numberIn(0, 19, "a whole number from 0 to 19", { whole: true })).default(19))
     .addOption(new Option("--queue-poll <seconds>", "how often the queue page re-reads the store besides live events").argParser(numberIn(1, 3600, "a number of seconds from 1 to 3600")).default(5))
+    .addOption(new Option("--drain-timeout <seconds>", "on SIGTERM or SIGINT, how long the requests in flight have to be answered before their connections are cut").argParser(numberIn(0, 3600, "a number of seconds from 0 to 3600")).default(10))
     .option("--secure-cookies", "mark cookies Secure (behind a TLS proxy)").option("--hash-secret", "print the users-file hash of a secret read on stdin (or of a new one), then exit")
     .action(async (o) => done(await (await import("./serve.js")).serveCommand(io, o)));
   program.command("build").description("build a policy bundle (module, sources, suites, manifest), signed with --sign").argument("<path>", "a policy directory (one policy) or a .pol file")

@@ -26,6 +26,8 @@ export interface ServeOpts {
   maxBody: number;
   secureCookies?: boolean;
   queuePoll: number;
+  /** Seconds the requests in flight have to be answered when the server stops (server/drain.ts). */
+  drainTimeout: number;
   /** Nice value of the helper threads (server/threads.ts); default 19. */
   helperNice?: number;
   hashSecret?: boolean;
@@ -67,7 +69,7 @@ export async function serveCommand(io: Io, o: ServeOpts, stop: Promise<unknown> 
     const { host } = parseListen(o.listen);
     if (!loopback(host)) io.err(`warning: listening on ${host}, beyond this machine, over plain HTTP: put pol serve behind a TLS proxy and pass --secure-cookies\n`);
     running = await startServer({
-      policy: o.policy, store: o.store, audit: o.audit, ...(o.auditKey !== undefined ? { auditKey: o.auditKey } : {}), auditSync: o.auditSync ?? false, auditBatchMs: o.auditBatchMs, listen: o.listen, maxBodyBytes: o.maxBody, secureCookies: o.secureCookies ?? false, queuePollSeconds: o.queuePoll,
+      policy: o.policy, store: o.store, audit: o.audit, ...(o.auditKey !== undefined ? { auditKey: o.auditKey } : {}), auditSync: o.auditSync ?? false, auditBatchMs: o.auditBatchMs, listen: o.listen, maxBodyBytes: o.maxBody, secureCookies: o.secureCookies ?? false, queuePollSeconds: o.queuePoll, drainMs: o.drainTimeout * 1000,
       ...(o.users ? { users: o.users } : {}),
       ...(o.verifyKey !== undefined ? { verifyKey: o.verifyKey } : {}),
       ...(o.watch ? { watch: true } : {}),
@@ -95,9 +97,10 @@ export async function serveCommand(io: Io, o: ServeOpts, stop: Promise<unknown> 
     io.out(`  console: ${running.url}/login: no --users file, so sign in as \`admin\` with this secret (valid until the server stops):\n    ${running.adminSecret}\n`);
   } else io.out(`  console: ${running.url}/login\n`);
   const sig = await stop;
-  io.out(`pol serve: ${typeof sig === "string" ? sig : "stop"}, closing\n`);
+  io.out(`pol serve: ${typeof sig === "string" ? sig : "stop"}, closing: answering the requests in flight (up to ${o.drainTimeout} s)\n`);
   try {
-    await running.close();
+    const { cut } = await running.close();
+    if (cut > 0) io.err(`pol serve: ${cut} connection(s) still busy after ${o.drainTimeout} s were cut (--drain-timeout)\n`);
   } catch (e) {
     return problems.fail(`closing: ${(e as Error).message}`);
   }

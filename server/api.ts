@@ -7,7 +7,7 @@
 import type { IncomingMessage } from "node:http";
 import { Hono, type Context } from "hono";
 import type { OutcomeRecord, OutcomeStatus, TrustOutcome } from "../runtime/engine-types.js";
-import type { ApprovalStatus } from "../runtime/store/index.js";
+import type { Approval, ApprovalStatus } from "../runtime/store/index.js";
 import { actionError, type Actions } from "./actions.js";
 import { apiAuth, apiError, apiNeeds, type ServeEnv } from "./auth/middleware.js";
 import { decideProblem, may, refusal } from "./auth/roles.js";
@@ -23,6 +23,8 @@ export interface ApiDeps {
   actions: Actions;
   metrics: ServeMetrics;
   maxBodyBytes: number;
+  /** Aborted when the server starts to stop: a long-poll then answers with the approval as it stands. */
+  stopping?: AbortSignal;
 }
 
 const MAX_WAIT_MS = 60_000;
@@ -117,7 +119,7 @@ function decisionRoutes(api: Hono<ServeEnv>, d: ApiDeps): void {
     const waitMs = Number(raw);
     if (!Number.isFinite(waitMs) || waitMs < 0 || waitMs > MAX_WAIT_MS) return apiError(c, 400, "invalid", `\`waitMs\` must be a number of milliseconds from 0 to ${MAX_WAIT_MS}`);
     try {
-      const a = waitMs > 0 ? await d.host.approvals.wait(c.req.param("id"), waitMs) : await d.host.approvals.get(c.req.param("id"));
+      const a = waitMs > 0 && !d.stopping?.aborted ? await waitUnlessStopping(d, c.req.param("id"), waitMs) : await d.host.approvals.get(c.req.param("id"));
       if (!a) return apiError(c, 404, "not-found", `unknown approval \`${c.req.param("id")}\``);
       if (!may(p, "view") && decideProblem(p, a.agentId)) return apiError(c, 403, "forbidden", decideProblem(p, a.agentId)!);
       return c.json(a);
@@ -126,6 +128,31 @@ function decisionRoutes(api: Hono<ServeEnv>, d: ApiDeps): void {
     }
   });
 
+}
+
+/**
+ * approvals.wait, cut short when the server starts to stop: the agent gets the approval as it
+ * stands (still pending, so it does not go ahead) instead of a connection cut at the drain's
+ * deadline, and polls again, on this server's successor or another of the fleet.
+ */
+async function waitUnlessStopping(d: ApiDeps, id: string, waitMs: number): Promise<Approval | undefined> {
+  const stopping = d.stopping;
+  if (!stopping) return d.host.approvals.wait(id, waitMs);
+  let onStop = () => {};
+  const stopped = new Promise<"stopped">((resolve) => {
+    onStop = () => resolve("stopped");
+    stopping.addEventListener("abort", onStop, { once: true });
+  });
+  const waiting = d.host.approvals.wait(id, waitMs);
+  try {
+    const first = await Promise.race([waiting, stopped]);
+    if (first !== "stopped") return first;
+    // The wait ends when the Engine closes; its end (a closed error) is nobody's to report.
+    waiting.catch(() => {});
+    return await d.host.approvals.get(id);
+  } finally {
+    stopping.removeEventListener("abort", onStop);
+  }
 }
 
 /** What people and automation call: the queue, resolutions, the kill switch, trust, metrics. */

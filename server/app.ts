@@ -44,6 +44,8 @@ export interface AppOptions {
   sessions?: Sessions;
   /** Built from the host when not given; serve.ts passes the one its Engine reports decisions to. */
   metrics?: ServeMetrics;
+  /** Aborted when the server starts to stop (server/drain.ts): approval long-polls answer at once. */
+  stopping?: AbortSignal;
 }
 
 export interface ServeApp {
@@ -96,7 +98,7 @@ export function createApp(o: AppOptions): ServeApp {
   });
   registerAssets(app as never);
   registerLogin(app, login);
-  app.route("/", apiRoutes({ host, users, actions, metrics, maxBodyBytes }));
+  app.route("/", apiRoutes({ host, users, actions, metrics, maxBodyBytes, ...(o.stopping ? { stopping: o.stopping } : {}) }));
   app.all("/v1/*", (c) => apiError(c, 404, "not-found", `no API route \`${c.req.method} ${c.req.path}\``));
 
   app.use("*", consoleAuth(users, sessions), csrf());

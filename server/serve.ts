@@ -1,7 +1,8 @@
 // Starting and stopping `pol serve`: opens the policy, the state store and the audit log through
 // an Engine whose onDecision hook feeds the metrics, builds the app, listens, verifies the audit
-// chain in the background, and on close stops taking requests, ends live streams and closes the
-// Engine (flushing the log). Called by cli/serve.ts and by the tests.
+// chain in the background, and on close stops taking requests, ends live streams, answers what is
+// in flight (drain.ts) and closes the Engine (flushing the log). Called by cli/serve.ts and by the
+// tests.
 
 import type { AddressInfo } from "node:net";
 import { createServer, type Server } from "node:http";
@@ -12,6 +13,7 @@ import type { AuditOption } from "../runtime/engine-types.js";
 import { createApp, hostMetrics, type ServeApp } from "./app.js";
 import { jsonlSource, postgresSource, type AuditSource } from "./audit-source.js";
 import type { AuditVerifier } from "./audit-read.js";
+import { Drain } from "./drain.js";
 import { Users } from "./auth/users.js";
 
 export class ServeError extends Error {
@@ -53,6 +55,8 @@ export interface ServeConfig {
   /** How often the audit chain is re-verified; default 60 s. */
   verifyEveryMs?: number;
   approvalTimeoutMs?: number;
+  /** On close, how long the requests in flight have to be answered before their connections are cut (server/drain.ts); default 10 s. */
+  drainMs?: number;
   /** Internal errors of the Engine (audit failures, hook failures), for the log. */
   onError?: (e: Error, where: string) => void;
 }
@@ -63,7 +67,8 @@ export interface RunningServer {
   parts: ServeApp;
   /** Set when no users file was given: the start-up admin's secret, to be shown once. */
   adminSecret?: string;
-  close(): Promise<void>;
+  /** Stops accepting, answers what is in flight (up to `drainMs`), then closes the Engine (flushing the audit log) and the audit source. Resolves with how many connections were still busy at the deadline and cut. */
+  close(): Promise<{ cut: number }>;
 }
 
 /**
@@ -128,12 +133,13 @@ export async function startServer(cfg: ServeConfig): Promise<RunningServer> {
   });
   const metrics = hostMetrics(engine, () => verifier);
   observe = metrics.observe;
-  const parts = createApp({ host: engine, users, audit: source, metrics, ...(cfg.maxBodyBytes !== undefined ? { maxBodyBytes: cfg.maxBodyBytes } : {}), secureCookies: cfg.secureCookies ?? false, ...(cfg.queuePollSeconds !== undefined ? { queuePollSeconds: cfg.queuePollSeconds } : {}) });
+  const drain = new Drain();
+  const parts = createApp({ host: engine, users, audit: source, metrics, stopping: drain.signal, ...(cfg.maxBodyBytes !== undefined ? { maxBodyBytes: cfg.maxBodyBytes } : {}), secureCookies: cfg.secureCookies ?? false, ...(cfg.queuePollSeconds !== undefined ? { queuePollSeconds: cfg.queuePollSeconds } : {}) });
   verifier = parts.verifier;
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
-      const s = createServer(parts.listener(host));
+      const s = createServer({ ServerResponse: drain.Response }, parts.listener(host));
       s.once("error", reject);
       s.listen(port, host, () => resolve(s));
     });
@@ -145,16 +151,14 @@ export async function startServer(cfg: ServeConfig): Promise<RunningServer> {
   parts.verifier.every(cfg.verifyEveryMs ?? 60_000);
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}`;
-  let closing: Promise<void> | undefined;
+  let closing: Promise<{ cut: number }> | undefined;
   const close = () => (closing ??= (async () => {
     parts.verifier.stop();
     parts.events.closeAll();
-    await new Promise<void>((r) => {
-      server.close(() => r());
-      server.closeAllConnections();
-    });
+    const cut = await drain.run(server, cfg.drainMs ?? 10_000);
     await engine.close();
     await source.close();
+    return { cut };
   })());
   return { url, engine, parts, ...(adminSecret !== undefined ? { adminSecret } : {}), close };
 }
