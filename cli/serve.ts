@@ -64,6 +64,8 @@ export async function serveCommand(io: Io, o: ServeOpts, stop: Promise<unknown> 
   if (o.canaryPercent !== undefined && o.canary === undefined) return problems.fail("--canary-percent needs --canary <policy>");
   const { parseListen, startServer } = await import("../server/serve.js");
   (await import("../server/gc.js")).applyServeGc();
+  // before the server starts the threads of its own (the audit verifier's), which lower themselves to it
+  (await import("../server/threads.js")).chooseHelperNice(o.helperNice ?? 19);
   let running;
   try {
     const { host } = parseListen(o.listen);

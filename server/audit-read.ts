@@ -175,6 +175,7 @@ export class AuditVerifier {
   /** Re-verifies every `ms` (unref'd: it never keeps the process alive). */
   every(ms: number): void {
     this.stop();
+    this.thread.warm();
     void this.check();
     this.timer = setInterval(() => void this.check(), ms);
     this.timer.unref();

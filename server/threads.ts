@@ -22,12 +22,36 @@ import { setPriority } from "node:os";
 /** The default nice value of the helper threads: the lowest priority. */
 export const HELPER_NICE = 19;
 
+/** The nice value this process chose for its helper threads, once the command chose one. */
+let chosen: number | undefined;
+
+/**
+ * Records the helper threads' nice value before the server starts, so the threads the server
+ * starts itself (the audit verifier's, verify-thread.ts) lower themselves to it as they start:
+ * a thread is born with its creator's priority, and one started after lowerHelperThreads()
+ * listed the threads would keep the main thread's.
+ */
+export function chooseHelperNice(nice: number): void {
+  checkNice(nice);
+  chosen = nice;
+}
+
+/** What a thread the server starts should lower itself to: the choice made, else the default. */
+export function helperNice(): number {
+  return chosen ?? HELPER_NICE;
+}
+
+function checkNice(nice: number): void {
+  if (!Number.isInteger(nice) || nice < 0 || nice > 19) throw new RangeError(`helper nice must be a whole number from 0 to 19, got ${nice}`);
+}
+
 /**
  * Sets every thread of this process except the main one to `nice` (0–19) and resolves with how
- * many it changed; 0 off Linux. Threads started later by the main thread keep its priority.
+ * many it changed; 0 off Linux. Threads started later by the main thread keep its priority,
+ * but for the server's own (chooseHelperNice).
  */
 export async function lowerHelperThreads(nice: number = HELPER_NICE): Promise<number> {
-  if (!Number.isInteger(nice) || nice < 0 || nice > 19) throw new RangeError(`helper nice must be a whole number from 0 to 19, got ${nice}`);
+  chooseHelperNice(nice);
   if (process.platform !== "linux" || nice === 0) return 0;
   // libuv starts its pool's threads on the pool's first use, and a thread is born with the
   // priority of the thread that starts it: use the pool now, so its threads are here to lower.

@@ -4,6 +4,7 @@
 // worker that fails or exits rejects what it was asked; the next call starts a new one.
 
 import { Worker } from "node:worker_threads";
+import { helperNice } from "./threads.js";
 import type { VerifyCheckpoint, VerifyResult } from "../runtime/audit/index.js";
 
 const WORKER = new URL("./verify-worker.mjs", import.meta.url);
@@ -38,6 +39,15 @@ export class VerifyThread {
     });
   }
 
+  /**
+   * Starts the thread now, if it is not running: `new Worker` creates the OS thread at once, so a
+   * caller that then lowers the process's helper threads (threads.ts) finds it among them instead
+   * of its first milliseconds running at the main thread's priority.
+   */
+  warm(): void {
+    this.worker ??= this.start();
+  }
+
   stop(): void {
     const w = this.worker;
     if (w) this.end(w, new Error("the audit verifier was stopped"));
@@ -46,7 +56,7 @@ export class VerifyThread {
 
   private start(): Worker {
     // No inherited execArgv: the worker is plain JavaScript, and flags for the host need not apply to it.
-    const w = new Worker(WORKER, { workerData: { modules: MODULES }, execArgv: [] });
+    const w = new Worker(WORKER, { workerData: { modules: MODULES, nice: helperNice() }, execArgv: [] });
     w.unref();
     w.on("message", (a: Answer) => {
       const p = this.waiting.get(a.id);

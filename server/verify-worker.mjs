@@ -2,20 +2,21 @@
 // thread answering requests never walks the chain: a full verification costs ~30 µs a record,
 // seconds for a day's log. Runs verifyAudit from runtime/audit/verify for a JSONL log, or
 // verifyFleetAudit from runtime/audit/fleet for a PostgreSQL chain (the URLs it is given: the
-// built .js, or the .ts sources under this repository's tests, which tsx loads), at the lowest CPU
-// priority, and answers each {id, target, from} with {id, result, text} or {id, error}.
+// built .js, or the .ts sources under this repository's tests, which tsx loads), at the helper
+// threads' CPU priority, and answers each {id, target, from} with {id, result, text} or {id, error}.
 // Plain JavaScript, so Node starts it from the sources and from dist/ alike.
 
 import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 
+const { modules, nice } = workerData;
 try {
-  // On Linux, 0 is this thread alone: below the server's main thread, as its other helpers are (threads.ts).
-  if (process.platform === "linux") setPriority(0, 19);
+  // On Linux, 0 is this thread alone: below the server's main thread, as its other helpers are
+  // (threads.ts: 19 unless `--helper-nice` chose otherwise; 0 leaves it at the main thread's).
+  if (process.platform === "linux" && nice > 0) setPriority(0, nice);
 } catch {
   // a sandbox that refuses it: the thread keeps its priority
 }
-const { modules } = workerData;
 if (modules.jsonl.endsWith(".ts")) {
   const { register } = await import("tsx/esm/api");
   register();
