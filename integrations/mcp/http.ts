@@ -7,7 +7,7 @@
 
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { Server as NetServer, type AddressInfo } from "node:net";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { GatewaySession, type SessionOptions } from "./session.js";
 import { AGENT_HEADER, type UpstreamSpec } from "./spec.js";
@@ -17,6 +17,12 @@ import { openUpstream } from "./upstream.js";
 const MAX_BODY = 4 * 1024 * 1024;
 /** A session no request has touched for this long is closed (clients that vanish without a DELETE), with its upstream. */
 const IDLE_MS = 30 * 60_000;
+/**
+ * On close, how long the requests in flight (a tools/call the upstream is still running) have to
+ * be answered before the sessions are closed under them. Closing at once left such a call
+ * without an answer: the client waited for its own timeout, though the tool may have run.
+ */
+const DRAIN_MS = 10_000;
 
 export interface HttpListenOptions {
   host: string;
@@ -26,6 +32,8 @@ export interface HttpListenOptions {
   upstream: UpstreamSpec;
   /** Idle sessions are closed after this long. Default 30 minutes. */
   idleMs?: number;
+  /** On close, how long requests in flight have to be answered. Default 10 s. */
+  drainMs?: number;
   session: Omit<SessionOptions, "run" | "agent"> & { agent?: string };
 }
 
@@ -99,6 +107,7 @@ export async function listenHttp(o: HttpListenOptions): Promise<HttpGateway> {
       return s.transport.handleRequest(req, res);
     }
     if (req.method !== "POST") return jsonError(res, 400, -32000, "bad request: no session id; start with a POST `initialize`");
+    if (closing) return jsonError(res, 503, -32000, "the gateway is stopping: start a new session on another");
     let body: unknown;
     try {
       body = JSON.parse(await readBody(req));
@@ -109,7 +118,17 @@ export async function listenHttp(o: HttpListenOptions): Promise<HttpGateway> {
     return open(req, res, body);
   }
 
+  // Requests with a body in flight (POSTs: calls and their answers), counted so close() can wait for them.
+  let closing = false;
+  let inflight = 0;
+  let drained = () => {};
   const server: Server = createServer((req, res) => {
+    if (req.method === "POST") {
+      inflight++;
+      res.once("close", () => {
+        if (--inflight === 0) drained();
+      });
+    }
     handle(req, res).catch((e: unknown) => {
       o.session.log(`http: ${(e as Error).message}`);
       jsonError(res, 500, -32603, `internal error: ${(e as Error).message}`);
@@ -131,9 +150,22 @@ export async function listenHttp(o: HttpListenOptions): Promise<HttpGateway> {
     sessions: () => sessions.size,
     close: async () => {
       clearInterval(sweep);
+      // Stop accepting connections (net.Server's close: http.Server's would also drop idle
+      // ones), answer what is in flight, on existing sessions only, then close the sessions.
+      closing = true;
+      const closed = new Promise<void>((r) => NetServer.prototype.close.call(server, () => r()));
+      if (inflight > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((r) => {
+          drained = r;
+          timer = setTimeout(r, o.drainMs ?? DRAIN_MS);
+        });
+        clearTimeout(timer);
+      }
       await Promise.all([...sessions.values()].map((s) => s.session.close()));
       server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await closed;
+      server.close(); // now a no-op but for the timer http.Server keeps to check request timeouts
     },
   };
 }

@@ -176,6 +176,20 @@ describe("pol mcp identity and failures", () => {
     expect(records(g.audit).filter((r) => r["type"] === "decision")).toHaveLength(1);
   });
 
+  it("lets a call in flight finish when the HTTP gateway is stopped (SIGTERM), then closes", async () => {
+    const g = await startGateway({ kind: "http" });
+    let streaming: () => void = () => {};
+    const open = new Promise<void>((r) => (streaming = r));
+    const pending = g.client.callTool({ name: "sleep", arguments: { ms: 1500 } }, undefined, { onprogress: () => streaming() });
+    await open;
+    const exited = new Promise((r) => g.gateway!.once("exit", (code) => r(code)));
+    g.gateway!.kill("SIGTERM");
+    expect(textOf(await pending)).toBe("slept 1500");
+    expect(await exited).toBe(0);
+    const log = await finish(g);
+    expect(log.find((x) => x["type"] === "outcome" && x["tool"] === "sleep")).toMatchObject({ status: "succeeded" });
+  });
+
   it("answers a request the upstream does not answer in time with an error, and cancels it upstream", async () => {
     // Long enough for the upstream to start and answer initialize on a loaded machine.
     const g = await startGateway({ kind: "stdio", flags: ["--timeout", "5000"] });

@@ -33,6 +33,8 @@ export interface Gw {
   stderr(): string;
   /** The upstream process (HTTP upstreams only: stdio ones are the gateway's children). */
   upstream?: ChildProcess;
+  /** The gateway process (HTTP only: a stdio gateway is the client transport's child). */
+  gateway?: ChildProcess;
   /** Closes the client and waits for the gateway to exit (its audit log flushed). */
   close(): Promise<void>;
   /** Sends the gateway process a signal and waits for its connection to close. */
@@ -121,7 +123,7 @@ export async function startGateway(o: GwOptions): Promise<Gw> {
     await client.connect(new StreamableHTTPClientTransport(new URL(m[1]!), headers ? { requestInit: { headers } } : undefined));
   }
   return {
-    client, dir, store, audit, upstream,
+    client, dir, store, audit, upstream, gateway,
     calls: () => readFileSync(callsFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { name: string; args: Record<string, unknown> }),
     stderr: () => err,
     close: async () => {
