@@ -107,7 +107,7 @@ export async function listenHttp(o: HttpListenOptions): Promise<HttpGateway> {
       return s.transport.handleRequest(req, res);
     }
     if (req.method !== "POST") return jsonError(res, 400, -32000, "bad request: no session id; start with a POST `initialize`");
-    if (closing) return jsonError(res, 503, -32000, "the gateway is stopping: start a new session on another");
+    if (stopping) return jsonError(res, 503, -32000, "the gateway is stopping: start a new session on another");
     let body: unknown;
     try {
       body = JSON.parse(await readBody(req));
@@ -119,7 +119,7 @@ export async function listenHttp(o: HttpListenOptions): Promise<HttpGateway> {
   }
 
   // Requests with a body in flight (POSTs: calls and their answers), counted so close() can wait for them.
-  let closing = false;
+  let stopping: Promise<void> | undefined; // close(), once: a second signal waits for the first's close
   let inflight = 0;
   let drained = () => {};
   const server: Server = createServer((req, res) => {
@@ -148,11 +148,10 @@ export async function listenHttp(o: HttpListenOptions): Promise<HttpGateway> {
   return {
     url: `http://${host}:${port}${path}`,
     sessions: () => sessions.size,
-    close: async () => {
+    close: () => (stopping ??= (async () => {
       clearInterval(sweep);
       // Stop accepting connections (net.Server's close: http.Server's would also drop idle
       // ones), answer what is in flight, on existing sessions only, then close the sessions.
-      closing = true;
       const closed = new Promise<void>((r) => NetServer.prototype.close.call(server, () => r()));
       if (inflight > 0) {
         let timer: NodeJS.Timeout | undefined;
@@ -166,6 +165,6 @@ export async function listenHttp(o: HttpListenOptions): Promise<HttpGateway> {
       server.closeAllConnections();
       await closed;
       server.close(); // now a no-op but for the timer http.Server keeps to check request timeouts
-    },
+    })()),
   };
 }
