@@ -5,7 +5,9 @@
 // Freshness: with a probe (each store's own: a file's data_version for SQLite, pub/sub for Redis,
 // LISTEN for PostgreSQL), the cache is dropped whenever the probe's token changes, which for SQLite
 // is any commit by any other connection, in this process or another, and for the servers any pause
-// or trust write anywhere; so a pause takes effect on the very next decision everywhere. The probe
+// or trust write anywhere, as its notification arrives (milliseconds after the write returns; a
+// decision that starts before it uses what was read before). So a pause takes effect on the very
+// next decision on the machine (SQLite) and on the next after its notification in a fleet. The probe
 // token is read before the store, so a change racing a reload is seen again on the next check.
 // Without a probe, entries live for `ttlMs` (0: no caching, every decision reads the store).
 
