@@ -65,7 +65,8 @@ export async function serveCommand(io: Io, o: ServeOpts, stop: Promise<unknown> 
   const { parseListen, startServer } = await import("../server/serve.js");
   (await import("../server/gc.js")).applyServeGc();
   // before the server starts the threads of its own (the audit verifier's), which lower themselves to it
-  (await import("../server/threads.js")).chooseHelperNice(o.helperNice ?? 19);
+  const threads = await import("../server/threads.js");
+  threads.chooseHelperNice(o.helperNice ?? threads.HELPER_NICE);
   let running;
   try {
     const { host } = parseListen(o.listen);
@@ -82,7 +83,7 @@ export async function serveCommand(io: Io, o: ServeOpts, stop: Promise<unknown> 
   } catch (e) {
     return problems.fail((e as Error).message);
   }
-  await (await import("../server/threads.js")).lowerHelperThreads(o.helperNice);
+  await threads.lowerHelperThreads(o.helperNice);
   const p = running.engine.policy;
   const status = running.engine.policyStatus();
   const signed = status.live.bundle ? `, bundle ${status.live.bundle.slice(0, 12)}…${status.live.signer ? ` signed by ${status.live.signer}` : " (unsigned)"}` : "";

@@ -119,7 +119,7 @@ function decisionRoutes(api: Hono<ServeEnv>, d: ApiDeps): void {
     const waitMs = Number(raw);
     if (!Number.isFinite(waitMs) || waitMs < 0 || waitMs > MAX_WAIT_MS) return apiError(c, 400, "invalid", `\`waitMs\` must be a number of milliseconds from 0 to ${MAX_WAIT_MS}`);
     try {
-      const a = waitMs > 0 && !d.stopping?.aborted ? await waitUnlessStopping(d, c.req.param("id"), waitMs) : await d.host.approvals.get(c.req.param("id"));
+      const a = waitMs > 0 ? await waitUnlessStopping(d, c.req.param("id"), waitMs) : await d.host.approvals.get(c.req.param("id"));
       if (!a) return apiError(c, 404, "not-found", `unknown approval \`${c.req.param("id")}\``);
       if (!may(p, "view") && decideProblem(p, a.agentId)) return apiError(c, 403, "forbidden", decideProblem(p, a.agentId)!);
       return c.json(a);
@@ -138,6 +138,7 @@ function decisionRoutes(api: Hono<ServeEnv>, d: ApiDeps): void {
 async function waitUnlessStopping(d: ApiDeps, id: string, waitMs: number): Promise<Approval | undefined> {
   const stopping = d.stopping;
   if (!stopping) return d.host.approvals.wait(id, waitMs);
+  if (stopping.aborted) return d.host.approvals.get(id);
   let onStop = () => {};
   const stopped = new Promise<"stopped">((resolve) => {
     onStop = () => resolve("stopped");

@@ -20,6 +20,8 @@ import { Server as NetServer } from "node:net";
  * close`. Only a client idle for this long and sending just as it ends can still meet a reset.
  */
 const IDLE_GRACE_MS = 1000;
+/** How long the requests in flight have by default before their connections are cut (`--drain-timeout`). */
+export const DRAIN_MS = 10_000;
 /** How often idle connections are closed after the grace, while the busy ones finish. */
 const IDLE_SWEEP_MS = 25;
 

@@ -13,7 +13,7 @@ import type { AuditOption } from "../runtime/engine-types.js";
 import { createApp, hostMetrics, type ServeApp } from "./app.js";
 import { jsonlSource, postgresSource, type AuditSource } from "./audit-source.js";
 import type { AuditVerifier } from "./audit-read.js";
-import { Drain } from "./drain.js";
+import { Drain, DRAIN_MS } from "./drain.js";
 import { Users } from "./auth/users.js";
 
 export class ServeError extends Error {
@@ -155,7 +155,7 @@ export async function startServer(cfg: ServeConfig): Promise<RunningServer> {
   const close = () => (closing ??= (async () => {
     parts.verifier.stop();
     parts.events.closeAll();
-    const cut = await drain.run(server, cfg.drainMs ?? 10_000);
+    const cut = await drain.run(server, cfg.drainMs ?? DRAIN_MS);
     await engine.close();
     await source.close();
     return { cut };
