@@ -6,8 +6,11 @@
 // all of them. Suite 7 says how slow the tail is; this says what the server spends to get there
 // (benchmarks/FINDINGS.md, "pol serve over HTTP").
 // Plain JavaScript against the builds (run `node scripts/build.mjs --bench` first). Usage:
-//   node benchmarks/serve-cost.mjs [--dist=dist,/tmp/before/dist] [--mode=memory|sqlite|floor|work]
+//   node benchmarks/serve-cost.mjs [--dist=dist,/tmp/before/dist] [--mode=memory|sqlite|floor|work[:µs]]
 //                                  [--rounds=3] [--seconds=10] [--rate=5000]
+// --mode takes a list (`--mode=floor,work:20,work:40,memory`): every build runs every mode, and
+// `work:N` is the floor spending N µs per request (suite 7's busy-work peer spends WORK_US), so one
+// run draws what this machine's tail allows against the CPU a request costs.
 
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
@@ -17,7 +20,7 @@ import { pathToFileURL } from "node:url";
 const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
 const ROOT = new URL("..", import.meta.url).pathname;
 const DISTS = arg("dist", "dist").split(",").map((d) => resolve(ROOT, d));
-const MODE = arg("mode", "memory");
+const MODES = arg("mode", "memory").split(",");
 const ROUNDS = Number(arg("rounds", 3));
 const SECONDS = Number(arg("seconds", 10));
 const RATE = Number(arg("rate", 5000));
@@ -49,8 +52,9 @@ function ticks(pid) {
   return { main, all };
 }
 
-function start(dist) {
-  const child = spawn(process.execPath, ["--import", GC_COUNT, join(dist, "benchmarks/lib/serve-child.js"), MODE, String(WORK_US)], { stdio: ["ignore", "pipe", "ignore", "ipc"], cwd: ROOT });
+function start(dist, spec) {
+  const [mode, work = String(WORK_US)] = spec.split(":");
+  const child = spawn(process.execPath, ["--import", GC_COUNT, join(dist, "benchmarks/lib/serve-child.js"), mode, work], { stdio: ["ignore", "pipe", "ignore", "ipc"], cwd: ROOT });
   return new Promise((ok, fail) => {
     let out = "";
     child.stdout.on("data", (b) => {
@@ -58,7 +62,7 @@ function start(dist) {
       const line = /^\{"url.*$/m.exec(out);
       if (line) ok({ child, ...JSON.parse(line[0]) });
     });
-    child.once("exit", (code) => fail(new Error(`the ${MODE} server of ${dist} exited with ${code}`)));
+    child.once("exit", (code) => fail(new Error(`the ${spec} server of ${dist} exited with ${code}`)));
   });
 }
 
@@ -75,9 +79,11 @@ const load = (s, seconds) => openLoop({ url: s.url, path: "/v1/decide", headers:
 const servers = [];
 try {
   for (const dist of DISTS) {
-    const s = await start(dist);
-    servers.push({ dist, ...s });
-    await load(s, 4); // warm-up
+    for (const mode of MODES) {
+      const s = await start(dist, mode);
+      servers.push({ dist, mode, ...s });
+      await load(s, 4); // warm-up
+    }
   }
   const n = RATE * SECONDS;
   for (let round = 1; round <= ROUNDS; round++) {
@@ -90,7 +96,7 @@ try {
       const us = (t) => ((t * 1e4) / n).toFixed(1);
       const scavenges = g1.minor - g0.minor;
       console.log(
-        `round ${round} ${s.dist} ${MODE}: main thread ${us(b.main - a.main)} µs/request, process ${us(b.all - a.all)} µs/request, ` +
+        `round ${round} ${s.dist} ${s.mode}: main thread ${us(b.main - a.main)} µs/request, process ${us(b.all - a.all)} µs/request, ` +
           `scavenges ${((scavenges * 1000) / n).toFixed(2)} per 1k requests (${((g1.minorMs - g0.minorMs) / Math.max(1, scavenges)).toFixed(2)} ms each), ` +
           `old generation +${((g1.promoted - g0.promoted) / n).toFixed(0)} B/request, mark-compacts ${g1.major - g0.major} (${(g1.majorMs - g0.majorMs).toFixed(0)} ms) | p50 ${(r.latency.p50 / 1e6).toFixed(2)} ms, p99 ${(r.latency.p99 / 1e6).toFixed(2)} ms`,
       );
