@@ -4,7 +4,12 @@
 // Retry-After.
 //
 // Why these numbers: one scrypt check costs ~110 ms of CPU and 32 MiB (secret.ts), so 100 wrong
-// secrets sent at once asked for 3.2 GiB; four checks at a time use what two cores can give.
+// secrets sent at once asked for 3.2 GiB. The checks run on libuv's thread pool, which also runs
+// the fdatasyncs that make the audit log and the store's approval commits durable; with all four
+// of its default threads checking wrong secrets, a decision under `--audit-sync` waited 68–82 ms
+// at p50 instead of 11–14 ms (64 clients sending wrong secrets, on a 2-core VM:
+// benchmarks/auth-flood.mjs), so checks leave two of the pool's threads free (checksFor); with two
+// left, 11–12 ms.
 // A name gets FREE_FAILURES wrong secrets, then waits 1 s, 2 s, 4 s... (at most MAX_WAIT_S) after
 // each further one: a person who mistypes is not slowed, an online guesser gets a few thousand
 // guesses a day instead of millions. Credentials already verified are answered from the cache in
@@ -12,7 +17,21 @@
 
 export const FREE_FAILURES = 5;
 export const MAX_WAIT_S = 300;
-export const CONCURRENT_CHECKS = 4;
+/**
+ * Checks run at once for a pool of `poolSize` threads (UV_THREADPOOL_SIZE, read by libuv as
+ * atoi, 0 meaning 1, at most 1024; 4 when unset): all but two of them, at least one (a pool of one
+ * or two cannot spare more) and at most four (the memory bound above).
+ */
+export function checksFor(poolSize: string | undefined): number {
+  return Math.max(1, Math.min(4, poolThreads(poolSize) - 2));
+}
+
+/** The threads libuv's pool runs for a UV_THREADPOOL_SIZE value. */
+export function poolThreads(poolSize: string | undefined): number {
+  const parsed = poolSize === undefined ? 4 : Number.parseInt(poolSize, 10);
+  return Math.min(1024, Math.max(1, Number.isNaN(parsed) ? 1 : parsed));
+}
+export const CONCURRENT_CHECKS = checksFor(process.env["UV_THREADPOOL_SIZE"]);
 /** Checks allowed to wait for a slot; more than this at once are refused without queueing. */
 export const QUEUED_CHECKS = 64;
 /** Names remembered (oldest forgotten first): an attacker cycling names cannot grow memory. */

@@ -3,8 +3,12 @@
 // credentials and the console's sign-in form) answering 429 with Retry-After while a service whose
 // credentials were already verified keeps deciding.
 
+import { closeSync, fdatasync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONCURRENT_CHECKS, FREE_FAILURES, isRefusal, MAX_WAIT_S, QUEUED_CHECKS, SignInThrottle } from "../auth/throttle.js";
+import { CONCURRENT_CHECKS, checksFor, FREE_FAILURES, isRefusal, MAX_WAIT_S, poolThreads, QUEUED_CHECKS, SignInThrottle } from "../auth/throttle.js";
+import { Users } from "../auth/users.js";
 import { refundCall, serve, signInAttempt, type Served } from "./helpers.js";
 
 describe("the throttle", () => {
@@ -30,7 +34,7 @@ describe("the throttle", () => {
     expect(t.refused("alice")).toBeUndefined();
   });
 
-  it("runs at most four checks at once and refuses, without queueing, past 64 waiting", async () => {
+  it("runs at most CONCURRENT_CHECKS checks at once and refuses, without queueing, past 64 waiting", async () => {
     const t = new SignInThrottle();
     let running = 0;
     let most = 0;
@@ -51,6 +55,38 @@ describe("the throttle", () => {
     expect(results.every((x) => x === "checked")).toBe(true);
     expect(most).toBe(CONCURRENT_CHECKS);
   });
+
+  it("leaves two of libuv's threads to the syncs: two checks with the default pool of four, at most four", () => {
+    expect(checksFor(undefined)).toBe(2);
+    expect([checksFor("4"), checksFor("5"), checksFor("6"), checksFor("8"), checksFor("64")]).toEqual([2, 3, 4, 4, 4]);
+    // libuv reads the variable with atoi and runs at least one thread: a pool of one or two keeps one check
+    expect([checksFor("1"), checksFor("2"), checksFor("3"), checksFor("0"), checksFor("lots")]).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  // The flood's checks would otherwise take every thread of the pool, and an fdatasync (what makes
+  // the audit log and approval commits durable) would wait for the first of them to end.
+  // A pool of one or two threads has none to spare (checksFor).
+  it.skipIf(poolThreads(process.env["UV_THREADPOOL_SIZE"]) < 3)(
+    "lets an fdatasync run while a flood of wrong secrets is being checked",
+    async () => {
+      const { users } = await Users.ephemeralAdmin();
+      const dir = mkdtempSync(join(tmpdir(), "pol-throttle-"));
+      const fd = openSync(join(dir, "log"), "w");
+      writeSync(fd, "a record\n");
+      try {
+        const order: string[] = [];
+        // unknown names: each still costs a scrypt check (against a decoy), so names cannot be told apart by time
+        const checks = Array.from({ length: 12 }, (_, i) => users.authenticate(`guesser-${i}`, "wrong").then(() => void order.push("check")));
+        const synced = new Promise<void>((resolve, reject) => fdatasync(fd, (e) => (e ? reject(e) : resolve()))).then(() => void order.push("sync"));
+        await Promise.all([...checks, synced]);
+        expect(order[0]).toBe("sync");
+      } finally {
+        closeSync(fd);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    30_000,
+  );
 });
 
 describe("on pol serve", () => {
