@@ -31,6 +31,14 @@ export interface JsonlAuditOptions extends KeyOptions {
    * 1 GiB); an append that finds the queue full blocks until there is room. Default 4 MiB.
    */
   queueBytes?: number;
+  /**
+   * How long one append may block its thread, in ms: waiting for room in a full queue and, with
+   * `sync`, for its record to become durable. Past it the append throws AuditError `io`; after
+   * that, appends throw at once, without waiting, until the writer makes room again (or, with
+   * `sync`, makes that record durable), so a stalled disk costs the caller's thread one wait, not
+   * one per append. Default 10,000.
+   */
+  waitMs?: number;
 }
 
 /** `event` of the admin record that open() writes after finding a cut-short write. */
@@ -40,12 +48,14 @@ export const RECOVERY_EVENT = "audit.recovered";
 export interface DamagedFile { file: string; bytes: number }
 
 const DEFAULT_QUEUE_BYTES = 4 * 1024 * 1024;
-/** How long append() waits for room in a full queue before it throws (the record is then not appended). */
-const FULL_WAIT_MS = 10_000;
+/** JsonlAuditOptions.waitMs's default. */
+const WAIT_MS = 10_000;
 /** How long a process exiting without close() waits for the writer to make every record durable. */
 const EXIT_WAIT_MS = 5_000;
 /** Blocking waits are sliced: a wake-up that races a writer failure is missed for at most this long. */
 const SLICE_MS = 50;
+/** A wait as a message says it: `10 s`, `0.2 s`. */
+const seconds = (ms: number) => `${ms / 1000} s`;
 
 interface ResumePoint {
   seq: number;
@@ -75,6 +85,12 @@ export class JsonlAuditLog implements AuditSink {
   private readonly errors: MessagePort;
   private readonly settle = (): void => this.settleAtExit();
   private _seq: number;
+  /** JsonlAuditOptions.waitMs. */
+  private readonly waitMs: number;
+  /** When a wait for room ran out (Date.now()); null once a record fits again. */
+  private fullSince: number | null = null;
+  /** With `sync`: the record whose durability wait ran out and when; new records are refused until it is durable. */
+  private undurable: { seq: number; since: number } | null = null;
   private failure: AuditError | null = null;
   private closing: Promise<void> | null = null;
 
@@ -88,8 +104,10 @@ export class JsonlAuditLog implements AuditSink {
     const batchMs = opts.batchMs ?? 5;
     const rotateBytes = opts.rotateBytes ?? 100 * 1024 * 1024;
     const queueBytes = opts.queueBytes ?? DEFAULT_QUEUE_BYTES;
+    const waitMs = opts.waitMs ?? WAIT_MS;
     if (!(Number.isFinite(batchMs) && batchMs >= 0)) throw new AuditError("invalid", "batchMs must be a number >= 0");
     if (!(Number.isFinite(rotateBytes) && rotateBytes > 0)) throw new AuditError("invalid", "rotateBytes must be a number > 0");
+    if (!(Number.isFinite(waitMs) && waitMs > 0)) throw new AuditError("invalid", "waitMs must be a number of milliseconds > 0");
     if (!(Number.isFinite(queueBytes) && queueBytes > 0 && queueBytes <= MAX_QUEUE_BYTES)) {
       throw new AuditError("invalid", `queueBytes must be a number from ${MIN_QUEUE_BYTES} to ${MAX_QUEUE_BYTES}`);
     }
@@ -103,7 +121,7 @@ export class JsonlAuditLog implements AuditSink {
     let log: JsonlAuditLog | undefined;
     try {
       const resume = findResumePoint(path, key);
-      log = new JsonlAuditLog(path, key, opts.sync ?? false, { batchMs, rotateBytes, queueBytes }, resume);
+      log = new JsonlAuditLog(path, key, opts.sync ?? false, { batchMs, rotateBytes, queueBytes, waitMs }, resume);
       await log.starting();
       // Behind the head the loss is real, and the seq gap left by resuming from the head reports
       // it; a recovery record there would only paper over it.
@@ -120,10 +138,11 @@ export class JsonlAuditLog implements AuditSink {
     }
   }
 
-  private constructor(path: string, key: Uint8Array, sync: boolean, o: { batchMs: number; rotateBytes: number; queueBytes: number }, resume: ResumePoint) {
+  private constructor(path: string, key: Uint8Array, sync: boolean, o: { batchMs: number; rotateBytes: number; queueBytes: number; waitMs: number }, resume: ResumePoint) {
     this.path = path;
     this.key = key;
     this.sync = sync;
+    this.waitMs = o.waitMs;
     this._seq = resume.seq;
     const rotated = listRotated(path);
     const nextN = rotated.length > 0 ? rotated[rotated.length - 1]!.n + 1 : 1;
@@ -158,10 +177,11 @@ export class JsonlAuditLog implements AuditSink {
 
   /**
    * Hash of the last appended record. Records are sealed by the writer thread, so this waits
-   * (blocking, like `sync` appends) until that record is durable; durableHead() never waits.
+   * (blocking, like `sync` appends, at most waitMs) until that record is durable; durableHead()
+   * never waits.
    */
   get lastHash(): string {
-    this.awaitDurable(this._seq);
+    if (!this.awaitDurable(this._seq)) throw new AuditError("io", `audit log ${this.path}: record ${this._seq} is not durable after ${seconds(this.waitMs)}, so its hash is not known yet`);
     return this.queue.durableHead().hash;
   }
 
@@ -183,6 +203,7 @@ export class JsonlAuditLog implements AuditSink {
   append(entry: AuditEntry): undefined {
     if (this.closing) throw new AuditError("closed", `audit log ${this.path} is closed`);
     this.throwIfFailed();
+    if (this.undurable !== null) this.refuseWhileUndurable();
     checkEntry(entry);
     const seq = this._seq + 1;
     let body: { head: string; tail: string };
@@ -192,8 +213,15 @@ export class JsonlAuditLog implements AuditSink {
       throw new AuditError("invalid", (e as Error).message, { cause: e });
     }
     this.enqueue(body.head, body.tail);
-    if (this.sync) this.awaitDurable(seq);
+    // A writer failure during the wait throws here: the record goes with the writer, and the chain
+    // does not advance. A wait that runs out does advance it: the writer seals the record as `seq`
+    // however long the disk takes.
+    const durable = !this.sync || this.awaitDurable(seq);
     this._seq = seq;
+    if (!durable) {
+      this.undurable = { seq, since: Date.now() - this.waitMs };
+      throw new AuditError("io", `audit log ${this.path}: record ${seq} was queued but is not durable after ${seconds(this.waitMs)} (a stalled disk?); it is written once the disk takes it, and new records are refused at once until then`);
+    }
     return undefined;
   }
 
@@ -259,22 +287,41 @@ export class JsonlAuditLog implements AuditSink {
     let deadline = 0;
     while (!this.queue.tryPut(head, tail)) {
       this.throwIfFailed();
+      if (this.fullSince !== null) {
+        throw new AuditError("io", `audit log ${this.path}: its queue has been full since ${new Date(this.fullSince).toISOString()} (the writer is making no room: a stalled disk?), so the record was not appended; appends are refused at once until it makes room`);
+      }
       const now = performance.now();
-      if (deadline === 0) deadline = now + FULL_WAIT_MS;
+      if (deadline === 0) deadline = now + this.waitMs;
       if (now >= deadline) {
-        throw new AuditError("io", `audit log ${this.path}: its writer has made no room in the queue for ${FULL_WAIT_MS / 1000} s, so the record was not appended`);
+        this.fullSince = Date.now() - this.waitMs;
+        throw new AuditError("io", `audit log ${this.path}: its writer has made no room in the queue for ${seconds(this.waitMs)}, so the record was not appended`);
       }
       this.queue.waitForRoom(Math.min(SLICE_MS, deadline - now));
     }
+    this.fullSince = null;
   }
 
-  /** Sync mode: blocks until the writer has made `seq` durable, or throws its failure. */
-  private awaitDurable(seq: number): void {
+  /** Sync mode after a durability wait ran out: refuses the next record until that one is durable. */
+  private refuseWhileUndurable(): void {
+    const u = this.undurable!;
+    if (this.queue.durable() >= u.seq) {
+      this.undurable = null;
+      return;
+    }
+    throw new AuditError("io", `audit log ${this.path}: record ${u.seq} has waited to become durable since ${new Date(u.since).toISOString()} (a stalled disk?); records are refused at once until it is`);
+  }
+
+  /** Blocks until the writer has made `seq` durable (true) or waitMs pass (false); throws the writer's failure. */
+  private awaitDurable(seq: number): boolean {
     this.queue.urge();
+    const deadline = performance.now() + this.waitMs;
     while (this.queue.durable() < seq) {
       this.throwIfFailed();
-      this.queue.waitDurable(seq, SLICE_MS);
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      this.queue.waitDurable(seq, Math.min(SLICE_MS, left));
     }
+    return true;
   }
 
   private throwIfFailed(): void {
