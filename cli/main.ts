@@ -57,6 +57,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option("--audit <log>", "the JSONL audit log, or a postgres:// url: one chain for a fleet of servers", "pol.audit.jsonl")
     .option("--audit-key <file>", "the audit key file (default: $POL_AUDIT_KEY or <log>.key for a JSONL log, $POL_AUDIT_KEY_FILE for postgres://)")
     .option("--audit-sync", "answer each decision only once its audit record is fdatasync'ed and in the head file (slower; no window of records a power loss can take)")
+    .addOption(new Option("--audit-wait <seconds>", "how long a decision may wait for the JSONL audit log (room in its queue, or with --audit-sync its sync) before it is denied; after one such wait, decisions are denied at once until the log moves (default 10)").argParser(numberIn(0.01, 600, "a number of seconds from 0.01 to 600")))
     .addOption(new Option("--audit-batch-ms <ms>", "how long the audit writer gathers records before writing them (the window a power loss can take)").argParser(numberIn(0, 1000, "a number of milliseconds from 0 to 1000")).default(5))
     .option("--listen <host:port>", "where to listen", "127.0.0.1:8181")
     .option("--users <file>", "people and services with roles and hashed secrets (default: one admin with a secret printed at start)")

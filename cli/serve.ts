@@ -8,6 +8,7 @@ import { isIP } from "node:net";
 import { EXIT } from "./exit.js";
 import type { Io } from "./io.js";
 import { Problems } from "./problems.js";
+import { RepeatFolder } from "./repeats.js";
 
 export interface ServeOpts {
   policy?: string;
@@ -21,6 +22,8 @@ export interface ServeOpts {
   auditKey?: string;
   auditSync?: boolean;
   auditBatchMs: number;
+  /** Seconds a decision may wait for the JSONL log before it is denied (JsonlAuditOptions.waitMs); default 10. */
+  auditWait?: number;
   listen: string;
   users?: string;
   maxBody: number;
@@ -67,18 +70,20 @@ export async function serveCommand(io: Io, o: ServeOpts, stop: Promise<unknown> 
   // before the server starts the threads of its own (the audit verifier's), which lower themselves to it
   const threads = await import("../server/threads.js");
   threads.chooseHelperNice(o.helperNice ?? threads.HELPER_NICE);
+  // one fault can recur on every decision (a stalled audit disk): its repeats are summed up once a minute
+  const errors = new RepeatFolder((line) => io.err(`${line}\n`));
   let running;
   try {
     const { host } = parseListen(o.listen);
     if (!loopback(host)) io.err(`warning: listening on ${host}, beyond this machine, over plain HTTP: put pol serve behind a TLS proxy and pass --secure-cookies\n`);
     running = await startServer({
-      policy: o.policy, store: o.store, audit: o.audit, ...(o.auditKey !== undefined ? { auditKey: o.auditKey } : {}), auditSync: o.auditSync ?? false, auditBatchMs: o.auditBatchMs, listen: o.listen, maxBodyBytes: o.maxBody, secureCookies: o.secureCookies ?? false, queuePollSeconds: o.queuePoll, drainMs: o.drainTimeout * 1000,
+      policy: o.policy, store: o.store, audit: o.audit, ...(o.auditKey !== undefined ? { auditKey: o.auditKey } : {}), auditSync: o.auditSync ?? false, auditBatchMs: o.auditBatchMs, ...(o.auditWait !== undefined ? { auditWaitMs: Math.round(o.auditWait * 1000) } : {}), listen: o.listen, maxBodyBytes: o.maxBody, secureCookies: o.secureCookies ?? false, queuePollSeconds: o.queuePoll, drainMs: o.drainTimeout * 1000,
       ...(o.users ? { users: o.users } : {}),
       ...(o.verifyKey !== undefined ? { verifyKey: o.verifyKey } : {}),
       ...(o.watch ? { watch: true } : {}),
       ...(o.shadow !== undefined ? { shadow: o.shadow } : {}),
       ...(o.canary !== undefined ? { canary: { policy: o.canary, percent: o.canaryPercent ?? 5 } } : {}),
-      onError: (e, where) => io.err(`pol serve: ${where}: ${e.message}\n`),
+      onError: (e, where) => errors.line(`pol serve: ${where}: ${e.message}`),
     });
   } catch (e) {
     return problems.fail((e as Error).message);
@@ -101,11 +106,14 @@ export async function serveCommand(io: Io, o: ServeOpts, stop: Promise<unknown> 
   } else io.out(`  console: ${running.url}/login\n`);
   const sig = await stop;
   io.out(`pol serve: ${typeof sig === "string" ? sig : "stop"}, closing: answering the requests in flight (up to ${o.drainTimeout} s)\n`);
+  let closed;
   try {
-    const { cut } = await running.close();
-    if (cut > 0) io.err(`pol serve: ${cut} connection(s) still busy after ${o.drainTimeout} s were cut (--drain-timeout)\n`);
+    closed = await running.close();
   } catch (e) {
+    errors.flush();
     return problems.fail(`closing: ${(e as Error).message}`);
   }
+  errors.flush();
+  if (closed.cut > 0) io.err(`pol serve: ${closed.cut} connection(s) still busy after ${o.drainTimeout} s were cut (--drain-timeout)\n`);
   return EXIT.ok;
 }

@@ -44,6 +44,8 @@ export interface ServeConfig {
   auditSync?: boolean;
   /** How long the audit writer gathers records before writing them, in ms (JsonlAuditOptions.batchMs). Default 5. */
   auditBatchMs?: number;
+  /** How long a decision may wait for the JSONL log before it is denied, in ms (JsonlAuditOptions.waitMs). Default 10,000. */
+  auditWaitMs?: number;
   /** host:port; default 127.0.0.1:8181. Port 0 picks a free port. */
   listen?: string;
   /** A users file; without one, an `admin` with a random secret is created and reported. */
@@ -85,7 +87,7 @@ export function storeFor(spec: string): string | StateStore {
 }
 
 /** The Engine's audit option and the console's source for `--audit`: a JSONL log, or a postgres:// chain. */
-export function auditFor(cfg: Pick<ServeConfig, "audit" | "auditKey" | "auditSync" | "auditBatchMs" | "store">): { audit: AuditOption; source: AuditSource } {
+export function auditFor(cfg: Pick<ServeConfig, "audit" | "auditKey" | "auditSync" | "auditBatchMs" | "auditWaitMs" | "store">): { audit: AuditOption; source: AuditSource } {
   const keyFile = cfg.auditKey !== undefined ? { keyFile: cfg.auditKey } : {};
   const batchMs = cfg.auditBatchMs !== undefined ? { batchMs: cfg.auditBatchMs } : {};
   if (isPostgresAudit(cfg.audit as unknown)) {
@@ -93,6 +95,7 @@ export function auditFor(cfg: Pick<ServeConfig, "audit" | "auditKey" | "auditSyn
       throw new ServeError("a postgres:// audit chain needs its key: pass --audit-key <file> (or set POL_AUDIT_KEY_FILE); every server of the fleet, and `pol audit verify`, use the same one");
     }
     if (cfg.auditSync) throw new ServeError("--audit-sync applies to a JSONL log: a postgres:// chain commits each batch within --audit-batch-ms, and a decision whose record cannot be queued is denied");
+    if (cfg.auditWaitMs !== undefined) throw new ServeError("--audit-wait applies to a JSONL log: a postgres:// chain never holds a decision back; one whose record cannot be queued is denied at once");
     // The verifier opens the store the Engine anchors the head in (Engine.load); a :memory: one is this process's alone.
     const anchor = cfg.store !== ":memory:" ? { anchor: cfg.store } : {};
     return { audit: { url: cfg.audit, ...keyFile, ...batchMs }, source: postgresSource(cfg.audit, { ...keyFile, ...anchor }) };
@@ -100,7 +103,8 @@ export function auditFor(cfg: Pick<ServeConfig, "audit" | "auditKey" | "auditSyn
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(cfg.audit)) {
     throw new ServeError(`\`${cfg.audit.slice(0, cfg.audit.indexOf(":"))}\` is not an audit log pol can write: use a JSONL file (--audit pol.audit.jsonl) or postgres://`);
   }
-  return { audit: { path: cfg.audit, ...(cfg.auditSync ? { sync: true } : {}), ...batchMs, ...keyFile }, source: jsonlSource(cfg.audit, cfg.auditKey) };
+  const waitMs = cfg.auditWaitMs !== undefined ? { waitMs: cfg.auditWaitMs } : {};
+  return { audit: { path: cfg.audit, ...(cfg.auditSync ? { sync: true } : {}), ...batchMs, ...waitMs, ...keyFile }, source: jsonlSource(cfg.audit, cfg.auditKey) };
 }
 
 /** host and port from `host:port`, `[v6]:port`, `:port` or `port`; the host defaults to 127.0.0.1 (never every interface by accident). */

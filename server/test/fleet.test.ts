@@ -182,9 +182,10 @@ describe.runIf(ready)("two pol serve processes appending to one PostgreSQL audit
     expect(await (await c.api("/metrics", { as: "vera" })).text()).toMatch(/^pol_audit_verify_ok 0$/m);
   });
 
-  it("--audit-sync, a chain without a key and other url schemes are refused with what to use instead", async () => {
+  it("--audit-sync, --audit-wait, a chain without a key and other url schemes are refused with what to use instead", async () => {
     const { auditFor } = await import("../serve.js");
     expect(() => auditFor({ store: "pol.db", audit: chainUrl, auditKey: keyFile, auditSync: true })).toThrow(/--audit-sync applies to a JSONL log/);
+    expect(() => auditFor({ store: "pol.db", audit: chainUrl, auditKey: keyFile, auditWaitMs: 500 })).toThrow(/--audit-wait applies to a JSONL log/);
     if (!process.env["POL_AUDIT_KEY_FILE"]) expect(() => auditFor({ store: "pol.db", audit: chainUrl })).toThrow("a postgres:// audit chain needs its key: pass --audit-key <file>");
     expect(() => auditFor({ store: "pol.db", audit: "mysql://db/pol" })).toThrow("`mysql` is not an audit log pol can write: use a JSONL file (--audit pol.audit.jsonl) or postgres://");
   });
