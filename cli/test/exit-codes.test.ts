@@ -134,6 +134,7 @@ const ROWS: Row[] = [
   ["serve: no policy named", () => ["serve"], 2, { err: /name the policy to serve with --policy/ }],
   ["serve: --max-body abc", () => ["serve", "--policy", POLICY, "--max-body", "abc"], 2, { err: /argument 'abc' is invalid\. expected a size from 1kb to 1gb/ }],
   ["serve: --audit-batch-ms -1", () => ["serve", "--policy", POLICY, "--audit-batch-ms", "-1"], 2, { err: /argument '-1' is invalid\. expected a number of milliseconds from 0 to 1000/ }],
+  ["serve: --audit-wait 0", () => ["serve", "--policy", POLICY, "--audit-wait", "0"], 2, { err: /argument '0' is invalid\. expected a number of seconds from 0\.01 to 600/ }],
   ["serve: --helper-nice 20", () => ["serve", "--policy", POLICY, "--helper-nice", "20"], 2, { err: /argument '20' is invalid\. expected a whole number from 0 to 19/ }],
   ["serve: --listen nope", () => ["serve", "--policy", POLICY, "--listen", "nope"], 2, { err: /--listen `nope` is not host:port/ }],
   ["serve: a store url of another kind", () => ["serve", "--policy", POLICY, "--store", "mongodb://localhost:27017", "--listen", "127.0.0.1:0"], 2, { err: /`mongodb` is not a store pol can open: use a SQLite file \(--store pol\.db\), redis:\/\/ or postgres:\/\// }],
