@@ -60,7 +60,7 @@ export function registerQueue(app: Hono<ServeEnv>, d: ConsoleDeps): void {
   <div id="queue" hx-get="/queue/rows" hx-trigger="sse:approvals, every ${d.queuePollSeconds}s" hx-swap="innerHTML">${await rows(c, d)}</div>
 </section>`, d.policyName)));
   app.get("/queue/rows", async (c) => c.html(await rows(c, d)));
-  app.get("/events", (c) => d.events.stream(c));
+  app.get("/events", (c) => d.events.stream(c, c.get("principal").name));
   for (const [verb, approve] of [["approve", true], ["reject", false]] as const) {
     app.post(`/approvals/:id/${verb}`, async (c) => {
       const form = await formOf(c);

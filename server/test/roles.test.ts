@@ -9,6 +9,7 @@ import { createApp } from "../app.js";
 import { safeNext } from "../console/login.js";
 import { Users } from "../auth/users.js";
 import { Sessions } from "../auth/sessions.js";
+import { MAX_STREAMS_PER_PRINCIPAL } from "../events.js";
 import { PEOPLE, refundCall, serve, signIn, type Person, type Served } from "./helpers.js";
 
 let s: Served;
@@ -224,6 +225,41 @@ describe("the console", () => {
     await until(/event: approvals\ndata: resolved/);
     abort.abort();
     await reader.cancel().catch(() => undefined);
+  });
+
+  it("caps the live streams one person holds, refusing one more with a 429 until one closes, and leaves others theirs", async () => {
+    const vera = await signIn(s, "vera");
+    const open = async (cookie: string) => {
+      const abort = new AbortController();
+      const r = await fetch(`${s.url}/events`, { headers: { cookie }, signal: abort.signal });
+      return { r, close: async () => { abort.abort(); await r.body?.cancel().catch(() => undefined); } };
+    };
+    const held = [];
+    try {
+      for (let i = 0; i < MAX_STREAMS_PER_PRINCIPAL; i++) {
+        const h = await open(vera.cookie);
+        expect(h.r.status).toBe(200);
+        held.push(h);
+      }
+      const refused = await open(vera.cookie);
+      expect(refused.r.status).toBe(429);
+      expect(refused.r.headers.get("retry-after")).toBe("30");
+      expect(await refused.r.text()).toBe(`vera already has ${MAX_STREAMS_PER_PRINCIPAL} live console streams open (at most ${MAX_STREAMS_PER_PRINCIPAL}); close some tabs; try again in 30 s`);
+      const alice = await open((await signIn(s, "alice")).cookie);
+      expect(alice.r.status).toBe(200);
+      held.push(alice);
+      await held.shift()!.close();
+      // the server sees the tab go once the abort reaches it
+      let again = await open(vera.cookie);
+      for (let i = 0; again.r.status === 429 && i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        again = await open(vera.cookie);
+      }
+      expect(again.r.status).toBe(200);
+      held.push(again);
+    } finally {
+      for (const h of held) await h.close();
+    }
   });
 
   it("every page renders for a viewer", async () => {
