@@ -14,6 +14,7 @@ import { decideProblem, may, refusal } from "./auth/roles.js";
 import type { Users } from "./auth/users.js";
 import { bodyStatus, closeAfter, readJson, type BodyResult } from "./body.js";
 import { decideAnswer, isRecord } from "./fast-decide.js";
+import { Holds, RETRY_AFTER_S } from "./holds.js";
 import type { ServeHost } from "./host.js";
 import type { ServeMetrics } from "./metrics.js";
 
@@ -28,6 +29,13 @@ export interface ApiDeps {
 }
 
 const MAX_WAIT_MS = 60_000;
+/**
+ * Approval long-polls one principal, and the server, may hold at once (holds.ts): each reads the
+ * store every poll interval for up to a minute. An agent waits on at most its pending approvals
+ * (20 by default, EngineOptions.maxPendingPerAgent), a service runs several agents.
+ */
+export const MAX_WAITS_PER_PRINCIPAL = 64;
+export const MAX_WAITS = 1_000;
 const OUTCOME_STATUSES: readonly OutcomeStatus[] = ["succeeded", "failed", "not-run"];
 const APPROVAL_STATUSES: readonly ApprovalStatus[] = ["pending", "approved", "rejected", "expired", "consumed"];
 
@@ -92,6 +100,7 @@ export function apiRoutes(d: ApiDeps): Hono<ServeEnv> {
 
 /** What services call: decide, report outcomes, wait for a human. */
 function decisionRoutes(api: Hono<ServeEnv>, d: ApiDeps): void {
+  const waits = new Holds(MAX_WAITS_PER_PRINCIPAL, MAX_WAITS, "approval waits");
   // Served by fast-decide.ts on node:http before Hono sees it; this route is the same answer for
   // other runtimes and for app.request() in the tests.
   api.post("/v1/decide", async (c) => {
@@ -118,6 +127,11 @@ function decisionRoutes(api: Hono<ServeEnv>, d: ApiDeps): void {
     const raw = c.req.query("waitMs") ?? "0";
     const waitMs = Number(raw);
     if (!Number.isFinite(waitMs) || waitMs < 0 || waitMs > MAX_WAIT_MS) return apiError(c, 400, "invalid", `\`waitMs\` must be a number of milliseconds from 0 to ${MAX_WAIT_MS}`);
+    const release = waitMs > 0 ? waits.take(p.name) : () => {};
+    if (typeof release === "string") {
+      c.header("Retry-After", String(RETRY_AFTER_S));
+      return apiError(c, 429, "too-many-waits", release);
+    }
     try {
       const a = waitMs > 0 ? await waitUnlessStopping(d, c.req.param("id"), waitMs) : await d.host.approvals.get(c.req.param("id"));
       if (!a) return apiError(c, 404, "not-found", `unknown approval \`${c.req.param("id")}\``);
@@ -125,9 +139,10 @@ function decisionRoutes(api: Hono<ServeEnv>, d: ApiDeps): void {
       return c.json(a);
     } catch (e) {
       return fail(c, e);
+    } finally {
+      release();
     }
   });
-
 }
 
 /**

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
+import { MAX_WAITS_PER_PRINCIPAL } from "../api.js";
 import { createApp } from "../app.js";
 import { Users } from "../auth/users.js";
 import type { ServeHost } from "../host.js";
@@ -209,6 +210,25 @@ describe("an agent waits for a human over HTTP", () => {
       expect((await r.json()).error.message).toMatch(why);
     }
   });
+
+  it("caps the long-polls one principal holds: one more is a 429 until they end, a plain read is not held", async () => {
+    const call = refundCall(150, "bot", "run-waits");
+    const first = await (await s.api("/v1/decide", { as: "svc", body: call })).json();
+    expect(first).toMatchObject({ effect: "approve" });
+    const path = `/v1/approvals/${first.approval}`;
+    const waiting = Array.from({ length: MAX_WAITS_PER_PRINCIPAL }, () => s.api(`${path}?waitMs=20000`, { as: "svc" }));
+    // admitted ones are counted at once; poll until the last of them has been admitted
+    let refused = await s.api(`${path}?waitMs=20000`, { as: "svc" });
+    for (let i = 0; refused.status !== 429 && i < 100; i++) refused = await s.api(`${path}?waitMs=1`, { as: "svc" });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("30");
+    expect(await refused.json()).toMatchObject({ error: { code: "too-many-waits", message: `svc already holds ${MAX_WAITS_PER_PRINCIPAL} approval waits (at most ${MAX_WAITS_PER_PRINCIPAL}); try again in 30 s` } });
+    expect((await s.api(path, { as: "svc" })).status).toBe(200); // waitMs=0 reads and returns: nothing held
+    expect((await s.api(`${path}/reject`, { as: "alice", body: {} })).status).toBe(200);
+    for (const w of await Promise.all(waiting)) expect(await w.json()).toMatchObject({ status: "rejected" });
+    const again = await s.api(`${path}?waitMs=10`, { as: "svc" });
+    expect(again.status).toBe(200);
+  }, 60_000);
 
   it("waitMs out of range and unknown approvals are refused", async () => {
     expect((await s.api("/v1/approvals/apr_x?waitMs=999999")).status).toBe(400);

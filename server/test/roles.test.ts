@@ -244,7 +244,7 @@ describe("the console", () => {
       const refused = await open(vera.cookie);
       expect(refused.r.status).toBe(429);
       expect(refused.r.headers.get("retry-after")).toBe("30");
-      expect(await refused.r.text()).toBe(`vera already has ${MAX_STREAMS_PER_PRINCIPAL} live console streams open (at most ${MAX_STREAMS_PER_PRINCIPAL}); close some tabs; try again in 30 s`);
+      expect(await refused.r.text()).toBe(`vera already holds ${MAX_STREAMS_PER_PRINCIPAL} live console streams (at most ${MAX_STREAMS_PER_PRINCIPAL}); try again in 30 s`);
       const alice = await open((await signIn(s, "alice")).cookie);
       expect(alice.r.status).toBe(200);
       held.push(alice);
