@@ -45,6 +45,13 @@ async function hashCommand(io: Io): Promise<number> {
   return EXIT.ok;
 }
 
+/**
+ * How long closing may take after the requests in flight are answered: the audit log's last
+ * records made durable, the store closed. A disk that stopped taking writes would otherwise keep
+ * the process from ever exiting, and an orchestrator would end it without a word.
+ */
+export const CLOSE_GRACE_S = 10;
+
 const loopback = (host: string) => host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -60,7 +67,10 @@ function stopSignal(): Promise<string> {
   });
 }
 
-export async function serveCommand(io: Io, o: ServeOpts, stop: Promise<unknown> = stopSignal()): Promise<number> {
+/** `stop` ends the server (by default the first SIGINT or SIGTERM, and then this process exits even if a close is stuck). */
+export async function serveCommand(io: Io, o: ServeOpts, stop?: Promise<unknown>): Promise<number> {
+  const ownProcess = stop === undefined;
+  const stopped = stop ?? stopSignal();
   if (o.hashSecret) return hashCommand(io);
   const problems = new Problems(io, false);
   if (!o.policy) return problems.fail("name the policy to serve with --policy <file.pol, file.wasm, bundle.polb or a policy directory>");
@@ -104,14 +114,24 @@ export async function serveCommand(io: Io, o: ServeOpts, stop: Promise<unknown> 
   if (running.adminSecret) {
     io.out(`  console: ${running.url}/login: no --users file, so sign in as \`admin\` with this secret (valid until the server stops):\n    ${running.adminSecret}\n`);
   } else io.out(`  console: ${running.url}/login\n`);
-  const sig = await stop;
+  const sig = await stopped;
   io.out(`pol serve: ${typeof sig === "string" ? sig : "stop"}, closing: answering the requests in flight (up to ${o.drainTimeout} s)\n`);
   let closed;
+  let late: NodeJS.Timeout | undefined;
+  const deadline = new Promise<"late">((resolve) => (late = setTimeout(resolve, (o.drainTimeout + CLOSE_GRACE_S) * 1000, "late")));
   try {
-    closed = await running.close();
+    closed = await Promise.race([running.close(), deadline]);
   } catch (e) {
     errors.flush();
     return problems.fail(`closing: ${(e as Error).message}`);
+  } finally {
+    clearTimeout(late);
+  }
+  if (closed === "late") {
+    errors.flush();
+    // what is stuck (a write to a dead disk) would keep the process alive: end it once the exit code is set
+    if (ownProcess) setTimeout(() => process.exit(EXIT.usage), 100).unref();
+    return problems.fail(`closing: not done after ${o.drainTimeout + CLOSE_GRACE_S} s (an audit disk or a store that stopped answering?): exiting anyway; audit records not yet written are lost, and the log's next open resumes after its last whole record`);
   }
   errors.flush();
   if (closed.cut > 0) io.err(`pol serve: ${closed.cut} connection(s) still busy after ${o.drainTimeout} s were cut (--drain-timeout)\n`);

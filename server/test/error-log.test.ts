@@ -6,6 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fullFifo, whileDraining } from "../../runtime/audit/test/helpers.js";
+import { CLOSE_GRACE_S } from "../../cli/serve.js";
 import { hashSecret } from "../auth/secret.js";
 import { ROOT, startCli } from "./cli-serve.js";
 
@@ -43,4 +45,22 @@ describe("pol serve's error log", () => {
     const lines = err.split("\n").filter((l) => l.includes(`cannot write audit log ${log} (EISDIR)`) && l.startsWith("pol serve: audit: "));
     expect(lines).toEqual([`pol serve: audit: cannot write audit log ${log} (EISDIR)`, expect.stringMatching(new RegExp(`^pol serve: audit: cannot write audit log .* \\(EISDIR\\) \\(19 more times in the last \\d+ s\\)$`))]);
   }, 60_000);
+
+  it("ends a close that a stalled disk holds up, saying so, with exit code 2", async () => {
+    const log = join(dir, "stalled.jsonl");
+    const fd = fullFifo(log);
+    const { child, url } = await startCli(["--policy", join(ROOT, "examples/support_agent/support_agent.pol"), "--store", ":memory:", "--audit", log, "--audit-key", join(dir, "keys", "stalled.key"), "--drain-timeout", "0", "--users", "users.yaml", "--listen", "127.0.0.1:0"], dir);
+    let err = "";
+    child.stderr!.on("data", (b: Buffer) => void (err += b.toString()));
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    const call = { tool: "email.send", args: { to: ["ops@acme.com"], subject: "Ticket 4411", body: "Refunded." }, agent: { id: "support-bot", roles: ["support"] }, env: "production" };
+    const r = await fetch(`${url}/v1/decide`, { method: "POST", headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from("svc:svc-secret").toString("base64")}` }, body: JSON.stringify(call) });
+    expect(r.status).toBe(200); // queued, not yet written: the disk takes nothing
+    child.kill("SIGTERM");
+    const said = `error: closing: not done after ${CLOSE_GRACE_S} s (an audit disk or a store that stopped answering?): exiting anyway; audit records not yet written are lost, and the log's next open resumes after its last whole record`;
+    for (let i = 0; i < 400 && !err.includes(said); i++) await new Promise((res) => setTimeout(res, 100));
+    expect(err).toContain(said);
+    // a thread blocked in write() keeps any process from exiting until the write returns: let it
+    expect(await whileDraining(fd, () => exited)).toBe(2);
+  }, 90_000);
 });

@@ -5,29 +5,12 @@
 // jsonl.ts (enqueue, awaitDurable and their refusals) and, through engine.ts, the deny a decision
 // gets meanwhile.
 
-import { execFileSync } from "node:child_process";
-import { closeSync, constants, openSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Engine } from "../../engine.js";
 import { AuditError } from "../chain.js";
 import { JsonlAuditLog } from "../jsonl.js";
-import { decision, KEY, tempDir } from "./helpers.js";
-
-/** A FIFO at `path` whose buffer is full; returns the descriptor holding it open (read and write, never blocking). */
-function fullFifo(path: string): number {
-  execFileSync("mkfifo", [path]);
-  const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
-  const chunk = Buffer.alloc(4096, 0x20);
-  for (;;) {
-    try {
-      writeSync(fd, chunk);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "EAGAIN") return fd;
-      throw e;
-    }
-  }
-}
+import { decision, fullFifo, KEY, tempDir, whileDraining } from "./helpers.js";
 
 /**
  * Reads the FIFO empty until the log has closed, so the writer's blocked write() returns (its
@@ -35,20 +18,7 @@ function fullFifo(path: string): number {
  * thread is free for the next test.
  */
 async function release(fd: number, log: { close(): Promise<void> }): Promise<void> {
-  const buf = Buffer.alloc(65536);
-  const drain = setInterval(() => {
-    try {
-      while (readSync(fd, buf) > 0);
-    } catch {
-      // EAGAIN: empty for now
-    }
-  }, 5);
-  try {
-    await log.close().catch(() => {});
-  } finally {
-    clearInterval(drain);
-    closeSync(fd);
-  }
+  await whileDraining(fd, () => log.close().catch(() => {}));
 }
 
 const thrown = (f: () => unknown): AuditError => {
