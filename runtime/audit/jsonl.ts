@@ -87,8 +87,8 @@ export class JsonlAuditLog implements AuditSink {
   private _seq: number;
   /** JsonlAuditOptions.waitMs. */
   private readonly waitMs: number;
-  /** When a wait for room ran out (Date.now()); null once a record fits again. */
-  private fullSince: number | null = null;
+  /** When a wait for room ran out (Date.now()) and where the writer's reading stood; null once it has moved. */
+  private full: { since: number; released: number } | null = null;
   /** With `sync`: the record whose durability wait ran out and when; new records are refused until it is durable. */
   private undurable: { seq: number; since: number } | null = null;
   private failure: AuditError | null = null;
@@ -287,18 +287,20 @@ export class JsonlAuditLog implements AuditSink {
     let deadline = 0;
     while (!this.queue.tryPut(head, tail)) {
       this.throwIfFailed();
-      if (this.fullSince !== null) {
-        throw new AuditError("io", `audit log ${this.path}: its queue has been full since ${new Date(this.fullSince).toISOString()} (the writer is making no room: a stalled disk?), so the record was not appended; appends are refused at once until it makes room`);
+      // once the writer moves again, appends wait for room as usual
+      if (this.full !== null && this.queue.released() !== this.full.released) this.full = null;
+      if (this.full !== null) {
+        throw new AuditError("io", `audit log ${this.path}: its queue has been full since ${new Date(this.full.since).toISOString()} (the writer is making no room: a stalled disk?), so the record was not appended; appends are refused at once until it makes room`);
       }
       const now = performance.now();
       if (deadline === 0) deadline = now + this.waitMs;
       if (now >= deadline) {
-        this.fullSince = Date.now() - this.waitMs;
+        this.full = { since: Date.now() - this.waitMs, released: this.queue.released() };
         throw new AuditError("io", `audit log ${this.path}: its writer has made no room in the queue for ${seconds(this.waitMs)}, so the record was not appended`);
       }
       this.queue.waitForRoom(Math.min(SLICE_MS, deadline - now));
     }
-    this.fullSince = null;
+    this.full = null;
   }
 
   /** Sync mode after a durability wait ran out: refuses the next record until that one is durable. */

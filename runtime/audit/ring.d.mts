@@ -27,6 +27,8 @@ export class QueueProducer extends QueueView {
   tryPut(head: string, tail: string): boolean;
   /** Ends the writer's pause now. */
   urge(): void;
+  /** Where the writer's reading has got to (a byte count that wraps): it moves whenever the writer frees space. */
+  released(): number;
   /** Blocks until the writer frees space, fails, or `ms` pass. */
   waitForRoom(ms: number): void;
   /** Blocks until `seq` is durable, the writer fails, or `ms` pass. */

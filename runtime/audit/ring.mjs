@@ -163,6 +163,11 @@ export class QueueProducer extends QueueView {
     this.wake();
   }
 
+  /** Where the writer's reading has got to (a byte count that wraps): it moves whenever the writer frees space. */
+  released() {
+    return Atomics.load(this.ctl, READ);
+  }
+
   /** Blocks the calling thread until the writer frees space, fails, or `ms` pass. */
   waitForRoom(ms) {
     const r = Atomics.load(this.ctl, READ);
