@@ -7,7 +7,7 @@
 // a 429, and htmx's SSE extension retries it later.
 
 import type { Context } from "hono";
-import { streamSSE } from "hono/streaming";
+import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import { Holds, RETRY_AFTER_S } from "./holds.js";
 import type { ServeHost } from "./host.js";
 
@@ -30,33 +30,36 @@ export class ApprovalEvents {
   stream(c: Context, who: string): Response {
     const release = this.holds.take(who);
     if (typeof release === "string") return c.text(release, 429, { "Retry-After": String(RETRY_AFTER_S) });
-    return streamSSE(c, async (s) => {
-      let closed = false;
-      let wake: () => void = () => {};
-      const stop = () => {
-        closed = true;
-        wake();
-      };
-      this.streams.add(stop);
-      const off = this.host.approvals.onChange((change) => {
-        void s.writeSSE({ event: "approvals", data: change.type }).catch(stop);
-      });
-      s.onAbort(stop);
-      try {
-        await s.writeSSE({ event: "ready", data: "connected" });
-        while (!closed) {
-          await new Promise<void>((r) => {
-            wake = r;
-            setTimeout(r, KEEPALIVE_MS).unref();
-          });
-          if (!closed) await s.write(": keep-alive\n\n");
-        }
-      } finally {
-        off();
-        this.streams.delete(stop);
-        release();
-      }
+    // released however the stream ends, a failure while serve() sets it up included
+    return streamSSE(c, (s) => this.serve(s).finally(release));
+  }
+
+  /** Sends `ready`, then each approval change and a keep-alive every 15 s, until the tab goes or stop() is called. */
+  private async serve(s: SSEStreamingApi): Promise<void> {
+    let closed = false;
+    let wake: () => void = () => {};
+    const stop = () => {
+      closed = true;
+      wake();
+    };
+    this.streams.add(stop);
+    const off = this.host.approvals.onChange((change) => {
+      void s.writeSSE({ event: "approvals", data: change.type }).catch(stop);
     });
+    s.onAbort(stop);
+    try {
+      await s.writeSSE({ event: "ready", data: "connected" });
+      while (!closed) {
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, KEEPALIVE_MS).unref();
+        });
+        if (!closed) await s.write(": keep-alive\n\n");
+      }
+    } finally {
+      off();
+      this.streams.delete(stop);
+    }
   }
 
   /** Ends every open stream (server shutdown). */

@@ -19,6 +19,13 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** One decision, as the service `svc` asks for it. */
+const decide = (url: string) => fetch(`${url}/v1/decide`, {
+  method: "POST",
+  headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from("svc:svc-secret").toString("base64")}` },
+  body: JSON.stringify({ tool: "email.send", args: { to: ["ops@acme.com"], subject: "Ticket 4411", body: "Refunded." }, agent: { id: "support-bot", roles: ["support"] }, env: "production" }),
+});
+
 describe("pol serve's error log", () => {
   it("prints an error that every decision repeats once, then sums it up, while each decision is denied", async () => {
     const log = join(dir, "audit.jsonl");
@@ -29,10 +36,9 @@ describe("pol serve's error log", () => {
     try {
       // The writer replaces the head file through `<log>.head.tmp`: a directory there fails it, for real.
       mkdirSync(`${log}.head.tmp`);
-      const call = { tool: "email.send", args: { to: ["ops@acme.com"], subject: "Ticket 4411", body: "Refunded." }, agent: { id: "support-bot", roles: ["support"] }, env: "production" };
       const reasons: string[] = [];
       for (let i = 0; i < 20; i++) {
-        const r = await fetch(`${url}/v1/decide`, { method: "POST", headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from("svc:svc-secret").toString("base64")}` }, body: JSON.stringify(call) });
+        const r = await decide(url);
         const d = (await r.json()) as { effect: string; reasons: string[] };
         expect(d.effect).toBe("deny");
         reasons.push(d.reasons[0]!);
@@ -53,8 +59,7 @@ describe("pol serve's error log", () => {
     let err = "";
     child.stderr!.on("data", (b: Buffer) => void (err += b.toString()));
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-    const call = { tool: "email.send", args: { to: ["ops@acme.com"], subject: "Ticket 4411", body: "Refunded." }, agent: { id: "support-bot", roles: ["support"] }, env: "production" };
-    const r = await fetch(`${url}/v1/decide`, { method: "POST", headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from("svc:svc-secret").toString("base64")}` }, body: JSON.stringify(call) });
+    const r = await decide(url);
     expect(r.status).toBe(200); // queued, not yet written: the disk takes nothing
     child.kill("SIGTERM");
     const said = `error: closing: not done after ${CLOSE_GRACE_S} s (an audit disk or a store that stopped answering?): exiting anyway; audit records not yet written are lost, and the log's next open resumes after its last whole record`;
