@@ -114,6 +114,19 @@ export class Gate {
   }
 
   /**
+   * The audit record of an allowed call the client cancelled: never forwarded (`not-run`), or
+   * forwarded already, when the upstream may have run it (`failed`, as nothing says it finished).
+   * Costs the agent no trust: the client withdrew it. Never throws.
+   */
+  async cancelled(d: EngineDecision, call: ToolCall, startedMs: number, forwarded: boolean, reason: string | undefined): Promise<void> {
+    const why = `the client cancelled the call${reason !== undefined ? ` (${reason.slice(0, 200)})` : ""}`;
+    const o: OutcomeRecord = forwarded
+      ? { decision: d.id, tool: call.tool, agent: call.agent.id, run: call.run.id, status: "failed", error: `${why} after it was forwarded; the upstream may have run it`, durationMs: Math.round((performance.now() - startedMs) * 1000) / 1000 }
+      : { decision: d.id, tool: call.tool, agent: call.agent.id, run: call.run.id, status: "not-run", reason: `${why} before it was forwarded` };
+    await this.host.recordOutcome(o).catch(() => undefined);
+  }
+
+  /**
    * Asks the person at the client; true when their answer resolved the approval (either way), so
    * the Engine's next decision reflects it. Not offered for approvals needing groups the person is not in.
    */

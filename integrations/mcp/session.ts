@@ -86,6 +86,12 @@ export class GatewaySession {
   private readonly down = new Outbox();
   /** Progress token → our upstream id of the request it reports on. */
   private readonly tokens = new Map<string, number>();
+  /**
+   * The client's `tools/call` requests being decided (or elicited), by its id: a cancellation that
+   * arrives meanwhile stops the call from being forwarded (MCP's cancellation: the request is
+   * abandoned, and no answer is sent), and withdraws an elicitation asked for it.
+   */
+  private readonly deciding = new Map<string, { cancelled?: string; elicitation?: number }>();
   private agent: string;
   private canElicit = false;
   private upstreamDown: string | null = null;
@@ -174,10 +180,12 @@ export class GatewaySession {
 
   private clientNotification(m: Msg): void {
     if (m.method === "notifications/cancelled") {
+      const reason = typeof m.params?.["reason"] === "string" ? m.params["reason"] : undefined;
       const upId = this.up.byOrig.get(key(m.params?.["requestId"]));
-      if (upId === undefined) return; // not forwarded yet (a call being decided) or already answered
+      if (upId === undefined) return this.cancelDeciding(key(m.params?.["requestId"]), reason); // or already answered
       const p = this.up.take(upId);
       if (p) this.forgetToken(p);
+      if (p?.kind === "relay" && p.allowed) void this.o.gate.cancelled(p.allowed.decision, p.allowed.call, p.allowed.started, true, reason);
       return void this.sendUp({ ...m, params: { ...m.params, requestId: upId } });
     }
     const sent = this.sendUp(m);
@@ -185,16 +193,37 @@ export class GatewaySession {
     if (m.method === "notifications/initialized") void sent.then(() => this.pinned());
   }
 
+  /** A cancellation of a call not forwarded yet: marks it, and withdraws the elicitation asked for it. */
+  private cancelDeciding(k: string, reason: string | undefined): void {
+    const d = this.deciding.get(k);
+    if (!d || d.cancelled !== undefined) return;
+    d.cancelled = reason ?? "the client cancelled the request";
+    const el = d.elicitation === undefined ? undefined : this.down.take(d.elicitation);
+    if (el?.kind !== "own") return;
+    el.settle(new Error("the client cancelled the call it was asked for"));
+    this.sendDown({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: d.elicitation!, reason: "the tool call it asked about was cancelled" } });
+  }
+
   private async toolCall(m: Msg): Promise<void> {
+    const k = key(m.id);
+    const state: { cancelled?: string; elicitation?: number } = {};
+    this.deciding.set(k, state);
     let v: Verdict;
     try {
       await this.pinned();
-      const elicit = this.canElicit ? (params: Record<string, unknown>, ms: number) => this.elicit(params, ms, m.id!) : undefined;
-      v = await this.o.gate.toolCall(m.params, this.identity, `mcp:${this.o.run}:${key(m.id)}`, elicit);
+      const elicit = this.canElicit ? (params: Record<string, unknown>, ms: number) => this.elicit(params, ms, m.id!, state) : undefined;
+      v = await this.o.gate.toolCall(m.params, this.identity, `mcp:${this.o.run}:${k}`, elicit);
     } catch (e) {
       v = { forward: false, result: errorResult(`internal error, so the call was not made: ${text(e)}`) };
+    } finally {
+      if (this.deciding.get(k) === state) this.deciding.delete(k);
     }
     if (this.closed) return;
+    if (state.cancelled !== undefined) {
+      // Abandoned by the client: never forwarded, and (as MCP asks) not answered.
+      if (v.forward) void this.o.gate.cancelled(v.decision, v.call, performance.now(), false, state.cancelled);
+      return;
+    }
     if (!v.forward) return this.sendDown({ jsonrpc: "2.0", id: m.id!, result: v.result as unknown as Record<string, unknown> });
     const allowed = { decision: v.decision, call: v.call, started: performance.now() };
     if (this.upstreamDown !== null) {
@@ -306,8 +335,9 @@ export class GatewaySession {
     throw new Error(`tools/list returned more than ${MAX_PAGES} pages`);
   }
 
-  private elicit(params: Record<string, unknown>, timeoutMs: number, relatedTo: Id): Promise<ElicitAnswer | undefined> {
-    return this.ask(this.client, this.down, "elicitation/create", params, timeoutMs, relatedTo).then((r) => {
+  private elicit(params: Record<string, unknown>, timeoutMs: number, relatedTo: Id, state: { cancelled?: string; elicitation?: number }): Promise<ElicitAnswer | undefined> {
+    if (state.cancelled !== undefined) return Promise.resolve(undefined);
+    return this.ask(this.client, this.down, "elicitation/create", params, timeoutMs, relatedTo, (id) => (state.elicitation = id)).then((r) => {
       const action = r.result?.["action"];
       if (r.error || (action !== "accept" && action !== "decline" && action !== "cancel")) return undefined;
       const content = r.result?.["content"];
@@ -315,7 +345,7 @@ export class GatewaySession {
     }, () => undefined);
   }
 
-  private ask(to: Transport, box: Outbox, method: string, params: Record<string, unknown>, timeoutMs = this.o.requestTimeoutMs, relatedTo?: Id): Promise<Msg> {
+  private ask(to: Transport, box: Outbox, method: string, params: Record<string, unknown>, timeoutMs = this.o.requestTimeoutMs, relatedTo?: Id, sent?: (id: number) => void): Promise<Msg> {
     return new Promise((resolve, reject) => {
       const settle = (m: Msg | Error) => (m instanceof Error ? reject(m) : resolve(m));
       const id = box.add((n) => {
@@ -323,6 +353,7 @@ export class GatewaySession {
         timer.unref();
         return { kind: "own", timer, settle };
       });
+      sent?.(id);
       if (to === this.upstream && this.upstreamDown !== null) return void (box.take(id), reject(new Error(this.upstreamDown)));
       to.send({ jsonrpc: "2.0", id, method, params } as JSONRPCMessage, relatedTo !== undefined ? { relatedRequestId: relatedTo } : undefined)
         .catch((e) => box.take(id) && reject(e instanceof Error ? e : new Error(String(e))));

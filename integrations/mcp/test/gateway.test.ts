@@ -81,6 +81,30 @@ describe.each<Kind>(["stdio", "http"])("pol mcp over %s", (kind) => {
     expect(log.filter((r) => r["type"] === "admin" && String(r["event"]).startsWith("approval.")).map((r) => r["event"])).toEqual(["approval.approved", "approval.rejected"]);
   });
 
+  it("never forwards a call the client cancelled while a person was asked about it; one cancelled once forwarded is audited as maybe run", async () => {
+    let asked = 0;
+    const g = await startGateway({ kind, elicit: async () => {
+      asked++;
+      await new Promise((r) => setTimeout(r, 1500)); // the person answers after the client gave up
+      return { action: "accept", content: { decision: "approve" } };
+    } });
+    // The SDK cancels a request it stops waiting for (notifications/cancelled).
+    await expect(g.client.callTool(refund(120), undefined, { timeout: 300 })).rejects.toThrow(/timed out/i);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(asked).toBe(1);
+    expect(g.calls()).toEqual([]);
+    // A call cancelled once it was forwarded: the upstream may have run it, and the log says so.
+    await expect(g.client.callTool({ name: "sleep", arguments: { ms: 800 } }, undefined, { timeout: 300 })).rejects.toThrow(/timed out/i);
+    await new Promise((r) => setTimeout(r, 1000));
+    const log = await finish(g);
+    const outcomes = log.filter((r) => r["type"] === "outcome");
+    expect(outcomes.map((r) => [r["tool"], r["status"]])).toEqual([["sleep", "failed"]]);
+    expect(outcomes[0]!["error"]).toMatch(/^the client cancelled the call \(.*\) after it was forwarded; the upstream may have run it$/);
+    // The approval the person was asked about stays pending: nothing consumed it.
+    const decisions = log.filter((r) => r["type"] === "decision" && r["tool"] === "refund");
+    expect(decisions.map((r) => r["effect"])).toEqual(["approve"]);
+  });
+
   it("pauses a tool whose definition changed mid-session, so the Engine denies its calls", async () => {
     const g = await startGateway({ kind });
     expect(textOf(await g.client.callTool({ name: "lookup", arguments: { id: "c1" } }))).toBe("customer c1");

@@ -44,7 +44,7 @@ export interface Gw {
 export interface GwOptions {
   kind: Kind;
   /** Answers elicitations (the client then declares the capability). */
-  elicit?: (message: string) => ElicitResult;
+  elicit?: (message: string) => ElicitResult | Promise<ElicitResult>;
   /** Extra `pol mcp` flags. */
   flags?: string[];
   /** HTTP: the X-Pol-Agent header. */
