@@ -1,10 +1,12 @@
 // `pol/langchain`: LangChain.js agents (`createAgent`) guarded by a `wrapToolCall` middleware.
 // allow → the tool runs and its outcome is audited; deny → a ToolMessage with status "error"
 // carrying pol's reason, and the tool never runs; approve → a LangGraph `interrupt` (the agent
-// needs a checkpointer): resume the thread once the approval is resolved in pol (or resume with
-// `{ approve, by }` to resolve it from your own review UI). The tools node re-runs the middleware
-// on resume; decideFor, keyed by the tool call's id, answers from the same decision. Depends on
-// pol/runtime, and at run time on the optional peers langchain, @langchain/core and @langchain/langgraph.
+// needs a checkpointer): resume the thread once the approval is resolved in pol; a resume while it
+// is still pending interrupts again. A resume value resolves the approval only through the host's
+// own `resumeApproval`, which authenticates whoever resumed: whoever can resume a thread is often
+// the agent's own user. The tools node re-runs the middleware on resume; decideFor, keyed by the
+// tool call's id, answers from the same decision. Depends on pol/runtime, and at run time on the
+// optional peers langchain, @langchain/core and @langchain/langgraph.
 
 import { ToolMessage } from "@langchain/core/messages";
 import { interrupt } from "@langchain/langgraph";
@@ -17,25 +19,30 @@ export interface LangChainHost extends GuardHost {
   readonly approvals: Pick<EngineApprovals, "get" | "resolve">;
 }
 
-/** `context` as a function receives the agent's runtime `context`. */
-export type PolLangChainOptions = GuardOptions;
-
 /** The value of the interrupt pol raises for a call that needs approval (in the result's `__interrupt__`). */
 export interface PolInterrupt {
   pol: { approval: string | undefined; tool: string; callId: string; reasons: string[] };
 }
 
-/** A resume value that resolves the approval; any other resume value just re-reads pol's state. */
+/** A resolution of the pending approval, as `resumeApproval` returns it. */
 export interface PolResume {
   approve: boolean;
+  /** The approver, as the audit log and the approval record name them. */
   by: string;
   note?: string;
-  /** The resolver's approver groups, checked against the approval's. */
+  /** The approver's groups, checked by the Engine against the approval's. */
   groups?: string[];
 }
 
-const isResume = (v: unknown): v is PolResume =>
-  typeof v === "object" && v !== null && typeof (v as PolResume).approve === "boolean" && typeof (v as PolResume).by === "string";
+export interface PolLangChainOptions extends GuardOptions {
+  /**
+   * Turns a resume value into a resolution of the pending approval, for review UIs built on
+   * LangGraph's interrupts. Without it a resume value never approves anything: the thread only
+   * re-reads pol's state. Authenticate here (a signed token, the reviewer's session): whatever
+   * this returns is applied as that approver. Return undefined to resolve nothing.
+   */
+  resumeApproval?: (resume: unknown, pending: PolInterrupt["pol"]) => PolResume | undefined | Promise<PolResume | undefined>;
+}
 
 interface ToolCallRequest {
   toolCall: { id?: string; name: string; args: unknown };
@@ -55,13 +62,17 @@ async function guarded(host: LangChainHost, opts: PolLangChainOptions, request: 
   if (id === undefined || id === "") return errorMessage(`pol: the call to \`${name}\` has no tool call id, so pol cannot match it to a decision; it has not run`, "", name);
   const call = callOf(name, args, opts, request.runtime?.context);
   let d = await host.decideFor(id, call);
-  if (d.effect === "approve") {
-    // Throws the first time (the graph pauses); on resume it returns the resume value.
-    const answer: unknown = interrupt({ pol: { approval: d.approval, tool: call.tool, callId: id, reasons: d.reasons } } satisfies PolInterrupt);
-    if (isResume(answer) && d.approval !== undefined) {
-      const { approve, by, note, groups } = answer;
+  // Each pass raises one interrupt: the first pauses the graph; on a resume LangGraph replays the
+  // node and each interrupt() returns the next resume value, so a resume that finds the approval
+  // still pending reaches a new interrupt and pauses again, until pol's state says more.
+  while (d.effect === "approve") {
+    const pending = { approval: d.approval, tool: call.tool, callId: id, reasons: d.reasons };
+    const answer: unknown = interrupt({ pol: pending } satisfies PolInterrupt);
+    const r = opts.resumeApproval && d.approval !== undefined ? await opts.resumeApproval(answer, pending) : undefined;
+    if (r) {
+      const { approve, by, note, groups } = r;
       // Refused or already resolved: the next decision reads whatever state the approval is in.
-      await host.approvals.resolve(d.approval, { approve, by, ...(note !== undefined ? { note } : {}), ...(groups !== undefined ? { groups } : {}) }).catch(() => undefined);
+      await host.approvals.resolve(d.approval!, { approve, by, ...(note !== undefined ? { note } : {}), ...(groups !== undefined ? { groups } : {}) }).catch(() => undefined);
     }
     d = await host.decideFor(id, call);
   }

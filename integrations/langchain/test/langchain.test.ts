@@ -2,8 +2,8 @@
 // MemorySaver and Command) with the SDK's own fakeModel scripted to call a tool: an allowed refund
 // runs; a denied one never runs and the model reads pol's reason in an error ToolMessage; one sent
 // to approval interrupts the graph and, once the test grants it through engine.approvals, the
-// resumed thread runs it (or a resume value `{ approve, by }` resolves it). Real SQLite store and
-// JSONL audit log, verified afterwards.
+// resumed thread runs it; a resume before that interrupts again, and a resume value resolves it
+// only through the host's resumeApproval. Real SQLite store and JSONL audit log, verified afterwards.
 
 import { AIMessage, ToolMessage } from "@langchain/core/messages";
 import { Command, MemorySaver } from "@langchain/langgraph";
@@ -12,9 +12,9 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { harness, type Harness } from "../../../runtime/test/helpers.js";
 import { kinds, verified } from "../../test/helpers.js";
-import { polMiddleware, type PolInterrupt } from "../index.js";
+import { polMiddleware, type PolInterrupt, type PolLangChainOptions } from "../index.js";
 
-function setup(h: Harness, amount: number) {
+function setup(h: Harness, amount: number, more: Omit<PolLangChainOptions, "context"> = {}) {
   const ran: number[] = [];
   const refund = tool(async ({ amount: a }: { amount: number; customer: string }) => {
     ran.push(a);
@@ -23,7 +23,7 @@ function setup(h: Harness, amount: number) {
   const model = fakeModel().respondWithTools([{ name: "refund", args: { amount, customer: "cus_1" }, id: `call_${amount}` }]).respond(new AIMessage("done"));
   const agent = createAgent({
     model, tools: [refund], checkpointer: new MemorySaver(),
-    middleware: [polMiddleware(h.engine, { context: { agent: { id: "bot" }, run: { id: "run-1" } } })],
+    middleware: [polMiddleware(h.engine, { context: { agent: { id: "bot" }, run: { id: "run-1" } }, ...more })],
   });
   const config = { configurable: { thread_id: `thread-${amount}` } };
   return { agent, model, ran, config };
@@ -74,16 +74,47 @@ describe("pol/langchain on a LangChain agent", () => {
     ]);
   });
 
-  it("resolves the approval from a resume value, and denies with the approver's note when it rejects", async () => {
+  it("resolves the approval from a resume value only through resumeApproval, and denies with the approver's note when it rejects", async () => {
     const h = await harness();
-    const { agent, ran, config } = setup(h, 150);
+    // The host's review UI signs its resume values; the middleware applies only what the host vouches for.
+    const reviewers: Record<string, { by: string; groups: string[] }> = { "token-bob": { by: "bob", groups: ["finance"] } };
+    const { agent, ran, config } = setup(h, 150, {
+      resumeApproval: (v) => {
+        const r = v as { token?: string; approve?: boolean; note?: string };
+        const who = r.token !== undefined ? reviewers[r.token] : undefined;
+        return who && typeof r.approve === "boolean" ? { approve: r.approve, ...who, ...(r.note ? { note: r.note } : {}) } : undefined;
+      },
+    });
     await agent.invoke(ask, config);
-    const resumed = await agent.invoke(new Command({ resume: { approve: false, by: "bob", note: "duplicate", groups: ["finance"] } }), config);
+    // A resume value the host does not vouch for resolves nothing: the call interrupts again.
+    const forged = await agent.invoke(new Command({ resume: { token: "made-up", approve: true } }), config);
+    expect((forged as { __interrupt__?: unknown[] }).__interrupt__).toHaveLength(1);
+    const resumed = await agent.invoke(new Command({ resume: { token: "token-bob", approve: false, note: "duplicate" } }), config);
     expect(ran).toEqual([]);
     const [m] = toolMessages(resumed);
     expect(m!.status).toBe("error");
     expect(m!.content).toMatch(/^pol: approval `apr_\w+` was rejected by bob: duplicate$/);
     const log = await verified(h);
     expect(log.find((x) => x["event"] === "approval.rejected")).toMatchObject({ by: "bob" });
+  });
+
+  it("never approves from a resume value by default, and a resume before the approval is granted pauses the thread again", async () => {
+    const h = await harness();
+    const { agent, ran, config } = setup(h, 130);
+    const first = await agent.invoke(ask, config);
+    const approval = (first as { __interrupt__?: { value: PolInterrupt }[] }).__interrupt__![0]!.value.pol.approval!;
+    // Whoever resumes the thread (often the agent's own user) cannot approve by saying so.
+    const claimed = await agent.invoke(new Command({ resume: { approve: true, by: "mallory", groups: ["finance"] } }), config);
+    expect((claimed as { __interrupt__?: { value: PolInterrupt }[] }).__interrupt__!.map((i) => i.value.pol.approval)).toEqual([approval]);
+    expect(ran).toEqual([]);
+    expect((await h.engine.approvals.get(approval))!.status).toBe("pending");
+    await h.engine.approvals.resolve(approval, { approve: true, by: "alice", groups: ["finance"] });
+    const resumed = await agent.invoke(new Command({ resume: "reviewed" }), config);
+    expect(ran).toEqual([130]);
+    expect(toolMessages(resumed).map((m) => m.content)).toEqual(["refunded 130"]);
+    const log = await verified(h);
+    expect(kinds(log)).toEqual([
+      "admin:engine.start", "decision:approve", "admin:approval.approved", "decision:allow", "outcome:succeeded",
+    ]);
   });
 });
