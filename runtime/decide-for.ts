@@ -8,10 +8,12 @@
 // was approve: then the approval's state answers. Granted → `decide` again, which uses exactly
 // this call's grant (the Engine's own approval flow) and returns the allow; rejected or expired →
 // an audited deny naming why; still pending → the same approve. The same id with a different
-// call → an audited deny. The memory is in-process and bounded (count and age, below); a call id
-// it no longer holds, or one decided in another process, is decided afresh: a grant of the exact
-// call is still redeemed there (approvals are bound to the call, not the id), and an allow is
-// re-decided, charging its limits again.
+// call → an audited deny. An allow authorises one execution: once an outcome is recorded for it
+// (the guards record one when the tool has run), the id is decided afresh, charging the call's
+// limits again, so an id a framework or a model repeats cannot re-run a tool for free. The memory
+// is in-process and bounded (count and age, below); a call id it no longer holds, or one decided in
+// another process, is decided afresh: a grant of the exact call is still redeemed there (approvals
+// are bound to the call, not the id), and an allow is re-decided, charging its limits again.
 
 import { hash } from "node:crypto";
 import { canonicalJson, NotJsonError } from "./audit/index.js";
@@ -48,6 +50,9 @@ interface Entry {
   at: number;
   /** The latest decision; repeats chain on it, so concurrent repeats of one id are answered in turn. */
   latest: Promise<EngineDecision>;
+  /** The id of the latest decision when it is an allow (outcomes name it), and whether the tool has run on it. */
+  allow?: string;
+  ran?: boolean;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -74,6 +79,8 @@ export class CallDecisions {
   private readonly maxAgeMs: number;
   /** Approvals whose rejection has cost the agent trust already (two ids may share one approval). */
   private readonly penalised = new Set<string>();
+  /** Allow decision id → the call id it answered, so an outcome can mark the allow used. */
+  private readonly allows = new Map<string, string>();
 
   constructor(private readonly host: CallDecisionsHost, approvalTimeoutMs: number, opts: CallIdOptions = {}) {
     this.maxEntries = bound("callIds.maxEntries", opts.maxEntries, CALL_IDS_MAX);
@@ -97,17 +104,50 @@ export class CallDecisions {
     }
     const now = this.host.now();
     this.forgetOld(now);
-    const known = this.entries.get(callId);
+    let known = this.entries.get(callId);
+    if (known?.ran) {
+      // Its allow was used: this is another execution, decided (and charged) as a new call.
+      this.forget(callId, known);
+      known = undefined;
+    }
     if (known && known.fingerprint !== fingerprint) {
       return Promise.resolve(this.host.refuse(call, "schema", `call id \`${callId}\` was reused for a different call`));
     }
     if (!known) {
-      const entry: Entry = { fingerprint, at: now, latest: this.host.decide(call) };
+      const entry: Entry = { fingerprint, at: now, latest: Promise.resolve(undefined as never) };
+      entry.latest = this.host.decide(call).then((d) => this.noted(callId, entry, d));
       this.remember(callId, entry);
       return entry.latest.then(copy);
     }
-    known.latest = known.latest.then((d) => this.repeat(callId, known, d, call));
-    return known.latest.then(copy);
+    const entry = known;
+    entry.latest = entry.latest.then((d) => this.repeat(callId, entry, d, call)).then((d) => this.noted(callId, entry, d));
+    return entry.latest.then(copy);
+  }
+
+  /**
+   * Marks the allow `decisionId` used: the tool ran on it (Engine.recordOutcome calls this for
+   * every outcome). The next decideFor of its call id decides afresh.
+   */
+  ran(decisionId: string): void {
+    const callId = this.allows.get(decisionId);
+    if (callId === undefined) return;
+    this.allows.delete(decisionId);
+    const entry = this.entries.get(callId);
+    if (entry?.allow === decisionId) entry.ran = true;
+  }
+
+  /** Records an allow's id against its call id (so its outcome can be matched); returns the decision. */
+  private noted(callId: string, entry: Entry, d: EngineDecision): EngineDecision {
+    if (d.effect !== "allow" || entry.allow === d.id) return d;
+    if (entry.allow !== undefined) this.allows.delete(entry.allow);
+    entry.allow = d.id;
+    if (this.entries.get(callId) === entry) this.allows.set(d.id, callId);
+    return d;
+  }
+
+  private forget(callId: string, entry: Entry): void {
+    this.entries.delete(callId);
+    if (entry.allow !== undefined) this.allows.delete(entry.allow);
   }
 
   /**
@@ -169,14 +209,17 @@ export class CallDecisions {
 
   private remember(callId: string, entry: Entry): void {
     this.entries.set(callId, entry);
-    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    while (this.entries.size > this.maxEntries) {
+      const [id, e] = this.entries.entries().next().value!;
+      this.forget(id, e);
+    }
   }
 
   /** Drops ids whose latest decision is older than maxAgeMs (the map is in order of `at`). */
   private forgetOld(now: number): void {
     for (const [id, e] of this.entries) {
       if (now - e.at <= this.maxAgeMs) break;
-      this.entries.delete(id);
+      this.forget(id, e);
     }
   }
 }

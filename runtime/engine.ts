@@ -664,6 +664,7 @@ export class Engine {
    */
   async recordOutcome(o: OutcomeRecord, trust?: TrustOutcome): Promise<void> {
     const now = this.clock.now();
+    this.callIds.ran(o.decision); // an allow decideFor gave is used: its call id decides afresh
     let after: TrustRecord | undefined;
     let delta = 0;
     try {

@@ -25,6 +25,32 @@ describe("decideFor", () => {
     expect((await verifyAudit(h.audit)).ok).toBe(true);
   });
 
+  it("decides an id afresh once the tool has run on its allow, charging its limits again", async () => {
+    const h = await harness();
+    const ids = new Set<string>();
+    // refund_sum allows 200 a day: an id repeated after each run is charged each time, four 50s fit.
+    for (let i = 0; i < 4; i++) {
+      const d = await h.engine.decideFor("call_r", refund(50));
+      expect(d).toMatchObject({ effect: "allow" });
+      // Without an outcome the repeat is the same decision, as before.
+      expect(await h.engine.decideFor("call_r", refund(50))).toEqual(d);
+      ids.add(d.id);
+      // The guards record an outcome when the tool has run: that allow is used.
+      await h.engine.recordOutcome({ decision: d.id, tool: "refund", agent: "bot", run: "run-1", status: "succeeded" });
+    }
+    expect(ids.size).toBe(4);
+    expect(await h.engine.decideFor("call_r", refund(50))).toMatchObject({ effect: "deny", decidedBy: "limit" });
+    // A used id may carry another call: decided as a new one, not refused as reused.
+    const used = await h.engine.decideFor("call_s", refund(10, "bot2"));
+    await h.engine.recordOutcome({ decision: used.id, tool: "refund", agent: "bot2", run: "run-1", status: "succeeded" });
+    expect(await h.engine.decideFor("call_s", refund(20, "bot2"))).toMatchObject({ effect: "allow", decidedBy: "rule" });
+    await h.engine.close();
+    expect(kinds(h.audit).filter((k) => k.startsWith("decision:"))).toEqual([
+      "decision:allow", "decision:allow", "decision:allow", "decision:allow", "decision:deny", "decision:allow", "decision:allow",
+    ]);
+    expect((await verifyAudit(h.audit)).ok).toBe(true);
+  });
+
   it("turns a granted approval into the allow that uses it, once", async () => {
     const h = await harness();
     const asked = await h.engine.decideFor("call_2", refund(120));
