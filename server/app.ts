@@ -7,6 +7,7 @@
 import type { RequestListener } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
 import { Actions } from "./actions.js";
 import { apiRoutes } from "./api.js";
@@ -69,6 +70,9 @@ export function hostMetrics(host: ServeHost, verifier: () => AuditVerifier | und
   });
 }
 
+/** The largest console form body (a note, a reason, the CSRF token: far below this). */
+export const FORM_MAX_BYTES = 64 * 1024;
+
 const CSP = {
   defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", "data:"], connectSrc: ["'self'"],
   formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"], objectSrc: ["'none'"],
@@ -96,6 +100,13 @@ export function createApp(o: AppOptions): ServeApp {
     const h = await health(host);
     return c.json(h.body, h.status);
   });
+  // Console forms (sign-in included, before anyone is known) are read whole by parseBody: cap
+  // them before that, counting chunked bodies too, or one request can exhaust the heap.
+  const formLimit = bodyLimit({ maxSize: FORM_MAX_BYTES, onError: (c) => {
+    c.header("Connection", "close"); // the rest of the body is never read
+    return c.text(`refused: the form is larger than ${FORM_MAX_BYTES / 1024} KiB; shorten what you typed and send it again`, 413);
+  } });
+  app.use("*", (c, next) => (c.req.path.startsWith("/v1/") || c.req.method === "GET" || c.req.method === "HEAD" ? next() : formLimit(c, next)));
   registerAssets(app as never);
   registerLogin(app, login);
   app.route("/", apiRoutes({ host, users, actions, metrics, maxBodyBytes, ...(o.stopping ? { stopping: o.stopping } : {}) }));

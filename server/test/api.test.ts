@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import { MAX_WAITS_PER_PRINCIPAL } from "../api.js";
-import { createApp } from "../app.js";
+import { createApp, FORM_MAX_BYTES } from "../app.js";
 import { Users } from "../auth/users.js";
 import type { ServeHost } from "../host.js";
 import { refundCall, serve, type Served } from "./helpers.js";
@@ -61,6 +61,20 @@ describe("POST /v1/decide", () => {
     const r = await fetch(`${s.url}/v1/decide`, { method: "POST", body: streamed, duplex: "half", headers: { authorization: `Basic ${Buffer.from("svc:svc-secret").toString("base64")}` } } as RequestInit);
     expect(r.status).toBe(400);
     expect((await r.json()).error.code).toBe("body-too-large");
+  });
+
+  it("a console form over 64 KiB is refused before it is read, signed in or not, chunked or declared, and the server goes on", async () => {
+    const form = { "content-type": "application/x-www-form-urlencoded" };
+    const declared = await fetch(`${s.url}/login`, { method: "POST", headers: form, body: `name=a&secret=${"x".repeat(FORM_MAX_BYTES)}` });
+    expect(declared.status).toBe(413);
+    expect(await declared.text()).toBe("refused: the form is larger than 64 KiB; shorten what you typed and send it again");
+    // Chunked, with no Content-Length: counted as it arrives (before, parseBody buffered it all).
+    let sent = 0;
+    const chunk = new TextEncoder().encode("a".repeat(16 * 1024));
+    const streamed = new ReadableStream({ pull(c) { if ((sent += chunk.length) > 4 * FORM_MAX_BYTES) c.close(); else c.enqueue(chunk); } });
+    const r = await fetch(`${s.url}/login`, { method: "POST", headers: form, body: streamed, duplex: "half" } as RequestInit);
+    expect(r.status).toBe(413);
+    expect((await fetch(`${s.url}/health`)).status).toBe(200);
   });
 
   it("a compressed body is a 415 deny naming the encoding, on the socket and through the app, and the outcome route refuses it too", async () => {
