@@ -53,8 +53,30 @@ function toolClass(v: unknown): ToolClass | undefined {
 export interface PauseInput { pattern?: unknown; class?: unknown; reason?: unknown }
 export interface ResumeInput { id?: unknown; pattern?: unknown; class?: unknown }
 
+/** How many approvals' senders are remembered (the oldest forgotten first). */
+const MAX_SENT = 10_000;
+
 export class Actions {
+  /** Approval id → the principals that sent its call through `/v1/decide` on this server. */
+  private readonly sent = new Map<string, string[]>();
+
   constructor(private readonly host: ServeHost) {}
+
+  /** Records that `principal` sent the call `approvalId` waits on, so it cannot approve it itself. */
+  sentCall(approvalId: string, principal: string): void {
+    const who = this.sent.get(approvalId);
+    if (who) {
+      if (!who.includes(principal)) who.push(principal);
+      return;
+    }
+    this.sent.set(approvalId, [principal]);
+    if (this.sent.size > MAX_SENT) this.sent.delete(this.sent.keys().next().value!);
+  }
+
+  /** The principals this server saw send an approval's call. */
+  sentBy(approvalId: string): readonly string[] {
+    return this.sent.get(approvalId) ?? [];
+  }
 
   private need(p: Principal, action: "approve" | "pause" | "restore"): void {
     if (!may(p, action)) throw new ActionError(403, refusal(p, action));
@@ -67,7 +89,7 @@ export class Actions {
     try {
       const a = await this.host.approvals.get(id);
       if (!a) throw new ActionError(404, `unknown approval \`${id}\``);
-      const problem = approveProblem(p, a);
+      const problem = approveProblem(p, a, this.sentBy(id));
       if (problem) throw new ActionError(403, problem);
       const groups = resolverGroups(p);
       return await this.host.approvals.resolve(id, { approve, by: p.name, ...(n !== undefined ? { note: n } : {}), ...(groups !== undefined ? { groups } : {}) });

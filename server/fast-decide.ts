@@ -35,14 +35,19 @@ function agentOf(call: unknown): unknown {
  * that runs other agents is refused this one's; otherwise the Engine's decision. Every refusal
  * carries a deny, so a client that reads only `effect` does not go ahead.
  */
-export async function decideAnswer(host: ServeHost, p: Principal, read: () => Promise<BodyResult>): Promise<DecideAnswer> {
+export async function decideAnswer(host: ServeHost, p: Principal, read: () => Promise<BodyResult>, sent?: SentCall): Promise<DecideAnswer> {
   if (!may(p, "decide")) return { status: 403, body: errorBody("forbidden", refusal(p, "decide"), true) };
   const b = await read();
   if (!b.ok) return { status: bodyStatus(b), body: errorBody(b.code, b.reason, true), close: closeAfter(b) };
   const problem = decideProblem(p, agentOf(b.value));
   if (problem) return { status: 403, body: errorBody("forbidden", problem, true) };
-  return { status: 200, body: await host.decide(b.value) };
+  const d = await host.decide(b.value);
+  if (d.effect === "approve" && d.approval !== undefined) sent?.(d.approval, p.name);
+  return { status: 200, body: d };
 }
+
+/** Told who sent a call that waits for approval (Actions.sentCall), so they cannot approve it. */
+export type SentCall = (approvalId: string, principal: string) => void;
 
 /** The message of an internal error on the decision endpoint, here and in app.ts's onError. */
 export const internalDenial = (e: unknown) => `internal error: ${(e as Error)?.message ?? String(e)}; the call is denied`;
@@ -59,12 +64,13 @@ export interface FastDecideDeps {
   host: ServeHost;
   users: Users;
   maxBodyBytes: number;
+  sent?: SentCall;
 }
 
 async function answer(d: FastDecideDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const id = await identify(d.users, req.headers.authorization);
   if (!id.ok) return send(res, id.status, errorBody(id.code, id.message, true), id.header);
-  const a = await decideAnswer(d.host, id.principal, () => readIncoming(req, d.maxBodyBytes));
+  const a = await decideAnswer(d.host, id.principal, () => readIncoming(req, d.maxBodyBytes), d.sent);
   send(res, a.status, a.body, a.close ? ["Connection", "close"] : undefined);
 }
 

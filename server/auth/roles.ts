@@ -63,10 +63,14 @@ export function resolverGroups(p: Principal): string[] | undefined {
   return p.roles.includes("admin") ? undefined : [...p.groups];
 }
 
-/** Why `p` may not resolve an approval for `agentId` requested of `groups`, or undefined when it may. */
-export function approveProblem(p: Principal, approval: { agentId: string; groups: readonly string[] }): string | undefined {
+/**
+ * Why `p` may not resolve an approval for `agentId` requested of `groups`, or undefined when it
+ * may. `sentBy`: the principals this server saw send the call (an admin may both decide and approve).
+ */
+export function approveProblem(p: Principal, approval: { agentId: string; groups: readonly string[] }, sentBy: readonly string[] = []): string | undefined {
   if (!may(p, "approve")) return refusal(p, "approve");
   if (ownsAgent(p, approval.agentId)) return `\`${p.name}\` runs agent \`${approval.agentId}\`, and nobody approves their own agent's request`;
+  if (sentBy.includes(p.name)) return `\`${p.name}\` sent this call through the decision API, and nobody approves their own request`;
   const groups = resolverGroups(p);
   if (groups !== undefined && approval.groups.length > 0 && !approval.groups.some((g) => groups.includes(g))) {
     return `\`${p.name}\` is not in ${approval.groups.length === 1 ? "approver group" : "any of the approver groups"} ${approval.groups.map((g) => `\`${g}\``).join(", ")}`;
@@ -74,10 +78,14 @@ export function approveProblem(p: Principal, approval: { agentId: string; groups
   return undefined;
 }
 
-/** Why a service may not decide for this agent, or undefined when it may (no agents listed: any agent). */
+/**
+ * Why a service may not decide for this agent, or undefined when it may (no agents listed: any
+ * agent). Exact ids, unlike ownsAgent: the Engine keeps limits and trust per exact id, so a
+ * service scoped to `bot` that could send `Bot` would get fresh limits and full trust.
+ */
 export function decideProblem(p: Principal, agentId: unknown): string | undefined {
   if (!may(p, "decide")) return refusal(p, "decide");
   if (p.roles.includes("admin") || p.agents.length === 0) return undefined;
-  if (typeof agentId === "string" && ownsAgent(p, agentId)) return undefined;
-  return `\`${p.name}\` may decide only for its agents (${p.agents.map((a) => `\`${a}\``).join(", ")}), not for ${typeof agentId === "string" ? `\`${agentId}\`` : "a call without an agent id"}`;
+  if (typeof agentId === "string" && (agentId === p.name || p.agents.includes(agentId))) return undefined;
+  return `\`${p.name}\` may decide only for its agents (${p.agents.map((a) => `\`${a}\``).join(", ")}, exactly as written), not for ${typeof agentId === "string" ? `\`${agentId}\`` : "a call without an agent id"}`;
 }

@@ -50,6 +50,9 @@ function entryOf(raw: unknown, i: number, file: string): Entry {
   const roles = strings(r["roles"], at, "roles");
   if (roles.length === 0) throw new UsersError(`${at}: give at least one role: ${ROLES.join(", ")}`);
   for (const role of roles) if (!(ROLES as readonly string[]).includes(role)) throw new UsersError(`${at}: unknown role \`${role}\`; expected ${ROLES.join(", ")}`);
+  // A service that sends calls and approves them would approve its own requests.
+  const approving = roles.filter((r) => r === "approver" || r === "admin");
+  if (roles.includes("agent") && approving.length > 0) throw new UsersError(`${at}: the \`agent\` role (a service that sends calls) cannot be combined with \`${approving[0]}\`, or it could approve its own requests; give the service and the person separate users`);
   const problem = hashProblem(r["secret"]);
   if (problem) throw new UsersError(`${at}: ${problem}`);
   return { name: r["name"], roles: roles as Role[], groups: strings(r["groups"], at, "groups"), agents: strings(r["agents"], at, "agents"), secret: r["secret"] as string };

@@ -14,10 +14,11 @@ import { csrfField, duration, html, json, page, when, type Html } from "./layout
 const RECENT = 10;
 
 function approvalCard(c: Context<ServeEnv>, d: ConsoleDeps, a: Approval, p: Principal, now: number): Html {
-  const problem = approveProblem(p, a);
+  const sentBy = d.actions.sentBy(a.id);
+  const problem = approveProblem(p, a, sentBy);
   const who = a.groups.length > 0 ? a.groups.join(", ") : "any approver";
   // The people who may resolve it (the same rule the action applies), so a stuck request finds its human.
-  const people = d.users.all().filter((u) => approveProblem(u, a) === undefined).map((u) => u.name);
+  const people = d.users.all().filter((u) => approveProblem(u, a, sentBy) === undefined).map((u) => u.name);
   return html`<article class="approval" id="${a.id}" data-tool="${a.tool}">
   <header>
     <strong class="tool">${a.tool}</strong>

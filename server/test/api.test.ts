@@ -108,8 +108,13 @@ describe("POST /v1/decide", () => {
   it("a service decides only for its own agents; a viewer not at all", async () => {
     const other = await s.api("/v1/decide", { as: "svc", body: refundCall(1, "someone-else") });
     expect(other.status).toBe(403);
-    expect(await other.json()).toMatchObject({ effect: "deny", reasons: [expect.stringMatching(/`svc` may decide only for its agents \(`bot`\), not for `someone-else`/)] });
-    expect((await s.api("/v1/decide", { as: "svc", body: refundCall(1, "BOT") })).status).toBe(200);
+    expect(await other.json()).toMatchObject({ effect: "deny", reasons: [expect.stringMatching(/`svc` may decide only for its agents \(`bot`, exactly as written\), not for `someone-else`/)] });
+    // The Engine keeps limits and trust per exact id: `BOT` would be another agent with fresh ones.
+    const cased = await s.api("/v1/decide", { as: "svc", body: refundCall(1, "BOT") });
+    expect(cased.status).toBe(403);
+    expect((await cased.json()).effect).toBe("deny");
+    const outcome = await s.api("/v1/outcome", { as: "svc", body: { decision: "d1", tool: "refund", agent: "Bot", status: "succeeded" } });
+    expect(outcome.status).toBe(403);
     const viewer = await s.api("/v1/decide", { as: "vera", body: refundCall(1) });
     expect(viewer.status).toBe(403);
     expect(await viewer.json()).toMatchObject({ effect: "deny", reasons: [expect.stringMatching(/needs the agent or admin role/)] });

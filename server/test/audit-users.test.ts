@@ -112,6 +112,7 @@ describe("the users file", () => {
     ["no role", "users:\n  - { name: a, roles: [], secret: S }\n", /user 1 \(`a`\): give at least one role/],
     ["a plain-text secret", "users:\n  - { name: a, roles: [viewer], secret: hunter2 }\n", /user 1 \(`a`\): the secret is not an scrypt hash .*`pol serve --hash-secret`/],
     ["a name with a colon", "users:\n  - { name: 'a:b', roles: [viewer], secret: S }\n", /`name` must be 1 to 128 characters without control characters, `:`/],
+    ["a service that may also approve", "users:\n  - { name: m, roles: [agent, approver], groups: [finance], secret: S }\n", /user 1 \(`m`\): the `agent` role .* cannot be combined with `approver`, or it could approve its own requests; give the service and the person separate users/],
     ["one name twice, in two cases", "users:\n  - { name: Ann, roles: [viewer], secret: S }\n  - { name: ann, roles: [admin], secret: S }\n", /the name `ann` appears twice/],
   ])("refuses %s", async (_n, text, why) => {
     const h = await hash;

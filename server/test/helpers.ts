@@ -20,6 +20,8 @@ export const PEOPLE = {
   oscar: [["operator"], [], []],
   vera: [["viewer"], [], []],
   svc: [["agent"], [], ["bot"]],
+  // A service for any agent: sends the calls the approval tests resolve.
+  fleet: [["agent"], [], []],
 } as const;
 export type Person = keyof typeof PEOPLE;
 

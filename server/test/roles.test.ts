@@ -22,7 +22,7 @@ let n = 0;
 /** A fresh pending approval for the finance group, requested by agent `bot`. */
 async function pending(agent = "bot"): Promise<string> {
   const call = { ...refundCall(120, agent), args: { amount: 120, customer: `cus_${++n}` } };
-  const d = await (await s.api("/v1/decide", { as: "ada", body: call })).json();
+  const d = await (await s.api("/v1/decide", { as: "fleet", body: call })).json();
   expect(d.effect).toBe("approve");
   return d.approval as string;
 }
@@ -61,7 +61,7 @@ const ALLOWED: Record<string, Person[]> = {
   pause: ["ada", "oscar"],
   resume: ["ada", "oscar"],
   restore: ["ada", "oscar"],
-  decide: ["ada", "svc"],
+  decide: ["ada", "svc", "fleet"],
   metrics: ["ada", "alice", "olga", "bob", "oscar", "vera"],
 };
 
@@ -88,6 +88,16 @@ describe("every role × every action, through the API", () => {
       const r = await s.api(`/v1/approvals/${await pending(agent)}/approve`, { as: "bob", body: {} });
       expect(r.status).toBe(403);
     }
+  });
+
+  it("nobody approves a call they sent themselves, an admin included; another approver may", async () => {
+    const call = { ...refundCall(120), args: { amount: 120, customer: `cus_${++n}` } };
+    const d = await (await s.api("/v1/decide", { as: "ada", body: call })).json();
+    expect(d.effect).toBe("approve");
+    const own = await s.api(`/v1/approvals/${d.approval}/approve`, { as: "ada", body: {} });
+    expect(own.status).toBe(403);
+    expect((await own.json()).error.message).toBe("`ada` sent this call through the decision API, and nobody approves their own request");
+    expect((await s.api(`/v1/approvals/${d.approval}/approve`, { as: "alice", body: {} })).status).toBe(200);
   });
 
   it("an action on an approval no longer pending is a 409; an unknown one a 404; a bad pause a 400", async () => {
