@@ -7,7 +7,7 @@
 // same path also uses (other runtimes, app.request() in the tests).
 
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { errorBody, identify } from "./auth/middleware.js";
+import { crossSite, errorBody, identify } from "./auth/middleware.js";
 import { decideProblem, may, refusal, type Principal } from "./auth/roles.js";
 import type { Users } from "./auth/users.js";
 import { bodyStatus, closeAfter, readIncoming, type BodyResult } from "./body.js";
@@ -68,6 +68,8 @@ export interface FastDecideDeps {
 }
 
 async function answer(d: FastDecideDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const foreign = req.headers.origin === undefined ? undefined : crossSite(req.headers.origin, req.headers.host);
+  if (foreign) return send(res, 403, errorBody("cross-site", foreign, true));
   const id = await identify(d.users, req.headers.authorization);
   if (!id.ok) return send(res, id.status, errorBody(id.code, id.message, true), id.header);
   const a = await decideAnswer(d.host, id.principal, () => readIncoming(req, d.maxBodyBytes), d.sent);

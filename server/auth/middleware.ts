@@ -38,9 +38,29 @@ export async function identify(users: Users, authorization: string | undefined):
   return { ok: true, principal: p };
 }
 
+/**
+ * Why an API request is refused as sent by a web page of another site, if it is. A browser that
+ * has cached HTTP Basic credentials for this server (someone opened /metrics in it) sends them
+ * with a page's cross-site form too, and a `text/plain` form can carry a JSON body; browsers add
+ * `Origin` to such requests, services do not. Compared by host, so a TLS proxy in front does not matter.
+ */
+export function crossSite(origin: string | undefined, host: string | undefined): string | undefined {
+  if (origin === undefined) return undefined;
+  let from: string | undefined;
+  try {
+    from = new URL(origin).host;
+  } catch {
+    from = undefined; // `null` (a sandboxed or file: page) or garbage
+  }
+  if (from !== undefined && from !== "" && from === host) return undefined;
+  return `refused: a web page of another site sent this API request (Origin \`${origin.slice(0, 100)}\`); the API is for services, which send no Origin header`;
+}
+
 /** API authentication: a principal from the Authorization header, or a 401 saying how to send one. */
 export function apiAuth(users: Users, denyBody: (c: Context) => boolean): MiddlewareHandler<ServeEnv> {
   return async (c, next) => {
+    const foreign = crossSite(c.req.header("origin"), c.req.header("host"));
+    if (foreign) return apiError(c, 403, "cross-site", foreign, denyBody(c));
     const id = await identify(users, c.req.header("authorization"));
     if (!id.ok) {
       c.header(id.header[0], id.header[1]);

@@ -105,6 +105,22 @@ describe("POST /v1/decide", () => {
     expect((await bearer.json()).effect).toBe("allow");
   });
 
+  it("refuses an API request a web page of another site sent with the browser's cached credentials, on every route", async () => {
+    // What an `enctype=text/plain` form on evil.example posts: a JSON body and the browser's Basic credentials.
+    const page = { origin: "https://evil.example", "content-type": "text/plain" };
+    const decide = await s.api("/v1/decide", { as: "ada", headers: page, body: refundCall(1) });
+    expect(decide.status).toBe(403);
+    expect(await decide.json()).toMatchObject({ effect: "deny", error: { code: "cross-site" }, reasons: [expect.stringMatching(/^refused: a web page of another site sent this API request \(Origin `https:\/\/evil\.example`\)/)] });
+    const pause = await s.api("/v1/pauses", { as: "ada", headers: page, body: { pattern: "*", reason: "csrf" } });
+    expect(pause.status).toBe(403);
+    expect((await pause.json()).error.code).toBe("cross-site");
+    expect((await s.api("/v1/pauses", { as: "ada" })).status).toBe(200);
+    expect(await s.engine.paused()).toEqual([]);
+    // `null` (a sandboxed page) is another site too; the server's own host is not.
+    expect((await s.api("/v1/approvals", { as: "ada", headers: { origin: "null" } })).status).toBe(403);
+    expect((await s.api("/v1/approvals", { as: "ada", headers: { origin: s.url } })).status).toBe(200);
+  });
+
   it("a service decides only for its own agents; a viewer not at all", async () => {
     const other = await s.api("/v1/decide", { as: "svc", body: refundCall(1, "someone-else") });
     expect(other.status).toBe(403);
