@@ -40,7 +40,7 @@ export interface CallDecisionsHost {
   decide(call: unknown): Promise<EngineDecision>;
   /** An audited deny made outside the decision pipeline (a reused id, a refused approval). */
   refuse(call: unknown, decidedBy: DecidedBy, reason: string, approval?: string): EngineDecision;
-  recordOutcome(o: OutcomeRecord, trust?: TrustOutcome): Promise<void>;
+  recordOutcome(o: OutcomeRecord, trust?: TrustOutcome): Promise<unknown>;
   now(): number;
 }
 

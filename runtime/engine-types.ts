@@ -180,6 +180,14 @@ export interface OutcomeRecord {
   durationMs?: number;
 }
 
+/**
+ * What recordOutcome did beyond the audit record: `trustError` when the agent's trust change
+ * could not be written (the store failed). The record is written either way; it never throws.
+ */
+export interface OutcomeReport {
+  trustError?: string;
+}
+
 /** A pause target: a tool pattern (`*` matches any run of characters), a tool class, or both. */
 export type PauseTarget = string | { pattern?: string; class?: ToolClass };
 

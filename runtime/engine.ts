@@ -19,7 +19,7 @@ import { CallDecisions } from "./decide-for.js";
 import {
   EngineError, systemClock,
   type AuditOption, type Clock, type DecidedBy, type EngineDecision, type EngineHooks, type EngineOptions,
-  type OutcomeRecord, type PauseTarget, type TrustOutcome, type TrustSettings, type TrustStatus,
+  type OutcomeRecord, type OutcomeReport, type PauseTarget, type TrustOutcome, type TrustSettings, type TrustStatus,
 } from "./engine-types.js";
 import { guardTool, type GuardInfo, type GuardOptions, type Guarded } from "./guard.js";
 import { IdGenerator } from "./ids.js";
@@ -662,17 +662,19 @@ export class Engine {
    * Audits an execution outcome and applies its trust change. Never throws: a failure is reported
    * to hooks.onError (the tool has already run, its result must reach the caller).
    */
-  async recordOutcome(o: OutcomeRecord, trust?: TrustOutcome): Promise<void> {
+  async recordOutcome(o: OutcomeRecord, trust?: TrustOutcome): Promise<OutcomeReport> {
     const now = this.clock.now();
     this.callIds.ran(o.decision); // an allow decideFor gave is used: its call id decides afresh
     let after: TrustRecord | undefined;
     let delta = 0;
+    let trustError: string | undefined;
     try {
       if (trust !== undefined && o.agent !== null && !this.closing) {
         delta = outcomeDelta(trust, this.trustCfg);
         after = await this.adjust(o.agent, delta);
       }
     } catch (e) {
+      trustError = errorText(e);
       this.reportError(e, "outcome trust");
     }
     this.appendAdmin(entry({
@@ -680,6 +682,7 @@ export class Engine {
       trustDelta: after ? delta : undefined, trust: after?.score,
     }));
     this.hook("onOutcome", () => this.hooks.onOutcome?.(o));
+    return trustError === undefined ? {} : { trustError };
   }
 
   // -------------------------------------------------------------------------

@@ -55,7 +55,7 @@ export interface GuardHost {
   readonly approvals: EngineApprovals;
   readonly approvalTimeoutMs: number;
   decide(call: unknown): Promise<EngineDecision>;
-  recordOutcome(outcome: OutcomeRecord, trust?: TrustOutcome): Promise<void>;
+  recordOutcome(outcome: OutcomeRecord, trust?: TrustOutcome): Promise<unknown>;
 }
 
 /** Re-decisions after grants a single guarded call may make (a grant taken by an identical call leads to a new request). */

@@ -4,7 +4,7 @@
 // these, so a permission is enforced in one place whichever door a request comes through.
 
 import type { Approval, Pause, ToolClass } from "../runtime/store/index.js";
-import type { PauseTarget, TrustStatus } from "../runtime/engine-types.js";
+import type { EngineDecision, PauseTarget, TrustStatus } from "../runtime/engine-types.js";
 import { approveProblem, may, refusal, resolverGroups, type Principal } from "./auth/roles.js";
 import type { ServeHost } from "./host.js";
 
@@ -55,6 +55,8 @@ export interface ResumeInput { id?: unknown; pattern?: unknown; class?: unknown 
 
 /** How many approvals' senders are remembered (the oldest forgotten first). */
 const MAX_SENT = 10_000;
+/** How many allows wait for their outcome (~100 bytes each; 20 s of decisions at 5,000/s). */
+const MAX_ALLOWS = 100_000;
 
 export class Actions {
   /** Approval id → the principals that sent its call through `/v1/decide` on this server. */
@@ -62,8 +64,32 @@ export class Actions {
 
   constructor(private readonly host: ServeHost) {}
 
+  /** Allow decision id → the agent it was for, until its outcome is reported (oldest forgotten first). */
+  private readonly allows = new Map<string, string | null>();
+
+  /** What the decision API gave `principal`: an approval's sender, or an allow whose outcome may move trust. */
+  decided(d: EngineDecision, principal: string, agent: unknown): void {
+    if (d.effect === "approve" && d.approval !== undefined) this.sentCall(d.approval, principal);
+    else if (d.effect === "allow") {
+      this.allows.set(d.id, typeof agent === "string" ? agent : null);
+      if (this.allows.size > MAX_ALLOWS) this.allows.delete(this.allows.keys().next().value!);
+    }
+  }
+
+  /**
+   * Takes the allow an outcome reports on: undefined when it is one this server gave that agent
+   * and not reported yet (trust may move), else why trust stays as it is.
+   */
+  outcomeOf(decision: string, agent: string | null): string | undefined {
+    const known = this.allows.get(decision);
+    if (known === undefined) return `\`${decision}\` is not an allow this server gave in its last ${MAX_ALLOWS.toLocaleString("en")} allows, or its outcome was reported already`;
+    if (known !== agent) return `\`${decision}\` allowed a call of ${known === null ? "no agent" : `agent \`${known}\``}, not of ${agent === null ? "no agent" : `\`${agent}\``}`;
+    this.allows.delete(decision);
+    return undefined;
+  }
+
   /** Records that `principal` sent the call `approvalId` waits on, so it cannot approve it itself. */
-  sentCall(approvalId: string, principal: string): void {
+  private sentCall(approvalId: string, principal: string): void {
     const who = this.sent.get(approvalId);
     if (who) {
       if (!who.includes(principal)) who.push(principal);

@@ -104,7 +104,7 @@ function decisionRoutes(api: Hono<ServeEnv>, d: ApiDeps): void {
   // Served by fast-decide.ts on node:http before Hono sees it; this route is the same answer for
   // other runtimes and for app.request() in the tests.
   api.post("/v1/decide", async (c) => {
-    const a = await decideAnswer(d.host, c.get("principal"), () => readBody(c, d.maxBodyBytes), (id, p) => d.actions.sentCall(id, p));
+    const a = await decideAnswer(d.host, c.get("principal"), () => readBody(c, d.maxBodyBytes), (x, p, agent) => d.actions.decided(x, p, agent));
     if (a.close) c.header("Connection", "close");
     return c.json(a.body, a.status);
   });
@@ -116,8 +116,12 @@ function decisionRoutes(api: Hono<ServeEnv>, d: ApiDeps): void {
     if (typeof o === "string") return apiError(c, 400, "invalid", o);
     const problem = decideProblem(c.get("principal"), o.outcome.agent ?? undefined);
     if (problem) return apiError(c, 403, "forbidden", problem);
-    await d.host.recordOutcome(o.outcome, o.trust);
-    return c.json({ recorded: true });
+    // Trust moves only for an allow this server gave that agent, once: a service cannot raise
+    // its agent's trust with outcomes of decisions that never were.
+    const unchanged = o.trust === undefined ? undefined : d.actions.outcomeOf(o.outcome.decision, o.outcome.agent);
+    const r = await d.host.recordOutcome(o.outcome, unchanged === undefined ? o.trust : undefined);
+    if (r?.trustError !== undefined) return apiError(c, 503, "store", `the outcome is in the audit log, but the agent's trust could not be updated (${r.trustError}); fix the state store (GET /health) before relying on trust`);
+    return c.json({ recorded: true, ...(o.trust === undefined ? {} : { trust: unchanged === undefined ? { changed: true } : { changed: false, reason: unchanged } }) });
   });
 
   // An agent waiting for a human: long-polls until the approval is no longer pending or waitMs passes.

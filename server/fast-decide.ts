@@ -13,6 +13,7 @@ import type { Users } from "./auth/users.js";
 import { bodyStatus, closeAfter, readIncoming, type BodyResult } from "./body.js";
 import { answerThisTurn } from "./coalesce.js";
 import type { ServeHost } from "./host.js";
+import type { EngineDecision } from "../runtime/engine-types.js";
 
 export interface DecideAnswer {
   status: 200 | 400 | 403 | 415;
@@ -35,19 +36,22 @@ function agentOf(call: unknown): unknown {
  * that runs other agents is refused this one's; otherwise the Engine's decision. Every refusal
  * carries a deny, so a client that reads only `effect` does not go ahead.
  */
-export async function decideAnswer(host: ServeHost, p: Principal, read: () => Promise<BodyResult>, sent?: SentCall): Promise<DecideAnswer> {
+export async function decideAnswer(host: ServeHost, p: Principal, read: () => Promise<BodyResult>, seen?: Seen): Promise<DecideAnswer> {
   if (!may(p, "decide")) return { status: 403, body: errorBody("forbidden", refusal(p, "decide"), true) };
   const b = await read();
   if (!b.ok) return { status: bodyStatus(b), body: errorBody(b.code, b.reason, true), close: closeAfter(b) };
   const problem = decideProblem(p, agentOf(b.value));
   if (problem) return { status: 403, body: errorBody("forbidden", problem, true) };
   const d = await host.decide(b.value);
-  if (d.effect === "approve" && d.approval !== undefined) sent?.(d.approval, p.name);
+  seen?.(d, p.name, agentOf(b.value));
   return { status: 200, body: d };
 }
 
-/** Told who sent a call that waits for approval (Actions.sentCall), so they cannot approve it. */
-export type SentCall = (approvalId: string, principal: string) => void;
+/**
+ * Told of each decision the API gave (Actions.decided): who sent a call that waits for approval,
+ * so they cannot approve it, and which agent an allow was for, so its outcome can move trust.
+ */
+export type Seen = (d: EngineDecision, principal: string, agent: unknown) => void;
 
 /** The message of an internal error on the decision endpoint, here and in app.ts's onError. */
 export const internalDenial = (e: unknown) => `internal error: ${(e as Error)?.message ?? String(e)}; the call is denied`;
@@ -64,7 +68,7 @@ export interface FastDecideDeps {
   host: ServeHost;
   users: Users;
   maxBodyBytes: number;
-  sent?: SentCall;
+  seen?: Seen;
 }
 
 async function answer(d: FastDecideDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -72,7 +76,7 @@ async function answer(d: FastDecideDeps, req: IncomingMessage, res: ServerRespon
   if (foreign) return send(res, 403, errorBody("cross-site", foreign, true));
   const id = await identify(d.users, req.headers.authorization);
   if (!id.ok) return send(res, id.status, errorBody(id.code, id.message, true), id.header);
-  const a = await decideAnswer(d.host, id.principal, () => readIncoming(req, d.maxBodyBytes), d.sent);
+  const a = await decideAnswer(d.host, id.principal, () => readIncoming(req, d.maxBodyBytes), d.seen);
   send(res, a.status, a.body, a.close ? ["Connection", "close"] : undefined);
 }
 

@@ -6,7 +6,7 @@
 
 import type { Manifest } from "../compiler/manifest.js";
 import type { EngineApprovals, ResolveOptions } from "../runtime/approvals.js";
-import type { EngineDecision, OutcomeRecord, PauseTarget, TrustOutcome, TrustStatus } from "../runtime/engine-types.js";
+import type { EngineDecision, OutcomeRecord, OutcomeReport, PauseTarget, TrustOutcome, TrustStatus } from "../runtime/engine-types.js";
 import type { PolicyStatus } from "../runtime/reload.js";
 import type { Approval, ApprovalFilter, Pause } from "../runtime/store/index.js";
 
@@ -15,7 +15,7 @@ export interface ServeHost {
   /** Which policies are live, shadow and canary, and how the last change went (runtime/reload.ts). */
   policyStatus(): PolicyStatus;
   decide(call: unknown): Promise<EngineDecision>;
-  recordOutcome(outcome: OutcomeRecord, trust?: TrustOutcome): Promise<void>;
+  recordOutcome(outcome: OutcomeRecord, trust?: TrustOutcome): Promise<OutcomeReport | void>;
   readonly approvals: {
     list(filter?: ApprovalFilter): Promise<Approval[]>;
     get(id: string): Promise<Approval | undefined>;

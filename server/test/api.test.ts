@@ -4,6 +4,7 @@
 
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
+import Database from "better-sqlite3";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer } from "node:http";
@@ -236,6 +237,36 @@ describe("an agent waits for a human over HTTP", () => {
     expect(rs.find((r) => r.type === "admin" && r.event === "approval.approved" && r.approval === first.approval)).toMatchObject({ by: "alice", note: "customer is right" });
     expect(rs.find((r) => r.type === "decision" && r.id === second.id)).toMatchObject({ approvedBy: "alice" });
     expect(rs.find((r) => r.type === "outcome" && r.decision === second.id)).toMatchObject({ status: "succeeded", sideEffectId: "re_1", run: "run-wait", trustDelta: 1 });
+  });
+
+  it("an outcome moves trust only for an allow this server gave that agent, once; a trust write that fails is a 503", async () => {
+    const t = await serve();
+    try {
+      const trust = async () => (await t.engine.trust("bot")).score;
+      const before = await trust();
+      const allow = await (await t.api("/v1/decide", { as: "svc", body: refundCall(1) })).json();
+      expect(allow.effect).toBe("allow");
+      const report = (decision: string, status = "succeeded") => t.api("/v1/outcome", { as: "svc", body: { decision, tool: "refund", agent: "bot", status } });
+      expect(await (await report(allow.id, "failed")).json()).toEqual({ recorded: true, trust: { changed: true } });
+      const after = await trust();
+      expect(after).toBeLessThan(before);
+      // The same outcome again, and outcomes of decisions that never were, are recorded and change nothing.
+      expect(await (await report(allow.id)).json()).toMatchObject({ recorded: true, trust: { changed: false, reason: expect.stringMatching(/not an allow this server gave .* or its outcome was reported already/) } });
+      for (let i = 0; i < 5; i++) expect((await (await report(`made-up-${i}`)).json()).trust.changed).toBe(false);
+      expect(await trust()).toBe(after);
+      // The store stops taking trust writes (its table is gone): the outcome is audited, and the service is told.
+      const next = await (await t.api("/v1/decide", { as: "svc", body: refundCall(2) })).json();
+      const db = new Database(join(t.dir, "state.db"));
+      db.exec("DROP TABLE trust");
+      db.close();
+      const failed = await report(next.id, "failed");
+      expect(failed.status).toBe(503);
+      expect(await failed.json()).toMatchObject({ error: { code: "store", message: expect.stringMatching(/^the outcome is in the audit log, but the agent's trust could not be updated \(.*no such table: trust.*\); fix the state store/) } });
+      await t.engine.flush();
+      expect(readFileSync(t.audit, "utf8")).toContain(`"decision":"${next.id}"`);
+    } finally {
+      await t.close();
+    }
   });
 
   it("refuses an outcome that is not one, naming the field", async () => {
