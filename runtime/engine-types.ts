@@ -75,6 +75,10 @@ export interface TrustOptions {
 /** Everything trust needs, with defaults applied. */
 export type TrustSettings = Required<TrustOptions>;
 
+/**
+ * Observers: they see, they cannot decide. Each gets a frozen copy; what one throws, or a promise
+ * it returns rejects with (it is not awaited), is a `PolEngineWarning`, never a failed call.
+ */
 export interface EngineHooks {
   /** After every decision is audited. */
   onDecision?(decision: EngineDecision, call: unknown): void;

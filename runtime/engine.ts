@@ -206,6 +206,11 @@ function positive(name: string, v: number | undefined, fallback: number, unit = 
   return n;
 }
 
+/** A decision as hooks see it: a frozen copy, so a hook cannot change what the caller acts on. */
+function frozenDecision(d: EngineDecision): EngineDecision {
+  return Object.freeze({ ...d, reasons: Object.freeze([...d.reasons]) as string[], approvers: Object.freeze([...d.approvers]) as string[] });
+}
+
 export class Engine {
   readonly approvals: EngineApprovals;
   readonly approvalTimeoutMs: number;
@@ -598,7 +603,8 @@ export class Engine {
       this.unannounced.delete(draft.approval!);
       waiting.settle();
     }
-    this.hook("onDecision", () => this.hooks.onDecision?.(d, call));
+    // A copy: what the hook does to it cannot change the decision returned (and acted on).
+    if (this.hooks.onDecision) this.hook("onDecision", () => this.hooks.onDecision!(frozenDecision(d), call));
     recordDecisionSpan(d, f.tool, t0);
     return d;
   }
@@ -681,7 +687,7 @@ export class Engine {
       type: "outcome", time: isoTime(now), ...o, agent: o.agent === null ? null : auditText(o.agent),
       trustDelta: after ? delta : undefined, trust: after?.score,
     }));
-    this.hook("onOutcome", () => this.hooks.onOutcome?.(o));
+    if (this.hooks.onOutcome) this.hook("onOutcome", () => this.hooks.onOutcome!(Object.freeze({ ...o })));
     return trustError === undefined ? {} : { trustError };
   }
 
@@ -762,11 +768,14 @@ export class Engine {
     else process.emitWarning(`pol engine: ${where}: ${err.message}`, "PolEngineWarning");
   }
 
-  private hook(name: string, fn: () => void): void {
+  /** Runs a hook: what it throws, or a promise it returns rejects with, is a warning, never the host's crash. */
+  private hook(name: string, fn: () => unknown): void {
+    const warn = (e: unknown) => process.emitWarning(`pol engine hook ${name} failed: ${errorText(e)}`, "PolEngineWarning");
     try {
-      fn();
+      const r = fn();
+      if (typeof (r as PromiseLike<unknown> | undefined)?.then === "function") (r as PromiseLike<unknown>).then(undefined, warn);
     } catch (e) {
-      process.emitWarning(`pol engine hook ${name} failed: ${errorText(e)}`, "PolEngineWarning");
+      warn(e);
     }
   }
 

@@ -217,11 +217,14 @@ export class ChangeHub {
   }
 
   emit(type: ApprovalChange["type"], approval: Approval): void {
+    const warn = (err: unknown) => process.emitWarning(`approval listener failed: ${String((err as Error)?.message ?? err)}`, "PolStoreWarning");
     for (const listener of [...this.listeners]) {
       try {
-        listener({ type, approval: structuredClone(approval) });
+        // An async listener's rejection is a warning too, never an unhandled rejection that ends the host.
+        const r: unknown = listener({ type, approval: structuredClone(approval) });
+        if (typeof (r as PromiseLike<unknown> | undefined)?.then === "function") (r as PromiseLike<unknown>).then(undefined, warn);
       } catch (err) {
-        process.emitWarning(`approval listener failed: ${String((err as Error)?.message ?? err)}`, "PolStoreWarning");
+        warn(err);
       }
     }
   }

@@ -137,6 +137,38 @@ describe("failing closed", () => {
     await h.engine.close();
   });
 
+  it("hooks observe and cannot decide: one that rejects or mutates is a warning, the host lives, the deny stands", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => void warnings.push(w.message);
+    process.on("warning", onWarning);
+    try {
+      const h = await harness({ hooks: {
+        // An async hook (sending metrics, say) whose promise rejects: before, an unhandled rejection that ended the host.
+        onDecision: async (d) => {
+          (d as { effect: string }).effect = "allow"; // a frozen copy: this throws, and changes nothing
+        },
+        onOutcome: async () => { throw new Error("metrics endpoint down"); },
+      } });
+      let ran = false;
+      const refundTool = h.engine.guard("refund", () => void (ran = true));
+      await expect(refundTool({ amount: 900, customer: "cus_1" }, { agent: { id: "bot" }, run: { id: "run-1" } })).rejects.toThrow(/refunds over 300/);
+      expect(ran).toBe(false);
+      const d = await h.engine.decide(refund(900));
+      expect(d.effect).toBe("deny");
+      await h.engine.recordOutcome({ decision: d.id, tool: "refund", agent: "bot", run: null, status: "not-run" });
+      // So is an approval listener's.
+      h.engine.approvals.onChange(async () => { throw new Error("queue mirror down"); });
+      expect((await h.engine.decide(refund(120))).effect).toBe("approve");
+      await new Promise((r) => setTimeout(r, 20));
+      expect(warnings).toContain("approval listener failed: queue mirror down");
+      expect(warnings).toContain("pol engine hook onOutcome failed: metrics endpoint down");
+      expect(warnings.some((w) => /^pol engine hook onDecision failed: Cannot assign to read only property 'effect'/.test(w))).toBe(true);
+      await h.engine.close();
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("denies after close, and close flushes everything appended", async () => {
     const log = join(tempDir(), "slow.jsonl");
     const h = await harness({ audit: { path: log, batchMs: 10_000 } });
