@@ -206,6 +206,22 @@ function positive(name: string, v: number | undefined, fallback: number, unit = 
   return n;
 }
 
+/** Every option Engine.load reads; the type below fails to compile when EngineOptions gains one not listed. */
+const OPTION_KEYS = [
+  "store", "audit", "clock", "approvalTimeoutMs", "approvalPollMs", "trust", "hooks", "probe", "cacheTtlMs", "auditMaxString", "secret",
+  "maxCallSize", "maxPendingPerAgent", "callIds", "runs", "expectHash", "verifyKey", "extraArgs", "maxString", "maxList", "canary", "shadow", "watch",
+] as const satisfies readonly (keyof EngineOptions)[];
+type Unlisted = Exclude<keyof EngineOptions, (typeof OPTION_KEYS)[number]>;
+const listed: [Unlisted] extends [never] ? true : Unlisted = true;
+void listed;
+
+/** Refuses options that are not an object or name an option there is not (`stroe` once meant a silent in-memory store). */
+function checkOptionKeys(options: unknown): void {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) throw new EngineError("invalid", `the options must be an object, got ${options === null ? "null" : Array.isArray(options) ? "a list" : typeof options}`);
+  const unknown = Object.keys(options).filter((k) => !(OPTION_KEYS as readonly string[]).includes(k));
+  if (unknown.length > 0) throw new EngineError("invalid", `unknown option${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `\`${k}\``).join(", ")}; the options are ${OPTION_KEYS.join(", ")} (docs/runtime.md)`);
+}
+
 /** A decision as hooks see it: a frozen copy, so a hook cannot change what the caller acts on. */
 function frozenDecision(d: EngineDecision): EngineDecision {
   return Object.freeze({ ...d, reasons: Object.freeze([...d.reasons]) as string[], approvers: Object.freeze([...d.approvers]) as string[] });
@@ -288,6 +304,7 @@ export class Engine {
    * the options name, and opens the store and audit log the options name.
    */
   static async load(policy: PolicySource, options: EngineOptions = {}): Promise<Engine> {
+    checkOptionKeys(options);
     const trustCfg = trustSettings(options.trust);
     positive("approvalTimeoutMs", options.approvalTimeoutMs, DEFAULT_APPROVAL_TIMEOUT_MS);
     positive("approvalPollMs", options.approvalPollMs, 250);

@@ -18,6 +18,20 @@ import { compileRunCodec, type RunCodec } from "./run-codec.js";
 
 export class PolicyLoadError extends Error {}
 
+/**
+ * The call limits, checked before any codec is generated from them: a value other than these
+ * (`extraArgs: "DENY"`, `maxString: NaN`) once meant no check at all, silently.
+ */
+function checkValidateOptions(o: ValidateOptions): void {
+  if (o.extraArgs !== undefined && o.extraArgs !== "deny" && o.extraArgs !== "ignore") {
+    throw new PolicyLoadError(`\`extraArgs\` must be "deny" (the default) or "ignore", got ${JSON.stringify(o.extraArgs) ?? String(o.extraArgs)}`);
+  }
+  for (const k of ["maxString", "maxList"] as const) {
+    const v = o[k];
+    if (v !== undefined && (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0)) throw new PolicyLoadError(`\`${k}\` must be a whole number, 0 or more, got ${typeof v === "string" ? JSON.stringify(v) : String(v)}`);
+  }
+}
+
 interface Exports {
   POL_ABI: WebAssembly.Global;
   memory: WebAssembly.Memory;
@@ -108,6 +122,7 @@ export class WasmPolicy {
   private readonly runOut?: RunOutputs;
 
   private constructor(readonly manifest: Manifest, readonly hash: string, private ex: Exports, private readonly options: ValidateOptions, private readonly mod?: WebAssembly.Module) {
+    checkValidateOptions(options);
     this.meta = metaFromManifest(manifest);
     this.asm = new Assembler(this.meta);
     const lim = { extraArgs: options.extraArgs ?? "deny", maxString: options.maxString ?? 1_000_000, maxList: options.maxList ?? 10_000 } as const;

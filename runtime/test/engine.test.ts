@@ -197,5 +197,13 @@ describe("loading", () => {
     const p = await WasmPolicy.fromBytes(await compiled(SHOP));
     await expect(Engine.load(p, { audit: false, approvalTimeoutMs: -1 })).rejects.toThrow("approvalTimeoutMs must be a positive number of milliseconds, got `-1`");
     await expect(Engine.load(p, { audit: false, trust: { minimum: 120 } })).rejects.toThrow("trust.minimum must be a number from 0 to 100, got `120`");
+    // A misspelt option once meant the default silently (`stroe`: an in-memory store, nothing persisted).
+    await expect(Engine.load(p, { audit: false, stroe: "pol.db" } as never)).rejects.toThrow(/^unknown option `stroe`; the options are store, audit, /);
+    await expect(Engine.load(p, null as never)).rejects.toThrow("the options must be an object, got null");
+    // The call limits: anything but their values once meant no check (`DENY` let undeclared arguments through).
+    const bytes = await compiled(SHOP);
+    await expect(WasmPolicy.fromBytes(bytes, { extraArgs: "DENY" as never })).rejects.toThrow('`extraArgs` must be "deny" (the default) or "ignore", got "DENY"');
+    await expect(WasmPolicy.fromBytes(bytes, { maxString: Number.NaN })).rejects.toThrow("`maxString` must be a whole number, 0 or more, got NaN");
+    await expect(WasmPolicy.fromBytes(bytes, { maxList: "abc" as never })).rejects.toThrow('`maxList` must be a whole number, 0 or more, got "abc"');
   });
 });
