@@ -17,7 +17,12 @@ export interface LoginDeps { users: Users; sessions: Sessions; secureCookies: bo
 
 /** A local path to go to after signing in; anything else (another host, `//x`, `\\x`) is the queue. */
 export function safeNext(v: string | undefined): string {
-  return v && /^\/(?![/\\])/.test(v) ? v : "/queue";
+  // Control characters and backslashes refused outright: browsers drop a tab or newline from a
+  // URL, so `/\t/evil.example` is read as `//evil.example`, another host.
+  if (!v || !/^\/(?![/\\])/.test(v) || /[\u0000-\u001f\u007f\\]/.test(v)) return "/queue";
+  // And what a browser would make of it must stay on this origin.
+  const u = URL.parse(v, "http://pol.invalid");
+  return u?.origin === "http://pol.invalid" ? u.pathname + u.search + u.hash : "/queue";
 }
 
 function form(c: Context<ServeEnv>, d: LoginDeps, next: string, error?: string) {

@@ -300,6 +300,7 @@ describe("sessions and redirects", () => {
 
   it("after sign-in, only local paths", () => {
     expect(safeNext("/runs/x?y=1")).toBe("/runs/x?y=1");
-    for (const bad of ["//evil.example", "/\\evil.example", "https://evil.example", "javascript:alert(1)", "", undefined]) expect(safeNext(bad)).toBe("/queue");
+    for (const bad of ["//evil.example", "/\\evil.example", "https://evil.example", "javascript:alert(1)", "", undefined, "/\t/evil.example/x", "/\n/evil.example", "/x\r\nSet-Cookie: a=b"]) expect(safeNext(bad)).toBe("/queue");
+    expect(safeNext("/runs/a b#t")).toBe("/runs/a%20b#t");
   });
 });
