@@ -12,7 +12,7 @@ export interface GuardHost {
   readonly approvalTimeoutMs: number;
   decideFor(callId: string, call: unknown): Promise<EngineDecision>;
   waitForCall(callId: string, timeoutMs: number): Promise<Approval>;
-  recordOutcome(o: OutcomeRecord, trust?: TrustOutcome): Promise<void>;
+  recordOutcome(o: OutcomeRecord, trust?: TrustOutcome): Promise<unknown>;
 }
 
 /**
@@ -40,12 +40,55 @@ export function callOf(name: string, args: unknown, o: GuardOptions, frameworkCo
   return { ...ctx, tool: (o.prefix ?? "") + name, args: args ?? {} };
 }
 
+/**
+ * Refuses a tool that brings its own `needsApproval`: pol's replaces it, so keeping the tool's
+ * would be silently dropped, and answering it from pol's state would approve what the developer
+ * meant a person to see. `false` (no approval) is no requirement, and passes.
+ */
+export function refuseOwnApproval(tool: string, needsApproval: unknown): void {
+  if (needsApproval === undefined || needsApproval === false) return;
+  throw new TypeError(`pol: \`${tool}\` has its own needsApproval, which pol's would replace; say it in the policy instead (\`approve ${tool} by "<group>"\`, with a condition if only some calls need it), so pol's approvers and audit log handle it`);
+}
+
 /** A deny as the model reads it. */
 export const deniedText = (d: EngineDecision): string => `pol: ${d.reasons.join("; ")}`;
 
 /** A call still waiting for a person, as the model reads it. */
 export function pendingText(tool: string, d: EngineDecision): string {
   return `pol: \`${tool}\` is waiting for approval \`${d.approval ?? "(none)"}\`${d.reasons.length > 0 ? ` (${d.reasons.join("; ")})` : ""}; it has not run`;
+}
+
+const isAsyncIterable = (v: unknown): v is AsyncIterable<unknown> => typeof (v as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === "function";
+
+/**
+ * An allowed tool that streams (an `async function*` execute, as the AI SDK allows): its parts
+ * pass through as they come, and the outcome is audited when the stream ends, fails, or is left
+ * unfinished by its reader.
+ */
+export async function* runAuditedStream<T>(host: GuardHost, d: EngineDecision, call: PolCall, stream: () => AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
+  const started = performance.now();
+  const who = { decision: d.id, tool: call.tool, agent: call.agent?.id ?? null, run: call.run?.id ?? null };
+  const durationMs = () => Math.round((performance.now() - started) * 1000) / 1000;
+  let ended = false;
+  try {
+    for await (const part of stream()) yield part;
+    ended = true;
+  } catch (e) {
+    ended = true;
+    await host.recordOutcome({ ...who, status: "failed", error: e instanceof Error ? e.message : String(e), durationMs: durationMs() }, "error");
+    throw e;
+  } finally {
+    if (!ended) await host.recordOutcome({ ...who, status: "failed", error: "the stream was stopped by its reader before it ended", durationMs: durationMs() });
+  }
+  await host.recordOutcome({ ...who, status: "succeeded", durationMs: durationMs() }, "success");
+}
+
+/** The final value of a result that may be an async iterable (the AI SDK's convention: its last part). */
+export async function finalOf(result: unknown): Promise<unknown> {
+  if (!isAsyncIterable(result)) return result;
+  let last: unknown;
+  for await (const part of result) last = part;
+  return last;
 }
 
 /**

@@ -6,7 +6,8 @@
 // again when a run resumes; decideFor answers that repeat from the same decision. Types are
 // structural, so this module needs `ai` only at the caller's side. Depends on pol/runtime only.
 
-import { callOf, deniedText, pendingText, resolution, runAudited, type GuardHost, type GuardOptions } from "../host.js";
+import type { EngineDecision } from "../../runtime/index.js";
+import { callOf, deniedText, finalOf, pendingText, refuseOwnApproval, resolution, runAudited, runAuditedStream, type GuardHost, type GuardOptions, type PolCall } from "../host.js";
 
 /** The parts of an AI SDK tool this guard reads or replaces (a `tool({...})` result is one). */
 export interface AiTool {
@@ -67,10 +68,20 @@ export class PolAi {
 
   /** One tool, guarded as `name`. */
   tool<T extends AiTool>(name: string, t: T): T {
+    refuseOwnApproval(name, t.needsApproval);
     this.names.add(name);
     const host = this.host;
     const opts = this.opts;
     const execute = t.execute;
+    const allowed = async (input: unknown, o: CallOptions): Promise<{ call: PolCall; d: EngineDecision }> => {
+      const call = callOf(name, input, opts, o.experimental_context);
+      const d = await host.decideFor(o.toolCallId, call);
+      if (d.effect !== "allow") throw new Error(d.effect === "deny" ? deniedText(d) : pendingText(call.tool, d));
+      return { call, d };
+    };
+    // The SDK streams a tool whose execute returns an async iterable, so one written as
+    // `async function*` must get one back at once, not a promise of it.
+    const streams = Object.prototype.toString.call(execute) === "[object AsyncGeneratorFunction]";
     return {
       ...t,
       // true unless pol allows outright: an approve asks a person, a deny goes the same road so
@@ -81,12 +92,16 @@ export class PolAi {
         return !(d.effect === "allow" && d.decidedBy !== "approval");
       },
       ...(execute ? {
-        execute: async (input: unknown, o: CallOptions) => {
-          const call = callOf(name, input, opts, o.experimental_context);
-          const d = await host.decideFor(o.toolCallId, call);
-          if (d.effect !== "allow") throw new Error(d.effect === "deny" ? deniedText(d) : pendingText(call.tool, d));
-          return runAudited(host, d, call, () => execute(input, o));
-        },
+        execute: streams
+          ? async function* (input: unknown, o: CallOptions) {
+            const { call, d } = await allowed(input, o);
+            yield* runAuditedStream(host, d, call, () => execute(input, o) as AsyncIterable<unknown>);
+          }
+          : async (input: unknown, o: CallOptions) => {
+            const { call, d } = await allowed(input, o);
+            // Any other execute that returns an async iterable: its last part is the output, as the SDK reads it.
+            return runAudited(host, d, call, async () => finalOf(await execute(input, o)));
+          },
       } : {}),
     };
   }

@@ -13,7 +13,7 @@ import type { ToolPins } from "./pins.js";
 export interface GatewayHost {
   readonly approvals: Pick<EngineApprovals, "get" | "resolve">;
   decideFor(callId: string, call: unknown): Promise<EngineDecision>;
-  recordOutcome(o: OutcomeRecord, trust?: TrustOutcome): Promise<void>;
+  recordOutcome(o: OutcomeRecord, trust?: TrustOutcome): Promise<unknown>;
   pause(target: PauseTarget, reason: string, by?: string): Promise<Pause>;
 }
 

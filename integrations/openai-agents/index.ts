@@ -6,7 +6,7 @@
 // All keyed by the SDK's callId through `decideFor`, which answers the SDK's re-checks on resume
 // from the same decision. Types are structural: no SDK import. Depends on pol/runtime only.
 
-import { callOf, deniedText, pendingText, Recent, resolution, runAudited, type GuardHost, type GuardOptions, type PolCall } from "../host.js";
+import { callOf, deniedText, pendingText, Recent, refuseOwnApproval, resolution, runAudited, type GuardHost, type GuardOptions, type PolCall } from "../host.js";
 
 /** The parts of the SDK's `tool({...})` options this guard reads or adds. */
 export interface AgentsToolOptions {
@@ -63,6 +63,7 @@ export class PolAgents {
   guard<O extends AgentsToolOptions>(options: O): O {
     const name = options.name;
     if (typeof name !== "string" || name === "") throw new TypeError("pol.guard needs the tool's `name` (pol's policy decides by it)");
+    refuseOwnApproval(name, options.needsApproval);
     this.names.add(name);
     const execute = options.execute;
     const guardrail: InputGuardrail = {

@@ -115,4 +115,38 @@ describe("pol/ai on the AI SDK", () => {
     expect(JSON.stringify(prompts.at(-1))).toContain("was rejected by bob: duplicate");
     await verified(h);
   });
+
+  it("streams a tool written as async function*: the model gets its last part, the outcome is audited at the end", async () => {
+    const h = await harness();
+    const pol = polAi(h.engine, { context: { agent: { id: "bot" }, run: { id: "run-1" } } });
+    const parts: string[] = [];
+    const tools = pol.tools({
+      refund: tool({
+        description: "Refund a customer",
+        inputSchema: z.object({ amount: z.number(), customer: z.string() }),
+        async *execute({ amount }) {
+          parts.push("started");
+          yield { status: "refunding" };
+          yield { refunded: amount };
+        },
+      }),
+    });
+    const { model, prompts } = scripted(20);
+    const r = await generateText({ model, tools, messages: user, stopWhen: stepCountIs(3) });
+    expect(r.text).toBe("done");
+    expect(parts).toEqual(["started"]);
+    expect(JSON.stringify(prompts.at(-1))).toContain('"refunded":20');
+    const log = await verified(h);
+    expect(kinds(log)).toEqual(["admin:engine.start", "decision:allow", "outcome:succeeded"]);
+  });
+
+  it("refuses a tool with its own needsApproval, which pol's would silently replace", async () => {
+    const h = await harness();
+    const pol = polAi(h.engine);
+    const own = tool({ inputSchema: z.object({ amount: z.number() }), needsApproval: true, execute: async () => "ran" });
+    expect(() => pol.tools({ refund: own })).toThrow(/^pol: `refund` has its own needsApproval, which pol's would replace; say it in the policy instead/);
+    // `false` asks for nothing, so there is nothing to lose.
+    expect(() => pol.tools({ refund: { ...own, needsApproval: false } })).not.toThrow();
+    await h.engine.close();
+  });
 });

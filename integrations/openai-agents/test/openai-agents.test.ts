@@ -111,4 +111,12 @@ describe("pol/openai-agents on the OpenAI Agents SDK", () => {
     expect(lastInput(model)).toContain(`pol: approval \`${a!.id}\` was rejected by bob: duplicate`);
     await verified(h);
   });
+
+  it("refuses a tool with its own needsApproval, which pol's would silently replace", async () => {
+    const h = await harness();
+    const pol = polAgents(h.engine);
+    const opts = { name: "refund", description: "Refund", parameters: z.object({ amount: z.number() }), needsApproval: async () => true, execute: async () => "ran" };
+    expect(() => tool(pol.guard(opts))).toThrow(/^pol: `refund` has its own needsApproval, which pol's would replace; say it in the policy instead/);
+    await h.engine.close();
+  });
 });
