@@ -206,6 +206,9 @@ function positive(name: string, v: number | undefined, fallback: number, unit = 
   return n;
 }
 
+/** How long Engine.load waits for its start record to be durable: a stalled disk is left to the log's own waits. */
+const START_WAIT_MS = 2000;
+
 /** Every option Engine.load reads; the type below fails to compile when EngineOptions gains one not listed. */
 const OPTION_KEYS = [
   "store", "audit", "clock", "approvalTimeoutMs", "approvalPollMs", "trust", "hooks", "probe", "cacheTtlMs", "auditMaxString", "secret",
@@ -334,6 +337,14 @@ export class Engine {
       type: "admin", time: isoTime(clock.now()), event: "engine.start", ...provenance(policies.live),
       shadow: policies.shadow?.policy.hash, canary: policies.canary?.loaded.policy.hash, canaryPercent: policies.canary?.percent,
     }));
+    // The log takes its first record before any decision: a log that cannot be written (a full
+    // disk, /dev/full) is refused here, not found out after a first decision was answered unaudited.
+    try {
+      await audit?.settled?.(START_WAIT_MS);
+    } catch (e) {
+      await engine.close().catch(() => undefined);
+      throw new EngineError("invalid", `the audit log cannot be written, so the engine does not start: ${errorText(e)}`);
+    }
     const delay = watchDelay(policy, options);
     if (delay !== undefined) {
       try {

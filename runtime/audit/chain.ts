@@ -44,6 +44,12 @@ export interface AuditSink {
   append(entry: AuditEntry): AuditRecord | undefined;
   /** Resolves once every record appended so far is durable. */
   flush(): Promise<void>;
+  /**
+   * Resolves once every record appended so far is durable or `ms` has passed, whichever is first;
+   * rejects when the log has failed. Engine.load waits on it for its start record, so a log that
+   * cannot be written stops the engine from starting, and a slow disk does not hang it.
+   */
+  settled?(ms: number): Promise<void>;
   /** Flushes, then releases the sink; later appends throw. Idempotent. */
   close(): Promise<void>;
   /** Hash of the last appended record (GENESIS_HASH for an empty log). */

@@ -237,6 +237,19 @@ export class JsonlAuditLog implements AuditSink {
     this.throwIfFailed();
   }
 
+  async settled(ms: number): Promise<void> {
+    this.throwIfFailed();
+    const target = this._seq;
+    const until = Date.now() + ms;
+    this.queue.urge();
+    await this.writer.hold((async () => {
+      for (let left = ms; this.queue.durable() < target && !this.queue.failed() && !this.failure && left > 0; left = until - Date.now()) {
+        await this.queue.waitDurableAsync(target, Math.min(left, 100));
+      }
+    })());
+    this.throwIfFailed();
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;

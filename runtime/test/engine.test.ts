@@ -3,7 +3,7 @@
 // closed on internal and audit errors, close(), and loading from .wasm and .pol paths.
 
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { verifyAudit, type AuditSink } from "../audit/index.js";
@@ -167,6 +167,14 @@ describe("failing closed", () => {
     } finally {
       process.off("warning", onWarning);
     }
+  });
+
+  it("does not start on an audit log that cannot be written, rather than answering a first decision unaudited", async () => {
+    const p = await WasmPolicy.fromBytes(await compiled(SHOP));
+    // A log whose every write fails (a full disk): /dev/full, through a symlink so its head file stays out of /dev.
+    const dir = tempDir();
+    symlinkSync("/dev/full", join(dir, "audit.jsonl"));
+    await expect(Engine.load(p, { audit: join(dir, "audit.jsonl") })).rejects.toThrow(/^the audit log cannot be written, so the engine does not start: .*ENOSPC/);
   });
 
   it("denies after close, and close flushes everything appended", async () => {
