@@ -90,7 +90,7 @@ function fail(c: Context<ServeEnv>, e: unknown): Response {
 
 export function apiRoutes(d: ApiDeps): Hono<ServeEnv> {
   const api = new Hono<ServeEnv>();
-  const decisionPath = (c: Context) => c.req.path === "/v1/decide";
+  const decisionPath = (c: Context) => c.req.path.startsWith("/v1/decide");
   api.use("/v1/*", apiAuth(d.users, decisionPath));
   api.use("/metrics", apiAuth(d.users, () => false));
   decisionRoutes(api, d);

@@ -110,7 +110,8 @@ export function createApp(o: AppOptions): ServeApp {
   registerAssets(app as never);
   registerLogin(app, login);
   app.route("/", apiRoutes({ host, users, actions, metrics, maxBodyBytes, ...(o.stopping ? { stopping: o.stopping } : {}) }));
-  app.all("/v1/*", (c) => apiError(c, 404, "not-found", `no API route \`${c.req.method} ${c.req.path}\``));
+  // Near misses of the decision route (`/v1/decide/`) answer with a deny too: a client that reads only `effect` stops.
+  app.all("/v1/*", (c) => apiError(c, 404, "not-found", `no API route \`${c.req.method} ${c.req.path}\`${c.req.path.startsWith("/v1/decide") ? "; decisions are POST /v1/decide" : ""}`, c.req.path.startsWith("/v1/decide")));
 
   app.use("*", consoleAuth(users, sessions), csrf());
   app.get("/", (c) => c.redirect("/queue", 303));

@@ -6,6 +6,7 @@
 
 import type { AddressInfo } from "node:net";
 import { createServer, type Server } from "node:http";
+import type { Duplex } from "node:stream";
 import { Engine } from "../runtime/engine.js";
 import { isServerUrl, type StateStore } from "../runtime/store/index.js";
 import { isPostgresAudit } from "../runtime/audit/index.js";
@@ -115,6 +116,22 @@ export function parseListen(v: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || "127.0.0.1"), port };
 }
 
+/**
+ * A request node:http's parser refuses (two Content-Lengths, a bad chunk size, no Host): a 400
+ * whose body is a deny with the parser's code, as every other refusal of the API is, instead of
+ * Node's empty one. The connection is closed: what follows on it cannot be trusted.
+ */
+function answerBadHttp(err: Error & { code?: string }, socket: Duplex): void {
+  // As Node's own handler: nothing to answer on a reset or closed socket, or mid-response.
+  if (!socket.writable || err.code === "ECONNRESET" || (socket as { _httpMessage?: unknown })._httpMessage) return void socket.destroy();
+  const [status, text, message] =
+    err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? [408, "Request Timeout", "the request was not received in time; send it whole, without pauses"]
+    : err.code === "HPE_HEADER_OVERFLOW" ? [431, "Request Header Fields Too Large", "the request's headers are too large (16 KiB in all); send fewer or shorter ones"]
+    : [400, "Bad Request", `the request is not valid HTTP (${err.code ?? "parse error"}); send one Content-Length or chunked encoding, and a Host header`];
+  const body = JSON.stringify({ effect: "deny", reasons: [message], error: { code: "bad-http", message } });
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 export async function startServer(cfg: ServeConfig): Promise<RunningServer> {
   const { host, port } = parseListen(cfg.listen ?? "127.0.0.1:8181");
   const store = storeFor(cfg.store);
@@ -144,6 +161,7 @@ export async function startServer(cfg: ServeConfig): Promise<RunningServer> {
   try {
     server = await new Promise<Server>((resolve, reject) => {
       const s = createServer({ ServerResponse: drain.Response }, parts.listener(host));
+      s.on("clientError", answerBadHttp);
       s.once("error", reject);
       s.listen(port, host, () => resolve(s));
     });

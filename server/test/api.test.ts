@@ -137,6 +137,28 @@ describe("POST /v1/decide", () => {
     expect(await viewer.json()).toMatchObject({ effect: "deny", reasons: [expect.stringMatching(/needs the agent or admin role/)] });
   });
 
+  it("a request node:http's parser refuses is a 400 whose body is a deny, not Node's empty answer", async () => {
+    const u = new URL(s.url);
+    const raw = (request: string) => new Promise<string>((ok, no) => {
+      const c = connect(Number(u.port), u.hostname, () => c.end(request));
+      let text = "";
+      c.on("data", (b: Buffer) => void (text += b.toString())).once("close", () => ok(text)).once("error", no);
+    });
+    for (const head of ["content-length: 5\r\ncontent-length: 6", "content-length: 5\r\ntransfer-encoding: chunked", "content-length: -1"]) {
+      const answer = await raw(`POST /v1/decide HTTP/1.1\r\nhost: ${u.host}\r\n${head}\r\n\r\n{}{}{}`);
+      expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      const body = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4));
+      expect(body).toMatchObject({ effect: "deny", error: { code: "bad-http" }, reasons: [expect.stringMatching(/^the request is not valid HTTP \(HPE_\w+\)/)] });
+    }
+    expect((await fetch(`${s.url}/health`)).status).toBe(200);
+    // A near miss of the route, signed in or not, is refused with a deny as well.
+    for (const as of ["svc", null] as const) {
+      const r = await s.api("/v1/decide/", { as, body: refundCall(1) });
+      expect([401, 404]).toContain(r.status);
+      expect((await r.json()).effect).toBe("deny");
+    }
+  });
+
   it("answers to requests that arrive together (written together, server/coalesce.ts) each reach their own request", async () => {
     const amounts = Array.from({ length: 24 }, (_, i) => (i % 3 === 0 ? 900 + i : 1 + i));
     const u = new URL(s.url);
