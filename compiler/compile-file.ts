@@ -8,7 +8,8 @@ import type { CheckedPolicy } from "../language/checked.js";
 import { loadFile, loadText, type Loaded, type Reader } from "../language/load.js";
 import { renderDiagnostics } from "../language/render.js";
 import { cacheKey, readCache, writeCache } from "./cache.js";
-import { compilePolicy } from "./compile.js";
+import { compilePolicy, manifestPayload } from "./compile.js";
+import { readManifest } from "./manifest.js";
 
 export interface CompileFileOptions {
   /** Run binaryen's optimiser; default: for policies up to OPTIMIZE_MAX_RULES rules. */
@@ -46,13 +47,28 @@ export function compileText(text: string, file: string, opts: CompileFileOptions
   return finish(loadText(text, file, opts.read), t0, opts);
 }
 
+/**
+ * Whether a cached module is this policy's: a valid module whose manifest is exactly the one
+ * compiling the policy would embed (and the loader checks the code is bound to it). A stale,
+ * truncated or swapped cache file is compiled over instead of being run as the policy.
+ */
+function isModuleOf(wasm: Uint8Array, policy: CheckedPolicy): boolean {
+  try {
+    const read = readManifest(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>));
+    return typeof read !== "string" && Buffer.from(read.bytes).equals(Buffer.from(manifestPayload(policy)));
+  } catch {
+    return false;
+  }
+}
+
 async function finish(loaded: Loaded, t0: number, opts: CompileFileOptions): Promise<Compilation> {
   const t1 = performance.now();
   const base = { loaded, fromCache: false, checkMs: t1 - t0, compileMs: 0 };
   if (!loaded.checked || loaded.sink.hasErrors()) return base;
   const useCache = opts.cache !== false && opts.optimize === undefined;
   const key = useCache ? cacheKey(loaded.sources) : undefined;
-  const hit = key !== undefined ? readCache(key) : undefined;
+  const cached = key !== undefined ? readCache(key) : undefined;
+  const hit = cached && isModuleOf(cached, loaded.checked as CheckedPolicy) ? cached : undefined;
   if (hit) return { ...base, wasm: hit, hash: createHash("sha256").update(hit).digest("hex"), fromCache: true };
   const c = await compilePolicy(loaded.checked as CheckedPolicy, loaded.sink, opts.optimize !== undefined ? { optimize: opts.optimize } : {});
   const compileMs = performance.now() - t1;

@@ -31,6 +31,14 @@ export const OPTIMIZE_MAX_RULES = 1000;
  * Compiles a checked policy (which must have no errors). Deterministic: the
  * same policy gives the same bytes. Failures inside the compiler become E0901.
  */
+/**
+ * The manifest bytes a module compiled from `policy` carries (lowering only, no asc): what a
+ * cached module is checked against before it is used (compile-file.ts).
+ */
+export function manifestPayload(policy: CheckedPolicy): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(toManifest(metaFor(policy), lower(policy))));
+}
+
 export async function compilePolicy(policy: CheckedPolicy, sink: Sink, opts: { optimize?: boolean } = {}): Promise<Compiled | undefined> {
   let source = "";
   try {

@@ -30,6 +30,22 @@ describe("compile cache", () => {
     expect(Buffer.from(b.wasm!).equals(Buffer.from(a.wasm!))).toBe(true);
     expect(b.hash).toBe(a.hash);
   });
+  it("compiles over a cache entry that is not this policy's (swapped, stale or truncated), never running it", async () => {
+    const src = "policy c\ntool t { n: number }\ndeny t if args.n > 100\nallow t if args.n >= 0\n";
+    const other = await compileText("policy c\ntool t { n: number }\ndefault allow\n", "c.pol");
+    const first = await compileText(src, "c.pol");
+    const entry = join(dir, `${cacheKey(first.loaded.sources)}.wasm`);
+    for (const bad of [other.wasm!, first.wasm!.slice(0, 100), new TextEncoder().encode("not wasm")]) {
+      writeFileSync(entry, bad);
+      const again = await compileText(src, "c.pol");
+      expect(again.fromCache).toBe(false);
+      expect(Buffer.from(again.wasm!).equals(Buffer.from(first.wasm!))).toBe(true);
+      // and the entry is this policy's again
+      expect(Buffer.from(readFileSync(entry)).equals(Buffer.from(first.wasm!))).toBe(true);
+    }
+    expect((await compileText(src, "c.pol")).fromCache).toBe(true);
+  });
+
   it("keys on every source text and name", () => {
     const k = cacheKey(new Map([["c.pol", SRC]]));
     expect(cacheKey(new Map([["c.pol", SRC + "\n"]]))).not.toBe(k);
