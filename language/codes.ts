@@ -19,6 +19,7 @@ export const CODES = {
   E0106: e("the `policy` header must come first"),
   E0107: e("invalid time window"),
   E0108: e("`{ ... }` value mixing record fields and map keys"),
+  E0109: e("statement nested too deeply or too long to check"),
   // E02xx: names and types
   E0201: e("unknown name"),
   E0202: e("unknown input root"),

@@ -145,6 +145,29 @@ function errorSpan(file: string, err: IRecognitionException, stmt: IToken[]): Sp
   return { ...s, start: s.end, col: s.endCol, line: s.endLine };
 }
 
+/** Brackets open at once in one statement, and binary operators in it: past these the recursive parser, checker and compiler would run out of stack. */
+export const MAX_NESTING = 64;
+export const MAX_OPERATORS = 1000;
+const BINARY = new Set([T.And, T.Or, T.EqEq, T.NotEq, T.RegexMatch, T.LtEq, T.GtEq, T.Lt, T.Gt, T.Plus, T.Minus, T.Star, T.In, T.Matches]);
+
+/** E0109 for a statement too deep or too long to be checked safely (the recursive passes would overflow the stack); false when it is fine. */
+function tooBig(stmt: IToken[], file: string, sink: Sink): boolean {
+  let depth = 0;
+  let operators = 0;
+  for (const tok of stmt) {
+    if (OPEN.has(tok.tokenType) && ++depth > MAX_NESTING) {
+      sink.report("E0109", spanOfToken(file, tok), `brackets nested more than ${MAX_NESTING} deep`, { help: "name the inner part with `let`, or split the condition into several rules" });
+      return true;
+    }
+    if (CLOSE.has(tok.tokenType)) depth = Math.max(0, depth - 1);
+    if (BINARY.has(tok.tokenType) && ++operators > MAX_OPERATORS) {
+      sink.report("E0109", spanOfToken(file, tok), `more than ${MAX_OPERATORS} operators in one statement`, { help: "test a value against a list with `in [...]`, or split the condition into several rules" });
+      return true;
+    }
+  }
+  return false;
+}
+
 /** Parses a whole .pol file. Never throws: every problem becomes a diagnostic in `sink`. */
 export function parse(text: string, file: string, sink: Sink): A.Policy {
   const { tokens, comments } = lex(text, file, sink);
@@ -153,6 +176,7 @@ export function parse(text: string, file: string, sink: Sink): A.Policy {
   const items: A.Item[] = [];
   let header: A.PolicyHeader | undefined;
   splitStatements(tokens).forEach((stmt) => {
+    if (tooBig(stmt, file, sink)) return;
     g.semanticErrors = [];
     g.input = stmt;
     const node = g.statement();

@@ -42,6 +42,13 @@ describe("errors", () => {
     const d = expectError("allow t if args.amont > 1\n", { code: "E0203", underline: "amont" });
     expect(d.help).toContain("`amount`");
   });
+  it("brackets nested past the limit: E0109 at the bracket, not a stack overflow", () => {
+    expectError(`allow t if ${"(".repeat(200)}args.amount > 1${")".repeat(200)}\n`, { code: "E0109", underline: "(", message: "brackets nested more than 64 deep" });
+    expectClean(`allow t if ${"(".repeat(60)}args.amount > 1${")".repeat(60)}\n`);
+  });
+  it("a condition with more operators than the limit: E0109, not a stack overflow", () => {
+    expectError(`allow t if ${Array.from({ length: 2000 }, (_, i) => `args.amount == ${i}`).join(" or ")}\n`, { code: "E0109", message: "more than 1000 operators in one statement" });
+  });
   it("unguarded optional", () => expectError("allow t if args.reason == \"x\"\n", { code: "E0206", underline: "args.reason" }));
   it("guard on the other side of `or` does not count", () => expectError("allow t if has args.reason or args.reason == \"x\"\n", { code: "E0206", underline: "args.reason" }));
   it("optional inside a quantifier element", () => expectError("allow t if any i in args.items: i.note == \"x\"\n", { code: "E0206", underline: "i.note" }));
