@@ -7,7 +7,7 @@
 // with a note of how much was dropped; after a total budget per entry only markers remain;
 // values JSON cannot carry become descriptive strings, so appending never fails on them.
 
-import { CYCLE, DEFAULT_SECRET_KEYS, MAX_REDACT_DEPTH, REDACTED, TOO_DEEP, type AuditEntry } from "./audit/index.js";
+import { CYCLE, isSecretKey, MAX_REDACT_DEPTH, REDACTED, TOO_DEEP, type AuditEntry } from "./audit/index.js";
 
 /** Total characters of argument text one entry may carry before strings are omitted. */
 const BUDGET = 64 * 1024;
@@ -23,7 +23,6 @@ function text(s: string, b: Budget): string {
   return keep === s.length ? s : `${s.slice(0, keep)}…[cut: ${s.length - keep} more chars]`;
 }
 
-const SECRET = new Set(DEFAULT_SECRET_KEYS.map((k) => k.toLowerCase()));
 /** Redact lists split into segments, by list (a policy's list is one array for its lifetime). */
 const splitPaths = new WeakMap<readonly string[], string[][] | "all">();
 
@@ -105,7 +104,7 @@ function bounded(v: unknown, live: string[][] | null, b: Budget, depth: number, 
 }
 
 function child(key: string, v: unknown, live: string[][] | null, b: Budget, depth: number, open: Set<object>): unknown {
-  if (SECRET.has(key.toLowerCase())) return text(REDACTED, b);
+  if (isSecretKey(key)) return text(REDACTED, b);
   let next: string[][] | null = null;
   if (live !== null) {
     for (const segs of live) {

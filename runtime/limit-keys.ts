@@ -8,13 +8,11 @@ import { createHmac } from "node:crypto";
 import type { LimitUse } from "../language/call.js";
 import { factsOfInput, limitKey, type LimitMeta, type PolicyMeta } from "../language/meta.js";
 import type { Input } from "../language/validate.js";
-import { DEFAULT_SECRET_KEYS } from "./audit/index.js";
-
-const SECRET_KEYS = new Set(DEFAULT_SECRET_KEYS.map((k) => k.toLowerCase()));
+import { isSecretKey } from "./audit/index.js";
 
 /** Whether the audit log redacts the value at `path` (a redact path covers its prefix's subtree; `*` matches any segment). */
 export function isRedacted(path: readonly string[], redactPaths: readonly string[]): boolean {
-  if (path.some((seg) => SECRET_KEYS.has(seg.toLowerCase()))) return true;
+  if (path.some(isSecretKey)) return true;
   return redactPaths.some((r) => {
     const segs = r.split(".");
     return segs.length <= path.length && segs.every((s, i) => s === "*" || s === path[i]);

@@ -10,7 +10,7 @@ export {
 export { headPath, lockPath, rotatedPath, resolveLogPath } from "./files.js";
 export { JsonlAuditLog, RECOVERY_EVENT, type DamagedFile, type JsonlAuditOptions } from "./jsonl.js";
 export { verifyAudit, formatVerifyResult, type BreakKind, type RecoveryNote, type VerifyBreak, type VerifyCheckpoint, type VerifyOptions, type VerifyResult } from "./verify.js";
-export { redact, DEFAULT_SECRET_KEYS, REDACTED, CYCLE, TOO_DEEP, MAX_REDACT_DEPTH } from "./redact.js";
+export { redact, isSecretKey, DEFAULT_SECRET_KEYS, REDACTED, CYCLE, TOO_DEEP, MAX_REDACT_DEPTH } from "./redact.js";
 export { isPostgresAudit, openPostgresAudit, openPostgresAuditSpec, verifyPostgresAudit, type PostgresAuditSpec } from "./fleet.js";
 export type { PostgresAuditLog, PostgresAuditOptions } from "./postgres.js";
 export type { PostgresVerifyOptions } from "./postgres-verify.js";

@@ -7,11 +7,27 @@ export const CYCLE = "[cycle]";
 export const TOO_DEEP = "[too deep]";
 export const MAX_REDACT_DEPTH = 64;
 
-/** Keys redacted wherever they occur, compared lowercased. A superset of the policy language's DEFAULT_REDACT. */
+/**
+ * Keys redacted wherever they occur, compared lowercased and without `_` and `-` (isSecretKey), so
+ * `card_number`, `cardNumber` and `card-number` are one key. A superset of the policy language's
+ * DEFAULT_REDACT.
+ */
 export const DEFAULT_SECRET_KEYS: readonly string[] = [
-  "password", "passwd", "token", "access_token", "refresh_token", "secret", "api_key", "apikey",
-  "authorization", "ssn", "card_number", "credit_card", "cvv",
+  "password", "passwd", "passphrase", "token", "access_token", "refresh_token", "id_token", "session_token", "secret",
+  "client_secret", "secret_key", "private_key", "api_key", "x-api-key", "authorization", "proxy-authorization", "cookie",
+  "set-cookie", "ssn", "card_number", "credit_card", "cvv", "cvc",
 ];
+
+const fold = (key: string): string => {
+  const k = key.toLowerCase();
+  return k.includes("_") || k.includes("-") ? k.replace(/[-_]/g, "") : k;
+};
+const SECRET_NAMES = new Set(DEFAULT_SECRET_KEYS.map(fold));
+
+/** Whether a key is one of DEFAULT_SECRET_KEYS in any case and with or without `_` or `-` (`cardNumber`, `X-Api-Key`). */
+export function isSecretKey(key: string): boolean {
+  return SECRET_NAMES.has(fold(key));
+}
 
 /**
  * A deep copy of `value` in which every dotted path in `paths` (relative to `value`, e.g.
@@ -23,7 +39,8 @@ export const DEFAULT_SECRET_KEYS: readonly string[] = [
  * type checks to the audit sink. The input is never modified.
  */
 export function redact(value: unknown, paths: readonly string[] = [], defaults: readonly string[] = DEFAULT_SECRET_KEYS): unknown {
-  const secret = new Set(defaults.map((k) => k.toLowerCase()));
+  const listed = new Set(defaults.map(fold));
+  const secret = defaults === DEFAULT_SECRET_KEYS ? SECRET_NAMES : listed;
   const split = paths.map((p) => p.split(".")).filter((segs) => segs.every((s) => s.length > 0));
   return copy(value, split, secret, 0, new Set());
 }
@@ -35,7 +52,7 @@ function copy(value: unknown, live: string[][], secret: Set<string>, depth: numb
   if (depth >= MAX_REDACT_DEPTH) return TOO_DEEP;
   open.add(value);
   const child = (key: string, v: unknown): unknown => {
-    if (secret.has(key.toLowerCase())) return REDACTED;
+    if (secret.has(fold(key))) return REDACTED;
     const next: string[][] = [];
     for (const segs of live) {
       if (segs[0] !== key && segs[0] !== "*") continue;

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../canonical.mjs";
 import { CYCLE, DEFAULT_SECRET_KEYS, MAX_REDACT_DEPTH, redact, REDACTED, TOO_DEEP } from "../redact.js";
+import { auditArgs } from "../../audit-entries.js";
 
 describe("redact", () => {
   it("replaces declared paths and leaves the input untouched", () => {
@@ -20,6 +21,14 @@ describe("redact", () => {
     const out = redact({ args: { Password: "p", nested: [{ API_KEY: "k", keep: 1 }], Authorization: "Bearer x" }, token: "t" });
     expect(out).toEqual({ args: { Password: REDACTED, nested: [{ API_KEY: REDACTED, keep: 1 }], Authorization: REDACTED }, token: REDACTED });
     for (const k of DEFAULT_SECRET_KEYS) expect(redact({ [k]: 1 })).toEqual({ [k]: REDACTED });
+  });
+
+  it("redacts them in camelCase and with dashes too, in the audit entry and in the log", () => {
+    const input = { cardNumber: "4111111111111111", secret_key: "s3", privateKey: "pk", clientSecret: "cs", "X-Api-Key": "xk", accessToken: "at", card: { cvc: "123" } };
+    expect(redact(input)).toEqual({ cardNumber: REDACTED, secret_key: REDACTED, privateKey: REDACTED, clientSecret: REDACTED, "X-Api-Key": REDACTED, accessToken: REDACTED, card: { cvc: REDACTED } });
+    expect(auditArgs(input, [], 10_000)).toEqual(redact(input));
+    // Words that merely contain one are not secrets.
+    expect(redact({ tokens_used: 5, passwordless: true })).toEqual({ tokens_used: 5, passwordless: true });
   });
 
   it("takes custom defaults instead of the built-in ones", () => {
