@@ -99,7 +99,7 @@ describe.skipIf(!present && !required)("the console in a browser", () => {
     expect(await waiting).toMatchObject({ status: "approved", resolvedBy: "alice", note: "matches ticket 4411" });
     const second = await api("/v1/decide", refund(120, "cus_4411"));
     expect(second).toMatchObject({ effect: "allow", decidedBy: "approval", approval: first.approval });
-    expect(await api("/v1/outcome", { decision: second.id, tool: "stripe.refund", agent: "support-bot", run: "run-e2e", status: "succeeded", sideEffectId: "re_3PqX", durationMs: 84 })).toEqual({ recorded: true });
+    expect(await api("/v1/outcome", { decision: second.id, tool: "stripe.refund", agent: "support-bot", run: "run-e2e", status: "succeeded", sideEffectId: "re_3PqX", durationMs: 84 })).toEqual({ recorded: true, trust: { changed: true } });
 
     await page.goto(`${url}/runs/run-e2e`);
     const rows = page.locator("table.timeline tbody tr");
