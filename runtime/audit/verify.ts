@@ -302,7 +302,9 @@ class ChainWalker {
     const { file, line } = this.end;
     switch (this.head.state) {
       case "absent":
-        if (this.count === 0) return null;
+        // Every log pol writes gets its first record (and head file) at once, so an empty one
+        // without a head file is what wiping a log leaves: nothing here shows it was never used.
+        if (this.count === 0) return this.brk(file, line, "truncated", `the log holds no records and its head file ${basename(hp)} is missing: a wiped log looks exactly like this (compare with the anchor in the state store: --store)`);
         return this.brk(file, line, "truncated", `the head file ${basename(hp)} is missing, so removed trailing records cannot be ruled out after record ${this.count}`);
       case "malformed":
         return this.brk(hp, 1, "malformed", `the head file ${this.head.reason}`, null);

@@ -160,6 +160,15 @@ describe("head file", () => {
     });
   });
 
+  it("is required of an empty log too: emptied and stripped of its head file, a log is not intact", async () => {
+    const path = await makeLog(3);
+    writeFileSync(path, "");
+    unlinkSync(headPath(path));
+    expect((await broken(path)).error).toMatchObject({
+      kind: "truncated", message: "the log holds no records and its head file audit.jsonl.head is missing: a wiped log looks exactly like this (compare with the anchor in the state store: --store)",
+    });
+  });
+
   it("cannot be rewritten without the key", async () => {
     const path = await makeLog(5);
     rewrite(path, (ls) => ls.slice(0, 3));
