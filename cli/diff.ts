@@ -130,21 +130,22 @@ export async function diffCommand(io: Io, oldPath: string, newPath: string, opts
       replayed.add(call);
     }
   }
-  const { generatedCalls, sharedTools } = await import("../policytest/gen/spec.js");
+  const { eitherTools, generatedCalls, sharedTools } = await import("../policytest/gen/spec.js");
   const generated = new Tally(a.policy, b.policy, opts.examples, redactPaths, view);
   const shared = sharedTools(a.policy.meta, b.policy.meta);
+  const either = eitherTools(a.policy.meta, b.policy.meta);
   const sides = [a, b].map((x) => ({ meta: x.policy.meta, ...(x.checked ? { checked: x.checked } : {}) }));
   for (const call of generatedCalls(sides[0]!, sides[1]!, { count: opts.generated, seed: opts.seed, ...seen })) generated.add(call);
   const changed = (replayed?.differ ?? 0) + generated.differ > 0;
   const who = (x: Loaded) => ({ path: x.path, name: x.policy.meta.name, hash: x.policy.hash });
   if (json) {
-    io.out(JSON.stringify({ old: who(a), new: who(b), ...(replayed ? { replayed: { source: opts.calls, ...jsonSection(replayed) } } : {}), generated: { seed: opts.seed, shared, ...jsonSection(generated) }, changed, errors: problems.list }, null, 2) + "\n");
+    io.out(JSON.stringify({ old: who(a), new: who(b), ...(replayed ? { replayed: { source: opts.calls, ...jsonSection(replayed) } } : {}), generated: { seed: opts.seed, over: either, shared, ...jsonSection(generated) }, changed, errors: problems.list }, null, 2) + "\n");
   } else {
     const out = [`old ${a.path} (${a.policy.meta.name}, sha256 ${a.policy.hash.slice(0, 12)})`, `new ${b.path} (${b.policy.meta.name}, sha256 ${b.policy.hash.slice(0, 12)})`, ""];
     if (replayed) out.push(...textSection(`replayed ${replayed.calls} call${replayed.calls === 1 ? "" : "s"} from ${opts.calls}`, replayed), "");
     if (opts.generated <= 0) out.push("generated calls: off (--generated 0)");
-    else if (shared.length === 0) out.push("generated calls: none, the policies declare no tool in common");
-    else out.push(...textSection(`generated ${generated.calls} calls over ${shared.length} shared tool${shared.length === 1 ? "" : "s"} (${shared.join(", ")}; seed ${opts.seed})`, generated, true));
+    else if (either.length === 0) out.push("generated calls: none, neither policy declares a tool");
+    else out.push(...textSection(`generated ${generated.calls} calls over the ${either.length} tool${either.length === 1 ? "" : "s"} either policy declares (${either.join(", ")}; ${shared.length} in both; seed ${opts.seed})`, generated, true));
     io.out(out.join("\n") + "\n");
   }
   if (problems.any) return EXIT.usage;

@@ -3,6 +3,7 @@
 // the same log (agreeing with the shadow on which calls differ) and finding, by generated calls, a
 // change that no recorded call exercises.
 
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bundleFile, signer, SUITE_V1, SUITE_V2, tempDir, V1, V2 } from "../../bundle/test/fixtures.js";
@@ -76,10 +77,18 @@ describe("pol diff", () => {
     const r = await run(["diff", v1, v2, "--calls", audit, "--generated", "500", "--fail-on-change"]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/replayed 2 calls from .*: 0 decide differently/);
-    expect(r.out).toMatch(/generated 500 calls over 2 shared tools \(lookup, refund; seed 1\): [1-9]\d* decides? differently\n  refund +\d+ calls +\d+ differ\n/);
+    expect(r.out).toMatch(/generated 500 calls over the 2 tools either policy declares \(lookup, refund; 2 in both; seed 1\): [1-9]\d* decides? differently\n  refund +\d+ calls +\d+ differ\n/);
     // The same seed gives the same calls: a CI run is reproducible.
     expect((await run(["diff", v1, v2, "--calls", audit, "--generated", "500", "--fail-on-change"])).out).toBe(r.out);
     // Without the flag the command reports and succeeds.
     expect((await run(["diff", v1, v2, "--generated", "50"])).code).toBe(0);
+  });
+
+  it("fails CI on a new version that no longer declares the tools, deciding them by its default", async () => {
+    const allowAll = join(tempDir(), "shop.pol");
+    writeFileSync(allowAll, "policy shop\ndefault allow\n");
+    const r = await run(["diff", v1, allowAll, "--generated", "200", "--fail-on-change"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/generated 200 calls over the 2 tools either policy declares \(lookup, refund; 0 in both; seed 1\): [1-9]\d* decides? differently/);
   });
 });

@@ -36,23 +36,29 @@ export function sharedTools(a: PolicyMeta, b: PolicyMeta): string[] {
   return [...a.tools.keys()].filter((t) => b.tools.has(t)).sort();
 }
 
+/** The tools either policy declares, the ones generated calls go to. */
+export function eitherTools(a: PolicyMeta, b: PolicyMeta): string[] {
+  return [...new Set([...a.tools.keys(), ...b.tools.keys()])].sort();
+}
+
 /**
- * `count` calls over the tools both policies declare (half with each version's schema, so a
- * changed schema shows too), reproducible from `seed`; none when they share no tool.
+ * `count` calls over the tools either policy declares, each side's half with its own schemas (so a
+ * changed schema shows, and so does a tool one side no longer declares: the other decides it as
+ * undeclared), reproducible from `seed`; none when neither declares a tool.
  */
 export function generatedCalls(a: Side, b: Side, opts: { count: number; seed: number; strings?: Iterable<string>; numbers?: Iterable<number> }): unknown[] {
-  const shared = sharedTools(a.meta, b.meta);
-  if (shared.length === 0 || opts.count <= 0) return [];
+  const sides = [a, b].filter((s) => s.meta.tools.size > 0);
+  if (sides.length === 0 || opts.count <= 0) return [];
   const targets = [...targetsOf(a.meta), ...targetsOf(b.meta)];
   const checked = [a.checked, b.checked].filter((c): c is CheckedPolicy => c !== undefined);
   const extra = { strings: [...(opts.strings ?? [])], numbers: [...(opts.numbers ?? [])] };
   const out: unknown[] = [];
-  [a, b].forEach((side, i) => {
-    const tools: ToolSpec[] = shared.map((name) => ({ name, quoted: false, fields: side.meta.tools.get(name)!.args.map(fieldOf) }));
+  sides.forEach((side, i) => {
+    const tools: ToolSpec[] = [...side.meta.tools.keys()].sort().map((name) => ({ name, quoted: false, fields: side.meta.tools.get(name)!.args.map(fieldOf) }));
     const spec = { tools, context: side.meta.context.map(fieldOf) };
     const gen = new CallGen(spec, poolsOf(checked, { tools, targets }, extra));
-    const n = i === 0 ? Math.ceil(opts.count / 2) : Math.floor(opts.count / 2);
-    if (n > 0) out.push(...fc.sample(gen.call(), { seed: opts.seed + i, numRuns: n }));
+    const n = sides.length === 1 ? opts.count : i === 0 ? Math.ceil(opts.count / 2) : Math.floor(opts.count / 2);
+    if (n > 0) out.push(...fc.sample(gen.call(), { seed: opts.seed + (side === b ? 1 : 0), numRuns: n }));
   });
   return out;
 }
