@@ -57,6 +57,11 @@ export async function testCommand(io: Io, paths: string[], opts: TestOpts): Prom
   else io.out(textReport(results, { coverage: opts.coverage || min !== undefined, verbose: opts.verbose ?? false }));
   if (problems.any || t.errors) return EXIT.usage;
   if (t.failed) return EXIT.failed;
+  // A filter that selects nothing (a typo) must not pass CI green.
+  if (opts.filter !== undefined && t.passed === 0) {
+    io.err(`no test case matches --filter ${opts.filter}: nothing was run\n`);
+    return EXIT.failed;
+  }
   if (min !== undefined && coveragePercent(t) < min) {
     io.err(`rule coverage ${coveragePercent(t).toFixed(1)}% is below --coverage-min ${min}%\n`);
     return EXIT.failed;

@@ -70,6 +70,12 @@ describe("pol test", () => {
     const j = JSON.parse((await run(["test", join(FIX, "support_agent.test.yaml"), "--format", "json"])).out);
     expect(j).toMatchObject({ passed: 7, failed: 1 });
   });
+  it("a --filter that matches no case fails, rather than passing CI with nothing run", async () => {
+    const r = await run(["test", join(FIX, "support_agent.test.yaml"), "--filter", "thresholdz"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("0 passed, 0 failed");
+    expect(r.err).toContain("no test case matches --filter thresholdz: nothing was run");
+  });
 });
 
 /** A temporary folder holding `p.pol` and its suite `p.test.yaml`. */
