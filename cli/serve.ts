@@ -40,8 +40,10 @@ async function hashCommand(io: Io): Promise<number> {
   const { hashSecret, newSecret } = await import("../server/auth/secret.js");
   const given = (await io.stdin()).replace(/\r?\n$/, "");
   const secret = given === "" ? newSecret() : given;
-  if (given === "") io.out(`secret: ${secret}\n`);
-  io.out(`hash: ${await hashSecret(secret)}\n`);
+  // stdout is the hash alone, pasteable as the users file's `secret:` value (or `$(…)`); a
+  // secret made here goes to stderr, for the person to hand on.
+  if (given === "") io.err(`secret: ${secret}  (the user signs in with this; only its hash below is kept)\n`);
+  io.out(`${await hashSecret(secret)}\n`);
   return EXIT.ok;
 }
 

@@ -143,7 +143,7 @@ const ROWS: Row[] = [
   ["serve: --canary-percent without --canary", () => ["serve", "--policy", POLICY, "--canary-percent", "10"], 2, { err: /--canary-percent needs --canary <policy>/ }],
   ["serve: --canary-percent 150", () => ["serve", "--policy", POLICY, "--canary", POLICY, "--canary-percent", "150"], 2, { err: /argument '150' is invalid/ }],
   ["serve: a tampered bundle with --verify-key", () => ["serve", "--policy", join(roll, "tampered.polb"), "--verify-key", join(roll, "k.pub.pem"), "--store", ":memory:", "--audit", join(roll, "serve-audit.jsonl"), "--listen", "127.0.0.1:0"], 2, { err: /tampered\.polb/ }],
-  ["serve --hash-secret: the hash of a secret on stdin", () => ["serve", "--hash-secret"], 0, { out: /^hash: scrypt\$32768\$8\$1\$[\w-]+\$[\w-]+\n$/, stdin: "correct horse\n" }],
+  ["serve --hash-secret: the hash of a secret on stdin", () => ["serve", "--hash-secret"], 0, { out: /^scrypt\$32768\$8\$1\$[\w-]+\$[\w-]+\n$/, stdin: "correct horse\n" }],
 
   ["keygen: a new key pair", () => ["keygen", "-o", join(roll, "new.pem")], 0, { out: /^ed25519:[0-9a-f]{16}\n$/, err: /wrote .*new\.pem .* and .*new\.pub\.pem/ }],
   ["keygen: never replaces a key", () => ["keygen", "-o", join(roll, "k.pem")], 2, { err: /k\.pem` exists: choose another name with -o, or pass --force/ }],
