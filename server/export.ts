@@ -9,12 +9,12 @@ export const CSV_COLUMNS = ["seq", "time", "type", "event", "id", "agent", "run"
 
 /**
  * One CSV cell (RFC 4180 quoting). A cell a spreadsheet would run as a formula (starting with
- * = + - @ or a tab/CR) gets a leading apostrophe: audit data comes from agents and must not
+ * = + - @ or a tab, CR or LF) gets a leading apostrophe: audit data comes from agents and must not
  * execute in an auditor's spreadsheet.
  */
 export function csvCell(v: unknown): string {
   let s = v === undefined || v === null ? "" : typeof v === "string" ? v : Array.isArray(v) && v.every((x) => typeof x === "string") ? v.join("; ") : JSON.stringify(v);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  if (/^[=+\-@\t\r\n]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -58,6 +58,7 @@ describe("audit export", () => {
     expect(text).not.toMatch(/,=HYPERLINK/);
     expect(csvCell("=1+1")).toBe("'=1+1");
     expect(csvCell("-5")).toBe("'-5");
+    expect(csvCell("\n=1+1")).toBe("\"'\n=1+1\"");
     expect(csvCell('a "quoted", text')).toBe('"a ""quoted"", text"');
     expect(csvCell(["a", "b"])).toBe("a; b");
     expect(timeRange("2026-01-31T09:00", "2026-01-31T11:00+01:00", 0)).toEqual({ from: Date.UTC(2026, 0, 31, 9), to: Date.UTC(2026, 0, 31, 10) });
