@@ -27,6 +27,8 @@ export interface SessionOptions {
   maxMs?: number;
   /** Most sessions kept; the oldest is dropped past it. Default 10,000. */
   max?: number;
+  /** Most sessions one user holds; their own oldest is dropped past it, so nobody's sign-ins can push out other people's. Default 32. */
+  perUser?: number;
   now?: () => number;
 }
 
@@ -35,19 +37,24 @@ export class Sessions {
   private readonly idleMs: number;
   private readonly maxMs: number;
   private readonly max: number;
+  private readonly perUser: number;
   private readonly now: () => number;
 
   constructor(o: SessionOptions = {}) {
     this.idleMs = o.idleMs ?? 8 * 3600_000;
     this.maxMs = o.maxMs ?? 24 * 3600_000;
     this.max = o.max ?? 10_000;
+    this.perUser = o.perUser ?? 32;
     this.now = o.now ?? Date.now;
   }
 
   create(user: string): Session {
     const t = this.now();
     const s: Session = { id: randomId(), user, csrf: randomId(), createdAt: t, seenAt: t };
-    if (this.map.size >= this.max) this.map.delete(this.map.keys().next().value!);
+    // The map is in creation order: the user's first one found is their oldest.
+    const own = [...this.map.values()].filter((x) => x.user === user);
+    if (own.length >= this.perUser) this.map.delete(own[0]!.id);
+    else if (this.map.size >= this.max) this.map.delete(this.map.keys().next().value!);
     this.map.set(s.id, s);
     return s;
   }

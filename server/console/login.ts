@@ -7,6 +7,7 @@ import type { Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { sameOrigin, type ServeEnv } from "../auth/middleware.js";
 import { randomId, sameText } from "../auth/secret.js";
+import { may, refusal } from "../auth/roles.js";
 import { CSRF_FIELD, LOGIN_COOKIE, SESSION_COOKIE, type Sessions } from "../auth/sessions.js";
 import { isRefusal } from "../auth/throttle.js";
 import type { Users } from "../auth/users.js";
@@ -61,6 +62,8 @@ export function registerLogin(app: Hono<ServeEnv>, d: LoginDeps): void {
       return c.html(form(c, d, next, p.why), 429);
     }
     if (!p) return c.html(form(c, d, next, "the name or secret is wrong"), 401);
+    // A service's credential opens no session: it could only fill the session table.
+    if (!may(p, "view")) return c.html(form(c, d, next, refusal(p, "view")), 403);
     d.sessions.destroy(getCookie(c, SESSION_COOKIE));
     const s = d.sessions.create(p.name);
     deleteCookie(c, LOGIN_COOKIE, { path: "/login" });

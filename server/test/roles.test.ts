@@ -10,7 +10,7 @@ import { safeNext } from "../console/login.js";
 import { Users } from "../auth/users.js";
 import { Sessions } from "../auth/sessions.js";
 import { MAX_STREAMS_PER_PRINCIPAL } from "../events.js";
-import { PEOPLE, refundCall, serve, signIn, type Person, type Served } from "./helpers.js";
+import { PEOPLE, refundCall, serve, signIn, signInAttempt, type Person, type Served } from "./helpers.js";
 
 let s: Served;
 beforeAll(async () => {
@@ -134,8 +134,20 @@ describe("the console", () => {
     expect(page).toMatch(new RegExp(`id="${id}"[\\s\\S]*?May approve: <strong>finance</strong> \\(ada, alice\\)`));
   });
 
-  it("an agent-only principal cannot open the console", async () => {
+  it("an agent-only principal cannot open the console: sign-in refuses it, and makes no session", async () => {
     await expect(signIn(s, "svc")).rejects.toThrow();
+    const r = await signInAttempt(s, "svc", "svc-secret");
+    expect(r.status).toBe(403);
+    expect(r.headers.getSetCookie().some((c) => c.startsWith("pol_session="))).toBe(false);
+    expect(await r.text()).toContain("viewing the console needs the viewer, approver, operator or admin role");
+  });
+
+  it("one person's sign-ins drop only their own oldest sessions, never other people's", () => {
+    const sessions = new Sessions({ max: 100, perUser: 3 });
+    const oscar = sessions.create("oscar");
+    const mine = Array.from({ length: 50 }, () => sessions.create("mallory"));
+    expect(sessions.get(oscar.id)?.user).toBe("oscar");
+    expect(mine.filter((m) => sessions.get(m.id) !== undefined)).toEqual(mine.slice(-3));
   });
 
   it("the approver's identity goes into the approval record and the audit log; operators' actions are audited by name", async () => {
