@@ -26,7 +26,7 @@ import { registerPolicy } from "./console/policy.js";
 import { registerQueue } from "./console/queue.js";
 import { registerRuns } from "./console/runs.js";
 import { ApprovalEvents } from "./events.js";
-import { health } from "./health.js";
+import { health, sameFile } from "./health.js";
 import type { ServeHost } from "./host.js";
 import { ServeMetrics } from "./metrics.js";
 import { internalDenial, withFastDecide } from "./fast-decide.js";
@@ -47,6 +47,8 @@ export interface AppOptions {
   metrics?: ServeMetrics;
   /** Aborted when the server starts to stop (server/drain.ts): approval long-polls answer at once. */
   stopping?: AbortSignal;
+  /** The SQLite store's file, when the store is one: /health fails once it is deleted or replaced. */
+  storeFile?: string;
 }
 
 export interface ServeApp {
@@ -88,6 +90,7 @@ export function createApp(o: AppOptions): ServeApp {
   const events = new ApprovalEvents(host);
   const actions = new Actions(host);
   const policyName = host.policy.manifest.policy.name;
+  const storeFile = o.storeFile !== undefined ? sameFile(o.storeFile) : undefined;
   const login = { users, sessions, secureCookies: o.secureCookies ?? false, policyName };
   const deps: ConsoleDeps = { host, users, actions, events, audit, verifier, policyName, queuePollSeconds: o.queuePollSeconds ?? 5 };
 
@@ -97,7 +100,7 @@ export function createApp(o: AppOptions): ServeApp {
   const secure = secureHeaders({ contentSecurityPolicy: CSP, referrerPolicy: "same-origin", crossOriginEmbedderPolicy: false });
   app.use("*", (c, next) => (c.req.path.startsWith("/v1/") ? next() : secure(c, next)));
   app.get("/health", async (c) => {
-    const h = await health(host);
+    const h = await health(host, storeFile);
     return c.json(h.body, h.status);
   });
   // Console forms (sign-in included, before anyone is known) are read whole by parseBody: cap

@@ -7,6 +7,7 @@
 // it names hashes, never file paths or error text: those are on the console's policy page
 // (console/policy.ts), in the audit log and in the server's log.
 
+import { statSync } from "node:fs";
 import type { PolicyInfo, PolicyStatus } from "../runtime/reload.js";
 import type { ServeHost } from "./host.js";
 
@@ -66,9 +67,36 @@ function refusedChange(s: PolicyStatus): string[] {
   return [`the last ${last.role} policy change (${last.at}) was refused at ${last.stage ?? "load"}; still serving ${s.live.hash.slice(0, 12)}: the console's policy page and the audit log say why`];
 }
 
-export async function health(host: ServeHost): Promise<HealthReport> {
+/**
+ * A check that the file at `path` is still the one there now (same device and inode): a SQLite
+ * store deleted or replaced under a running server goes on in the deleted file, which `pol pause`
+ * and every other process can no longer reach, and is gone at restart.
+ */
+export function sameFile(path: string): () => Promise<void> {
+  let was: { dev: number; ino: number } | undefined;
+  try {
+    const st = statSync(path);
+    was = { dev: st.dev, ino: st.ino };
+  } catch {
+    was = undefined; // not there yet: nothing to compare with
+  }
+  return async () => {
+    if (was === undefined) return;
+    let now: { dev: number; ino: number } | undefined;
+    try {
+      now = statSync(path);
+    } catch {
+      now = undefined;
+    }
+    if (!now || now.dev !== was.dev || now.ino !== was.ino) {
+      throw new Error("its file was deleted or replaced while the server runs; other processes (`pol pause`) no longer reach this server's state, and it is lost at restart: restart the server on the store");
+    }
+  };
+}
+
+export async function health(host: ServeHost, storeFile?: () => Promise<void>): Promise<HealthReport> {
   const policy = host.policy.hash ? "ok" : "policy: no policy is loaded";
-  const [store, audit] = await Promise.all([check(() => host.paused(), "the state store"), check(() => host.flush(), "the audit log")]);
+  const [store, audit] = await Promise.all([check(async () => { await storeFile?.(); await host.paused(); }, "the state store"), check(() => host.flush(), "the audit log")]);
   const checks = { policy, store, audit };
   const reasons = Object.values(checks).filter((c) => c !== "ok");
   const status = host.policyStatus();

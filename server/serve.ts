@@ -155,7 +155,8 @@ export async function startServer(cfg: ServeConfig): Promise<RunningServer> {
   const metrics = hostMetrics(engine, () => verifier);
   observe = metrics.observe;
   const drain = new Drain();
-  const parts = createApp({ host: engine, users, audit: source, metrics, stopping: drain.signal, ...(cfg.maxBodyBytes !== undefined ? { maxBodyBytes: cfg.maxBodyBytes } : {}), secureCookies: cfg.secureCookies ?? false, ...(cfg.queuePollSeconds !== undefined ? { queuePollSeconds: cfg.queuePollSeconds } : {}) });
+  const storeFile = typeof store === "string" && store !== ":memory:" && !isServerUrl(store) ? { storeFile: store } : {};
+  const parts = createApp({ host: engine, users, audit: source, metrics, stopping: drain.signal, ...storeFile, ...(cfg.maxBodyBytes !== undefined ? { maxBodyBytes: cfg.maxBodyBytes } : {}), secureCookies: cfg.secureCookies ?? false, ...(cfg.queuePollSeconds !== undefined ? { queuePollSeconds: cfg.queuePollSeconds } : {}) });
   verifier = parts.verifier;
   let server: Server;
   try {

@@ -2,7 +2,7 @@
 // decisions have Engine.decide's shape; bad JSON, oversized and empty bodies are 400s whose body
 // is a deny; outcomes are audited; an agent long-polls its approval; /health and /metrics.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, renameSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import Database from "better-sqlite3";
 import { join } from "node:path";
@@ -329,6 +329,22 @@ describe("/health and /metrics", () => {
     const r = await fetch(`${s.url}/health`);
     expect(r.status).toBe(200);
     expect(await r.json()).toMatchObject({ status: "ok", policy: { name: "shop", hash: s.engine.policyHash }, checks: { policy: "ok", store: "ok", audit: "ok" } });
+  });
+
+  it("/health fails once the store's file is deleted or replaced under the running server", async () => {
+    const t = await serve();
+    try {
+      expect((await fetch(`${t.url}/health`)).status).toBe(200);
+      const db = join(t.dir, "state.db");
+      renameSync(db, `${db}.moved`);
+      const r = await fetch(`${t.url}/health`);
+      expect(r.status).toBe(500);
+      expect(await r.json()).toMatchObject({ status: "error", checks: { store: expect.stringMatching(/^the state store: its file was deleted or replaced while the server runs; .*restart the server on the store$/) } });
+      renameSync(`${db}.moved`, db);
+      expect((await fetch(`${t.url}/health`)).status).toBe(200);
+    } finally {
+      await t.close();
+    }
   });
 
   it("/metrics needs a signed-in role and has bounded labels", async () => {
