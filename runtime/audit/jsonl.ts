@@ -353,6 +353,7 @@ export class JsonlAuditLog implements AuditSink {
     const m = receiveMessageOnPort(this.errors)?.message as WriterFailure | undefined;
     if (!m) return new AuditError("io", `cannot write audit log ${this.path} (its writer thread stopped)`);
     if (m.rotateTarget) return new AuditError("io", `cannot rotate audit log: ${m.rotateTarget} already exists`);
+    if (m.code === "EDELETED") return new AuditError("io", `audit log ${this.path} was deleted while it was being written; records written to it since are gone: restore it from a copy, or start on a new log`);
     return wrapIo(Object.assign(new Error(m.message), { code: m.code }), `cannot ${m.phase} audit log ${this.path}`);
   }
 

@@ -210,6 +210,9 @@ class AuditWriter {
         const err = await this.dataSync;
         this.dataSync = null;
         if (err) throw err;
+        // A log file deleted under the writer takes every record written to it along: fail (the
+        // Engine then denies) rather than go on writing into a file nobody can read.
+        if (fs.fstatSync(this.fd).nlink === 0) throw Object.assign(new Error("the log file was deleted while it was being written"), { code: "EDELETED" });
         await this.writeHead(seq, hash);
         this.durableSeq = seq;
         this.queue.setDurable(seq, hash);

@@ -85,6 +85,20 @@ describe("sealing and chaining", () => {
   });
 });
 
+describe("a log deleted under its writer", () => {
+  it("fails, so appends are refused (and the Engine denies), instead of writing into a file nobody can read", async () => {
+    const path = join(tempDir(), "audit.jsonl");
+    const log = await JsonlAuditLog.open(path, { key: KEY });
+    log.append(decision(1));
+    await log.flush();
+    unlinkSync(path);
+    log.append(decision(2));
+    await expect(log.flush()).rejects.toThrow(`audit log ${path} was deleted while it was being written; records written to it since are gone: restore it from a copy, or start on a new log`);
+    expect(() => log.append(decision(3))).toThrow(/was deleted while it was being written/);
+    await log.close().catch(() => undefined);
+  });
+});
+
 describe("keys", () => {
   it("creates <path>.key with mode 0600 and reuses it on reopen", async () => {
     const path = join(tempDir(), "audit.jsonl");
