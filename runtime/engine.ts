@@ -33,7 +33,7 @@ import { initialPolicies, Rollout, watchDelay, type CanaryOption, type ChangeRec
 import { engineSecret } from "./secret.js";
 import { snapshotCall, DEFAULT_MAX_CALL_SIZE } from "./snapshot.js";
 import { StateCache } from "./state-cache.js";
-import { approvalsHome, openStore, PendingCapError, type Approval, type Pause, type StateStore, type TrustRecord } from "./store/index.js";
+import { approvalsHome, openStore, prepareFileStores, PendingCapError, type Approval, type Pause, type StateStore, type TrustRecord } from "./store/index.js";
 import { recordDecisionSpan } from "./telemetry.js";
 import { additions, DEFAULT_RUN_BOUNDS, historyShown, readsRun, runNeeds, withRunInputs } from "./run-inputs.js";
 import type { RunBounds } from "./store/index.js";
@@ -315,7 +315,9 @@ export class Engine {
     whole("maxPendingPerAgent", options.maxPendingPerAgent, DEFAULT_MAX_PENDING);
     const policies = await initialPolicies(policy, options);
     const p = policies.live.policy;
-    // The secret first: approvals on a server without a shared secret are refused before connecting.
+    // The secret first: approvals on a server without a shared secret are refused before
+    // connecting. A store file that cannot be one is refused before its key file is made beside it.
+    prepareFileStores(options.store ?? ":memory:");
     const secret = engineSecret(options.secret, approvalsHome(options.store ?? ":memory:")).key;
     // The store spec (a path, a server url, a StateStore, or a source per part) is runtime/store's to open.
     const opened = await openStore(options.store ?? ":memory:", { initialTrust: trustCfg.initial, serverClock: options.clock === undefined });

@@ -8,6 +8,8 @@
 // a server (SQLite's own busy timeout bounds it) and are left unwrapped, which keeps them at their
 // microsecond cost.
 
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import type { SyncedClock } from "./clock.js";
 import { DEFAULT_TIMEOUT_MS, checkTimeout, withDeadline } from "./deadline.js";
 import { openMemoryStore } from "./memory.js";
@@ -59,6 +61,25 @@ export interface OpenedStore {
 /** Where a spec keeps its approvals, without opening anything (the Engine resolves its secret first). */
 export function approvalsHome(spec: StoreSpec): OpenedStore["approvals"] {
   return kindOf(partsOf(spec).parts.approvals);
+}
+
+/**
+ * Checks the SQLite files a spec names before anything is created beside them (the engine secret
+ * `<store>.key` comes first): a url pol cannot open, or a directory, is refused with the fix; a
+ * missing parent directory is created, as the audit log's is.
+ */
+export function prepareFileStores(spec: StoreSpec): void {
+  for (const src of new Set(Object.values(partsOf(spec).parts))) {
+    if (typeof src !== "string" || src === ":memory:" || isServerUrl(src)) continue;
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(src)?.[1];
+    if (scheme !== undefined) throw new StoreError("invalid", `\`${scheme}://\` is not a store pol can open: use a SQLite file path, :memory:, redis:// or postgres://`);
+    if (existsSync(src) && statSync(src).isDirectory()) throw new StoreError("invalid", `the store \`${src}\` is a directory; the store is a SQLite file: name one in it (${join(src, "pol.db")})`);
+    try {
+      mkdirSync(dirname(resolve(src)), { recursive: true });
+    } catch (e) {
+      throw new StoreError("io", `cannot create the directory of the store \`${src}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
 }
 
 /** What kind of back-end a source is, for the approvals' secret. */

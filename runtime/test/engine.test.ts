@@ -3,7 +3,7 @@
 // closed on internal and audit errors, close(), and loading from .wasm and .pol paths.
 
 import { createHash } from "node:crypto";
-import { readFileSync, symlinkSync } from "node:fs";
+import { existsSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { verifyAudit, type AuditSink } from "../audit/index.js";
@@ -208,6 +208,14 @@ describe("loading", () => {
     // A misspelt option once meant the default silently (`stroe`: an in-memory store, nothing persisted).
     await expect(Engine.load(p, { audit: false, stroe: "pol.db" } as never)).rejects.toThrow(/^unknown option `stroe`; the options are store, audit, /);
     await expect(Engine.load(p, null as never)).rejects.toThrow("the options must be an object, got null");
+    // A store that cannot be one is refused before its key file is made beside it.
+    const dir = tempDir();
+    await expect(Engine.load(p, { audit: false, store: dir })).rejects.toThrow(`the store \`${dir}\` is a directory; the store is a SQLite file: name one in it (${join(dir, "pol.db")})`);
+    expect(existsSync(`${dir}.key`)).toBe(false);
+    await expect(Engine.load(p, { audit: false, store: "mysql://db/pol" })).rejects.toThrow("`mysql://` is not a store pol can open: use a SQLite file path, :memory:, redis:// or postgres://");
+    // A missing directory is made, as the audit log's is.
+    const nested = await Engine.load(p, { audit: false, store: join(dir, "a", "b", "pol.db") });
+    await nested.close();
     // The call limits: anything but their values once meant no check (`DENY` let undeclared arguments through).
     const bytes = await compiled(SHOP);
     await expect(WasmPolicy.fromBytes(bytes, { extraArgs: "DENY" as never })).rejects.toThrow('`extraArgs` must be "deny" (the default) or "ignore", got "DENY"');
