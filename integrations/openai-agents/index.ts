@@ -60,7 +60,7 @@ export class PolAgents {
   constructor(private readonly host: GuardHost, private readonly opts: PolAgentsOptions = {}) {}
 
   /** The tool's options with pol's needsApproval, input guardrail and audited execute; pass them to `tool()`. */
-  guard<O extends AgentsToolOptions>(options: O): O {
+  guard<O extends AgentsToolOptions>(options: O): NoInfer<O> {
     const name = options.name;
     if (typeof name !== "string" || name === "") throw new TypeError("pol.guard needs the tool's `name` (pol's policy decides by it)");
     refuseOwnApproval(name, options.needsApproval);

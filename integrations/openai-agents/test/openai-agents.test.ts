@@ -119,4 +119,13 @@ describe("pol/openai-agents on the OpenAI Agents SDK", () => {
     expect(() => tool(pol.guard(opts))).toThrow(/^pol: `refund` has its own needsApproval, which pol's would replace; say it in the policy instead/);
     await h.engine.close();
   });
+
+  it("type-checks an execute written inline in pol.guard inside tool() (npm run typecheck fails otherwise)", async () => {
+    const h = await harness();
+    const pol = polAgents(h.engine);
+    // Before, tool()'s options were inferred back into guard's, typing `input` as a string: TS2345.
+    const t = tool(pol.guard({ name: "refund", description: "Refund", parameters: z.object({ amount: z.number(), customer: z.string() }), execute: async ({ amount }) => `refunded ${amount}` }));
+    expect(t.name).toBe("refund");
+    await h.engine.close();
+  });
 });
