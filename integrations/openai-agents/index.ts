@@ -20,7 +20,7 @@ export interface AgentsToolOptions {
 interface InputGuardrail {
   type: "tool_input";
   name: string;
-  run(data: { context?: { context?: unknown }; toolCall: { callId: string; name?: string; arguments?: string } }): Promise<{ behavior: { type: "allow" } | { type: "rejectContent"; message: string }; outputInfo?: unknown }>;
+  run(data: { context?: { context?: unknown; isToolApproved?(a: { toolName: string; callId: string }): boolean | undefined }; toolCall: { callId: string; name?: string; arguments?: string } }): Promise<{ behavior: { type: "allow" } | { type: "rejectContent"; message: string }; outputInfo?: unknown }>;
 }
 
 /** A run's interruption (RunToolApprovalItem) and state, as far as resolve() uses them. */
@@ -72,6 +72,12 @@ export class PolAgents {
         const call = this.call(name, toolCall.callId, () => parsed(toolCall.arguments), context?.context);
         const d = await this.host.decideFor(toolCall.callId, call);
         if (d.effect === "allow") return { behavior: { type: "allow" }, outputInfo: { decision: d.id } };
+        // An approve whose interruption the run has not approved yet is needsApproval's to raise:
+        // with the run's `preApprovalInputGuardrails` this runs just before it. Approved by the
+        // run while pol's approval is still open, it was approved outside pol: refused, saying so.
+        if (d.effect === "approve" && context?.isToolApproved?.({ toolName: name, callId: toolCall.callId }) !== true) {
+          return { behavior: { type: "allow" }, outputInfo: { decision: d.id } };
+        }
         return { behavior: { type: "rejectContent", message: d.effect === "deny" ? deniedText(d) : pendingText(call.tool, d) }, outputInfo: { decision: d.id } };
       },
     };

@@ -98,6 +98,31 @@ describe("pol/openai-agents on the OpenAI Agents SDK", () => {
     ]);
   });
 
+  it("with preApprovalInputGuardrails the guardrail leaves an approve to needsApproval: the run still interrupts", async () => {
+    const h = await harness();
+    const { pol, agent, ran } = setup(h, 120);
+    const first = await run(agent, "refund cus_1 120 dollars", { toolExecution: { preApprovalInputGuardrails: true } } as never);
+    expect(first.interruptions).toHaveLength(1);
+    expect(ran).toEqual([]);
+    const open = await pol.resolve(first);
+    await h.engine.approvals.resolve(open.pending[0]!.polApproval!, { approve: true, by: "alice", groups: ["finance"] });
+    expect((await pol.resolve(first)).approved).toHaveLength(1);
+    expect((await run(agent, first.state)).finalOutput).toBe("done");
+    expect(ran).toEqual([120]);
+    await verified(h);
+  });
+
+  it("an interruption approved outside pol (state.approve) still does not run the tool: the model reads why", async () => {
+    const h = await harness();
+    const { agent, model, ran } = setup(h, 120);
+    const first = await run(agent, "refund cus_1 120 dollars");
+    first.state.approve(first.interruptions[0]!);
+    expect((await run(agent, first.state)).finalOutput).toBe("done");
+    expect(ran).toEqual([]);
+    expect(lastInput(model)).toMatch(/pol: `refund` is waiting for approval `apr_\w+`.*; it has not run/);
+    await verified(h);
+  });
+
   it("rejects the interruption of a rejected approval with the approver's note", async () => {
     const h = await harness();
     const { pol, agent, model, ran } = setup(h, 150);
