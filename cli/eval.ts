@@ -100,8 +100,10 @@ export async function evalCommand(io: Io, file: string, opts: EvalOpts): Promise
   if (!read) return problems.fail();
   const e = await openEngine(io, file, opts, problems);
   if (typeof e === "number") return e;
-  const d = e.decide(read.call);
+  // As the Engine does: a policy that reads the clock gets the host's time when the call has none.
+  const call = e.meta.readsClock && typeof read.call === "object" && read.call !== null && !Array.isArray(read.call) && !("time" in read.call) ? { ...read.call, time: Date.now() } : read.call;
+  const d = e.decide(call);
   if (opts.format === "json") io.out(JSON.stringify({ ...d, engine: e.engine }, null, 2) + "\n");
-  else io.out(render(e, read.call, d, opts));
+  else io.out(render(e, call, d, opts));
   return opts.failOn !== undefined && FAIL_ON[opts.failOn]!.includes(d.effect) ? EXIT.failed : EXIT.ok;
 }

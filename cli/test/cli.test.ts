@@ -61,6 +61,17 @@ describe("pol eval", () => {
     expect(a.effect).toBe("deny");
     expect({ ...a, engine: "" }).toEqual({ ...b, engine: "" });
   });
+  it("gives a policy that reads the clock the current time, as the Engine does, unless the call carries one", async () => {
+    const travel = "examples/agentdojo/travel.pol";
+    const stay = (start: string, extra = "") => `{"tool":"reserve_hotel","args":{"hotel":"Le Marais","start_day":"${start}","end_day":"2999-01-02"}${extra}}`;
+    const past = JSON.parse((await run(["eval", travel, "--format", "json", "--call", stay("2000-01-01")])).out);
+    expect(past).toMatchObject({ effect: "deny", reasons: ["a stay starts today or later and ends after it starts"] });
+    const future = JSON.parse((await run(["eval", travel, "--format", "json", "--call", stay("2999-01-01")])).out);
+    expect(future.reasons).not.toContain("a stay starts today or later and ends after it starts");
+    // A call's own time is used: in 1999, a stay from 2000 starts in the future.
+    const then = JSON.parse((await run(["eval", travel, "--format", "json", "--call", stay("2000-01-01", ',"time":"1999-06-01T00:00:00Z"')])).out);
+    expect(then.reasons).not.toContain("a stay starts today or later and ends after it starts");
+  });
   it("bad JSON is exit 2 with a message", async () => {
     const r = await run(["eval", SKETCH, "--call", "{nope"]);
     expect(r.code).toBe(2);
