@@ -42,5 +42,6 @@ export function fmtCommand(io: Io, paths: string[], opts: { check?: boolean }): 
     }
   }
   if (opts.check) io.err(`${files.length - unformatted - broken} of ${files.length} files formatted\n`);
-  return problems.any || broken ? EXIT.usage : opts.check && unformatted ? EXIT.failed : EXIT.ok;
+  // A file that does not parse is a policy error (exit 1, as `pol check` says it), not a usage one.
+  return problems.any ? EXIT.usage : broken || (opts.check && unformatted) ? EXIT.failed : EXIT.ok;
 }

@@ -36,6 +36,7 @@ beforeAll(() => {
   writeFileSync(join(dir, "b", "same.pol"), "tool t { n: number }\ndeny t if args.n < 3\n");
   writeFileSync(join(dir, "warn.pol"), "let unused = 1\n");
   writeFileSync(join(dir, "ugly.pol"), "allow    t\n");
+  writeFileSync(join(dir, "broken-syntax.pol"), "policy p\nallow t if (\n");
   writeFileSync(join(dir, "low.test.yaml"), "cases:\n  - name: one\n    call: { tool: t, args: { n: 1 } }\n    expect: { effect: allow }\n");
   writeFileSync(join(dir, "low.pol"), "tool t { n: number }\nallow t if args.n < 3\ndeny t if args.n > 100\n");
   writeFileSync(join(dir, "not.wasm"), "not a module");
@@ -91,6 +92,7 @@ const ROWS: Row[] = [
 
   ["fmt --check: unformatted", () => ["fmt", "--check", join(dir, "ugly.pol")], 1, { out: /not formatted/ }],
   ["fmt --check: a missing path", () => ["fmt", "--check", join(dir, "nope")], 2],
+  ["fmt: a file that does not parse is a policy error", () => ["fmt", join(dir, "broken-syntax.pol")], 1, { err: /E0103/ }],
 
   ["eval: a decision", () => ["eval", POLICY, "--call", call(20)], 0, { out: /^allow/ }],
   ["eval: --fail-on deny, denied", () => ["eval", POLICY, "--call", call(5000), "--fail-on", "deny"], 1, { out: /^deny/ }],
