@@ -37,9 +37,10 @@ export interface CallIdOptions {
 /** What CallDecisions needs from the Engine. */
 export interface CallDecisionsHost {
   readonly approvals: Pick<EngineApprovals, "get" | "wait">;
-  decide(call: unknown): Promise<EngineDecision>;
+  /** Decides the call; `callId` goes into its audit record. */
+  decide(call: unknown, callId?: string): Promise<EngineDecision>;
   /** An audited deny made outside the decision pipeline (a reused id, a refused approval). */
-  refuse(call: unknown, decidedBy: DecidedBy, reason: string, approval?: string): EngineDecision;
+  refuse(call: unknown, decidedBy: DecidedBy, reason: string, approval?: string, callId?: string): EngineDecision;
   recordOutcome(o: OutcomeRecord, trust?: TrustOutcome): Promise<unknown>;
   now(): number;
 }
@@ -100,7 +101,7 @@ export class CallDecisions {
       fingerprint = hash("sha256", canonicalJson(isRecord(call) ? { ...call } : call), "hex");
     } catch (e) {
       const what = e instanceof NotJsonError ? `\`${e.path || "the call"}\` is not plain JSON` : errorText(e);
-      return Promise.resolve(this.host.refuse(call, "schema", `the call cannot be matched to call id \`${callId}\`: ${what}`));
+      return Promise.resolve(this.host.refuse(call, "schema", `the call cannot be matched to call id \`${callId}\`: ${what}`, undefined, callId));
     }
     const now = this.host.now();
     this.forgetOld(now);
@@ -111,11 +112,11 @@ export class CallDecisions {
       known = undefined;
     }
     if (known && known.fingerprint !== fingerprint) {
-      return Promise.resolve(this.host.refuse(call, "schema", `call id \`${callId}\` was reused for a different call`));
+      return Promise.resolve(this.host.refuse(call, "schema", `call id \`${callId}\` was reused for a different call`, undefined, callId));
     }
     if (!known) {
       const entry: Entry = { fingerprint, at: now, latest: Promise.resolve(undefined as never) };
-      entry.latest = this.host.decide(call).then((d) => this.noted(callId, entry, d));
+      entry.latest = this.host.decide(call, callId).then((d) => this.noted(callId, entry, d));
       this.remember(callId, entry);
       return entry.latest.then(copy);
     }
@@ -170,14 +171,14 @@ export class CallDecisions {
     try {
       a = await this.approval(d.approval);
     } catch (e) {
-      return this.host.refuse(call, "error", `internal error, so the call is denied: reading approval \`${d.approval}\` failed: ${errorText(e)}`, d.approval);
+      return this.host.refuse(call, "error", `internal error, so the call is denied: reading approval \`${d.approval}\` failed: ${errorText(e)}`, d.approval, callId);
     }
     if (a.status === "pending") return d;
     // approved: decide again, which uses the grant of exactly this call. consumed: an identical
     // call (another id) used it first, so decide asks for a new approval, as guard does.
     let next: EngineDecision;
-    if (a.status === "approved" || a.status === "consumed") next = await this.host.decide(call);
-    else next = await this.refused(call, d, a);
+    if (a.status === "approved" || a.status === "consumed") next = await this.host.decide(call, callId);
+    else next = await this.refused(call, d, a, callId);
     entry.at = this.host.now();
     // Re-inserted, so the map stays ordered by latest decision and forgetOld can stop early.
     this.entries.delete(callId);
@@ -186,9 +187,9 @@ export class CallDecisions {
   }
 
   /** An audited deny for a rejected or expired approval, with the not-run outcome guard would record. */
-  private async refused(call: unknown, d: EngineDecision, a: Approval): Promise<EngineDecision> {
+  private async refused(call: unknown, d: EngineDecision, a: Approval, callId: string): Promise<EngineDecision> {
     const reason = notGranted(a);
-    const out = this.host.refuse(call, "approval", reason, a.id);
+    const out = this.host.refuse(call, "approval", reason, a.id, callId);
     const c = isRecord(call) ? call : {};
     const agent = isRecord(c["agent"]) && typeof c["agent"]["id"] === "string" ? c["agent"]["id"] : null;
     const run = isRecord(c["run"]) && typeof c["run"]["id"] === "string" ? c["run"]["id"] : null;

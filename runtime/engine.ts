@@ -87,6 +87,8 @@ interface Draft {
   limit?: string;
   pause?: string;
   callHash?: string;
+  /** The framework's tool-call id, for a decision made through decideFor (audited as `callId`). */
+  callId?: string;
   charged?: readonly LimitUse[];
   error?: string;
   /** A call to a closed engine: its log is closed too, so there is nothing to append to. */
@@ -296,8 +298,8 @@ export class Engine {
       now: () => clock.now(), closed: () => this.closing !== null, auditMaxString: this.auditMaxString,
     }, policies);
     this.callIds = new CallDecisions({
-      approvals: this.approvals, now: () => this.clock.now(), decide: (c) => this.decide(c),
-      refuse: (c, by, reason, approval) => this.refuse(c, by, reason, approval), recordOutcome: (o, t) => this.recordOutcome(o, t),
+      approvals: this.approvals, now: () => this.clock.now(), decide: (c, callId) => this.decideCall(c, callId),
+      refuse: (c, by, reason, approval, callId) => this.refuse(c, by, reason, approval, callId), recordOutcome: (o, t) => this.recordOutcome(o, t),
     }, this.approvalTimeoutMs, options.callIds);
   }
 
@@ -395,7 +397,12 @@ export class Engine {
   // Deciding
 
   /** The decision for one call; audited; never throws. */
-  async decide(call: unknown): Promise<EngineDecision> {
+  decide(call: unknown): Promise<EngineDecision> {
+    return this.decideCall(call, undefined);
+  }
+
+  /** decide, with the framework's tool-call id when decideFor asks (written into the audit record). */
+  private async decideCall(call: unknown, callId: string | undefined): Promise<EngineDecision> {
     const t0 = performance.now();
     const now = this.clock.now();
     const id = this.ids.next(now);
@@ -413,6 +420,7 @@ export class Engine {
     } catch (e) {
       draft = e instanceof Refused ? this.unreadable(e.message, p, e.decidedBy) : this.failed(e, "decide", p);
     }
+    if (callId !== undefined) draft.callId = callId;
     const d = this.finish(snap.value, id, now, t0, f, draft, p, set.isCanary(p));
     if (set.shadow !== undefined && draft.decided !== undefined) this.rollout.shadow.observe(set.shadow.policy, p, draft.input, draft.decided, id, now);
     return d;
@@ -438,7 +446,7 @@ export class Engine {
   }
 
   /** An audited deny decided outside the pipeline (decideFor's refusals), on the call as read once. */
-  private refuse(call: unknown, decidedBy: DecidedBy, reason: string, approval?: string): EngineDecision {
+  private refuse(call: unknown, decidedBy: DecidedBy, reason: string, approval?: string, callId?: string): EngineDecision {
     const t0 = performance.now();
     const now = this.clock.now();
     const snap = snapshotCall(call, this.maxCallSize);
@@ -446,6 +454,7 @@ export class Engine {
     const p = this.rollout.current.live.policy;
     const draft: Draft = { effect: "deny", decidedBy, rule: null, rules: [], reasons: [reason], approvers: [], redact: p.meta.redact, trust: 0 };
     if (approval !== undefined) draft.approval = approval;
+    if (callId !== undefined) draft.callId = callId;
     if (this.closing) draft.unaudited = true;
     return this.finish(snap.value, this.ids.next(now), now, t0, f, draft, p, false);
   }
@@ -662,6 +671,7 @@ export class Engine {
     if (d.approvers.length > 0) e.approvers = d.approvers;
     e.args = auditArgs(f.args, draft.redact, this.auditMaxString) as AuditEntry[string];
     if (draft.callHash !== undefined) e.callHash = draft.callHash;
+    if (draft.callId !== undefined) e.callId = auditText(draft.callId);
     if (d.canary) e.canary = true;
     e.decidedBy = d.decidedBy;
     e.effect = d.effect;

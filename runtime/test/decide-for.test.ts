@@ -22,6 +22,8 @@ describe("decideFor", () => {
     expect((await h.engine.decide(refund(40))).decidedBy).toBe("limit");
     await h.engine.close();
     expect(kinds(h.audit).filter((k) => k === "decision:allow")).toHaveLength(5);
+    // The framework's id is in the record decideFor made, and only there: the log joins the framework's traces.
+    expect(records(h.audit).filter((r) => r["type"] === "decision").map((r) => r["callId"])).toEqual(["call_1", undefined, undefined, undefined, undefined, undefined]);
     expect((await verifyAudit(h.audit)).ok).toBe(true);
   });
 
