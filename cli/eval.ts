@@ -85,7 +85,8 @@ function explain(e: Engine, tool: string, d: Decision): string[] {
 
 function render(e: Engine, call: unknown, d: Decision, opts: EvalOpts): string {
   const tool = typeof call === "object" && call !== null ? String((call as { tool?: unknown }).tool) : "?";
-  const by = d.rules.map((r) => `${r.id} at ${r.span.file}:${r.span.line}`).join(", ");
+  // The default a policy gets without a `default` line has no place in its source.
+  const by = d.rules.map((r) => (r.span.file === "<none>" ? "no `default` line, so deny" : `${r.id} at ${r.span.file}:${r.span.line}`)).join(", ");
   const out = [`${d.effect}${by ? `  (${d.decidedBy}: ${by})` : `  (${d.decidedBy})`}`];
   for (const r of d.reasons) out.push(`  reason: ${r}`);
   if (d.approvers.length) out.push(`  approvers: ${d.approvers.join(", ")}`);

@@ -72,6 +72,12 @@ describe("pol eval", () => {
     const then = JSON.parse((await run(["eval", travel, "--format", "json", "--call", stay("2000-01-01", ',"time":"1999-06-01T00:00:00Z"')])).out);
     expect(then.reasons).not.toContain("a stay starts today or later and ends after it starts");
   });
+  it("names the implicit default as such, not as a rule at `<none>:1`", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pol-eval-"));
+    writeFileSync(join(dir, "q.pol"), "policy q\ntool t { n: number }\nallow t if args.n > 1\n");
+    const r = await run(["eval", join(dir, "q.pol"), "--call", '{"tool":"x","args":{}}']);
+    expect(r.out).toMatch(/^deny {2}\(default: no `default` line, so deny\)\n/);
+  });
   it("bad JSON is exit 2 with a message", async () => {
     const r = await run(["eval", SKETCH, "--call", "{nope"]);
     expect(r.code).toBe(2);
