@@ -183,7 +183,11 @@ function openAudit(opt: AuditOption | undefined, storePath: string | null, ancho
   }
   if (typeof opt === "string") return JsonlAuditLog.open(opt);
   if (typeof (opt as AuditSink).append === "function") return opt as AuditSink;
+  if (typeof opt !== "object" || opt === null) throw new EngineError("invalid", `\`audit\` must be a log's path, { path, ... }, a postgres:// url, an AuditSink or false, got ${typeof opt}`);
   const { path, ...rest } = opt as { path: string };
+  if (typeof path !== "string" || path === "") {
+    throw new EngineError("invalid", `\`audit.path\` must be the JSONL log's file path, got ${path === undefined ? "none" : typeof path}${"pth" in opt || "file" in opt ? " (the field is `path`)" : ""}`);
+  }
   return JsonlAuditLog.open(path, rest);
 }
 

@@ -208,6 +208,7 @@ describe("loading", () => {
     // A misspelt option once meant the default silently (`stroe`: an in-memory store, nothing persisted).
     await expect(Engine.load(p, { audit: false, stroe: "pol.db" } as never)).rejects.toThrow(/^unknown option `stroe`; the options are store, audit, /);
     await expect(Engine.load(p, null as never)).rejects.toThrow("the options must be an object, got null");
+    await expect(Engine.load(p, { audit: { pth: "a.jsonl" } as never })).rejects.toThrow("`audit.path` must be the JSONL log's file path, got none (the field is `path`)");
     // A store that cannot be one is refused before its key file is made beside it.
     const dir = tempDir();
     await expect(Engine.load(p, { audit: false, store: dir })).rejects.toThrow(`the store \`${dir}\` is a directory; the store is a SQLite file: name one in it (${join(dir, "pol.db")})`);
