@@ -132,6 +132,8 @@ function describe(err: IRecognitionException): { message: string; help?: string 
   // A choice among literal starters means "an expression was expected here".
   if (list.includes("number") && list.includes("string") && list.includes("`(`")) return { message: `expected an expression, found ${found}` };
   const message = list.length === 1 ? `expected ${list[0]}, found ${found}` : `unexpected ${found}`;
+  // A bare word where a string goes (`approve t by finance`): the fix is its quotes.
+  if (list.length === 1 && list[0] === "string" && /^[\p{L}_][\p{L}\p{N}_.-]*$/u.test(err.token.image)) return { message, help: `write it as a string: "${err.token.image}"` };
   const help = list.length > 1 ? `expected one of ${list.join(", ")}` : undefined;
   return help ? { message, help } : { message };
 }

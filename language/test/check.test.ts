@@ -42,6 +42,10 @@ describe("errors", () => {
     const d = expectError("allow t if args.amont > 1\n", { code: "E0203", underline: "amont" });
     expect(d.help).toContain("`amount`");
   });
+  it("a bare word where a string goes: E0103 with the quoted word as the fix", () => {
+    const d = expectError("approve t by finance\n", { code: "E0103", underline: "finance", message: "expected string, found `finance`" });
+    expect(d.help).toBe('write it as a string: "finance"');
+  });
   it("brackets nested past the limit: E0109 at the bracket, not a stack overflow", () => {
     expectError(`allow t if ${"(".repeat(200)}args.amount > 1${")".repeat(200)}\n`, { code: "E0109", underline: "(", message: "brackets nested more than 64 deep" });
     expectClean(`allow t if ${"(".repeat(60)}args.amount > 1${")".repeat(60)}\n`);
