@@ -27,6 +27,10 @@ type Engine = { meta: PolicyMeta; decide: (call: unknown) => Decision; sources: 
 
 /** The call's JSON text, from --call, --call-file or stdin; a problem (exit 2) when unreadable or not JSON. */
 async function readCall(opts: EvalOpts, io: Io, problems: Problems): Promise<{ call: unknown } | undefined> {
+  if (opts.call !== undefined && opts.callFile !== undefined) {
+    problems.add("give the call once: `--call` or `--call-file`, not both");
+    return undefined;
+  }
   let text: string;
   try {
     text = opts.call ?? (opts.callFile !== undefined ? readFileSync(opts.callFile, "utf8") : await io.stdin());

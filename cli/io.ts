@@ -25,6 +25,8 @@ export const processIo: Io = {
   out: (s) => void process.stdout.write(s),
   err: (s) => void process.stderr.write(s),
   stdin: async () => {
+    // A terminal gives no end of input by itself: say how to end it, rather than seem to hang.
+    if (process.stdin.isTTY) process.stderr.write("reading standard input from the terminal: type or paste it, then press Ctrl-D\n");
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(c as Buffer);
     return Buffer.concat(chunks).toString("utf8");

@@ -2,6 +2,7 @@
 // eval (wasm by default, --interpreter, --explain, json), compile, inspect.
 
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -77,6 +78,17 @@ describe("pol eval", () => {
     writeFileSync(join(dir, "q.pol"), "policy q\ntool t { n: number }\nallow t if args.n > 1\n");
     const r = await run(["eval", join(dir, "q.pol"), "--call", '{"tool":"x","args":{}}']);
     expect(r.out).toMatch(/^deny {2}\(default: no `default` line, so deny\)\n/);
+  });
+  it("on a terminal, says how to end the call it reads from standard input instead of seeming to hang", () => {
+    // `script` gives the command a real terminal (util-linux); the call, then Ctrl-D, is typed into it.
+    const r = spawnSync("sh", ["-c", `(sleep 1; printf '{"tool":"x","args":{}}\\n\\004') | script -qec "${process.execPath} bin/pol.js eval ${SKETCH}" /dev/null`], { encoding: "utf8", timeout: 20_000 });
+    expect(r.stdout).toContain("reading standard input from the terminal: type or paste it, then press Ctrl-D");
+    expect(r.stdout).toContain("deny  (default: default at");
+  });
+  it("refuses --call together with --call-file, rather than silently using one", async () => {
+    const r = await run(["eval", SKETCH, "--call", call(1), "--call-file", "x.json"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("give the call once: `--call` or `--call-file`, not both");
   });
   it("bad JSON is exit 2 with a message", async () => {
     const r = await run(["eval", SKETCH, "--call", "{nope"]);
