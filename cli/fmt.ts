@@ -1,6 +1,7 @@
 // `pol fmt`: rewrite policies in canonical form, or with --check report the files that are not
-// formatted (exit 1). Files with syntax errors are left alone and make the run exit 2, as do
-// missing or unreadable paths.
+// formatted (exit 1). Files with syntax errors are left alone and make the run exit 1 (policy
+// errors); missing or unreadable paths exit 2. `pol fmt -` formats standard input to standard
+// output, as gofmt and prettier's --stdin do, for editors.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { formatSource } from "../language/format.js";
@@ -10,7 +11,24 @@ import { inputs } from "./files.js";
 import type { Io } from "./io.js";
 import { Problems } from "./problems.js";
 
-export function fmtCommand(io: Io, paths: string[], opts: { check?: boolean }): number {
+/** `pol fmt -`: the formatted text on stdout (with --check, nothing: exit 1 when it would change). */
+async function fmtStdin(io: Io, opts: { check?: boolean }): Promise<number> {
+  const text = await io.stdin();
+  const r = formatSource(text, "<stdin>");
+  if (!r.ok) {
+    io.err(renderDiagnostics(r.diagnostics, { sources: new Map([["<stdin>", text]]), color: io.colorErr }) + "\n");
+    return EXIT.failed;
+  }
+  if (opts.check) return r.changed ? EXIT.failed : EXIT.ok;
+  io.out(r.text);
+  return EXIT.ok;
+}
+
+export function fmtCommand(io: Io, paths: string[], opts: { check?: boolean }): number | Promise<number> {
+  if (paths.includes("-")) {
+    if (paths.length > 1) return new Problems(io, false).fail("`-` (standard input) cannot be mixed with paths");
+    return fmtStdin(io, opts);
+  }
   const problems = new Problems(io, false);
   const files = inputs(paths, ".pol", problems);
   let unformatted = 0;

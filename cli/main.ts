@@ -29,8 +29,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   program.command("check").description("parse and type-check policies").argument("[paths...]", "files or directories (default: .)").option("--strict", "fail on warnings too").addOption(formatOption())
     .action(async (paths: string[], o) => done((await import("./check.js")).checkCommand(io, paths, o)));
-  program.command("fmt").description("format policies in place").argument("[paths...]", "files or directories (default: .)").option("--check", "only report unformatted files (exit 1)")
-    .action(async (paths: string[], o) => done((await import("./fmt.js")).fmtCommand(io, paths, o)));
+  program.command("fmt").description("format policies in place").argument("[paths...]", "files or directories (default: .); `-` formats standard input to standard output").option("--check", "only report unformatted files (exit 1)")
+    .action(async (paths: string[], o) => done(await (await import("./fmt.js")).fmtCommand(io, paths, o)));
   program.command("eval").description("decide one call").argument("<policy>", ".pol, .wasm, .polb or a policy directory").option("--call <json>", "the call as JSON").option("--call-file <file>", "read the call from a file (default: stdin)")
     .option("--explain", "list the rules for the tool and whether they matched").addOption(formatOption()).option("--interpreter", "use the reference interpreter instead of the compiled wasm")
     .addOption(new Option("--extra-args <mode>", "undeclared arguments").choices(["deny", "ignore"]).default("deny"))

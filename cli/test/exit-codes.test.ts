@@ -92,6 +92,9 @@ const ROWS: Row[] = [
 
   ["fmt --check: unformatted", () => ["fmt", "--check", join(dir, "ugly.pol")], 1, { out: /not formatted/ }],
   ["fmt --check: a missing path", () => ["fmt", "--check", join(dir, "nope")], 2],
+  ["fmt -: formats standard input to standard output", () => ["fmt", "-"], 0, { out: /^allow t\n$/, stdin: "allow    t\n" }],
+  ["fmt - --check: standard input not formatted", () => ["fmt", "-", "--check"], 1, { stdin: "allow    t\n" }],
+  ["fmt -: standard input that does not parse", () => ["fmt", "-"], 1, { err: /<stdin>:1:.*E0103/, stdin: "allow t if (\n" }],
   ["fmt: a file that does not parse is a policy error", () => ["fmt", join(dir, "broken-syntax.pol")], 1, { err: /E0103/ }],
 
   ["eval: a decision", () => ["eval", POLICY, "--call", call(20)], 0, { out: /^allow/ }],
