@@ -89,6 +89,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   registerShadow(program, io, done);
   registerMcp(program, io, done);
   registerImport(program, io, done);
+  // `pol help <command>` for a command there is not: say so, rather than print the whole help.
+  if (argv[0] === "help" && argv[1] !== undefined && !program.commands.some((c) => c.name() === argv[1] || c.aliases().includes(argv[1]!))) {
+    io.err(`error: unknown command \`${argv[1]}\`; the commands are ${program.commands.map((c) => c.name()).join(", ")}\n`);
+    return EXIT.usage;
+  }
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

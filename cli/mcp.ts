@@ -62,7 +62,8 @@ function gatewayOptions(command: string[], o: McpOpts, store: string): import(".
 
 export async function mcpCommand(io: Io, command: string[], o: McpOpts): Promise<number> {
   if (!o.policy) return usage(io, "name the policy with --policy <file.wasm|file.pol|bundle.polb>");
-  if ((command.length > 0) === (o.upstream !== undefined)) return usage(io, "give the upstream server either as a command after `--` or with --upstream <url>, not both");
+  if (command.length === 0 && o.upstream === undefined) return usage(io, "name the upstream MCP server: a command after `--` (pol mcp ... -- node server.js) or --upstream <url>");
+  if (command.length > 0 && o.upstream !== undefined) return usage(io, "give the upstream server either as a command after `--` or with --upstream <url>, not both");
   const store = o.store ?? process.env["POL_STORE"] ?? ":memory:";
   if (store === ":memory:" && o.audit === undefined) return usage(io, "name the audit log with --audit <file> (or a state store with --store <file>, which puts the log beside it)");
   let gw: typeof import("../integrations/mcp/index.js");

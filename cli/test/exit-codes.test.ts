@@ -92,6 +92,7 @@ const ROWS: Row[] = [
 
   ["fmt --check: unformatted", () => ["fmt", "--check", join(dir, "ugly.pol")], 1, { out: /not formatted/ }],
   ["fmt --check: a missing path", () => ["fmt", "--check", join(dir, "nope")], 2],
+  ["help for a command there is not", () => ["help", "nosuch"], 2, { err: /^error: unknown command `nosuch`; the commands are check, fmt, /m }],
   ["fmt -: formats standard input to standard output", () => ["fmt", "-"], 0, { out: /^allow t\n$/, stdin: "allow    t\n" }],
   ["fmt - --check: standard input not formatted", () => ["fmt", "-", "--check"], 1, { stdin: "allow    t\n" }],
   ["fmt -: standard input that does not parse", () => ["fmt", "-"], 1, { err: /<stdin>:1:.*E0103/, stdin: "allow t if (\n" }],

@@ -253,7 +253,7 @@ describe("pol mcp identity and failures", () => {
 
   it("exits 2 with the fix when started wrong", async () => {
     expect(await pol(["mcp", "--", "node", "x.mjs"])).toMatchObject({ code: 2, err: "error: name the policy with --policy <file.wasm|file.pol|bundle.polb>\n" });
-    expect((await pol(["mcp", "--policy", "p.wasm", "--store", "s.db"])).err).toMatch(/either as a command after `--` or with --upstream/);
+    expect((await pol(["mcp", "--policy", "p.wasm", "--store", "s.db"])).err).toMatch(/name the upstream MCP server: a command after `--` \(pol mcp ... -- node server.js\) or --upstream <url>/);
     expect((await pol(["mcp", "--policy", "p.wasm", "--", "node"])).err).toMatch(/name the audit log with --audit/);
     expect((await pol(["mcp", "--policy", "p.wasm", "--listen", "nope", "--", "node"])).err).toMatch(/expected HOST:PORT/);
   });
