@@ -3,7 +3,7 @@
 // file are refused before anything is compiled. Exit 0, 1 when a policy has errors, 2 on usage
 // or I/O errors.
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { compileFile } from "../compiler/compile-file.js";
 import { renderDiagnostics } from "../language/render.js";
@@ -11,6 +11,7 @@ import { EXIT } from "./exit.js";
 import { inputs, isPartial } from "./files.js";
 import type { Io } from "./io.js";
 import { Problems } from "./problems.js";
+import { makeDir } from "../runtime/make-dir.js";
 
 const outputOf = (outDir: string, file: string) => join(outDir, basename(file).replace(/\.pol$/, ".wasm"));
 
@@ -31,7 +32,7 @@ export async function compileCommand(io: Io, paths: string[], opts: { outDir?: s
   for (const c of collisions(policies, outDir)) problems.add(c);
   if (problems.any) return EXIT.usage;
   try {
-    mkdirSync(outDir, { recursive: true });
+    makeDir(outDir);
   } catch (e) {
     return problems.fail(`cannot create \`${outDir}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, outDir);
   }

@@ -3,7 +3,7 @@
 // pass, 1 a case failed (or coverage below --coverage-min), 2 a suite or policy does not load,
 // a path is missing, or a report cannot be written.
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { engineBackend } from "../policytest/backend.js";
 import { coveragePercent, jsonReport, junitReport, textReport, totals } from "../policytest/report.js";
@@ -13,6 +13,7 @@ import { EXIT } from "./exit.js";
 import { inputs } from "./files.js";
 import type { Io } from "./io.js";
 import { Problems } from "./problems.js";
+import { makeDir } from "../runtime/make-dir.js";
 
 interface TestOpts { filter?: string; reporter?: string; output?: string; format?: string; coverage?: boolean; coverageMin?: number; verbose?: boolean }
 
@@ -46,7 +47,7 @@ export async function testCommand(io: Io, paths: string[], opts: TestOpts): Prom
   if (opts.reporter === "junit") {
     const out = opts.output ?? "pol-junit.xml";
     try {
-      mkdirSync(dirname(out), { recursive: true });
+      makeDir(dirname(out));
       writeFileSync(out, junitReport(results));
       io.err(`wrote JUnit report to ${out}\n`);
     } catch (e) {

@@ -9,13 +9,14 @@
 // POL_CACHE=0 disables.
 
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AS_IMPORTS } from "./abi.js";
 import { ASCONFIG, ROOT, WORKER } from "./asc.js";
+import { makeDir } from "../runtime/make-dir.js";
 
 /** Relative specifiers a module imports: static and dynamic imports, re-exports, and `new URL("./x", import.meta.url)`. */
 const SPECIFIERS = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|new URL\(\s*)["'](\.\.?\/[^"']+)["']/g;
@@ -108,7 +109,7 @@ export function writeCache(key: string, wasm: Uint8Array): void {
   const d = dir();
   if (!d) return;
   try {
-    mkdirSync(d, { recursive: true });
+    makeDir(d);
     const tmp = join(d, `${key}.${process.pid}.tmp`);
     writeFileSync(tmp, wasm);
     renameSync(tmp, join(d, `${key}.wasm`));

@@ -115,6 +115,7 @@ const ROWS: Row[] = [
 
   ["compile: two inputs for one output file", () => ["compile", join(dir, "a"), join(dir, "b"), "-o", join(dir, "out")], 2, { err: /would both be written to/ }],
   ["compile: a policy with errors", () => ["compile", "language/test/golden/types.pol", "-o", join(dir, "out")], 1],
+  ["compile: an output directory that cannot be made (it hung, looping in mkdir)", () => ["compile", join(dir, "a"), "-o", "/proc/pol-nope"], 2, { err: /ENOENT/ }],
   ["compile: nothing to compile", () => ["compile", join(dir, "empty"), "-o", join(dir, "out")], 2, { err: /no policies/ }],
 
   ["test: --coverage-min abc", () => ["test", dir, "--coverage-min", "abc"], 2, { err: /argument 'abc' is invalid\. expected a number from 0 to 100/ }],
@@ -188,7 +189,7 @@ const ROWS: Row[] = [
   ["shadow report: --examples 1.5", () => ["shadow", "report", join(roll, "audit.jsonl"), "--examples", "1.5"], 2, { err: /expected a whole number from 0 to 1000/ }],
 
   ["mcp: no --policy", () => ["mcp", "--", "node", "server.js"], 2, { err: /name the policy with --policy/ }],
-  ["mcp: neither a command nor --upstream", () => ["mcp", "--policy", POLICY, "--store", join(dir, "s.db")], 2, { err: /either as a command after `--` or with --upstream/ }],
+  ["mcp: neither a command nor --upstream", () => ["mcp", "--policy", POLICY, "--store", join(dir, "s.db")], 2, { err: /name the upstream MCP server: a command after `--`/ }],
   ["mcp: a bad --listen", () => ["mcp", "--policy", POLICY, "--listen", "8080", "--", "node"], 2, { err: /argument '8080' is invalid\. expected HOST:PORT/ }],
   ["mcp: a missing policy", () => ["mcp", "--policy", join(dir, "nope.wasm"), "--audit", join(dir, "a.jsonl"), "--", "node"], 2, { err: /cannot read/ }],
   ["import mcp: every tool declared", () => ["import", "mcp", "--from", "examples/mcp_catalogue/tools.json"], 0, { out: /tool "fs\/move_file"/ }],

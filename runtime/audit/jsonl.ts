@@ -18,6 +18,7 @@ import {
 import { acquireLock, chainFiles, headPath, listRotated, readHead, readTail, releaseLock, rotatedPath } from "./files.js";
 import { createQueue, MAX_QUEUE_BYTES, MIN_QUEUE_BYTES, QueueProducer, queueCapacity } from "./ring.mjs";
 import { startWriter, type WriterEnd, type WriterLink } from "./writer-thread.js";
+import { makeDir } from "../make-dir.js";
 
 export interface JsonlAuditOptions extends KeyOptions {
   /** Make each append durable (written, fdatasync'ed, in the head file) before it returns. Default false. */
@@ -112,7 +113,7 @@ export class JsonlAuditLog implements AuditSink {
       throw new AuditError("invalid", `queueBytes must be a number from ${MIN_QUEUE_BYTES} to ${MAX_QUEUE_BYTES}`);
     }
     try {
-      fs.mkdirSync(dirname(path), { recursive: true });
+      makeDir(dirname(path));
     } catch (e) {
       throw wrapIo(e, `cannot create the directory of ${path}`);
     }

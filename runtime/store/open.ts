@@ -8,7 +8,7 @@
 // a server (SQLite's own busy timeout bounds it) and are left unwrapped, which keeps them at their
 // microsecond cost.
 
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { SyncedClock } from "./clock.js";
 import { DEFAULT_TIMEOUT_MS, checkTimeout, withDeadline } from "./deadline.js";
@@ -17,6 +17,7 @@ import type { PostgresStoreOptions } from "./postgres.js";
 import type { RedisStoreOptions } from "./redis.js";
 import { openSqliteStore } from "./sqlite.js";
 import { StoreError, type ChangeProbe, type StateStore } from "./types.js";
+import { makeDir } from "../make-dir.js";
 
 /** One back-end: a path, ":memory:", a server URL, or a store the caller opened and keeps. */
 export type StoreSource = string | StateStore;
@@ -75,7 +76,7 @@ export function prepareFileStores(spec: StoreSpec): void {
     if (scheme !== undefined) throw new StoreError("invalid", `\`${scheme}://\` is not a store pol can open: use a SQLite file path, :memory:, redis:// or postgres://`);
     if (existsSync(src) && statSync(src).isDirectory()) throw new StoreError("invalid", `the store \`${src}\` is a directory; the store is a SQLite file: name one in it (${join(src, "pol.db")})`);
     try {
-      mkdirSync(dirname(resolve(src)), { recursive: true });
+      makeDir(dirname(resolve(src)));
     } catch (e) {
       throw new StoreError("io", `cannot create the directory of the store \`${src}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
