@@ -150,19 +150,25 @@ function errorSpan(file: string, err: IRecognitionException, stmt: IToken[]): Sp
 /** Brackets open at once in one statement, and binary operators in it: past these the recursive parser, checker and compiler would run out of stack. */
 export const MAX_NESTING = 64;
 export const MAX_OPERATORS = 1000;
-const BINARY = new Set([T.And, T.Or, T.EqEq, T.NotEq, T.RegexMatch, T.LtEq, T.GtEq, T.Lt, T.Gt, T.Plus, T.Minus, T.Star, T.In, T.Matches]);
+/** Operators that are always binary; `-`, `<` and `>` only count after an operand (not `-1`, not `list<string>`). */
+const BINARY = new Set([T.And, T.Or, T.EqEq, T.NotEq, T.RegexMatch, T.LtEq, T.GtEq, T.Plus, T.Star, T.In, T.Matches]);
+const AFTER_OPERAND = new Set([T.Minus, T.Lt, T.Gt]);
+const OPERAND_END = new Set([T.Name, T.Identifier, T.NumberLit, T.StringLit, T.True, T.False, T.RParen, T.RBracket]);
 
 /** E0109 for a statement too deep or too long to be checked safely (the recursive passes would overflow the stack); false when it is fine. */
 function tooBig(stmt: IToken[], file: string, sink: Sink): boolean {
   let depth = 0;
   let operators = 0;
+  let prev: IToken | undefined;
   for (const tok of stmt) {
+    const binary = BINARY.has(tok.tokenType) || (AFTER_OPERAND.has(tok.tokenType) && prev !== undefined && OPERAND_END.has(prev.tokenType));
+    prev = tok;
     if (OPEN.has(tok.tokenType) && ++depth > MAX_NESTING) {
       sink.report("E0109", spanOfToken(file, tok), `brackets nested more than ${MAX_NESTING} deep`, { help: "name the inner part with `let`, or split the condition into several rules" });
       return true;
     }
     if (CLOSE.has(tok.tokenType)) depth = Math.max(0, depth - 1);
-    if (BINARY.has(tok.tokenType) && ++operators > MAX_OPERATORS) {
+    if (binary && ++operators > MAX_OPERATORS) {
       sink.report("E0109", spanOfToken(file, tok), `more than ${MAX_OPERATORS} operators in one statement`, { help: "test a value against a list with `in [...]`, or split the condition into several rules" });
       return true;
     }

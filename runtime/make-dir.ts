@@ -13,11 +13,19 @@ export function makeDir(dir: string): void {
     mkdirSync(dir);
     return;
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "EEXIST" && statSync(dir).isDirectory()) return;
+    if (isDirAlready(e, dir)) return;
     const parent = dirname(dir);
-    if (code !== "ENOENT" || parent === dir) throw e;
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT" || parent === dir) throw e;
     makeDir(parent);
   }
-  mkdirSync(dir); // the parents are there now: an error here is this directory's own
+  try {
+    mkdirSync(dir); // the parents are there now: an error here is this directory's own
+  } catch (e) {
+    if (!isDirAlready(e, dir)) throw e; // another process made it meanwhile
+  }
+}
+
+/** Whether mkdir failed only because a directory is already there (made by us earlier, or by another process just now). */
+function isDirAlready(e: unknown, dir: string): boolean {
+  return (e as NodeJS.ErrnoException).code === "EEXIST" && statSync(dir).isDirectory();
 }

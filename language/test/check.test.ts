@@ -50,6 +50,11 @@ describe("errors", () => {
     expectError(`allow t if ${"(".repeat(200)}args.amount > 1${")".repeat(200)}\n`, { code: "E0109", underline: "(", message: "brackets nested more than 64 deep" });
     expectClean(`allow t if ${"(".repeat(60)}args.amount > 1${")".repeat(60)}\n`);
   });
+  it("counts only binary operators: negative numbers and list<...> types are not operators", () => {
+    expectClean(`allow t if args.amount in [${Array.from({ length: 1500 }, (_, i) => -i).join(", ")}]\n`);
+    const fields = Array.from({ length: 600 }, (_, i) => `f${i}?: list<string>`).join(", ");
+    expect(diagnostics(`policy p\ntool wide { ${fields} } read\nallow wide\n`).filter((d) => d.code === "E0109")).toEqual([]);
+  });
   it("a condition with more operators than the limit: E0109, not a stack overflow", () => {
     expectError(`allow t if ${Array.from({ length: 2000 }, (_, i) => `args.amount == ${i}`).join(" or ")}\n`, { code: "E0109", message: "more than 1000 operators in one statement" });
   });
