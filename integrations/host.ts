@@ -11,6 +11,8 @@ export interface GuardHost {
   readonly approvals: Pick<EngineApprovals, "get">;
   readonly approvalTimeoutMs: number;
   decideFor(callId: string, call: unknown): Promise<EngineDecision>;
+  /** Claims an allow for one execution (Engine.claimAllow); without it, hosts run repeats of an allow as before. */
+  claimAllow?(decisionId: string): boolean;
   waitForCall(callId: string, timeoutMs: number): Promise<Approval>;
   recordOutcome(o: OutcomeRecord, trust?: TrustOutcome): Promise<unknown>;
 }
@@ -48,6 +50,23 @@ export function callOf(name: string, args: unknown, o: GuardOptions, frameworkCo
 export function refuseOwnApproval(tool: string, needsApproval: unknown): void {
   if (needsApproval === undefined || needsApproval === false) return;
   throw new TypeError(`pol: \`${tool}\` has its own needsApproval, which pol's would replace; say it in the policy instead (\`approve ${tool} by "<group>"\`, with a condition if only some calls need it), so pol's approvers and audit log handle it`);
+}
+
+/** Executions of one call id racing on its allows before one gives up (each round decides afresh, charged). */
+const MAX_RACERS = 64;
+
+/**
+ * The decision one execution acts on: `first` (decideFor's), and when it is an allow, that allow
+ * claimed for this execution alone. An allow another execution of the same id already holds is
+ * decided afresh, charging its limits again, so N executions of one id never run on one charge.
+ */
+export async function forOneRun(host: Pick<GuardHost, "decideFor" | "claimAllow">, callId: string, call: unknown, first: EngineDecision): Promise<EngineDecision> {
+  let d = first;
+  for (let i = 0; d.effect === "allow" && host.claimAllow !== undefined && !host.claimAllow(d.id); i++) {
+    if (i >= MAX_RACERS) throw new Error(`pol: ${MAX_RACERS} executions of call id \`${callId}\` raced for its allows; this one has not run`);
+    d = await host.decideFor(callId, call);
+  }
+  return d;
 }
 
 /** A deny as the model reads it. */

@@ -82,6 +82,8 @@ export class CallDecisions {
   private readonly penalised = new Set<string>();
   /** Allow decision id → the call id it answered, so an outcome can mark the allow used. */
   private readonly allows = new Map<string, string>();
+  /** Allow decision ids an execution has claimed (claim()), oldest first; bounded like the ids. */
+  private readonly claimed = new Map<string, true>();
 
   constructor(private readonly host: CallDecisionsHost, approvalTimeoutMs: number, opts: CallIdOptions = {}) {
     this.maxEntries = bound("callIds.maxEntries", opts.maxEntries, CALL_IDS_MAX);
@@ -123,6 +125,21 @@ export class CallDecisions {
     const entry = known;
     entry.latest = entry.latest.then((d) => this.repeat(callId, entry, d, call)).then((d) => this.noted(callId, entry, d));
     return entry.latest.then(copy);
+  }
+
+  /**
+   * Claims the allow `decisionId` for one execution: true the first time, false ever after (an
+   * execution already holds it). The guards claim before they run a tool, so two executions of
+   * one call id racing on one allow cannot both run on it: the loser decides afresh (charged).
+   */
+  claim(decisionId: string): boolean {
+    if (this.claimed.has(decisionId)) return false;
+    this.claimed.set(decisionId, true);
+    if (this.claimed.size > this.maxEntries) this.claimed.delete(this.claimed.keys().next().value!);
+    const callId = this.allows.get(decisionId);
+    const entry = callId === undefined ? undefined : this.entries.get(callId);
+    if (entry?.allow === decisionId) entry.ran = true;
+    return true;
   }
 
   /**

@@ -88,6 +88,11 @@ export class Actions {
     return undefined;
   }
 
+  /** Gives back an allow outcomeOf took when its trust change could not be written, so a retry counts. */
+  untake(decision: string, agent: string | null): void {
+    this.allows.set(decision, agent);
+  }
+
   /** Records that `principal` sent the call `approvalId` waits on, so it cannot approve it itself. */
   private sentCall(approvalId: string, principal: string): void {
     const who = this.sent.get(approvalId);

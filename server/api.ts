@@ -120,7 +120,10 @@ function decisionRoutes(api: Hono<ServeEnv>, d: ApiDeps): void {
     // its agent's trust with outcomes of decisions that never were.
     const unchanged = o.trust === undefined ? undefined : d.actions.outcomeOf(o.outcome.decision, o.outcome.agent);
     const r = await d.host.recordOutcome(o.outcome, unchanged === undefined ? o.trust : undefined);
-    if (r?.trustError !== undefined) return apiError(c, 503, "store", `the outcome is in the audit log, but the agent's trust could not be updated (${r.trustError}); fix the state store (GET /health) before relying on trust`);
+    if (r?.trustError !== undefined) {
+      if (unchanged === undefined && o.trust !== undefined) d.actions.untake(o.outcome.decision, o.outcome.agent);
+      return apiError(c, 503, "store", `the outcome is in the audit log, but the agent's trust could not be updated (${r.trustError}); fix the state store (GET /health) before relying on trust; report it again once it is`);
+    }
     return c.json({ recorded: true, ...(o.trust === undefined ? {} : { trust: unchanged === undefined ? { changed: true } : { changed: false, reason: unchanged } }) });
   });
 

@@ -7,7 +7,7 @@
 // structural, so this module needs `ai` only at the caller's side. Depends on pol/runtime only.
 
 import type { EngineDecision } from "../../runtime/index.js";
-import { callOf, deniedText, finalOf, pendingText, refuseOwnApproval, resolution, runAudited, runAuditedStream, type GuardHost, type GuardOptions, type PolCall } from "../host.js";
+import { callOf, deniedText, finalOf, forOneRun, pendingText, refuseOwnApproval, resolution, runAudited, runAuditedStream, type GuardHost, type GuardOptions, type PolCall } from "../host.js";
 
 /** The parts of an AI SDK tool this guard reads or replaces (a `tool({...})` result is one). */
 export interface AiTool {
@@ -75,7 +75,7 @@ export class PolAi {
     const execute = t.execute;
     const allowed = async (input: unknown, o: CallOptions): Promise<{ call: PolCall; d: EngineDecision }> => {
       const call = callOf(name, input, opts, o.experimental_context);
-      const d = await host.decideFor(o.toolCallId, call);
+      const d = await forOneRun(host, o.toolCallId, call, await host.decideFor(o.toolCallId, call));
       if (d.effect !== "allow") throw new Error(d.effect === "deny" ? deniedText(d) : pendingText(call.tool, d));
       return { call, d };
     };

@@ -12,7 +12,7 @@ import { ToolMessage } from "@langchain/core/messages";
 import { interrupt } from "@langchain/langgraph";
 import { createMiddleware } from "langchain";
 import type { EngineApprovals } from "../../runtime/index.js";
-import { callOf, deniedText, pendingText, runAudited, type GuardHost, type GuardOptions } from "../host.js";
+import { callOf, deniedText, forOneRun, pendingText, runAudited, type GuardHost, type GuardOptions } from "../host.js";
 
 /** What the middleware needs from the Engine: a GuardHost that can also resolve approvals (resume values). */
 export interface LangChainHost extends GuardHost {
@@ -76,6 +76,7 @@ async function guarded(host: LangChainHost, opts: PolLangChainOptions, request: 
     }
     d = await host.decideFor(id, call);
   }
+  d = await forOneRun(host, id, call, d);
   if (d.effect === "allow") return runAudited(host, d, call, () => handler(request), failureOf);
   return errorMessage(d.effect === "deny" ? deniedText(d) : pendingText(call.tool, d), id, name);
 }

@@ -7,12 +7,15 @@
 
 import type { EngineApprovals, EngineDecision, OutcomeRecord, Pause, PauseTarget, TrustOutcome } from "../../runtime/index.js";
 import { groupFlag } from "../../runtime/approval-rules.js";
+import { forOneRun } from "../host.js";
 import type { ToolPins } from "./pins.js";
 
 /** What the gateway needs from the Engine. */
 export interface GatewayHost {
   readonly approvals: Pick<EngineApprovals, "get" | "resolve">;
   decideFor(callId: string, call: unknown): Promise<EngineDecision>;
+  /** Claims an allow for the one forwarding of a call (Engine.claimAllow). */
+  claimAllow?(decisionId: string): boolean;
   recordOutcome(o: OutcomeRecord, trust?: TrustOutcome): Promise<unknown>;
   pause(target: PauseTarget, reason: string, by?: string): Promise<Pause>;
 }
@@ -92,6 +95,7 @@ export class Gate {
     const call: ToolCall = { tool: this.prefix + p["name"], args: p["arguments"] ?? {}, agent: { id: who.agent }, run: { id: who.run }, ...(who.env !== undefined ? { env: who.env } : {}) };
     let d = await this.host.decideFor(callId, call);
     if (d.effect === "approve" && d.approval !== undefined && elicit && (await this.elicited(d, call, elicit))) d = await this.host.decideFor(callId, call);
+    d = await forOneRun(this.host, callId, call, d);
     if (d.effect === "allow") return { forward: true, decision: d, call };
     if (d.effect === "deny") return { forward: false, result: errorResult(d.reasons.join("; ")) };
     const why = d.reasons.length > 0 ? ` (${d.reasons.join("; ")})` : "";

@@ -6,7 +6,7 @@
 // All keyed by the SDK's callId through `decideFor`, which answers the SDK's re-checks on resume
 // from the same decision. Types are structural: no SDK import. Depends on pol/runtime only.
 
-import { callOf, deniedText, pendingText, Recent, refuseOwnApproval, resolution, runAudited, type GuardHost, type GuardOptions, type PolCall } from "../host.js";
+import { callOf, deniedText, forOneRun, pendingText, Recent, refuseOwnApproval, resolution, runAudited, type GuardHost, type GuardOptions, type PolCall } from "../host.js";
 
 /** The parts of the SDK's `tool({...})` options this guard reads or adds. */
 export interface AgentsToolOptions {
@@ -95,7 +95,7 @@ export class PolAgents {
         const callId = details?.toolCall?.callId;
         if (callId === undefined) throw new Error(`pol: \`${name}\` was called without a call id, so pol cannot match it to its decision; it has not run`);
         const call = this.call(name, callId, () => input, runContext?.context);
-        const d = await this.host.decideFor(callId, call);
+        const d = await forOneRun(this.host, callId, call, await this.host.decideFor(callId, call));
         if (d.effect !== "allow") throw new Error(d.effect === "deny" ? deniedText(d) : pendingText(call.tool, d));
         return runAudited(this.host, d, call, () => execute(input, runContext, details));
       },

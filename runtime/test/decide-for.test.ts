@@ -53,6 +53,18 @@ describe("decideFor", () => {
     expect((await verifyAudit(h.audit)).ok).toBe(true);
   });
 
+  it("lets one execution claim an allow: a second claim fails, and deciding again charges anew", async () => {
+    const h = await harness();
+    const d = await h.engine.decideFor("call_c", refund(50));
+    expect(h.engine.claimAllow(d.id)).toBe(true);
+    expect(h.engine.claimAllow(d.id)).toBe(false);
+    const again = await h.engine.decideFor("call_c", refund(50));
+    expect(again.id).not.toBe(d.id);
+    expect(h.engine.claimAllow(again.id)).toBe(true);
+    await h.engine.close();
+    expect(kinds(h.audit).filter((k) => k.startsWith("decision:"))).toEqual(["decision:allow", "decision:allow"]);
+  });
+
   it("turns a granted approval into the allow that uses it, once", async () => {
     const h = await harness();
     const asked = await h.engine.decideFor("call_2", refund(120));

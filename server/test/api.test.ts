@@ -284,6 +284,8 @@ describe("an agent waits for a human over HTTP", () => {
       const failed = await report(next.id, "failed");
       expect(failed.status).toBe(503);
       expect(await failed.json()).toMatchObject({ error: { code: "store", message: expect.stringMatching(/^the outcome is in the audit log, but the agent's trust could not be updated \(.*no such table: trust.*\); fix the state store/) } });
+      // The allow is still the service's to report: its retry is tried again, not taken as reported already.
+      expect((await report(next.id, "failed")).status).toBe(503);
       await t.engine.flush();
       expect(readFileSync(t.audit, "utf8")).toContain(`"decision":"${next.id}"`);
     } finally {

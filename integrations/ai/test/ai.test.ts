@@ -149,4 +149,16 @@ describe("pol/ai on the AI SDK", () => {
     expect(() => pol.tools({ refund: { ...own, needsApproval: false } })).not.toThrow();
     await h.engine.close();
   });
+
+  it("runs concurrent executions of one toolCallId once per charge: the limit holds", async () => {
+    const h = await harness();
+    const { tools, ran } = setup(h);
+    // refund_sum allows 200 a day: four refunds of 50, whatever id they share.
+    const runs = await Promise.allSettled(Array.from({ length: 6 }, () => tools.refund.execute!({ amount: 50, customer: "cus_1" }, { toolCallId: "dup", messages: [] } as never)));
+    expect(ran).toEqual([50, 50, 50, 50]);
+    expect(runs.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason))).toEqual([expect.stringMatching(/limit/), expect.stringMatching(/limit/)]);
+    const log = await verified(h);
+    // Four charged allows; the two over the limit share one deny (a repeat of one id's deny is that deny).
+    expect(log.filter((x) => x["type"] === "decision").map((x) => x["effect"]).sort()).toEqual(["allow", "allow", "allow", "allow", "deny"]);
+  });
 });
