@@ -52,9 +52,10 @@ export function compileText(text: string, file: string, opts: CompileFileOptions
  * compiling the policy would embed (and the loader checks the code is bound to it). A stale,
  * truncated or swapped cache file is compiled over instead of being run as the policy.
  */
-function isModuleOf(wasm: Uint8Array, policy: CheckedPolicy): boolean {
+async function isModuleOf(wasm: Uint8Array, policy: CheckedPolicy): Promise<boolean> {
   try {
-    const read = readManifest(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>));
+    // Compiled off the main thread (WebAssembly.compile), so a large module does not block a server reloading it.
+    const read = readManifest(await WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>));
     return typeof read !== "string" && Buffer.from(read.bytes).equals(Buffer.from(manifestPayload(policy)));
   } catch {
     return false;
@@ -68,7 +69,7 @@ async function finish(loaded: Loaded, t0: number, opts: CompileFileOptions): Pro
   const useCache = opts.cache !== false && opts.optimize === undefined;
   const key = useCache ? cacheKey(loaded.sources) : undefined;
   const cached = key !== undefined ? readCache(key) : undefined;
-  const hit = cached && isModuleOf(cached, loaded.checked as CheckedPolicy) ? cached : undefined;
+  const hit = cached && (await isModuleOf(cached, loaded.checked as CheckedPolicy)) ? cached : undefined;
   if (hit) return { ...base, wasm: hit, hash: createHash("sha256").update(hit).digest("hex"), fromCache: true };
   const c = await compilePolicy(loaded.checked as CheckedPolicy, loaded.sink, opts.optimize !== undefined ? { optimize: opts.optimize } : {});
   const compileMs = performance.now() - t1;
