@@ -117,8 +117,8 @@ export class CallDecisions {
       return Promise.resolve(this.host.refuse(call, "schema", `call id \`${callId}\` was reused for a different call`, undefined, callId));
     }
     if (!known) {
-      const entry: Entry = { fingerprint, at: now, latest: Promise.resolve(undefined as never) };
-      entry.latest = this.host.decide(call, callId).then((d) => this.noted(callId, entry, d));
+      const decided = this.host.decide(call, callId);
+      const entry: Entry = { fingerprint, at: now, latest: decided.then((d) => this.noted(callId, entry, d)) };
       this.remember(callId, entry);
       return entry.latest.then(copy);
     }

@@ -40,10 +40,11 @@ export async function decideAnswer(host: ServeHost, p: Principal, read: () => Pr
   if (!may(p, "decide")) return { status: 403, body: errorBody("forbidden", refusal(p, "decide"), true) };
   const b = await read();
   if (!b.ok) return { status: bodyStatus(b), body: errorBody(b.code, b.reason, true), close: closeAfter(b) };
-  const problem = decideProblem(p, agentOf(b.value));
+  const agent = agentOf(b.value);
+  const problem = decideProblem(p, agent);
   if (problem) return { status: 403, body: errorBody("forbidden", problem, true) };
   const d = await host.decide(b.value);
-  seen?.(d, p.name, agentOf(b.value));
+  seen?.(d, p.name, agent);
   return { status: 200, body: d };
 }
 
