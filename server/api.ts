@@ -121,7 +121,7 @@ function decisionRoutes(api: Hono<ServeEnv>, d: ApiDeps): void {
     const unchanged = o.trust === undefined ? undefined : d.actions.outcomeOf(o.outcome.decision, o.outcome.agent);
     const r = await d.host.recordOutcome(o.outcome, unchanged === undefined ? o.trust : undefined);
     if (r?.trustError !== undefined) {
-      if (unchanged === undefined && o.trust !== undefined) d.actions.untake(o.outcome.decision, o.outcome.agent);
+      d.actions.untake(o.outcome.decision, o.outcome.agent); // only a trust change this call made can fail
       return apiError(c, 503, "store", `the outcome is in the audit log, but the agent's trust could not be updated (${r.trustError}); fix the state store (GET /health) before relying on trust; report it again once it is`);
     }
     return c.json({ recorded: true, ...(o.trust === undefined ? {} : { trust: unchanged === undefined ? { changed: true } : { changed: false, reason: unchanged } }) });
