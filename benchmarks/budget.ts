@@ -1,4 +1,4 @@
-// `npm run bench:budget`: the latency guard run by .ci/run after the tests. It compares ratios,
+// `npm run bench:budget`: the latency and promotion guard run by .ci/run after the tests. It compares ratios,
 // not absolute times: pol against the hand-written JavaScript floor (benchmarks/peers/js.ts)
 // measured in the same process, alternated, so a slow or loaded machine slows both and does not
 // fail the check, while a real regression in pol moves the ratio. Checks: the bare evaluator on
@@ -10,7 +10,9 @@
 // 2-core machine it ranged 0.09-1.5 ms between runs minutes apart (GC, the audit writer thread
 // waiting for a core), a spread no budget could tell from a regression (FINDINGS.md, Budgets). Exits 1
 // when a ratio exceeds benchmarks/budget.json; noise only adds time to either side, so each check
-// takes the best of up to three attempts and stops at the first one within budget.
+// takes the best of up to three attempts and stops at the first one within budget. It also checks
+// what Engine.decide promotes into V8's old generation per decision (lib/promotion.ts), in bytes:
+// that figure, not a time, is what brought pol serve's mark-compacts back when it regressed.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -18,6 +20,7 @@ import { stopCompiler } from "../compiler/asc.js";
 import { loadPolicy } from "../runtime/loader.js";
 import { PEER_CALLS } from "./calls.js";
 import { BENCH } from "./lib/paths.js";
+import { promotedPer } from "./lib/promotion.js";
 import { percentile, sampleAlternating } from "./lib/sample.js";
 import { decideByHand } from "./peers/js.js";
 import { fmtNs } from "./render.js";
@@ -28,6 +31,7 @@ import { PEER_POLICY } from "./suites/peers.js";
 interface Budget {
   bare: { p50: number; p99: number };
   engine: Record<StoreKind, { p50: number; p90: number }>;
+  promoted: { bytesPerDecision: number };
 }
 
 const ATTEMPTS = 3;
@@ -35,6 +39,17 @@ const ATTEMPTS = 3;
 const FLOOR_WINDOW = 500;
 
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+
+/** Decisions per promotion measurement: ~100 scavenges' worth, after as many to warm up. */
+const PROMOTION_DECISIONS = 50_000;
+
+/** `n` decisions in a row, yielding to the event loop every 50 (as a server's turns do). */
+async function decideMany(decide: (c: unknown) => Promise<unknown>, calls: unknown[], n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await decide(calls[i % calls.length]);
+    if (i % 50 === 49) await nextTurn();
+  }
+}
 
 /** `n` decisions and `n` floor windows, interleaved, each timed alone in its own event-loop turn (ns; the floor per call). */
 async function interleaved(decide: (c: unknown) => Promise<unknown>, calls: unknown[], floor: () => unknown, n: number): Promise<{ decide: number[]; floor: number[] }> {
@@ -81,7 +96,9 @@ async function main(): Promise<number> {
     ];
   });
   for (const kind of ["memory", "sqlite"] as const) {
-    const e = await openEngine(support, kind);
+    // With an onDecision hook, as pol serve's metrics are: the copy hooks get is on the path.
+    let reasons = 0;
+    const e = await openEngine(support, kind, { onDecision: (d) => { reasons += d.reasons.length; } });
     const calls = ENGINE_CALLS.map((c) => c.call);
     await interleaved(e.decide, calls, floorMix, 1_000);
     ok = (await within(async () => {
@@ -92,9 +109,16 @@ async function main(): Promise<number> {
         return { name: `Engine.decide ${q} (${kind})`, ratio: a / b, budget: budget.engine[kind][q], detail: `decide ${fmtNs(a)}, floor ${fmtNs(b)}` };
       });
     })) && ok;
+    // Bytes, not time: no attempts needed, and no ratio. A copy that V8 promotes shows as hundreds
+    // of bytes a decision where ~10 is normal (FINDINGS.md, Budgets).
+    await decideMany(e.decide, calls, PROMOTION_DECISIONS);
+    const p = await promotedPer(PROMOTION_DECISIONS, () => decideMany(e.decide, calls, PROMOTION_DECISIONS));
+    const pOk = p.bytes <= budget.promoted.bytesPerDecision;
+    console.log(`${pOk ? "ok  " : "FAIL"} ${`old generation growth (${kind})`.padEnd(34)} ${p.bytes.toFixed(1).padStart(7)} B a decision (budget ${budget.promoted.bytesPerDecision} B)  over ${p.scavenges} scavenges, ${reasons > 0 ? "hook ran" : "hook never ran"}`);
+    ok = pOk && reasons > 0 && ok;
     await e.close();
   }
-  console.log(ok ? "latency budget: ok" : "latency budget: exceeded (see benchmarks/RESULTS.md for the expected figures)");
+  console.log(ok ? "budget: ok" : "budget: exceeded (see benchmarks/RESULTS.md for the expected figures)");
   return ok ? 0 : 1;
 }
 

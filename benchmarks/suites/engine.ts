@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Engine, loadPolicy } from "../../runtime/index.js";
+import type { EngineHooks } from "../../runtime/engine-types.js";
 import type { WasmPolicy } from "../../runtime/loader.js";
 import { log, runSuite, type SuiteOptions } from "../lib/child.js";
 import { median, summariseEach, type Latency } from "../lib/sample.js";
@@ -43,7 +44,7 @@ export function agentCalls(i: number): Record<string, unknown>[] {
 export type StoreKind = "memory" | "sqlite";
 
 /** An engine on a fresh store in a temporary directory, with a clock the caller moves. */
-export async function openEngine(policy: WasmPolicy, kind: StoreKind) {
+export async function openEngine(policy: WasmPolicy, kind: StoreKind, hooks?: EngineHooks) {
   const dir = mkdtempSync(join(tmpdir(), "pol-bench-engine-"));
   const clock = { t: Date.UTC(2030, 0, 1), now() { return this.t; } };
   const engine = await Engine.load(policy, {
@@ -52,6 +53,7 @@ export async function openEngine(policy: WasmPolicy, kind: StoreKind) {
     clock,
     // Pending approvals never expire during the run, so repeats find them.
     approvalTimeoutMs: 365 * 24 * 3600 * 1000,
+    ...(hooks ? { hooks } : {}),
   });
   const decide = (call: unknown) => {
     clock.t += 10 * 60 * 1000;
