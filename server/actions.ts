@@ -6,6 +6,7 @@
 import type { Approval, Pause, ToolClass } from "../runtime/store/index.js";
 import type { EngineDecision, PauseTarget, TrustStatus } from "../runtime/engine-types.js";
 import { approveProblem, may, refusal, resolverGroups, type Principal } from "./auth/roles.js";
+import { AllowMemory } from "./allow-memory.js";
 import type { ServeHost } from "./host.js";
 
 export type ActionStatus = 400 | 401 | 403 | 404 | 409 | 500 | 503;
@@ -55,7 +56,7 @@ export interface ResumeInput { id?: unknown; pattern?: unknown; class?: unknown 
 
 /** How many approvals' senders are remembered (the oldest forgotten first). */
 const MAX_SENT = 10_000;
-/** How many allows wait for their outcome (~100 bytes each; 20 s of decisions at 5,000/s). */
+/** How many allows wait for their outcome (20 s of decisions at 5,000/s; 5 MB in all). */
 const MAX_ALLOWS = 100_000;
 
 export class Actions {
@@ -64,16 +65,13 @@ export class Actions {
 
   constructor(private readonly host: ServeHost) {}
 
-  /** Allow decision id → the agent it was for, until its outcome is reported (oldest forgotten first). */
-  private readonly allows = new Map<string, string | null>();
+  /** The allows given, with the agent each was for, until their outcome is reported (oldest forgotten first). */
+  private readonly allows = new AllowMemory(MAX_ALLOWS);
 
   /** What the decision API gave `principal`: an approval's sender, or an allow whose outcome may move trust. */
   decided(d: EngineDecision, principal: string, agent: unknown): void {
     if (d.effect === "approve" && d.approval !== undefined) this.sentCall(d.approval, principal);
-    else if (d.effect === "allow") {
-      this.allows.set(d.id, typeof agent === "string" ? agent : null);
-      if (this.allows.size > MAX_ALLOWS) this.allows.delete(this.allows.keys().next().value!);
-    }
+    else if (d.effect === "allow" && typeof d.id === "string") this.allows.remember(d.id, typeof agent === "string" ? agent : null);
   }
 
   /**
@@ -81,16 +79,15 @@ export class Actions {
    * and not reported yet (trust may move), else why trust stays as it is.
    */
   outcomeOf(decision: string, agent: string | null): string | undefined {
-    const known = this.allows.get(decision);
-    if (known === undefined) return `\`${decision}\` is not an allow this server gave in its last ${MAX_ALLOWS.toLocaleString("en")} allows, or its outcome was reported already`;
-    if (known !== agent) return `\`${decision}\` allowed a call of ${known === null ? "no agent" : `agent \`${known}\``}, not of ${agent === null ? "no agent" : `\`${agent}\``}`;
-    this.allows.delete(decision);
+    const taken = this.allows.take(decision, agent);
+    if (taken === "unknown") return `\`${decision}\` is not an allow this server gave in its last ${MAX_ALLOWS.toLocaleString("en")} allows, or its outcome was reported already`;
+    if (taken === "other-agent") return `\`${decision}\` allowed a call of another agent, not of ${agent === null ? "no agent" : `\`${agent}\``}`;
     return undefined;
   }
 
   /** Gives back an allow outcomeOf took when its trust change could not be written, so a retry counts. */
   untake(decision: string, agent: string | null): void {
-    this.allows.set(decision, agent);
+    this.allows.remember(decision, agent);
   }
 
   /** Records that `principal` sent the call `approvalId` waits on, so it cannot approve it itself. */
