@@ -71,7 +71,7 @@ export class EngineApprovals {
     const out = await this.ctx.store.resolve(id, { approve: opts.approve, by: opts.by, ...(opts.note !== undefined ? { note: opts.note } : {}) }, now);
     this.ctx.audit(entry({
       type: "admin", time: isoTime(now), event: opts.approve ? "approval.approved" : "approval.rejected",
-      approval: id, decision: a.decisionId, callHash: a.callHash, tool: a.tool, agent: a.agentId, by: opts.by, note: opts.note,
+      approval: id, decision: a.decisionId, callHash: a.callHash, tool: a.tool, agent: a.agentId, run: a.runId, by: opts.by, note: opts.note,
     }));
     return out;
   }

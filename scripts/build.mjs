@@ -34,7 +34,7 @@ copyFlat("wasm", (n) => n.endsWith(".ts"));
 cpSync(join(root, "asconfig.json"), join(dist, "asconfig.json"));
 cpSync(join(root, "compiler", "asc-worker.mjs"), join(dist, "compiler", "asc-worker.mjs"));
 cpSync(join(root, "server", "assets"), join(dist, "server", "assets"), { recursive: true });
-cpSync(join(root, "server", "verify-worker.mjs"), join(dist, "server", "verify-worker.mjs"));
+for (const f of ["verify-worker.mjs", "audit-index-worker.mjs", "worker-setup.mjs"]) cpSync(join(root, "server", f), join(dist, "server", f));
 // The fleet stores' server-side code, read next to the modules that run it.
 copyFlat("runtime/store/lua", (n) => n.endsWith(".lua"));
 copyFlat("runtime/store/sql", (n) => n.endsWith(".sql"));

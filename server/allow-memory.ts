@@ -85,7 +85,7 @@ export class AllowMemory {
 }
 
 /** A seeded 32-bit hash of a string's UTF-16 code units (murmur3's mixing, one unit per round). */
-function fingerprint(s: string, seed: number): number {
+export function fingerprint(s: string, seed: number): number {
   let h = seed;
   for (let i = 0; i < s.length; i++) {
     let k = Math.imul(s.charCodeAt(i), 0xcc9e2d51);

@@ -12,7 +12,8 @@ import { secureHeaders } from "hono/secure-headers";
 import { Actions } from "./actions.js";
 import { apiRoutes } from "./api.js";
 import { registerAssets } from "./assets.js";
-import { AuditVerifier } from "./audit-read.js";
+import { AuditIndexThread } from "./audit-index-thread.js";
+import { AuditVerifier } from "./audit-verifier.js";
 import { jsonlSource, type AuditSource } from "./audit-source.js";
 import { apiError, consoleAuth, csrf, type ServeEnv } from "./auth/middleware.js";
 import { Sessions } from "./auth/sessions.js";
@@ -59,6 +60,8 @@ export interface ServeApp {
   /** Where the console reads the audit chain (closed by whoever started the server). */
   audit: AuditSource;
   verifier: AuditVerifier;
+  /** The console's audit index, on a thread of its own (stopped by whoever started the server). */
+  index: AuditIndexThread;
   events: ApprovalEvents;
   sessions: Sessions;
 }
@@ -86,13 +89,14 @@ export function createApp(o: AppOptions): ServeApp {
   const sessions = o.sessions ?? new Sessions();
   const audit = typeof o.audit === "string" ? jsonlSource(o.audit) : o.audit;
   const verifier = new AuditVerifier(audit.target, () => host.flush());
+  const index = new AuditIndexThread(audit.target);
   const metrics = o.metrics ?? hostMetrics(host, () => verifier);
   const events = new ApprovalEvents(host);
   const actions = new Actions(host);
   const policyName = host.policy.manifest.policy.name;
   const storeFile = o.storeFile !== undefined ? sameFile(o.storeFile) : undefined;
   const login = { users, sessions, secureCookies: o.secureCookies ?? false, policyName };
-  const deps: ConsoleDeps = { host, users, actions, events, audit, verifier, policyName, queuePollSeconds: o.queuePollSeconds ?? 5 };
+  const deps: ConsoleDeps = { host, users, actions, events, index, verifier, policyName, queuePollSeconds: o.queuePollSeconds ?? 5 };
 
   const app = new Hono<ServeEnv>();
   // Browser-facing headers for pages only: the JSON API is not rendered, and skipping twelve
@@ -134,5 +138,5 @@ export function createApp(o: AppOptions): ServeApp {
     return c.text(message, 500);
   });
   const listener = (hostname: string) => withFastDecide({ host, users, maxBodyBytes, seen: (d, p, agent) => actions.decided(d, p, agent) }, getRequestListener(app.fetch, { hostname }));
-  return { app, listener, metrics, audit, verifier, events, sessions };
+  return { app, listener, metrics, audit, index, verifier, events, sessions };
 }

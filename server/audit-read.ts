@@ -1,15 +1,11 @@
-// The console's read side of the audit chain: the slices the pages show (a run's timeline, an
-// agent's history, the runs and agents seen, the latest records, a time range for export), read
-// in chain order from an AuditSource (audit-source.ts: the JSONL log, or the PostgreSQL chain of a
-// fleet), and the chain's verification status, re-checked in the background for /metrics and the
-// audit page. Fed by the chain the Engine writes (`pol serve --audit`); never writes to it.
-//
-// Each view reads the whole chain, which is simple and exact but linear in its size (see
-// docs/console.md for the measured cost).
+// The console's views of the audit chain, defined by reading it whole: the slices the pages show
+// (a run's timeline, an agent's history, the runs and agents seen, the latest records, a time
+// range for export), read in chain order from an AuditSource (audit-source.ts: the JSONL log, or
+// the PostgreSQL chain of a fleet). Linear in the chain's size, so the pages do not call these:
+// the index thread answers them from server/audit-index.ts, and reads the chain with these only
+// for what the index dropped; tests hold the index to these answers.
 
-import type { VerifyCheckpoint } from "../runtime/audit/index.js";
 import type { AuditSource } from "./audit-source.js";
-import { VerifyThread, type VerifyTarget } from "./verify-thread.js";
 
 /** One audit record as stored; fields beyond these depend on `type` (runtime/audit-entries.ts). */
 export interface AuditRow {
@@ -39,7 +35,8 @@ export async function runTimeline(source: AuditSource, runId: string): Promise<A
   return out;
 }
 
-export interface RunSummary { run: string; agents: string[]; first: string; last: string; decisions: number; denied: number; waiting: number }
+/** `partial`: the index saw only the run's later records (server/audit-index.ts), so the counts are at least these. */
+export interface RunSummary { run: string; agents: string[]; first: string; last: string; decisions: number; denied: number; waiting: number; partial?: boolean }
 
 /** Runs seen in the log, most recent activity first, at most `limit`. */
 export async function recentRuns(source: AuditSource, limit = 100): Promise<RunSummary[]> {
@@ -51,19 +48,25 @@ export async function recentRuns(source: AuditSource, limit = 100): Promise<RunS
     if (s) runs.delete(run);
     else s = { run, agents: [], first: r.time, last: r.time, decisions: 0, denied: 0, waiting: 0 };
     runs.set(run, s);
-    s.last = r.time;
-    const agent = str(r.agent);
-    if (agent && !s.agents.includes(agent) && s.agents.length < 5) s.agents.push(agent);
-    if (r.type !== "outcome") {
-      s.decisions++;
-      if (r.effect === "deny") s.denied++;
-      if (r.effect === "approve") s.waiting++;
-    }
+    countRunStep(s, r);
   }
   return [...runs.values()].reverse().slice(0, limit);
 }
 
-export interface AgentSummary { agent: string; decisions: number; denied: number; last: string }
+/** Counts a decision, error or outcome of a run into its summary (here and in the index). */
+export function countRunStep(s: RunSummary, r: AuditRow): void {
+  s.last = r.time;
+  const agent = str(r.agent);
+  if (agent && !s.agents.includes(agent) && s.agents.length < 5) s.agents.push(agent);
+  if (r.type !== "outcome") {
+    s.decisions++;
+    if (r.effect === "deny") s.denied++;
+    if (r.effect === "approve") s.waiting++;
+  }
+}
+
+/** `partial` as for RunSummary. */
+export interface AgentSummary { agent: string; decisions: number; denied: number; last: string; partial?: boolean }
 
 /** Agents seen in decisions, most recent first. */
 export async function seenAgents(source: AuditSource, limit = 200): Promise<AgentSummary[]> {
@@ -75,28 +78,36 @@ export async function seenAgents(source: AuditSource, limit = 200): Promise<Agen
     if (s) agents.delete(agent);
     else s = { agent, decisions: 0, denied: 0, last: r.time };
     agents.set(agent, s);
-    s.decisions++;
-    if (r.effect === "deny") s.denied++;
-    s.last = r.time;
+    countAgentDecision(s, r);
   }
   return [...agents.values()].reverse().slice(0, limit);
+}
+
+/** Counts a decision or error into its agent's summary (here and in the index). */
+export function countAgentDecision(s: AgentSummary, r: AuditRow): void {
+  s.decisions++;
+  if (r.effect === "deny") s.denied++;
+  s.last = r.time;
 }
 
 /** An agent's trust history: outcomes that moved its score, trust reports and restores, and its denied decisions; latest last. */
 export async function agentHistory(source: AuditSource, agent: string, limit = 200): Promise<AuditRow[]> {
   const out: AuditRow[] = [];
   for await (const r of source.rows()) {
-    if (r.agent !== agent) continue;
-    const trustEvent = r.type === "admin" && typeof r.event === "string" && r.event.startsWith("trust.");
-    const moved = r.type === "outcome" && r.trustDelta !== undefined;
-    const denied = (r.type === "decision" || r.type === "error") && r.effect === "deny";
-    const resolved = r.type === "admin" && typeof r.event === "string" && r.event.startsWith("approval.");
-    if (trustEvent || moved || denied || resolved) {
+    if (r.agent === agent && inHistory(r)) {
       out.push(r);
       if (out.length > limit) out.shift();
     }
   }
   return out;
+}
+
+/** Whether a record belongs in its agent's history: a trust event or approval resolution, an outcome that moved trust, a denied call. */
+export function inHistory(r: AuditRow): boolean {
+  const event = typeof r.event === "string" ? r.event : "";
+  if (r.type === "admin") return event.startsWith("trust.") || event.startsWith("approval.");
+  if (r.type === "outcome") return r.trustDelta !== undefined;
+  return (r.type === "decision" || r.type === "error") && r.effect === "deny";
 }
 
 /** The last `n` records. */
@@ -114,77 +125,5 @@ export async function* rowsBetween(source: AuditSource, from: number, to: number
   for await (const r of source.rows()) {
     const t = Date.parse(r.time);
     if (t >= from && t < to) yield r;
-  }
-}
-
-export interface VerifyStatus {
-  ok: boolean;
-  /** Records verified before the first break (all of them when ok). */
-  count: number;
-  /** The verifier's one line (`pol audit verify` prints the same). */
-  text: string;
-  checkedAt: number;
-}
-
-/**
- * Verifies the chain now and then (and on demand), keeping the last result. A truncated last
- * record is retried once after a flush: the writer may have been mid-write, which is not damage.
- * The walking happens on a thread of its own (verify-thread.ts), and for a JSONL log each check
- * after an intact one resumes from its checkpoint: it verifies the records written since and shows
- * the files verified before unchanged (runtime/audit/verify-resume.ts). Walking the whole chain
- * each minute on the main thread held every request for 2.0–2.5 s per 100,000 records
- * (docs/console.md). A PostgreSQL chain is walked whole each time, on that thread, against the
- * anchor in the state store when there is one (its verifier has no checkpoint to resume from).
- */
-export class AuditVerifier {
-  private last: VerifyStatus | undefined;
-  private running: Promise<VerifyStatus> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private readonly thread = new VerifyThread();
-  /** The last intact result's checkpoint; dropped on a break, so the next check walks it all again. */
-  private from: VerifyCheckpoint | undefined;
-
-  constructor(private readonly target: VerifyTarget, private readonly flush: () => Promise<void>) {}
-
-  get status(): VerifyStatus | undefined {
-    return this.last;
-  }
-
-  check(): Promise<VerifyStatus> {
-    this.running ??= this.run().finally(() => (this.running = undefined));
-    return this.running;
-  }
-
-  private async run(): Promise<VerifyStatus> {
-    try {
-      await this.flush().catch(() => undefined);
-      let { result: r, text } = await this.thread.verify(this.target, this.from);
-      if (!r.ok && r.error.kind === "truncated") {
-        await this.flush().catch(() => undefined);
-        ({ result: r, text } = await this.thread.verify(this.target, this.from));
-      }
-      this.from = r.ok ? r.checkpoint : undefined;
-      this.last = { ok: r.ok, count: r.count, text, checkedAt: Date.now() };
-    } catch (e) {
-      this.from = undefined;
-      this.last = { ok: false, count: 0, text: `the audit log could not be verified: ${(e as Error).message}`, checkedAt: Date.now() };
-    }
-    return this.last;
-  }
-
-  /** Re-verifies every `ms` (unref'd: it never keeps the process alive). */
-  every(ms: number): void {
-    this.stop();
-    this.thread.warm();
-    void this.check();
-    this.timer = setInterval(() => void this.check(), ms);
-    this.timer.unref();
-  }
-
-  /** Stops the timer and the verifier's thread (a check in flight ends as "could not be verified"). */
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    this.thread.stop();
   }
 }

@@ -21,7 +21,8 @@ export interface AuditSource {
 
 const isRow = (r: unknown): r is AuditRow => typeof r === "object" && r !== null && typeof (r as AuditRow).seq === "number" && typeof (r as AuditRow).time === "string";
 
-function parseRow(text: string): AuditRow | null {
+/** A stored line as a record, or null when it is not one (verification reports those). */
+export function parseRow(text: string): AuditRow | null {
   try {
     const r: unknown = JSON.parse(text);
     return isRow(r) ? r : null;

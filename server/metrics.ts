@@ -8,7 +8,7 @@
 
 import { Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { EngineDecision } from "../runtime/engine-types.js";
-import type { VerifyStatus } from "./audit-read.js";
+import type { VerifyStatus } from "./audit-verifier.js";
 
 export interface MetricsSource {
   tools: readonly string[];

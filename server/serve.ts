@@ -13,7 +13,7 @@ import { isPostgresAudit } from "../runtime/audit/index.js";
 import type { AuditOption } from "../runtime/engine-types.js";
 import { createApp, hostMetrics, type ServeApp } from "./app.js";
 import { jsonlSource, postgresSource, type AuditSource } from "./audit-source.js";
-import type { AuditVerifier } from "./audit-read.js";
+import type { AuditVerifier } from "./audit-verifier.js";
 import { Drain, DRAIN_MS } from "./drain.js";
 import { Users } from "./auth/users.js";
 
@@ -177,6 +177,7 @@ export async function startServer(cfg: ServeConfig): Promise<RunningServer> {
   let closing: Promise<{ cut: number }> | undefined;
   const close = () => (closing ??= (async () => {
     parts.verifier.stop();
+    parts.index.stop();
     parts.events.closeAll();
     const cut = await drain.run(server, cfg.drainMs ?? DRAIN_MS);
     await engine.close();

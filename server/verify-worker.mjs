@@ -6,21 +6,11 @@
 // threads' CPU priority, and answers each {id, target, from} with {id, result, text} or {id, error}.
 // Plain JavaScript, so Node starts it from the sources and from dist/ alike.
 
-import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
+import { setUpWorker } from "./worker-setup.mjs";
 
 const { modules, nice } = workerData;
-try {
-  // On Linux, 0 is this thread alone: below the server's main thread, as its other helpers are
-  // (threads.ts: 19 unless `--helper-nice` chose otherwise; 0 leaves it at the main thread's).
-  if (process.platform === "linux" && nice > 0) setPriority(0, nice);
-} catch {
-  // a sandbox that refuses it: the thread keeps its priority
-}
-if (modules.jsonl.endsWith(".ts")) {
-  const { register } = await import("tsx/esm/api");
-  register();
-}
+await setUpWorker(nice, modules.jsonl);
 const { verifyAudit, formatVerifyResult } = await import(modules.jsonl);
 
 async function verify(target, from) {

@@ -4,29 +4,28 @@
 
 import type { Hono } from "hono";
 import type { ServeEnv } from "../auth/middleware.js";
-import { agentHistory, seenAgents } from "../audit-read.js";
 import { may } from "../auth/roles.js";
 import { act, formOf } from "./act.js";
 import type { ConsoleDeps } from "./deps.js";
-import { badge, csrfField, html, notAllowed, page, when } from "./layout.js";
+import { atLeast, badge, csrfField, html, notAllowed, page, partialNote, when } from "./layout.js";
 
 export function registerAgents(app: Hono<ServeEnv>, d: ConsoleDeps): void {
   app.get("/agents", async (c) => {
     await d.host.flush().catch(() => undefined);
-    const seen = await seenAgents(d.audit);
+    const seen = await d.index.seenAgents();
     const trust = await Promise.all(seen.map((a) => d.host.trust(a.agent)));
     const body = seen.length === 0
       ? html`<p class="empty">No agent has made a call yet.</p>`
       : html`<table><thead><tr><th>agent</th><th>trust</th><th>level</th><th>decisions</th><th>denied</th><th>last call</th></tr></thead><tbody>
 ${seen.map((a, i) => html`<tr><td><a href="/agents/${encodeURIComponent(a.agent)}">${a.agent}</a></td><td>${trust[i]!.score}</td><td><span class="badge ${trust[i]!.level}">${trust[i]!.level}</span></td>
-<td>${a.decisions}</td><td>${a.denied}</td><td>${when(a.last)}</td></tr>`)}</tbody></table>`;
+<td>${atLeast(a.decisions, a.partial)}</td><td>${atLeast(a.denied, a.partial)}</td><td>${when(a.last)}</td></tr>`)}</tbody></table>${partialNote(seen.some((a) => a.partial))}`;
     return c.html(page(c, "Agents", body, d.policyName));
   });
 
   app.get("/agents/:id", async (c) => {
     const id = c.req.param("id");
     await d.host.flush().catch(() => undefined);
-    const [t, history] = await Promise.all([d.host.trust(id), agentHistory(d.audit, id)]);
+    const [t, history] = await Promise.all([d.host.trust(id), d.index.agentHistory(id)]);
     const p = c.get("principal");
     const restore = may(p, "restore")
       ? html`<form class="restore" method="post" action="/agents/${encodeURIComponent(id)}/restore" hx-post="/agents/${encodeURIComponent(id)}/restore" hx-target="#trust">${csrfField(c)}

@@ -4,8 +4,8 @@
 import type { Hono } from "hono";
 import { stream } from "hono/streaming";
 import type { ServeEnv } from "../auth/middleware.js";
-import { latestRows, rowsBetween, type VerifyStatus } from "../audit-read.js";
-import { csvHeader, csvRow, timeRange } from "../export.js";
+import type { VerifyStatus } from "../audit-verifier.js";
+import { csvHeader, timeRange } from "../export.js";
 import { act } from "./act.js";
 import type { ConsoleDeps } from "./deps.js";
 import { badge, csrfField, html, page, when, type Html } from "./layout.js";
@@ -19,7 +19,7 @@ function status(s: VerifyStatus | undefined): Html {
 export function registerAudit(app: Hono<ServeEnv>, d: ConsoleDeps): void {
   app.get("/audit", async (c) => {
     await d.host.flush().catch(() => undefined);
-    const rows = (await latestRows(d.audit, 50)).reverse();
+    const rows = (await d.index.latestRows(50)).reverse();
     const body = html`${status(d.verifier.status)}
 <form method="post" action="/audit/verify" hx-post="/audit/verify" hx-target="#verify" hx-swap="outerHTML">${csrfField(c)}<button type="submit">Verify now</button></form>
 <h2>Export</h2>
@@ -53,7 +53,7 @@ ${rows.map((r) => html`<tr><td>${r.seq}</td><td>${when(r.time)}</td><td>${r.type
     c.header("Content-Disposition", `attachment; filename="pol-audit-${stamp(range.from)}-to-${stamp(Math.min(range.to, Date.now()))}.${format}"`);
     return stream(c, async (s) => {
       if (format === "csv") await s.write(csvHeader());
-      for await (const r of rowsBetween(d.audit, range.from, range.to)) await s.write(format === "csv" ? csvRow(r) : `${JSON.stringify(r)}\n`);
+      for await (const chunk of d.index.exportRange(range.from, range.to, format)) await s.write(chunk);
     });
   });
 }

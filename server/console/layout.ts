@@ -76,6 +76,16 @@ export function when(iso: unknown): Html {
   return html`<time datetime="${iso}" title="${iso}">${iso.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC")}</time>`;
 }
 
+/** A count the audit index may have seen only part of (server/audit-index.ts): "12+" then. */
+export function atLeast(n: number, partial: boolean | undefined): Html {
+  return partial ? html`<span title="at least: the console's index saw only the later records">${n}+</span>` : html`${n}`;
+}
+
+/** The line under a table with counts marked by atLeast. */
+export function partialNote(any: boolean): Html {
+  return any ? html`<p class="muted">+ counts only the records since the console's index last held this row (it keeps the 10,000 most recently active); the page of each reads the whole log.</p>` : html``;
+}
+
 export function duration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s}s`;

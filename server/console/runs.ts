@@ -4,9 +4,9 @@
 
 import type { Hono } from "hono";
 import type { ServeEnv } from "../auth/middleware.js";
-import { recentRuns, runTimeline, type AuditRow } from "../audit-read.js";
+import type { AuditRow } from "../audit-read.js";
 import type { ConsoleDeps } from "./deps.js";
-import { badge, html, page, when, type Html } from "./layout.js";
+import { atLeast, badge, html, page, partialNote, when, type Html } from "./layout.js";
 
 const latency = (us: unknown) => (typeof us === "number" ? (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(0)} µs`) : "");
 
@@ -28,19 +28,19 @@ function step(r: AuditRow): Html {
 export function registerRuns(app: Hono<ServeEnv>, d: ConsoleDeps): void {
   app.get("/runs", async (c) => {
     await d.host.flush().catch(() => undefined);
-    const runs = await recentRuns(d.audit);
+    const runs = await d.index.recentRuns();
     const body = runs.length === 0
       ? html`<p class="empty">No run has made a decision yet. Calls name their run with <code>run: { id }</code>.</p>`
       : html`<table><thead><tr><th>run</th><th>agents</th><th>decisions</th><th>denied</th><th>approve</th><th>first</th><th>last</th></tr></thead><tbody>
-${runs.map((r) => html`<tr><td><a href="/runs/${encodeURIComponent(r.run)}">${r.run}</a></td><td>${r.agents.join(", ")}</td><td>${r.decisions}</td><td>${r.denied}</td><td>${r.waiting}</td><td>${when(r.first)}</td><td>${when(r.last)}</td></tr>`)}
-</tbody></table>`;
+${runs.map((r) => html`<tr><td><a href="/runs/${encodeURIComponent(r.run)}">${r.run}</a></td><td>${r.agents.join(", ")}</td><td>${atLeast(r.decisions, r.partial)}</td><td>${atLeast(r.denied, r.partial)}</td><td>${atLeast(r.waiting, r.partial)}</td><td>${r.partial ? "earlier" : when(r.first)}</td><td>${when(r.last)}</td></tr>`)}
+</tbody></table>${partialNote(runs.some((r) => r.partial))}`;
     return c.html(page(c, "Runs", body, d.policyName));
   });
 
   app.get("/runs/:id", async (c) => {
     const id = c.req.param("id");
     await d.host.flush().catch(() => undefined);
-    const steps = await runTimeline(d.audit, id);
+    const steps = await d.index.runTimeline(id);
     const body = steps.length === 0
       ? html`<p class="empty">The audit log has no decision for run <code>${id}</code>.</p>`
       : html`<p class="muted">${steps.length} ${steps.length === 1 ? "step" : "steps"}, oldest first, from the audit log.</p>

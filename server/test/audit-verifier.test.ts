@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { chainFiles } from "../../runtime/audit/files.js";
 import { JsonlAuditLog } from "../../runtime/audit/jsonl.js";
 import { decision, KEY_HEX, tempDir } from "../../runtime/audit/test/helpers.js";
-import { AuditVerifier } from "../audit-read.js";
+import { AuditVerifier } from "../audit-verifier.js";
 import { VerifyThread } from "../verify-thread.js";
 
 const verifiers: AuditVerifier[] = [];

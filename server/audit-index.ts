@@ -1,0 +1,291 @@
+// The console's index of the audit chain: built record by record as the chain grows (fed by the
+// index thread, audit-index-worker.mjs, from audit-tail.ts), it keeps what the pages show (the
+// runs and agents seen with their counts, where each run's steps and each agent's history are,
+// the latest records, and the time span of each block of records for export) as positions to
+// read again, never the records themselves. Plain data and no I/O; tested, through
+// audit-index-service.ts, against the linear readers of audit-read.ts, which define each view.
+//
+// Bounded: a page that needs what was dropped (a run, or an agent's history, pushed out by newer
+// ones, or a run longer than its `steps` limit) says so with `scan`, and the thread reads the chain for
+// it, as every page did before the index.
+
+import { fingerprint } from "./allow-memory.js";
+import { countAgentDecision, countRunStep, inHistory, type AgentSummary, type AuditRow, type RunSummary } from "./audit-read.js";
+
+/** How much the index keeps; the defaults bound it to a few tens of MB. Tests shrink them. */
+export interface IndexLimits {
+  /** Runs kept, most recently active first. */
+  runs: number;
+  /** Steps kept per run; a longer run's timeline is read from the chain. */
+  steps: number;
+  /** Steps kept over all runs (8 bytes each); the least recently active runs go first. */
+  positions: number;
+  /** Agents whose counts and history are kept. */
+  agents: number;
+  /** History entries kept per agent (the console shows the latest 200). */
+  history: number;
+  /** Latest records kept (the audit page shows 50). */
+  latest: number;
+  /** Approve decisions remembered with their run, for approval records written without one (logs before 2026-12). */
+  approvalRuns: number;
+  /** Records per export block, at first; blocks are merged pairwise when there are more than `blocks`. */
+  block: number;
+  blocks: number;
+}
+
+export const DEFAULT_LIMITS: IndexLimits = {
+  runs: 10_000, steps: 5_000, positions: 2_000_000, agents: 10_000, history: 200, latest: 50, approvalRuns: 100_000, block: 1024, blocks: 50_000,
+};
+
+/**
+ * `partial`: made after some run was dropped, so this run may have had steps before it (its counts
+ * are then a lower bound, and its timeline is read from the chain).
+ */
+interface RunEntry { summary: RunSummary; steps: number[] | null; decisions: Set<string> | null; partial: boolean }
+interface History { pos: number[]; partial: boolean }
+interface Block { from: number; to: number; minT: number; maxT: number; count: number }
+
+/**
+ * The ids of runs or agents dropped from the index, as a Bloom filter (1 MB, never a false
+ * "no"): a run seen again after it was dropped is known to be partial; a false "yes" only means
+ * its page reads the chain.
+ */
+class Dropped {
+  private readonly bits = new Uint32Array(1 << 18);
+  any = false;
+
+  add(id: string): void {
+    this.any = true;
+    const a = fingerprint(id, 0x2545f491);
+    const b = fingerprint(id, 0x9e3779b9) | 1;
+    for (let i = 0; i < 4; i++) {
+      const bit = (a + i * b) >>> 9 & 0x7fffff;
+      this.bits[bit >>> 5]! |= 1 << (bit & 31);
+    }
+  }
+
+  has(id: string): boolean {
+    if (!this.any) return false;
+    const a = fingerprint(id, 0x2545f491);
+    const b = fingerprint(id, 0x9e3779b9) | 1;
+    for (let i = 0; i < 4; i++) {
+      const bit = (a + i * b) >>> 9 & 0x7fffff;
+      if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
+    }
+    return true;
+  }
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const isStep = (r: AuditRow) => r.type === "decision" || r.type === "error" || r.type === "outcome";
+
+/** A Map in order of last use, holding at most `max`: the least recently used goes, and is remembered as dropped. */
+class Recent<V> {
+  private readonly map = new Map<string, V>();
+  private readonly gone = new Dropped();
+
+  constructor(private readonly max: number, private readonly onDrop: (v: V) => void = () => {}) {}
+
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+
+  /** Whether `key` was let go at some point (a new entry for it starts partial). */
+  dropped(key: string): boolean {
+    return this.gone.has(key);
+  }
+
+  /** Makes `key` the most recently used, letting the least recently used go when a new key would exceed `max`. */
+  use(key: string, v: V): void {
+    if (!this.map.delete(key) && this.map.size >= this.max) this.dropOldest();
+    this.map.set(key, v);
+  }
+
+  dropOldest(): void {
+    const oldest = this.map.entries().next().value;
+    if (!oldest) return;
+    this.map.delete(oldest[0]);
+    this.gone.add(oldest[0]);
+    this.onDrop(oldest[1]);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** Most recently used first. */
+  newestFirst(limit: number): V[] {
+    return [...this.map.values()].reverse().slice(0, limit);
+  }
+}
+
+export class AuditIndex {
+  private readonly runs: Recent<RunEntry>;
+  /** Steps kept over all runs. */
+  private positions = 0;
+  private readonly agents: Recent<AgentSummary>;
+  private readonly histories: Recent<History>;
+  private readonly approvalRuns = new Map<string, string>();
+  private readonly latest: number[] = [];
+  private readonly blocks: Block[] = [];
+  /** Records indexed so far. */
+  count = 0;
+  private readonly limits: IndexLimits;
+
+  constructor(limits: Partial<IndexLimits> = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+    this.runs = new Recent(this.limits.runs, (e) => (this.positions -= e.steps?.length ?? 0));
+    this.agents = new Recent(this.limits.agents);
+    this.histories = new Recent(this.limits.agents);
+  }
+
+  /** Indexes one record at `pos` (positions grow in chain order). */
+  add(r: AuditRow, pos: number): void {
+    this.count++;
+    this.block(r, pos);
+    this.latest.push(pos);
+    if (this.latest.length > this.limits.latest) this.latest.shift();
+    const run = str(r.run);
+    if (isStep(r)) {
+      if (run) this.runStep(r, run, pos);
+      if (r.type !== "outcome") this.agentDecision(r);
+    } else if (r.type === "admin" && typeof r.decision === "string") {
+      // An approval's resolution: in its run's timeline (by its own `run`, or for older logs the
+      // run of the decision it resolves, as audit-read.ts runTimeline places it).
+      const owner = run ?? this.approvalRuns.get(r.decision);
+      const e = owner === undefined ? undefined : this.runs.get(owner);
+      if (e?.decisions?.has(r.decision)) this.push(e, pos);
+    }
+    const agent = str(r.agent);
+    if (agent !== undefined && inHistory(r)) this.historyEntry(agent, pos);
+  }
+
+  private runStep(r: AuditRow, run: string, pos: number): void {
+    let e = this.runs.get(run);
+    if (!e) {
+      const partial = this.runs.dropped(run);
+      const summary: RunSummary = { run, agents: [], first: r.time, last: r.time, decisions: 0, denied: 0, waiting: 0 };
+      if (partial) summary.partial = true;
+      e = { summary, steps: [], decisions: new Set(), partial };
+    }
+    this.runs.use(run, e);
+    countRunStep(e.summary, r);
+    if (r.type !== "outcome" && typeof r.id === "string") {
+      e.decisions?.add(r.id);
+      if (typeof r.approval === "string") {
+        this.approvalRuns.set(r.id, run);
+        if (this.approvalRuns.size > this.limits.approvalRuns) this.approvalRuns.delete(this.approvalRuns.keys().next().value!);
+      }
+    }
+    this.push(e, pos);
+  }
+
+  private push(e: RunEntry, pos: number): void {
+    if (e.steps === null) return;
+    if (e.steps.length >= this.limits.steps) {
+      // Too long to keep: its timeline is read from the chain.
+      this.positions -= e.steps.length;
+      e.steps = null;
+      e.decisions = null;
+      return;
+    }
+    e.steps.push(pos);
+    // Over the limit, the least recently active runs go (not this one: it was just used).
+    this.positions++;
+    while (this.positions > this.limits.positions && this.runs.size > 1) this.runs.dropOldest();
+  }
+
+  private agentDecision(r: AuditRow): void {
+    const agent = str(r.agent);
+    if (!agent) return;
+    let s = this.agents.get(agent);
+    if (!s) {
+      s = { agent, decisions: 0, denied: 0, last: r.time };
+      if (this.agents.dropped(agent)) s.partial = true;
+    }
+    this.agents.use(agent, s);
+    countAgentDecision(s, r);
+  }
+
+  private historyEntry(agent: string, pos: number): void {
+    const h = this.histories.get(agent) ?? { pos: [], partial: this.histories.dropped(agent) };
+    this.histories.use(agent, h);
+    h.pos.push(pos);
+    if (h.pos.length > this.limits.history) h.pos.shift();
+  }
+
+  private block(r: AuditRow, pos: number): void {
+    const t = Date.parse(r.time);
+    const last = this.blocks[this.blocks.length - 1];
+    if (last && last.count < this.limits.block * this.blockScale) {
+      last.to = pos;
+      last.count++;
+      if (t < last.minT) last.minT = t;
+      if (t > last.maxT) last.maxT = t;
+      return;
+    }
+    this.blocks.push({ from: pos, to: pos, minT: t, maxT: t, count: 1 });
+    if (this.blocks.length > this.limits.blocks) this.mergeBlocks();
+  }
+
+  private blockScale = 1;
+
+  /** Halves the number of blocks by merging neighbours (a time the record could not parse is NaN: it keeps both bounds unknown). */
+  private mergeBlocks(): void {
+    const merged: Block[] = [];
+    for (let i = 0; i < this.blocks.length; i += 2) {
+      const a = this.blocks[i]!;
+      const b = this.blocks[i + 1];
+      merged.push(b ? { from: a.from, to: b.to, minT: Math.min(a.minT, b.minT), maxT: Math.max(a.maxT, b.maxT), count: a.count + b.count } : a);
+    }
+    this.blocks.length = 0;
+    this.blocks.push(...merged);
+    this.blockScale *= 2;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // What the pages ask
+
+  /** Runs, most recently active first (as audit-read.ts recentRuns). */
+  recentRuns(limit: number): RunSummary[] {
+    return this.runs.newestFirst(limit).map((e) => ({ ...e.summary, agents: [...e.summary.agents] }));
+  }
+
+  /** A run's steps' positions in chain order, "scan" when the index cannot say, or [] for a run never seen. */
+  runSteps(run: string): number[] | "scan" {
+    const e = this.runs.get(run);
+    if (!e) return this.runs.dropped(run) ? "scan" : [];
+    return e.steps === null || e.partial ? "scan" : [...e.steps];
+  }
+
+  /** Agents seen in decisions, most recent first (as audit-read.ts seenAgents). */
+  seenAgents(limit: number): AgentSummary[] {
+    return this.agents.newestFirst(limit).map((s) => ({ ...s }));
+  }
+
+  /** Positions of an agent's latest history entries, oldest first; "scan" when they were dropped. */
+  agentHistory(agent: string, limit: number): number[] | "scan" {
+    const h = this.histories.get(agent);
+    if (!h) return this.histories.dropped(agent) ? "scan" : [];
+    // A history begun after others were dropped is whole only once it holds what is asked for,
+    // and a full one may have had more than it keeps.
+    if (h.partial && h.pos.length < Math.min(limit, this.limits.history)) return "scan";
+    if (limit > this.limits.history && h.pos.length >= this.limits.history) return "scan";
+    return h.pos.slice(-limit);
+  }
+
+  /** Positions of the latest `n` records (at most limits.latest), oldest first. */
+  latestRows(n: number): number[] {
+    return this.latest.slice(-n);
+  }
+
+  /** The [from, to] position ranges of the blocks that may hold records with from ≤ time < to, in chain order. */
+  spans(from: number, to: number): { from: number; to: number }[] {
+    const out: { from: number; to: number }[] = [];
+    for (const b of this.blocks) {
+      // A block with a time that does not parse has NaN bounds: read it, it may hold anything.
+      if (Number.isNaN(b.minT) || Number.isNaN(b.maxT) || (b.maxT >= from && b.minT < to)) out.push({ from: b.from, to: b.to });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,273 @@
+// The console's audit index (audit-index.ts, through audit-index-service.ts and audit-tail.ts)
+// held to the linear readers of audit-read.ts, which define each view: random sealed logs written
+// by the real JSONL writer, rotated into several files, read as they grow, with limits small
+// enough that runs, agents and histories are dropped and come back; then a log rewritten under
+// it; and the same questions through the index's own thread.
+
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { JsonlAuditLog } from "../../runtime/audit/jsonl.js";
+import { chainFiles } from "../../runtime/audit/files.js";
+import { agentHistory, latestRows, recentRuns, rowsBetween, runTimeline, seenAgents, type AuditRow } from "../audit-read.js";
+import { IndexService, type ExportCursor, type IndexAnswer, type IndexQuery, type ServiceOptions } from "../audit-index-service.js";
+import { AuditIndexThread } from "../audit-index-thread.js";
+import { jsonlSource, parseRow } from "../audit-source.js";
+import { csvRow } from "../export.js";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+function logPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), "pol-index-"));
+  dirs.push(dir);
+  return join(dir, "audit.jsonl");
+}
+
+/** A seeded generator (mulberry32), so a failure can be replayed. */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Random records of every kind the views look at: decisions, errors, outcomes, approvals (with and without `run`), trust events, pauses. */
+function records(seed: number, n: number, start: number): Record<string, unknown>[] {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const agents = Array.from({ length: 14 }, (_, i) => `agent-${i}`);
+  const runs = Array.from({ length: 30 }, (_, i) => `run-${i}`);
+  const approves: { id: string; approval: string; agent: string; run?: string }[] = [];
+  const decisions: { id: string; agent?: string; run?: string }[] = [];
+  const out: Record<string, unknown>[] = [];
+  let t = start;
+  for (let i = 0; i < n; i++) {
+    // mostly forward in time, sometimes a little back (the clocks of a fleet's servers)
+    t += Math.floor(r() * 5000) - (r() < 0.1 ? 8000 : 0);
+    const time = new Date(t).toISOString();
+    const agent = r() < 0.9 ? pick(agents) : undefined;
+    const run = r() < 0.85 ? pick(runs) : undefined;
+    const k = r();
+    if (k < 0.55) {
+      const effect = pick(["allow", "deny", "approve"] as const);
+      const id = `dec-${seed}-${i}`;
+      const d: Record<string, unknown> = { type: r() < 0.05 ? "error" : "decision", time, id, tool: pick(["refund", "email", "deploy"]), effect, decidedBy: "rule", reasons: [`reason ${i}`] };
+      if (agent) d.agent = agent;
+      if (run) d.run = run;
+      if (effect === "approve") {
+        d.approval = `ap-${seed}-${i}`;
+        if (agent) approves.push({ id, approval: d.approval as string, agent, ...(run ? { run } : {}) });
+      }
+      decisions.push({ id, ...(agent ? { agent } : {}), ...(run ? { run } : {}) });
+      out.push(d);
+    } else if (k < 0.75 && decisions.length > 0) {
+      const d = pick(decisions);
+      const o: Record<string, unknown> = { type: "outcome", time, decision: d.id, tool: "refund", agent: d.agent ?? null, run: d.run ?? null, status: pick(["succeeded", "failed", "not-run"]) };
+      if (r() < 0.5) o.trustDelta = 1;
+      out.push(o);
+    } else if (k < 0.85 && approves.length > 0) {
+      const a = pick(approves);
+      // logs written before approval records named their run: about half here
+      out.push({ type: "admin", time, event: pick(["approval.approved", "approval.rejected"]), approval: a.approval, decision: a.id, tool: "refund", agent: a.agent, ...(a.run && r() < 0.5 ? { run: a.run } : {}), by: "alice" });
+    } else if (k < 0.93) {
+      out.push({ type: "admin", time, event: pick(["trust.report", "trust.restore"]), agent: pick(agents), by: "ops" });
+    } else {
+      out.push({ type: "admin", time, event: "pause", pattern: "*", reason: "test", by: "ops" });
+    }
+  }
+  return out;
+}
+
+async function write(path: string, entries: Record<string, unknown>[], rotateBytes = 40_000): Promise<void> {
+  const log = await JsonlAuditLog.open(path, { rotateBytes });
+  for (const e of entries) log.append(e as never);
+  await log.close();
+}
+
+/** Every record line of the chain as stored, parsed alongside. */
+function storedLines(path: string): { line: string; row: AuditRow }[] {
+  const out: { line: string; row: AuditRow }[] = [];
+  for (const f of chainFiles(path)) {
+    for (const line of readFileSync(f, "utf8").split("\n")) {
+      const row = line === "" ? null : parseRow(line);
+      if (row) out.push({ line, row });
+    }
+  }
+  return out;
+}
+
+async function ask<K extends string>(s: { answer(q: IndexQuery): Promise<IndexAnswer> }, q: IndexQuery, key: K): Promise<Extract<IndexAnswer, Record<K, unknown>>> {
+  return (await s.answer(q)) as Extract<IndexAnswer, Record<K, unknown>>;
+}
+
+async function exported(s: IndexService, from: number, to: number, format: "jsonl" | "csv"): Promise<{ text: string; chunks: number }> {
+  let text = "";
+  let chunks = 0;
+  let after: ExportCursor | undefined;
+  do {
+    const a = await ask(s, { kind: "export", from, to, format, ...(after ? { after } : {}) }, "chunk");
+    text += a.chunk;
+    chunks++;
+    after = a.next;
+  } while (after);
+  return { text, chunks };
+}
+
+/** Every view the console shows, from the index and from a whole read of the chain, compared. */
+async function compareAll(s: IndexService, path: string, limits: ServiceOptions): Promise<{ scans: number; partial: number; chunks: number }> {
+  const source = jsonlSource(path);
+  const stats = { scans: 0, partial: 0, chunks: 0 };
+
+  const allRuns = await recentRuns(source, Infinity);
+  const runs = (await ask(s, { kind: "runs", limit: 100 }, "runs")).runs;
+  expect(runs.length).toBeGreaterThan(0);
+  runs.forEach((got, i) => {
+    const want = allRuns[i]!;
+    expect(got.run).toBe(want.run);
+    expect(got.last).toBe(want.last);
+    if (got.partial) {
+      stats.partial++;
+      expect(got.decisions).toBeLessThanOrEqual(want.decisions);
+    } else {
+      expect(got).toEqual(want);
+    }
+  });
+  for (const run of [...allRuns.map((x) => x.run), "run-never"]) {
+    expect(await ask(s, { kind: "timeline", run }, "rows"), run).toEqual({ rows: await runTimeline(source, run) });
+  }
+
+  const allAgents = await seenAgents(source, Infinity);
+  const agents = (await ask(s, { kind: "agents", limit: 200 }, "agents")).agents;
+  agents.forEach((got, i) => {
+    const want = allAgents[i]!;
+    expect(got.agent).toBe(want.agent);
+    if (got.partial) stats.partial++;
+    else expect(got).toEqual(want);
+  });
+  for (const agent of [...allAgents.map((a) => a.agent), "agent-never"]) {
+    for (const limit of [5, limits.history ?? 200, 200]) {
+      expect(await ask(s, { kind: "history", agent, limit }, "rows"), `${agent} ${limit}`).toEqual({ rows: await agentHistory(source, agent, limit) });
+    }
+  }
+
+  expect(await ask(s, { kind: "latest", n: 50 }, "rows")).toEqual({ rows: await latestRows(source, 50) });
+
+  const stored = storedLines(path);
+  const times = stored.map((x) => Date.parse(x.row.time)).filter((t) => !Number.isNaN(t)).sort((a, b) => a - b);
+  // The whole log, a middle third, and single instants at the times of records that start or
+  // end an export block (blocks are 16 records at first and only ever double), whose edges are
+  // where a block's time bounds matter.
+  const edges = Array.from({ length: 12 }, (_, k) => [16 * k, 16 * (k + 1) - 1]).flat().map((i) => Date.parse(stored[i]!.row.time));
+  const ranges: [number, number][] = [
+    [0, Date.now() + 1], [times[Math.floor(times.length / 3)]!, times[Math.floor((2 * times.length) / 3)]!],
+    ...edges.flatMap((t): [number, number][] => [[t, t + 1], [t - 1, t]]),
+  ];
+  for (const [from, to] of ranges) {
+    const inRange = stored.filter((x) => {
+      const t = Date.parse(x.row.time);
+      return t >= from && t < to;
+    });
+    const jsonl = await exported(s, from, to, "jsonl");
+    expect(jsonl.text).toBe(inRange.map((x) => `${x.line}\n`).join(""));
+    const csv = await exported(s, from, to, "csv");
+    const rows: AuditRow[] = [];
+    for await (const r of rowsBetween(source, from, to)) rows.push(r);
+    expect(csv.text).toBe(rows.map(csvRow).join(""));
+    stats.chunks += jsonl.chunks;
+  }
+  return stats;
+}
+
+describe("the console's audit index", () => {
+  it("answers every view as a whole read of the chain does, as the log grows and rotates, with runs, agents and histories dropped and back", async () => {
+    const path = logPath();
+    const limits: ServiceOptions = { runs: 12, steps: 60, positions: 400, agents: 9, history: 12, latest: 50, approvalRuns: 25, block: 16, blocks: 12, chunk: 4000 };
+    const s = new IndexService({ kind: "jsonl", path }, limits);
+    // Room for every run and agent, but short histories: full ones, never dropped, asked for more.
+    const roomy: ServiceOptions = { runs: 100, agents: 100, history: 5, block: 16, chunk: 4000 };
+    const r = new IndexService({ kind: "jsonl", path }, roomy);
+    let start = Date.UTC(2026, 0, 1);
+    let seen = { scans: 0, partial: 0, chunks: 0 };
+    try {
+      for (let batch = 0; batch < 4; batch++) {
+        const entries = records(1000 + batch, 900, start);
+        start += 900 * 2500;
+        await write(path, entries);
+        const st = await compareAll(s, path, limits);
+        seen = { scans: seen.scans + st.scans, partial: seen.partial + st.partial, chunks: seen.chunks + st.chunks };
+        expect((await compareAll(r, path, roomy)).partial).toBe(0);
+      }
+      expect(chainFiles(path).length).toBeGreaterThan(3);
+      expect(s.indexed).toBe(storedLines(path).length);
+      // the limits were small enough to drop things, so the fallbacks were exercised too
+      expect(seen.partial).toBeGreaterThan(0);
+      expect(seen.chunks).toBeGreaterThan(12);
+    } finally {
+      await s.close();
+      await r.close();
+    }
+  });
+
+  it("with the default limits, after a log written in one go", async () => {
+    const path = logPath();
+    await write(path, records(7, 3000, Date.UTC(2026, 5, 1)), 200_000);
+    const s = new IndexService({ kind: "jsonl", path });
+    try {
+      await compareAll(s, path, {});
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("starts again when the log is rewritten under it, and refuses to go on with an export across the rewrite", async () => {
+    const path = logPath();
+    await write(path, records(11, 400, Date.UTC(2026, 2, 1)), 1_000_000);
+    const s = new IndexService({ kind: "jsonl", path }, { chunk: 2000 });
+    try {
+      await compareAll(s, path, {});
+      const first = await ask(s, { kind: "export", from: 0, to: Date.now(), format: "jsonl" }, "chunk");
+      expect(first.next).toBeDefined();
+      // cut the log short (a restore from an older backup, or tampering): positions read before mean nothing now
+      const size = readFileSync(path).length;
+      truncateSync(path, Math.floor(size / 2));
+      const cut = readFileSync(path, "utf8");
+      writeFileSync(path, cut.slice(0, cut.lastIndexOf("\n") + 1));
+      await compareAll(s, path, {});
+      await expect(s.answer({ kind: "export", from: 0, to: Date.now(), format: "jsonl", after: first.next! })).rejects.toThrow(/the audit log was rewritten during the export.*download again/);
+      // a new log in its place
+      rmSync(path);
+      await write(path, records(12, 300, Date.UTC(2026, 3, 1)), 1_000_000);
+      await compareAll(s, path, {});
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("answers through its own thread, and a stopped thread's question fails while the next starts a new one", async () => {
+    const path = logPath();
+    await write(path, records(21, 500, Date.UTC(2026, 4, 1)));
+    const source = jsonlSource(path);
+    const thread = new AuditIndexThread({ kind: "jsonl", path });
+    try {
+      expect(await thread.recentRuns()).toEqual(await recentRuns(source));
+      expect(await thread.runTimeline("run-3")).toEqual(await runTimeline(source, "run-3"));
+      expect(await thread.seenAgents()).toEqual(await seenAgents(source));
+      expect(await thread.agentHistory("agent-2")).toEqual(await agentHistory(source, "agent-2"));
+      expect(await thread.latestRows()).toEqual(await latestRows(source, 50));
+      let text = "";
+      for await (const chunk of thread.exportRange(0, Date.now(), "jsonl")) text += chunk;
+      expect(text).toBe(storedLines(path).map((x) => `${x.line}\n`).join(""));
+      const pending = thread.recentRuns();
+      thread.stop();
+      await expect(pending).rejects.toThrow("the audit index was stopped");
+      expect(await thread.recentRuns()).toEqual(await recentRuns(source));
+    } finally {
+      thread.stop();
+    }
+  });
+});
