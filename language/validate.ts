@@ -197,6 +197,16 @@ export function validateRunInputs(policy: Schemas, call: Record<string, unknown>
 }
 
 /** Checks a call's shape and types. Never throws. */
+/** A declared tool's arguments; when `args` was null, a missing one's reason says so (the sender may think it sent them). */
+function argsOf(v: Validator, given: unknown, fields: FieldType[], extra: "deny" | "ignore"): Record<string, unknown> {
+  try {
+    return v.record(given ?? {}, fields, "args", extra);
+  } catch (e) {
+    if (e instanceof Invalid && given === null) throw new Invalid(`${e.message} (the call's \`args\` is null: send the arguments as an object)`);
+    throw e;
+  }
+}
+
 export function validateCall(policy: Schemas, call: unknown, options: ValidateOptions = {}): Validation {
   const opts = { extraArgs: options.extraArgs ?? "deny", maxString: options.maxString ?? 1_000_000, maxList: options.maxList ?? 10_000 };
   const v = new Validator(opts);
@@ -205,9 +215,11 @@ export function validateCall(policy: Schemas, call: unknown, options: ValidateOp
     const tool = v.string(get(call, "tool"), "tool");
     if (tool.length === 0) throw new Invalid("`tool` is empty");
     const schema = policy.tools.get(tool);
-    const rawArgs = get(call, "args") ?? {};
+    // Missing or null `args` is a call without arguments (some frameworks send null for none).
+    const given = get(call, "args");
+    const rawArgs = given ?? {};
     let args: Record<string, unknown>;
-    if (schema) args = v.record(rawArgs, schema.args, "args", opts.extraArgs);
+    if (schema) args = argsOf(v, given, schema.args, opts.extraArgs);
     else if (isObject(rawArgs)) args = rawArgs;
     else throw new Invalid(`\`args\` must be an object, found ${kindOf(rawArgs)}`);
     const input: Input = {

@@ -44,6 +44,7 @@ const CASES: [string, unknown, RegExp][] = [
   ["string args", { tool: "refund", args: "amount=10", agent }, /^`args` must be an object, found a string$/],
   ["list args", { tool: "refund", args: [10, "c"], agent }, /^`args` must be an object, found a list$/],
   ["number args", { tool: "refund", args: 10, agent }, /^`args` must be an object, found a number$/],
+  ["null args", { tool: "refund", args: null, agent }, /^argument `args\.amount` is missing \(the call's `args` is null: send the arguments as an object\)$/],
   ["null call", null, /^a call must be an object, found null$/],
   ["string call", "refund 10", /^a call must be an object, found a string$/],
   ["list call", [{ tool: "refund" }], /^a call must be an object, found a list$/],
