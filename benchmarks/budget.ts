@@ -111,10 +111,16 @@ async function main(): Promise<number> {
     })) && ok;
     // Bytes, not time: no attempts needed, and no ratio. A copy that V8 promotes shows as hundreds
     // of bytes a decision where ~10 is normal (FINDINGS.md, Budgets).
+    // A mark-compact in the stretch hides what the scavenges before it promoted: measure again
+    // (a decision path that promotes makes them, so a regression fails all three attempts).
     await decideMany(e.decide, calls, PROMOTION_DECISIONS);
-    const p = await promotedPer(PROMOTION_DECISIONS, () => decideMany(e.decide, calls, PROMOTION_DECISIONS));
-    const pOk = p.bytes <= budget.promoted.bytesPerDecision;
-    console.log(`${pOk ? "ok  " : "FAIL"} ${`old generation growth (${kind})`.padEnd(34)} ${p.bytes.toFixed(1).padStart(7)} B a decision (budget ${budget.promoted.bytesPerDecision} B)  over ${p.scavenges} scavenges, ${reasons > 0 ? "hook ran" : "hook never ran"}`);
+    let p = { bytes: Infinity, scavenges: 0, majors: 0 };
+    for (let a = 1; a <= ATTEMPTS; a++) {
+      p = await promotedPer(PROMOTION_DECISIONS, () => decideMany(e.decide, calls, PROMOTION_DECISIONS));
+      if (p.majors === 0 && p.bytes <= budget.promoted.bytesPerDecision) break;
+    }
+    const pOk = p.majors === 0 && p.bytes <= budget.promoted.bytesPerDecision;
+    console.log(`${pOk ? "ok  " : "FAIL"} ${`old generation growth (${kind})`.padEnd(34)} ${p.bytes.toFixed(1).padStart(7)} B a decision (budget ${budget.promoted.bytesPerDecision} B)  over ${p.scavenges} scavenges and ${p.majors} mark-compacts, ${reasons > 0 ? "hook ran" : "hook never ran"}`);
     ok = pOk && reasons > 0 && ok;
     await e.close();
   }

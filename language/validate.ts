@@ -196,7 +196,6 @@ export function validateRunInputs(policy: Schemas, call: Record<string, unknown>
   }
 }
 
-/** Checks a call's shape and types. Never throws. */
 /** A declared tool's arguments; when `args` was null, a missing one's reason says so (the sender may think it sent them). */
 function argsOf(v: Validator, given: unknown, fields: FieldType[], extra: "deny" | "ignore"): Record<string, unknown> {
   try {
@@ -207,6 +206,7 @@ function argsOf(v: Validator, given: unknown, fields: FieldType[], extra: "deny"
   }
 }
 
+/** Checks a call's shape and types. Never throws. */
 export function validateCall(policy: Schemas, call: unknown, options: ValidateOptions = {}): Validation {
   const opts = { extraArgs: options.extraArgs ?? "deny", maxString: options.maxString ?? 1_000_000, maxList: options.maxList ?? 10_000 };
   const v = new Validator(opts);

@@ -79,10 +79,9 @@ export class Actions {
    * and not reported yet (trust may move), else why trust stays as it is.
    */
   outcomeOf(decision: string, agent: string | null): string | undefined {
-    const taken = this.allows.take(decision, agent);
-    if (taken === "unknown") return `\`${decision}\` is not an allow this server gave in its last ${MAX_ALLOWS.toLocaleString("en")} allows, or its outcome was reported already`;
-    if (taken === "other-agent") return `\`${decision}\` allowed a call of another agent, not of ${agent === null ? "no agent" : `\`${agent}\``}`;
-    return undefined;
+    if (this.allows.take(decision, agent)) return undefined;
+    const whose = agent === null ? "a call naming no agent" : `agent \`${agent}\``;
+    return `\`${decision}\` is not an allow this server gave ${whose} in its last ${MAX_ALLOWS.toLocaleString("en")} allows, or its outcome was reported already`;
   }
 
   /** Gives back an allow outcomeOf took when its trust change could not be written, so a retry counts. */

@@ -7,8 +7,8 @@
 // dead entries (~100 bytes an allow) and brought back the mark-compacts benchmarks/FINDINGS.md
 // measured at 3–17 ms each ("A seventh VM"). Here remembering allocates nothing.
 //
-// Each slot holds a 64-bit fingerprint of the decision id, a 32-bit one of the agent, and when
-// it was remembered. Fingerprints are keyed by a random seed drawn at start, and never leave the
+// Each slot holds 64-bit fingerprints of the decision id and of the agent, and when it was
+// remembered. Fingerprints are keyed by a random seed drawn at start, and never leave the
 // process: a made-up decision id matches a live allow by chance with odds of about
 // capacity / 2^64. Ids come only from this server's decisions, so nobody can crowd a bucket.
 
@@ -17,13 +17,11 @@ import { randomBytes } from "node:crypto";
 /** Slots probed from a fingerprint's home slot: a lookup reads at most this many. */
 const WINDOW = 16;
 
-export type Taken = "taken" | "unknown" | "other-agent";
-
 export class AllowMemory {
   private readonly mask: number;
   /** Two 32-bit halves of each slot's decision id fingerprint. */
   private readonly ids: Int32Array;
-  /** Each slot's agent fingerprint; 0 is "no agent", which a real agent's never is. */
+  /** Two 32-bit halves of each slot's agent fingerprint; 0, 0 is "no agent", which a real agent's never is. */
   private readonly agents: Int32Array;
   /** When each slot was filled, counted in allows remembered (from 1); 0 for empty or taken. */
   private readonly when: Float64Array;
@@ -36,9 +34,9 @@ export class AllowMemory {
     const slots = 2 ** Math.ceil(Math.log2(capacity * 2.5));
     this.mask = slots - 1;
     this.ids = new Int32Array(slots * 2);
-    this.agents = new Int32Array(slots);
+    this.agents = new Int32Array(slots * 2);
     this.when = new Float64Array(slots);
-    this.seeds = new Int32Array(randomBytes(12).buffer);
+    this.seeds = new Int32Array(randomBytes(16).buffer);
   }
 
   /** Remembers an allow for `agent` (null when the call named none). */
@@ -58,29 +56,34 @@ export class AllowMemory {
     }
     this.ids[slot * 2] = a;
     this.ids[slot * 2 + 1] = b;
-    this.agents[slot] = this.agentPrint(agent);
+    this.agents[slot * 2] = this.agentPrint(agent, 2);
+    this.agents[slot * 2 + 1] = this.agentPrint(agent, 3);
     this.when[slot] = ++this.count;
   }
 
-  /** Takes the allow `id` for `agent`: "taken" once, then "unknown"; "other-agent" leaves it in place. */
-  take(id: string, agent: string | null): Taken {
+  /**
+   * Takes the allow `id` for `agent`: true once, then false. An allow of another agent stays in
+   * place and answers false too, so a caller cannot learn which ids are live allows of others.
+   */
+  take(id: string, agent: string | null): boolean {
     const a = fingerprint(id, this.seeds[0]!);
     const b = fingerprint(id, this.seeds[1]!);
     const home = a & this.mask;
     const oldest = this.count - this.capacity;
-    const who = this.agentPrint(agent);
+    const who0 = this.agentPrint(agent, 2);
+    const who1 = this.agentPrint(agent, 3);
     for (let i = 0; i < WINDOW; i++) {
       const s = (home + i) & this.mask;
       if (this.ids[s * 2] !== a || this.ids[s * 2 + 1] !== b || this.when[s] === 0 || this.when[s]! <= oldest) continue;
-      if (this.agents[s] !== who) return "other-agent";
+      if (this.agents[s * 2] !== who0 || this.agents[s * 2 + 1] !== who1) continue;
       this.when[s] = 0;
-      return "taken";
+      return true;
     }
-    return "unknown";
+    return false;
   }
 
-  private agentPrint(agent: string | null): number {
-    return agent === null ? 0 : fingerprint(agent, this.seeds[2]!) | 1;
+  private agentPrint(agent: string | null, seed: number): number {
+    return agent === null ? 0 : fingerprint(agent, this.seeds[seed]!) | 1;
   }
 }
 

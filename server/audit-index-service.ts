@@ -5,6 +5,7 @@
 // from the whole chain with audit-read.ts, whose answers the index's must equal. A chain
 // rewritten under it (a file shrank or was replaced) starts the index again.
 
+import { randomUUID } from "node:crypto";
 import { agentHistory, runTimeline, type AgentSummary, type AuditRow, type RunSummary } from "./audit-read.js";
 import { AuditIndex, type IndexLimits } from "./audit-index.js";
 import { jsonlSource, parseRow, postgresSource, type AuditSource } from "./audit-source.js";
@@ -12,8 +13,12 @@ import { openTail, type ChainTail } from "./audit-tail.js";
 import { csvRow } from "./export.js";
 import type { VerifyTarget } from "./verify-thread.js";
 
-/** Where an export stopped: the index's epoch (a rewritten chain is a new one) and the last record read. */
-export interface ExportCursor { epoch: number; pos: number }
+/**
+ * Where an export stopped: the index it read (a rewritten chain, or a restarted thread, makes a
+ * new one), the last record read, and the last record indexed when the export began, which is
+ * where it ends: an export is of the chain as it was when asked for.
+ */
+export interface ExportCursor { epoch: string; pos: number; end: number }
 
 export type IndexQuery =
   | { kind: "runs"; limit: number }
@@ -50,7 +55,10 @@ export class IndexService {
   private index: AuditIndex;
   private tail: ChainTail;
   private readonly source: AuditSource;
-  private epoch = 0;
+  /** Names this index: random per service, renewed when the chain is rewritten. */
+  private epoch = randomUUID();
+  /** Questions answered by reading the whole chain, for what the index let go. */
+  scans = 0;
   /** Questions are answered one at a time, in order. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -101,10 +109,12 @@ export class IndexService {
         return { agents: this.index.seenAgents(q.limit) };
       case "timeline": {
         const at = this.index.runSteps(q.run);
+        if (at === "scan") this.scans++;
         return { rows: at === "scan" ? await runTimeline(this.source, q.run) : await this.rowsAt(at) };
       }
       case "history": {
         const at = this.index.agentHistory(q.agent, q.limit);
+        if (at === "scan") this.scans++;
         return { rows: at === "scan" ? await agentHistory(this.source, q.agent, q.limit) : await this.rowsAt(at) };
       }
       case "latest":
@@ -125,7 +135,7 @@ export class IndexService {
       await this.tail.close();
       this.tail = openTail(this.target);
       this.index = new AuditIndex(this.limits);
-      this.epoch++;
+      this.epoch = randomUUID();
     }
   }
 
@@ -142,11 +152,13 @@ export class IndexService {
   private async exportChunk(q: Extract<IndexQuery, { kind: "export" }>): Promise<IndexAnswer> {
     if (q.after && q.after.epoch !== this.epoch) throw new Error("the audit log was rewritten during the export (files replaced or shortened); run `pol audit verify`, then download again");
     const after = q.after?.pos ?? -1;
+    const end = q.after?.end ?? this.index.lastPos;
     let chunk = "";
     let last = after;
     for (const s of this.index.spans(q.from, q.to)) {
       if (s.to <= after) continue;
-      await this.tail.range(Math.max(s.from, after), s.to, (line, pos) => {
+      if (s.from > end) break;
+      await this.tail.range(Math.max(s.from, after), Math.min(s.to, end), (line, pos) => {
         if (pos <= after) return true;
         last = pos;
         const r = parseRow(line);
@@ -154,7 +166,7 @@ export class IndexService {
         if (r && t >= q.from && t < q.to) chunk += q.format === "csv" ? csvRow(r) : `${line}\n`;
         return chunk.length < this.chunk;
       });
-      if (chunk.length >= this.chunk) return { chunk, next: { epoch: this.epoch, pos: last } };
+      if (chunk.length >= this.chunk) return { chunk, next: { epoch: this.epoch, pos: last, end } };
     }
     return { chunk };
   }

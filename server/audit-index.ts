@@ -9,10 +9,15 @@
 // ones, or a run longer than its `steps` limit) says so with `scan`, and the thread reads the chain for
 // it, as every page did before the index.
 
+import { randomBytes } from "node:crypto";
 import { fingerprint } from "./allow-memory.js";
 import { countAgentDecision, countRunStep, inHistory, type AgentSummary, type AuditRow, type RunSummary } from "./audit-read.js";
 
-/** How much the index keeps; the defaults bound it to a few tens of MB. Tests shrink them. */
+/**
+ * How much the index keeps; at the defaults ~40 MB at most (2 million positions, 10,000 runs and
+ * agents with their summaries, the approve decisions' ids), plus 2 bytes for each run or agent
+ * it ever let go (Dropped). Tests shrink them.
+ */
 export interface IndexLimits {
   /** Runs kept, most recently active first. */
   runs: number;
@@ -38,41 +43,55 @@ export const DEFAULT_LIMITS: IndexLimits = {
 };
 
 /**
- * `partial`: made after some run was dropped, so this run may have had steps before it (its counts
- * are then a lower bound, and its timeline is read from the chain).
+ * `partial`: made after this run was dropped, so it had steps before it (its counts are then a
+ * lower bound, and its timeline is read from the chain). `approvals`: the ids of its decisions
+ * that asked for an approval, the only ones an approval record resolves.
  */
-interface RunEntry { summary: RunSummary; steps: number[] | null; decisions: Set<string> | null; partial: boolean }
+interface RunEntry { summary: RunSummary; steps: number[] | null; approvals: Set<string> | null; partial: boolean }
 interface History { pos: number[]; partial: boolean }
 interface Block { from: number; to: number; minT: number; maxT: number; count: number }
 
 /**
- * The ids of runs or agents dropped from the index, as a Bloom filter (1 MB, never a false
- * "no"): a run seen again after it was dropped is known to be partial; a false "yes" only means
- * its page reads the chain.
+ * The ids of runs or agents dropped from the index, in a scalable Bloom filter: never a false
+ * "no", so a run seen again after it was dropped is always known to be partial; a false "yes"
+ * (under 1% at any size) only means its page reads the chain. Each layer holds twice the keys of
+ * the one before at 2 bytes a key, so memory grows with what was dropped (20 MB for 10 million
+ * runs), never its error rate. The seeds are drawn per process, so ids cannot be chosen to collide.
  */
-class Dropped {
-  private readonly bits = new Uint32Array(1 << 18);
-  any = false;
+export class Dropped {
+  private readonly layers: { bits: Uint32Array; mask: number; keys: number; capacity: number }[] = [];
+  private readonly seeds = new Int32Array(randomBytes(8).buffer);
 
   add(id: string): void {
-    this.any = true;
-    const a = fingerprint(id, 0x2545f491);
-    const b = fingerprint(id, 0x9e3779b9) | 1;
-    for (let i = 0; i < 4; i++) {
-      const bit = (a + i * b) >>> 9 & 0x7fffff;
-      this.bits[bit >>> 5]! |= 1 << (bit & 31);
+    let top = this.layers[this.layers.length - 1];
+    if (!top || top.keys >= top.capacity) {
+      const capacity = 2 ** (16 + this.layers.length);
+      const bits = capacity * 16; // 16 bits a key, 8 probes: ~0.06% false "yes" when full
+      top = { bits: new Uint32Array(bits / 32), mask: bits - 1, keys: 0, capacity };
+      this.layers.push(top);
+    }
+    top.keys++;
+    const [a, b] = this.prints(id);
+    for (let j = 0; j < 8; j++) {
+      const bit = ((a + j * b) >>> 0) & top.mask;
+      top.bits[bit >>> 5]! |= 1 << (bit & 31);
     }
   }
 
   has(id: string): boolean {
-    if (!this.any) return false;
-    const a = fingerprint(id, 0x2545f491);
-    const b = fingerprint(id, 0x9e3779b9) | 1;
-    for (let i = 0; i < 4; i++) {
-      const bit = (a + i * b) >>> 9 & 0x7fffff;
-      if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
-    }
-    return true;
+    if (this.layers.length === 0) return false;
+    const [a, b] = this.prints(id);
+    return this.layers.some((l) => {
+      for (let j = 0; j < 8; j++) {
+        const bit = ((a + j * b) >>> 0) & l.mask;
+        if ((l.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
+      }
+      return true;
+    });
+  }
+
+  private prints(id: string): [number, number] {
+    return [fingerprint(id, this.seeds[0]!) >>> 0, (fingerprint(id, this.seeds[1]!) | 1) >>> 0];
   }
 }
 
@@ -130,6 +149,8 @@ export class AuditIndex {
   private readonly blocks: Block[] = [];
   /** Records indexed so far. */
   count = 0;
+  /** The position of the last record indexed (-1 before any). */
+  lastPos = -1;
   private readonly limits: IndexLimits;
 
   constructor(limits: Partial<IndexLimits> = {}) {
@@ -142,6 +163,7 @@ export class AuditIndex {
   /** Indexes one record at `pos` (positions grow in chain order). */
   add(r: AuditRow, pos: number): void {
     this.count++;
+    this.lastPos = pos;
     this.block(r, pos);
     this.latest.push(pos);
     if (this.latest.length > this.limits.latest) this.latest.shift();
@@ -154,7 +176,7 @@ export class AuditIndex {
       // run of the decision it resolves, as audit-read.ts runTimeline places it).
       const owner = run ?? this.approvalRuns.get(r.decision);
       const e = owner === undefined ? undefined : this.runs.get(owner);
-      if (e?.decisions?.has(r.decision)) this.push(e, pos);
+      if (e?.approvals?.has(r.decision)) this.push(e, pos);
     }
     const agent = str(r.agent);
     if (agent !== undefined && inHistory(r)) this.historyEntry(agent, pos);
@@ -166,16 +188,14 @@ export class AuditIndex {
       const partial = this.runs.dropped(run);
       const summary: RunSummary = { run, agents: [], first: r.time, last: r.time, decisions: 0, denied: 0, waiting: 0 };
       if (partial) summary.partial = true;
-      e = { summary, steps: [], decisions: new Set(), partial };
+      e = { summary, steps: [], approvals: new Set(), partial };
     }
     this.runs.use(run, e);
     countRunStep(e.summary, r);
-    if (r.type !== "outcome" && typeof r.id === "string") {
-      e.decisions?.add(r.id);
-      if (typeof r.approval === "string") {
-        this.approvalRuns.set(r.id, run);
-        if (this.approvalRuns.size > this.limits.approvalRuns) this.approvalRuns.delete(this.approvalRuns.keys().next().value!);
-      }
+    if (r.type !== "outcome" && typeof r.id === "string" && typeof r.approval === "string") {
+      e.approvals?.add(r.id);
+      this.approvalRuns.set(r.id, run);
+      if (this.approvalRuns.size > this.limits.approvalRuns) this.approvalRuns.delete(this.approvalRuns.keys().next().value!);
     }
     this.push(e, pos);
   }
@@ -186,7 +206,7 @@ export class AuditIndex {
       // Too long to keep: its timeline is read from the chain.
       this.positions -= e.steps.length;
       e.steps = null;
-      e.decisions = null;
+      e.approvals = null;
       return;
     }
     e.steps.push(pos);

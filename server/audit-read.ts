@@ -27,7 +27,8 @@ export async function runTimeline(source: AuditSource, runId: string): Promise<A
   for await (const r of source.rows()) {
     if (r.run === runId && (r.type === "decision" || r.type === "error" || r.type === "outcome")) {
       out.push(r);
-      if (r.type !== "outcome" && typeof r.id === "string") decisions.add(r.id);
+      // approval records name the decision that asked for the approval
+      if (r.type !== "outcome" && typeof r.id === "string" && typeof r.approval === "string") decisions.add(r.id);
     } else if (r.type === "admin" && typeof r.decision === "string" && decisions.has(r.decision)) {
       out.push(r);
     }

@@ -1,9 +1,9 @@
 // Reads an audit chain from where it last stopped, and reads records again by position: what the
 // console's index thread (audit-index-worker.mjs) needs to keep server/audit-index.ts current and
-// to fetch the records a page shows. Two chains: the JSONL log's files (a position is the file's
-// number in chain order and the record's byte offset in it) and a fleet's PostgreSQL chain (a
-// position is the record's seq). Positions grow in chain order. Runs on the worker thread, so
-// its file reads are synchronous.
+// to fetch the records a page shows. Two chains: the JSONL log's files (a position is the
+// record's byte offset from the start of the chain) and a fleet's PostgreSQL chain (a position is
+// the record's seq). Positions grow in chain order. Runs on the worker thread, so its file reads
+// are synchronous.
 
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { chainFiles } from "../runtime/audit/files.js";
@@ -35,28 +35,38 @@ export function openTail(target: VerifyTarget): ChainTail {
 
 // ------------------------------------------------------------------------------------------------
 // JSONL
+//
+// A position is a byte count from the start of the chain: the sizes of the files before the
+// record's file, plus its offset in that file. Rotated files never change, so positions stay
+// put as the chain grows, and a chain of any number of files fits (2^53 bytes).
 
-/** Bytes an offset may take in a position: files up to 1 TiB, and up to 8,192 files. */
-const OFFSET = 2 ** 40;
-const MAX_FILES = 2 ** 13;
 const CHUNK = 1 << 20;
+/** Bytes of a file's start, and of what was read last, compared when the file looks changed. */
+const MARK = 160;
 
 /**
- * A file of the chain as first seen: its inode, and its first bytes, since a file deleted and
- * made again may get the same inode number back (the first record's seq and hash tell them apart).
+ * A file of the chain as first seen. `head` (its first bytes) tells a file made again under a
+ * reused inode number from the one read before; `tail` (the bytes just before `read`) tells a
+ * file cut short and grown again (a restored backup, then new appends) from one only appended to.
  */
-interface Known { dev: number; ino: number; head: string; path: string; read: number }
+interface Known {
+  dev: number; ino: number; path: string;
+  /** Position of the file's first byte. */
+  base: number;
+  /** Bytes read, up to the end of the last whole line. */
+  read: number;
+  head: string; tail: string;
+  /** What stat said at the last look: the checks run again only when it changes. */
+  stamp: string;
+}
 
-/** Bytes of a file's start compared on each follow. */
-const HEAD = 160;
-
-/** The first HEAD bytes of the file at `path` ("" when it cannot be read). */
-function headOf(path: string): string {
+/** `len` bytes of the file at `path` from `at` ("" when it cannot be read), as latin1 so any bytes compare. */
+function bytesOf(path: string, at: number, len: number): string {
   try {
     const fd = openSync(path, "r");
     try {
-      const buf = Buffer.alloc(HEAD);
-      return buf.toString("latin1", 0, readSync(fd, buf, 0, HEAD, 0));
+      const buf = Buffer.alloc(len);
+      return buf.toString("latin1", 0, readSync(fd, buf, 0, len, at));
     } finally {
       closeSync(fd);
     }
@@ -66,14 +76,14 @@ function headOf(path: string): string {
 }
 
 class JsonlTail implements ChainTail {
-  /** The chain's files by number, in chain order, with how far each is read (to its last whole line). */
+  /** The chain's files in chain order. */
   private readonly files: Known[] = [];
 
   constructor(private readonly logPath: string) {}
 
   async follow(each: EachRecord): Promise<"ok" | "reset"> {
     const paths = chainFiles(this.logPath);
-    const seen: number[] = [];
+    let seen = 0;
     for (const path of paths) {
       let st;
       try {
@@ -81,31 +91,35 @@ class JsonlTail implements ChainTail {
       } catch {
         return "reset"; // rotated or removed between listing and reading
       }
-      let fid = this.files.findIndex((f) => f.dev === st.dev && f.ino === st.ino);
-      if (fid === -1) {
-        // A file not seen before must come after every file seen (a rotation names the old
-        // current file, which keeps its inode, and starts a new one).
-        fid = this.files.length;
-        if (fid >= MAX_FILES) throw new Error(`the audit log has more than ${MAX_FILES} files; the console indexes at most that many`);
-        this.files.push({ dev: st.dev, ino: st.ino, head: "", path, read: 0 });
+      const at = this.files.findIndex((f) => f.dev === st.dev && f.ino === st.ino);
+      // Files keep their order: a rotation renames the current file (same inode) and starts a new one.
+      if (at !== -1 && at !== seen) return "reset";
+      if (at === -1) {
+        if (seen !== this.files.length) return "reset"; // a new file before one already read
+        const prev = this.files[seen - 1];
+        // The file before is rotated now, so its size is final: this file's positions start after it.
+        const base = prev ? prev.base + statSync(prev.path).size : 0;
+        this.files.push({ dev: st.dev, ino: st.ino, path, base, read: 0, head: "", tail: "", stamp: "" });
       }
-      if (seen.length > 0 && fid <= seen[seen.length - 1]!) return "reset";
-      seen.push(fid);
-      const f = this.files[fid]!;
+      const f = this.files[seen]!;
+      seen++;
       f.path = path;
+      const stamp = `${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+      if (stamp === f.stamp) continue;
       if (st.size < f.read) return "reset";
-      // The same start as when first read (a file made again under a reused inode is not).
-      const head = headOf(path);
+      const head = bytesOf(path, 0, MARK);
       if (!head.startsWith(f.head)) return "reset";
+      if (f.read > 0 && bytesOf(path, Math.max(0, f.read - MARK), Math.min(MARK, f.read)) !== f.tail) return "reset";
       f.head = head;
+      f.stamp = stamp;
     }
-    if (seen.length !== this.files.length) return "reset"; // a file of the chain went away
-    for (let fid = 0; fid < this.files.length; fid++) this.readNew(fid, each);
+    if (seen !== this.files.length) return "reset"; // a file of the chain went away
+    for (let i = 0; i < this.files.length; i++) this.readNew(this.files[i]!, i < this.files.length - 1, each);
     return "ok";
   }
 
-  private readNew(fid: number, each: EachRecord): void {
-    const f = this.files[fid]!;
+  /** Reads `f` from where it was left; a rotated file's last line counts without its newline (a cut-short write set aside). */
+  private readNew(f: Known, rotated: boolean, each: EachRecord): void {
     let fd: number;
     try {
       fd = openSync(f.path, "r");
@@ -114,90 +128,100 @@ class JsonlTail implements ChainTail {
     }
     try {
       if (fstatSync(fd).ino !== f.ino) return;
-      let buf = Buffer.allocUnsafe(CHUNK);
-      for (;;) {
-        const n = readSync(fd, buf, 0, buf.length, f.read);
-        if (n === 0) return;
-        let start = 0;
-        for (let nl = buf.indexOf(10, 0); nl !== -1 && nl < n; nl = buf.indexOf(10, start)) {
-          const line = buf.toString("utf8", start, nl);
-          if (line !== "") each(parseRow(line), fid * OFFSET + f.read + start, line);
-          start = nl + 1;
-        }
-        if (start === 0) {
-          if (n < buf.length) return; // a line still being written
-          buf = Buffer.allocUnsafe(buf.length * 2); // a line longer than the buffer
-          continue;
-        }
-        f.read += start;
-        if (n < buf.length) return;
+      const before = f.read;
+      f.read = scanLines(fd, f.read, Infinity, rotated, (line, offset) => {
+        each(parseRow(line), f.base + offset, line);
+        return true;
+      });
+      if (f.read !== before) {
+        f.tail = bytesOf(f.path, Math.max(0, f.read - MARK), Math.min(MARK, f.read));
+        f.stamp = ""; // its size changed since the stat: look again next time
       }
     } finally {
       closeSync(fd);
     }
   }
 
-  async lines(positions: readonly number[]): Promise<(string | null)[]> {
-    const out: (string | null)[] = [];
-    const fds = new Map<number, number>();
+  /** The file holding `pos`, open, with the offset in it; null when it is gone or was replaced. */
+  private open(pos: number): { fd: number; offset: number; file: number } | null {
+    let i = this.files.length - 1;
+    while (i > 0 && this.files[i]!.base > pos) i--;
+    const f = this.files[i];
+    if (!f || pos < f.base) return null;
     try {
-      for (const pos of positions) {
-        const fid = Math.floor(pos / OFFSET);
-        const f = this.files[fid];
-        if (!f) {
-          out.push(null);
-          continue;
-        }
-        let fd = fds.get(fid);
-        if (fd === undefined) {
-          try {
-            fd = openSync(f.path, "r");
-          } catch {
-            out.push(null);
-            continue;
-          }
-          fds.set(fid, fd);
-        }
-        out.push(lineAt(fd, pos % OFFSET));
-      }
-    } finally {
-      for (const fd of fds.values()) closeSync(fd);
+      const fd = openSync(f.path, "r");
+      if (fstatSync(fd).ino === f.ino) return { fd, offset: pos - f.base, file: i };
+      closeSync(fd); // rotated since the follow: its path names another file now
+    } catch {
+      // gone
     }
-    return out;
+    return null;
+  }
+
+  async lines(positions: readonly number[]): Promise<(string | null)[]> {
+    return positions.map((pos) => {
+      const at = this.open(pos);
+      if (!at) return null;
+      try {
+        return lineAt(at.fd, at.offset);
+      } finally {
+        closeSync(at.fd);
+      }
+    });
   }
 
   async range(from: number, to: number, each: (line: string, pos: number) => boolean): Promise<void> {
-    for (let fid = Math.floor(from / OFFSET); fid <= Math.floor(to / OFFSET); fid++) {
-      const f = this.files[fid];
-      if (!f) return;
-      let offset = fid === Math.floor(from / OFFSET) ? from % OFFSET : 0;
-      const last = fid === Math.floor(to / OFFSET) ? to % OFFSET : Infinity;
-      const fd = openSync(f.path, "r");
+    for (let pos = from; pos <= to; ) {
+      const at = this.open(pos);
+      if (!at) return;
+      const f = this.files[at.file]!;
+      let go = true;
       try {
-        let buf = Buffer.allocUnsafe(CHUNK);
-        while (offset <= last) {
-          const n = readSync(fd, buf, 0, buf.length, offset);
-          if (n === 0) break;
-          let start = 0;
-          for (let nl = buf.indexOf(10, 0); nl !== -1 && nl < n && offset + start <= last; nl = buf.indexOf(10, start)) {
-            const line = buf.toString("utf8", start, nl);
-            if (line !== "" && !each(line, fid * OFFSET + offset + start)) return;
-            start = nl + 1;
-          }
-          if (start === 0) {
-            if (n < buf.length) break;
-            buf = Buffer.allocUnsafe(buf.length * 2);
-            continue;
-          }
-          offset += start;
-        }
+        scanLines(at.fd, at.offset, to - f.base, at.file < this.files.length - 1, (line, offset) => (go = each(line, f.base + offset)));
       } finally {
-        closeSync(fd);
+        closeSync(at.fd);
       }
+      const next = this.files[at.file + 1];
+      if (!go || !next) return;
+      pos = next.base;
     }
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * Calls `each(line, offset)` for the whole lines of `fd` that start at `from` or later and at or
+ * before `last`, until it returns false; a rotated file's unterminated last line counts too.
+ * Returns the offset just past the last whole line read.
+ */
+function scanLines(fd: number, from: number, last: number, rotated: boolean, each: (line: string, offset: number) => boolean): number {
+  let offset = from;
+  let buf = Buffer.allocUnsafe(CHUNK);
+  while (offset <= last) {
+    const n = readSync(fd, buf, 0, buf.length, offset);
+    if (n === 0) return offset;
+    let start = 0;
+    for (let nl = buf.indexOf(10, 0); nl !== -1 && nl < n; nl = buf.indexOf(10, start)) {
+      if (offset + start > last) return offset + start;
+      const line = buf.toString("utf8", start, nl);
+      if (line !== "" && !each(line, offset + start)) return offset + nl + 1;
+      start = nl + 1;
+    }
+    if (n < buf.length) {
+      // The end of the file: a line without its newline is still being written, unless the
+      // file is rotated (then it is a write cut short, which a whole read of the chain shows too).
+      if (rotated && start < n && offset + start <= last) {
+        const line = buf.toString("utf8", start, n);
+        each(line, offset + start);
+        return offset + n;
+      }
+      return offset + start;
+    }
+    if (start === 0) buf = Buffer.allocUnsafe(buf.length * 2); // a line longer than the buffer
+    offset += start;
+  }
+  return offset;
 }
 
 /** The line that starts at `offset` (without its newline), or null when none ends there. */
@@ -208,7 +232,7 @@ function lineAt(fd: number, offset: number): string | null {
     const n = readSync(fd, buf, 0, size, offset);
     const nl = buf.indexOf(10);
     if (nl !== -1 && nl < n) return buf.toString("utf8", 0, nl);
-    if (n < size) return null;
+    if (n < size) return n > 0 ? buf.toString("utf8", 0, n) : null;
     size *= 4;
   }
 }
@@ -222,6 +246,8 @@ const PAGE = 2000;
 class PostgresTail implements ChainTail {
   private conn: Promise<PgConn> | undefined;
   private last = 0;
+  /** The record at `last` as read (a few KB at most). */
+  private lastRecord: string | undefined;
 
   constructor(private readonly url: string, private readonly chain: string) {}
 
@@ -235,14 +261,16 @@ class PostgresTail implements ChainTail {
   async follow(each: EachRecord): Promise<"ok" | "reset"> {
     const c = await this.connect();
     if (this.last > 0) {
-      // A chain whose last read record is gone was rewritten (the fleet's chain only grows).
-      const r = await c.query<{ n: string }>("SELECT count(*) AS n FROM audit_records WHERE chain = $1 AND seq = $2", [this.chain, this.last]);
-      if (Number(r.rows[0]?.n ?? 0) === 0) return "reset";
+      // The fleet's chain only grows: a last-read record that is gone or different (a database
+      // restored to an earlier point, then appended to again) means it was rewritten.
+      const r = await c.query<{ record: string }>("SELECT record FROM audit_records WHERE chain = $1 AND seq = $2", [this.chain, this.last]);
+      if (r.rows[0]?.record !== this.lastRecord) return "reset";
     }
     for (;;) {
       const page = await c.query<{ seq: string; record: string }>("SELECT seq, record FROM audit_records WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT $3", [this.chain, this.last, PAGE]);
       for (const row of page.rows) {
         this.last = Number(row.seq);
+        this.lastRecord = row.record;
         each(parseRow(row.record), this.last, row.record);
       }
       if (page.rows.length < PAGE) return "ok";

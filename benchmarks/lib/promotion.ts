@@ -12,10 +12,17 @@ import { getHeapSpaceStatistics } from "node:v8";
 /** Bytes used in the old generation's spaces (old, code, large objects) now. */
 const oldBytes = () => getHeapSpaceStatistics().reduce((n, s) => (s.space_name === "new_space" || s.space_name === "new_large_object_space" ? n : n + s.space_used_size), 0);
 
-/** Runs `work` (which does `n` operations) and returns the bytes its scavenges promoted per operation, and how many there were. */
-export async function promotedPer(n: number, work: () => Promise<void>): Promise<{ bytes: number; scavenges: number }> {
+/**
+ * Runs `work` (which does `n` operations) and returns the bytes its scavenges promoted per
+ * operation, how many scavenges there were, and how many mark-compacts. The old spaces are read
+ * when the observer runs, which may be after several collections: a mark-compact among them
+ * hides what the scavenges before it promoted, so a figure from a stretch with any is not one
+ * to trust (the caller measures again).
+ */
+export async function promotedPer(n: number, work: () => Promise<void>): Promise<{ bytes: number; scavenges: number; majors: number }> {
   let promoted = 0;
   let scavenges = 0;
+  let majors = 0;
   let old = oldBytes();
   const obs = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
@@ -24,6 +31,8 @@ export async function promotedPer(n: number, work: () => Promise<void>): Promise
       if (((e as { detail?: { kind?: number } }).detail)?.kind === constants.NODE_PERFORMANCE_GC_MINOR) {
         scavenges++;
         promoted += Math.max(0, now - old);
+      } else {
+        majors++;
       }
       old = now;
     }
@@ -36,5 +45,5 @@ export async function promotedPer(n: number, work: () => Promise<void>): Promise
   } finally {
     obs.disconnect();
   }
-  return { bytes: promoted / n, scavenges };
+  return { bytes: promoted / n, scavenges, majors };
 }
