@@ -8,8 +8,9 @@
 //      and the AI SDK and OpenAI Agents guards included, none of their SDKs installed (pol/langchain
 //      is left out: its middleware's type is LangChain's own, so it needs langchain installed);
 //   5. `--version` and a compile from a subdirectory work;
-//   6. `npx pol serve` answers POST /v1/decide and its background audit check (a worker thread
-//      loading the built verifier) finds the log intact, as /metrics reports.
+//   6. `npx pol serve` answers POST /v1/decide, its background audit check (a worker thread
+//      loading the built verifier) finds the log intact, as /metrics reports, and its console,
+//      signed in, shows the run's timeline (from the audit index's worker thread).
 // Then it measures the install size, `import("pol/runtime")` time and `pol check` wall time
 // (medians) and writes them to benchmarks/results/package.json for benchmarks/RESULTS.md.
 // `--keep` leaves the temporary project for inspection.
@@ -63,6 +64,18 @@ async function servePackage() {
     const d = await (await fetch(`${url}/v1/decide`, { method: "POST", headers, body: JSON.stringify(call) })).json();
     if (d.effect !== "allow") throw new Error(`pol serve decided ${JSON.stringify(d)}, want allow`);
     await until("pol_audit_verify_ok 1 on /metrics", async () => /^pol_audit_verify_ok 1$/m.test(await (await fetch(`${url}/metrics`, { headers })).text()));
+    // The console, signed in, shows the run: its pages come from the audit index's worker thread.
+    const cookieOf = (r, name) => r.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith(`${name}=`));
+    const login = await fetch(`${url}/login`);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())?.[1];
+    const signedIn = await fetch(`${url}/login`, {
+      method: "POST", redirect: "manual", headers: { cookie: cookieOf(login, "pol_login"), "content-type": "application/x-www-form-urlencoded", origin: url },
+      body: new URLSearchParams({ _csrf: csrf, name: "admin", secret, next: "/runs" }),
+    });
+    const cookie = cookieOf(signedIn, "pol_session");
+    if (!cookie) throw new Error(`pol serve: signing in to the console failed (${signedIn.status})`);
+    const timeline = await (await fetch(`${url}/runs/run-9`, { headers: { cookie } })).text();
+    if (!timeline.includes("1 step, oldest first")) throw new Error(`pol serve: the console's timeline of run-9 does not show its decision:\n${timeline.slice(0, 2000)}`);
   } catch (e) {
     failure = e;
   } finally {
@@ -170,7 +183,7 @@ const want = { effects: ["allow", "approve", "deny"], ok: { refunded: 25 }, ran:
 if (JSON.stringify(out) !== JSON.stringify(want)) fail(`the service script got ${JSON.stringify(out)}, want ${JSON.stringify(want)}`);
 run("npx", ["pol", "audit", "verify", "pol.audit.jsonl"]);
 
-step("npx pol serve: decides over HTTP and verifies its audit log on its own thread");
+step("npx pol serve: decides over HTTP, verifies its audit log and shows the run in its console, each on its own thread");
 await servePackage();
 
 step("import(\"pol/runtime\") loads no parser and no compiler");
