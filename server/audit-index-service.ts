@@ -22,7 +22,8 @@ export interface ExportCursor { epoch: string; pos: number; end: number }
 
 export type IndexQuery =
   | { kind: "runs"; limit: number }
-  | { kind: "timeline"; run: string }
+  /** The last `limit` steps of the run, and its count of steps. */
+  | { kind: "timeline"; run: string; limit: number }
   | { kind: "agents"; limit: number }
   | { kind: "history"; agent: string; limit: number }
   | { kind: "latest"; n: number }
@@ -33,6 +34,7 @@ export type IndexAnswer =
   | { runs: RunSummary[] }
   | { agents: AgentSummary[] }
   | { rows: AuditRow[] }
+  | { steps: AuditRow[]; total: number }
   | { chunk: string; next?: ExportCursor };
 
 /** Characters of export per answer: large enough that the hop per chunk is nothing, small enough to stream. */
@@ -108,9 +110,11 @@ export class IndexService {
       case "agents":
         return { agents: this.index.seenAgents(q.limit) };
       case "timeline": {
-        const at = this.index.runSteps(q.run);
-        if (at === "scan") this.scans++;
-        return { rows: at === "scan" ? await runTimeline(this.source, q.run) : await this.rowsAt(at) };
+        const at = this.index.runSteps(q.run, q.limit);
+        if (at !== "scan") return { steps: await this.rowsAt(at.at), total: at.total };
+        this.scans++;
+        const t = await runTimeline(this.source, q.run, q.limit);
+        return { steps: t.rows, total: t.total };
       }
       case "history": {
         const at = this.index.agentHistory(q.agent, q.limit);

@@ -4,7 +4,7 @@
 // these; the main thread only sends the question and renders the answer, so a page on a large
 // log never holds up a decision. One per server, built by app.ts from the chain's source.
 
-import type { AgentSummary, AuditRow, RunSummary } from "./audit-read.js";
+import type { AgentSummary, AuditRow, RunSummary, Timeline } from "./audit-read.js";
 import type { ExportCursor, IndexAnswer, IndexQuery } from "./audit-index-service.js";
 import { HelperThread, moduleUrl } from "./helper-thread.js";
 import type { VerifyTarget } from "./verify-thread.js";
@@ -27,9 +27,10 @@ export class AuditIndexThread {
     return (await this.ask({ kind: "runs", limit }, "runs")).runs;
   }
 
-  /** A run's decisions and outcomes, and the approval resolutions of its decisions, in chain order. */
-  async runTimeline(run: string): Promise<AuditRow[]> {
-    return (await this.ask({ kind: "timeline", run }, "rows")).rows;
+  /** The last `limit` of a run's decisions, outcomes and approval resolutions, in chain order, and how many it has in all. */
+  async runTimeline(run: string, limit = 1000): Promise<Timeline> {
+    const { steps, total } = await this.ask({ kind: "timeline", run, limit }, "steps");
+    return { rows: steps, total };
   }
 
   /** Agents seen in decisions, most recent first. */

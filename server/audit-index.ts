@@ -271,11 +271,11 @@ export class AuditIndex {
     return this.runs.newestFirst(limit).map((e) => ({ ...e.summary, agents: [...e.summary.agents] }));
   }
 
-  /** A run's steps' positions in chain order, "scan" when the index cannot say, or [] for a run never seen. */
-  runSteps(run: string): number[] | "scan" {
+  /** The positions of a run's last `limit` steps in chain order and its count of steps, or "scan" when the index cannot say. */
+  runSteps(run: string, limit: number): { at: number[]; total: number } | "scan" {
     const e = this.runs.get(run);
-    if (!e) return this.runs.dropped(run) ? "scan" : [];
-    return e.steps === null || e.partial ? "scan" : [...e.steps];
+    if (!e) return this.runs.dropped(run) ? "scan" : { at: [], total: 0 };
+    return e.steps === null || e.partial ? "scan" : { at: e.steps.slice(-limit), total: e.steps.length };
   }
 
   /** Agents seen in decisions, most recent first (as audit-read.ts seenAgents). */

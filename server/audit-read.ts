@@ -17,23 +17,33 @@ export interface AuditRow {
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
+/** The last steps of a run's timeline, and how many it has in all. */
+export interface Timeline { rows: AuditRow[]; total: number }
+
 /**
  * A run's timeline: its decisions and outcomes, and the approval resolutions of its decisions,
- * in chain order (which is the order the Engine made them in).
+ * in chain order (which is the order the Engine made them in); the last `limit` of them, with
+ * the count of all (a run of a million calls must not become a million-row page).
  */
-export async function runTimeline(source: AuditSource, runId: string): Promise<AuditRow[]> {
+export async function runTimeline(source: AuditSource, runId: string, limit = Infinity): Promise<Timeline> {
   const out: AuditRow[] = [];
+  let total = 0;
+  const keep = (r: AuditRow) => {
+    total++;
+    out.push(r);
+    if (out.length > limit) out.shift();
+  };
   const decisions = new Set<string>();
   for await (const r of source.rows()) {
     if (r.run === runId && (r.type === "decision" || r.type === "error" || r.type === "outcome")) {
-      out.push(r);
+      keep(r);
       // approval records name the decision that asked for the approval
       if (r.type !== "outcome" && typeof r.id === "string" && typeof r.approval === "string") decisions.add(r.id);
     } else if (r.type === "admin" && typeof r.decision === "string" && decisions.has(r.decision)) {
-      out.push(r);
+      keep(r);
     }
   }
-  return out;
+  return { rows: out, total };
 }
 
 /** `partial`: the index saw only the run's later records (server/audit-index.ts), so the counts are at least these. */

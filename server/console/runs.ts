@@ -25,6 +25,9 @@ function step(r: AuditRow): Html {
 <td>${latency(r.latencyUs)}</td><td>${reasons.join("; ")}${r.approval ? html` · <code>${r.approval}</code>` : ""}${r.approvedBy ? html` · approved by <strong>${r.approvedBy}</strong>` : ""}</td></tr>`;
 }
 
+/** Steps a run's page shows: its latest, so a run of a million calls is a page, not a million rows. */
+export const TIMELINE_ROWS = 1000;
+
 export function registerRuns(app: Hono<ServeEnv>, d: ConsoleDeps): void {
   app.get("/runs", async (c) => {
     await d.host.flush().catch(() => undefined);
@@ -40,10 +43,13 @@ ${runs.map((r) => html`<tr><td><a href="/runs/${encodeURIComponent(r.run)}">${r.
   app.get("/runs/:id", async (c) => {
     const id = c.req.param("id");
     await d.host.flush().catch(() => undefined);
-    const steps = await d.index.runTimeline(id);
-    const body = steps.length === 0
+    const { rows: steps, total } = await d.index.runTimeline(id, TIMELINE_ROWS);
+    const shown = steps.length < total
+      ? html`the last ${steps.length} of ${total} steps, oldest first, from the audit log; the ${total - steps.length} before ${when(steps[0]!.time)} are in the <a href="/audit">audit export</a>`
+      : html`${total} ${total === 1 ? "step" : "steps"}, oldest first, from the audit log`;
+    const body = total === 0
       ? html`<p class="empty">The audit log has no decision for run <code>${id}</code>.</p>`
-      : html`<p class="muted">${steps.length} ${steps.length === 1 ? "step" : "steps"}, oldest first, from the audit log.</p>
+      : html`<p class="muted">${shown}.</p>
 <table class="timeline"><thead><tr><th>time</th><th>step</th><th>tool</th><th>effect</th><th>decided by</th><th>rule</th><th>latency</th><th>details</th></tr></thead>
 <tbody>${steps.map(step)}</tbody></table>`;
     return c.html(page(c, `Run ${id}`, body, d.policyName));

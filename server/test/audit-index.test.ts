@@ -21,6 +21,7 @@ import { AuditIndexThread } from "../audit-index-thread.js";
 import { jsonlSource, parseRow, postgresSource, type AuditSource } from "../audit-source.js";
 import { openTail } from "../audit-tail.js";
 import { csvRow } from "../export.js";
+import { refundCall, serve, signIn } from "./helpers.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -150,7 +151,10 @@ async function compareWith(s: IndexService, source: AuditSource, stored: { line:
     }
   });
   for (const run of [...allRuns.map((x) => x.run), "run-never"]) {
-    expect(await ask(s, { kind: "timeline", run }, "rows"), run).toEqual({ rows: await runTimeline(source, run) });
+    for (const limit of [Infinity, 7]) {
+      const want = await runTimeline(source, run, limit);
+      expect(await ask(s, { kind: "timeline", run, limit }, "steps"), `${run} ${limit}`).toEqual({ steps: want.rows, total: want.total });
+    }
   }
 
   const allAgents = await seenAgents(source, Infinity);
@@ -276,7 +280,7 @@ describe("the console's audit index", () => {
     const s = new IndexService({ kind: "jsonl", path }, { chunk: 100_000 });
     try {
       await compareAll(s, path, {});
-      expect((await ask(s, { kind: "timeline", run: "run-a" }, "rows")).rows.map((r) => r.seq)).toEqual([1, 2, 4, 5]);
+      expect((await ask(s, { kind: "timeline", run: "run-a", limit: 1000 }, "steps")).steps.map((r) => r.seq)).toEqual([1, 2, 4, 5]);
       // the current file's unterminated line is a write in progress: not a record yet
       expect(s.indexed).toBe(6);
     } finally {
@@ -358,6 +362,20 @@ describe("the console's audit index", () => {
     expect(wrong / 100_000).toBeLessThan(0.01);
   });
 
+  it("a run longer than a page shows its last 1,000 steps on its page, and says how many there are in all", async () => {
+    const served = await serve();
+    try {
+      for (let i = 0; i < 1003; i++) await served.engine.decide(refundCall(1, "bot", "run-long"));
+      await served.engine.flush();
+      const viewer = await signIn(served, "vera");
+      const page = await (await viewer.get("/runs/run-long")).text();
+      expect(page).toContain("the last 1000 of 1003 steps, oldest first, from the audit log; the 3 before");
+      expect(page.match(/<tr class="decision /g)?.length).toBe(1000);
+    } finally {
+      await served.close();
+    }
+  });
+
   it("answers through its own thread, and a stopped thread's question fails while the next starts a new one", async () => {
     const path = logPath();
     await write(path, records(21, 500, Date.UTC(2026, 4, 1)));
@@ -365,7 +383,7 @@ describe("the console's audit index", () => {
     const thread = new AuditIndexThread({ kind: "jsonl", path });
     try {
       expect(await thread.recentRuns()).toEqual(await recentRuns(source));
-      expect(await thread.runTimeline("run-3")).toEqual(await runTimeline(source, "run-3"));
+      expect(await thread.runTimeline("run-3")).toEqual(await runTimeline(source, "run-3", 1000));
       expect(await thread.seenAgents()).toEqual(await seenAgents(source));
       expect(await thread.agentHistory("agent-2")).toEqual(await agentHistory(source, "agent-2"));
       expect(await thread.latestRows()).toEqual(await latestRows(source, 50));
