@@ -229,9 +229,8 @@ class MemoryApprovals implements ApprovalStore {
     this.life.check();
     checkFilter(filter);
     checkTime(now);
-    return this.sorted()
-      .filter((a) => matchesFilter(a, filter, now))
-      .map((a) => toApproval(a, now));
+    const matching = this.sorted().filter((a) => matchesFilter(a, filter, now));
+    return (filter.newest !== undefined ? matching.slice(-filter.newest) : matching).map((a) => toApproval(a, now));
   }
 
   async resolve(id: string, resolution: ApprovalResolution, now: number): Promise<Approval> {

@@ -195,7 +195,11 @@ class PgApprovals implements ApprovalStore {
       checkFilter(filter);
       checkTime(now);
       const where = [filter.status ? STATUS_SQL[filter.status] : "$1::float8 IS NOT NULL", filter.group !== undefined ? "(cardinality(groups) = 0 OR $2 = ANY(groups))" : "$2::text IS NULL"];
-      const r = await this.conn.query<ApprovalRow>(`SELECT * FROM approvals WHERE ${where.join(" AND ")} ORDER BY created_at, seq`, [now, filter.group ?? null]);
+      const all = `SELECT * FROM approvals WHERE ${where.join(" AND ")}`;
+      // The newest n, found from the newest end (the approvals_listing index), then put back oldest first.
+      const r = filter.newest !== undefined
+        ? await this.conn.query<ApprovalRow>(`SELECT * FROM (${all} ORDER BY created_at DESC, seq DESC LIMIT $3) AS newest ORDER BY created_at, seq`, [now, filter.group ?? null, filter.newest])
+        : await this.conn.query<ApprovalRow>(`${all} ORDER BY created_at, seq`, [now, filter.group ?? null]);
       return r.rows.map((row) => toApproval(fromRow(row), now));
     });
   }

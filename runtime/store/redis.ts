@@ -136,17 +136,31 @@ class RedisApprovals implements ApprovalStore {
     return this.conn.run(async () => {
       checkFilter(filter);
       checkTime(now);
-      const members = (await this.conn.command(["ZRANGE", this.key("a:all"), "0", "-1"])) as string[];
       const out: Approval[] = [];
-      for (let i = 0; i < members.length; i += 500) {
-        const ids = members.slice(i, i + 500).map((m) => m.slice(17));
-        const rows = (await this.conn.command(["HMGET", this.key("a"), ...ids])) as (string | null)[];
-        for (const row of rows) {
-          const a = row === null ? undefined : (JSON.parse(row) as RedisApproval);
+      if (filter.newest === undefined) {
+        const members = (await this.conn.command(["ZRANGE", this.key("a:all"), "0", "-1"])) as string[];
+        for (let i = 0; i < members.length; i += 500) {
+          const ids = members.slice(i, i + 500).map((m) => m.slice(17));
+          const rows = (await this.conn.command(["HMGET", this.key("a"), ...ids])) as (string | null)[];
+          for (const row of rows) {
+            const a = row === null ? undefined : (JSON.parse(row) as RedisApproval);
+            if (a && matchesFilter(a, filter, now)) out.push(toApproval(a, now));
+          }
+        }
+        return out;
+      }
+      // The newest n: read from the newest end, a page at a time, until n match.
+      for (let start = 0; out.length < filter.newest; start += 500) {
+        const members = (await this.conn.command(["ZRANGE", this.key("a:all"), String(-start - 500), String(-start - 1)])) as string[];
+        if (members.length === 0) break;
+        const rows = (await this.conn.command(["HMGET", this.key("a"), ...members.map((m) => m.slice(17))])) as (string | null)[];
+        for (let i = rows.length - 1; i >= 0 && out.length < filter.newest; i--) {
+          const a = rows[i] === null ? undefined : (JSON.parse(rows[i]!) as RedisApproval);
           if (a && matchesFilter(a, filter, now)) out.push(toApproval(a, now));
         }
+        if (members.length < 500) break;
       }
-      return out;
+      return out.reverse();
     });
   }
 

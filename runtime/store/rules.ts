@@ -151,6 +151,9 @@ export function checkFilter(filter: ApprovalFilter): void {
     throw new StoreError("invalid", `unknown approval status \`${String(filter.status)}\``);
   }
   if (filter.group !== undefined) checkText(filter.group, "approval group");
+  if (filter.newest !== undefined && !(Number.isSafeInteger(filter.newest) && filter.newest > 0)) {
+    throw new StoreError("invalid", `approval filter \`newest\` must be a whole number above 0, got ${String(filter.newest)}`);
+  }
 }
 
 /** An approval a member of `group` may resolve names the group or is open to any approver. */

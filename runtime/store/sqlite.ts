@@ -373,7 +373,7 @@ class SqliteApprovals implements ApprovalStore {
     return this.conn.run(() => {
       checkFilter(filter);
       checkTime(now);
-      const rows = this.listing(filter).all({ now, group: filter.group ?? null });
+      const rows = this.listing(filter).all({ now, group: filter.group ?? null, newest: filter.newest ?? null });
       return rows.map((r) => toApproval(fromRow(r), now));
     });
   }
@@ -429,11 +429,15 @@ class SqliteApprovals implements ApprovalStore {
 
   /** One prepared statement per filter shape, built on first use. */
   private listing(filter: ApprovalFilter): Database.Statement<[Record<string, unknown>], ApprovalRow> {
-    const shape = `${filter.status ?? ""}|${filter.group !== undefined}`;
+    const shape = `${filter.status ?? ""}|${filter.group !== undefined}|${filter.newest !== undefined}`;
     let stmt = this.listings.get(shape);
     if (!stmt) {
       const where = [filter.status ? STATUS_SQL[filter.status] : "1", filter.group !== undefined ? GROUP_SQL : "1"];
-      const sql = `SELECT * FROM approvals WHERE ${where.join(" AND ")} ORDER BY created_at, seq`;
+      const all = `SELECT * FROM approvals WHERE ${where.join(" AND ")}`;
+      // The newest n, found from the newest end, then put back oldest first.
+      const sql = filter.newest !== undefined
+        ? `SELECT * FROM (${all} ORDER BY created_at DESC, seq DESC LIMIT @newest) ORDER BY created_at, seq`
+        : `${all} ORDER BY created_at, seq`;
       stmt = this.conn.db.prepare<[Record<string, unknown>], ApprovalRow>(sql);
       this.listings.set(shape, stmt);
     }

@@ -132,6 +132,11 @@ export interface ApprovalFilter {
   status?: ApprovalStatus;
   /** Approvals a member of this group may resolve: those naming the group, and those open to any approver. */
   group?: string;
+  /**
+   * Only the newest this many that match (still oldest first): a console showing the latest
+   * resolutions reads those, not every approval the store has ever held.
+   */
+  newest?: number;
 }
 
 export type ConsumeFailure = "unknown" | "pending" | "rejected" | "expired" | "consumed" | "call-mismatch";

@@ -12,6 +12,8 @@ import type { ConsoleDeps } from "./deps.js";
 import { csrfField, duration, html, json, page, when, type Html } from "./layout.js";
 
 const RECENT = 10;
+/** Pending approvals shown, oldest (nearest their expiry) first: a flood of requests must not make a page of thousands of cards. */
+const SHOWN = 200;
 
 function approvalCard(c: Context<ServeEnv>, d: ConsoleDeps, a: Approval, p: Principal, now: number): Html {
   const sentBy = d.actions.sentBy(a.id);
@@ -47,12 +49,15 @@ function resolvedRow(a: Approval): Html {
 
 async function rows(c: Context<ServeEnv>, d: ConsoleDeps): Promise<Html> {
   const now = Date.now();
-  const all = await d.host.approvals.list({});
-  const pending = all.filter((a) => a.status === "pending");
-  const done = all.filter((a) => a.status !== "pending").slice(-RECENT).reverse();
+  // Never every approval the store has held (it keeps them all): the pending ones, and of the
+  // newest approvals enough to hold RECENT that are not pending.
+  const pending = await d.host.approvals.list({ status: "pending" });
+  const recent = await d.host.approvals.list({ newest: pending.length + RECENT });
+  const done = recent.filter((a) => a.status !== "pending").slice(-RECENT).reverse();
+  const shown = pending.slice(0, SHOWN);
   const p = c.get("principal");
-  return html`<p class="count"><strong>${pending.length}</strong> waiting</p>
-${pending.length === 0 ? html`<p class="empty">Nothing is waiting for a human.</p>` : pending.map((a) => approvalCard(c, d, a, p, now))}
+  return html`<p class="count"><strong>${pending.length}</strong> waiting${pending.length > SHOWN ? html`, the oldest ${SHOWN} shown` : ""}</p>
+${pending.length === 0 ? html`<p class="empty">Nothing is waiting for a human.</p>` : shown.map((a) => approvalCard(c, d, a, p, now))}
 ${done.length > 0 ? html`<h2>Recently resolved</h2><table><thead><tr><th>when</th><th>tool</th><th>agent</th><th>status</th><th>by</th><th>note</th></tr></thead><tbody>${done.map(resolvedRow)}</tbody></table>` : ""}`;
 }
 

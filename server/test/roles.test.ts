@@ -134,6 +134,33 @@ describe("the console", () => {
     expect(page).toMatch(new RegExp(`id="${id}"[\\s\\S]*?May approve: <strong>finance</strong> \\(ada, alice\\)`));
   });
 
+  it("the queue reads the pending approvals and the newest resolved ones, never every approval the store holds", async () => {
+    const t = await serve();
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 25; i++) {
+        const d = await t.engine.decide(refundCall(100 + i, `agent-${i}`, "run-q"));
+        ids.push(d.approval!);
+      }
+      for (const id of ids.slice(0, 20)) await t.engine.approvals.resolve(id, { approve: true, by: "alice", groups: ["finance"] });
+      const alice = await signIn(t, "alice");
+      const asked: unknown[] = [];
+      const list = t.engine.approvals.list.bind(t.engine.approvals);
+      t.engine.approvals.list = (f = {}) => {
+        asked.push(f);
+        return list(f);
+      };
+      const page = await (await alice.get("/queue/rows")).text();
+      expect(asked).toEqual([{ status: "pending" }, { newest: 15 }]);
+      expect(page).toContain("<strong>5</strong> waiting");
+      expect(page.match(/<article class="approval"/g)?.length).toBe(5);
+      const resolved = [...page.split("Recently resolved")[1]!.matchAll(/<code>(agent-\d+)<\/code>/g)].map((m) => m[1]);
+      expect(resolved).toEqual(Array.from({ length: 10 }, (_, k) => `agent-${19 - k}`));
+    } finally {
+      await t.close();
+    }
+  });
+
   it("an agent-only principal cannot open the console: sign-in refuses it, and makes no session", async () => {
     await expect(signIn(s, "svc")).rejects.toThrow();
     const r = await signInAttempt(s, "svc", "svc-secret");

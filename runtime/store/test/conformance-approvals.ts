@@ -162,6 +162,19 @@ function expiryAndQueryTests(store: () => StateStore): void {
     expect(await ids({ status: "consumed" }, T0 + 2 * HOUR)).toEqual(["finance-1"]);
     await expectStoreError(approvals.list({ status: "done" as never }, T0), "invalid", "unknown approval status `done`");
   });
+
+  it("lists only the newest approvals that match when asked, still oldest first", async () => {
+    const { approvals } = store();
+    for (let i = 0; i < 12; i++) await approvals.create(request(`a${i}`, { createdAt: T0 + i, expiresAt: T0 + 10 * HOUR, groups: i % 3 === 0 ? ["legal"] : ["finance"] }));
+    for (const i of [2, 5, 9]) await approvals.resolve(`a${i}`, FINANCE, T0 + 20);
+    const ids = async (f: Parameters<typeof approvals.list>[0]) => (await approvals.list(f, T0 + 30)).map((a) => a.id);
+    expect(await ids({ newest: 3 })).toEqual(["a9", "a10", "a11"]);
+    expect(await ids({ newest: 50 })).toEqual(Array.from({ length: 12 }, (_, i) => `a${i}`));
+    expect(await ids({ status: "approved", newest: 2 })).toEqual(["a5", "a9"]);
+    expect(await ids({ status: "pending", group: "legal", newest: 2 })).toEqual(["a6", "a3"].reverse());
+    await expectStoreError(approvals.list({ newest: 0 }, T0), "invalid", "approval filter `newest` must be a whole number above 0, got 0");
+    await expectStoreError(approvals.list({ newest: 1.5 }, T0), "invalid", "approval filter `newest` must be a whole number above 0, got 1.5");
+  });
 }
 
 /** Policy provenance, the per-agent pending cap, and findApproved among many pending approvals. */
