@@ -44,10 +44,11 @@ export const DEFAULT_LIMITS: IndexLimits = {
 
 /**
  * `partial`: made after this run was dropped, so it had steps before it (its counts are then a
- * lower bound, and its timeline is read from the chain). `approvals`: the ids of its decisions
- * that asked for an approval, the only ones an approval record resolves.
+ * lower bound, and its timeline is read from the chain). `approvals`: approval id → the decision
+ * that asked for it (the first that names it; repeats of a waiting call name it again), the only
+ * decision an approval record resolves.
  */
-interface RunEntry { summary: RunSummary; steps: number[] | null; approvals: Set<string> | null; partial: boolean }
+interface RunEntry { summary: RunSummary; steps: number[] | null; approvals: Map<string, string> | null; partial: boolean }
 interface History { pos: number[]; partial: boolean }
 interface Block { from: number; to: number; minT: number; maxT: number; count: number }
 
@@ -60,6 +61,11 @@ interface Block { from: number; to: number; minT: number; maxT: number; count: n
  */
 export class Dropped {
   private readonly layers: { bits: Uint32Array; mask: number; keys: number; capacity: number }[] = [];
+
+  /** Keys added (a key added twice counts twice). */
+  get keys(): number {
+    return this.layers.reduce((n, l) => n + l.keys, 0);
+  }
   private readonly seeds = new Int32Array(randomBytes(8).buffer);
 
   add(id: string): void {
@@ -95,13 +101,36 @@ export class Dropped {
   }
 }
 
+/**
+ * A bounded map that forgets its oldest entries half at a time: two Maps, the older dropped whole
+ * when the newer fills. Deleting a Map's first entry one at a time leaves V8 a hole to skip on
+ * every later `keys().next()`, which made indexing 25 times slower once full.
+ */
+class TwoGenerations<K, V> {
+  private old = new Map<K, V>();
+  private young = new Map<K, V>();
+
+  get(key: K): V | undefined {
+    return this.young.get(key) ?? this.old.get(key);
+  }
+
+  /** Sets `key`; keeps between `max`/2 and `max` entries. */
+  set(key: K, v: V, max: number): void {
+    this.young.set(key, v);
+    if (this.young.size >= Math.max(1, Math.floor(max / 2))) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+  }
+}
+
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 const isStep = (r: AuditRow) => r.type === "decision" || r.type === "error" || r.type === "outcome";
 
 /** A Map in order of last use, holding at most `max`: the least recently used goes, and is remembered as dropped. */
-class Recent<V> {
+export class Recent<V> {
   private readonly map = new Map<string, V>();
-  private readonly gone = new Dropped();
+  readonly gone = new Dropped();
 
   constructor(private readonly max: number, private readonly onDrop: (v: V) => void = () => {}) {}
 
@@ -124,7 +153,8 @@ class Recent<V> {
     const oldest = this.map.entries().next().value;
     if (!oldest) return;
     this.map.delete(oldest[0]);
-    this.gone.add(oldest[0]);
+    // Once per key: runs taking turns past the limit are dropped again and again.
+    if (!this.gone.has(oldest[0])) this.gone.add(oldest[0]);
     this.onDrop(oldest[1]);
   }
 
@@ -144,7 +174,8 @@ export class AuditIndex {
   private positions = 0;
   private readonly agents: Recent<AgentSummary>;
   private readonly histories: Recent<History>;
-  private readonly approvalRuns = new Map<string, string>();
+  /** Decision id → run, of decisions that asked for an approval, for approval records written without `run`. */
+  private readonly approvalRuns = new TwoGenerations<string, string>();
   private readonly latest: number[] = [];
   private readonly blocks: Block[] = [];
   /** Records indexed so far. */
@@ -174,9 +205,11 @@ export class AuditIndex {
     } else if (r.type === "admin" && typeof r.decision === "string") {
       // An approval's resolution: in its run's timeline (by its own `run`, or for older logs the
       // run of the decision it resolves, as audit-read.ts runTimeline places it).
-      const owner = run ?? this.approvalRuns.get(r.decision);
+      // The decision's own run first: a record's `run` may be cut to 256 characters where the
+      // approval's is not (engine.ts auditText).
+      const owner = this.approvalRuns.get(r.decision) ?? run;
       const e = owner === undefined ? undefined : this.runs.get(owner);
-      if (e?.approvals?.has(r.decision)) this.push(e, pos);
+      if (e?.approvals && typeof r.approval === "string" && e.approvals.get(r.approval) === r.decision) this.push(e, pos);
     }
     const agent = str(r.agent);
     if (agent !== undefined && inHistory(r)) this.historyEntry(agent, pos);
@@ -188,14 +221,13 @@ export class AuditIndex {
       const partial = this.runs.dropped(run);
       const summary: RunSummary = { run, agents: [], first: r.time, last: r.time, decisions: 0, denied: 0, waiting: 0 };
       if (partial) summary.partial = true;
-      e = { summary, steps: [], approvals: new Set(), partial };
+      e = { summary, steps: [], approvals: new Map(), partial };
     }
     this.runs.use(run, e);
     countRunStep(e.summary, r);
-    if (r.type !== "outcome" && typeof r.id === "string" && typeof r.approval === "string") {
-      e.approvals?.add(r.id);
-      this.approvalRuns.set(r.id, run);
-      if (this.approvalRuns.size > this.limits.approvalRuns) this.approvalRuns.delete(this.approvalRuns.keys().next().value!);
+    if (r.type !== "outcome" && typeof r.id === "string" && typeof r.approval === "string" && e.approvals && !e.approvals.has(r.approval)) {
+      e.approvals.set(r.approval, r.id);
+      this.approvalRuns.set(r.id, run, this.limits.approvalRuns);
     }
     this.push(e, pos);
   }
@@ -275,7 +307,8 @@ export class AuditIndex {
   runSteps(run: string, limit: number): { at: number[]; total: number } | "scan" {
     const e = this.runs.get(run);
     if (!e) return this.runs.dropped(run) ? "scan" : { at: [], total: 0 };
-    return e.steps === null || e.partial ? "scan" : { at: e.steps.slice(-limit), total: e.steps.length };
+    if (e.steps === null || e.partial) return "scan";
+    return { at: limit > 0 ? e.steps.slice(-limit) : [], total: e.steps.length };
   }
 
   /** Agents seen in decisions, most recent first (as audit-read.ts seenAgents). */

@@ -149,16 +149,20 @@ class RedisApprovals implements ApprovalStore {
         }
         return out;
       }
-      // The newest n: read from the newest end, a page at a time, until n match.
-      for (let start = 0; out.length < filter.newest; start += 500) {
-        const members = (await this.conn.command(["ZRANGE", this.key("a:all"), String(-start - 500), String(-start - 1)])) as string[];
-        if (members.length === 0) break;
+      // The newest n: read from the newest end, a page at a time, until n match. Positions come
+      // from one count, and an approval added meanwhile may shift a page by one: seen members
+      // are skipped, so none is listed twice.
+      const seen = new Set<string>();
+      const size = Number(await this.conn.command(["ZCARD", this.key("a:all")]));
+      for (let end = size - 1; end >= 0 && out.length < filter.newest; end -= 500) {
+        const members = ((await this.conn.command(["ZRANGE", this.key("a:all"), String(Math.max(0, end - 499)), String(end)])) as string[]).filter((m) => !seen.has(m));
+        if (members.length === 0) continue;
+        for (const m of members) seen.add(m);
         const rows = (await this.conn.command(["HMGET", this.key("a"), ...members.map((m) => m.slice(17))])) as (string | null)[];
         for (let i = rows.length - 1; i >= 0 && out.length < filter.newest; i--) {
           const a = rows[i] === null ? undefined : (JSON.parse(rows[i]!) as RedisApproval);
           if (a && matchesFilter(a, filter, now)) out.push(toApproval(a, now));
         }
-        if (members.length < 500) break;
       }
       return out.reverse();
     });

@@ -107,6 +107,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, n)
   ) WITHOUT ROWID;
   `,
+  // 4 -> 5: approvals by creation alone, for list({ newest }) (the console's latest resolutions
+  // read from the newest end instead of sorting every approval the file holds).
+  `
+  CREATE INDEX approvals_by_creation ON approvals (created_at, seq);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

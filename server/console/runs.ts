@@ -44,7 +44,7 @@ ${runs.map((r) => html`<tr><td><a href="/runs/${encodeURIComponent(r.run)}">${r.
     const id = c.req.param("id");
     await d.host.flush().catch(() => undefined);
     const { rows: steps, total } = await d.index.runTimeline(id, TIMELINE_ROWS);
-    const shown = steps.length < total
+    const shown = steps.length < total && steps.length > 0
       ? html`the last ${steps.length} of ${total} steps, oldest first, from the audit log; the ${total - steps.length} before ${when(steps[0]!.time)} are in the <a href="/audit">audit export</a>`
       : html`${total} ${total === 1 ? "step" : "steps"}, oldest first, from the audit log`;
     const body = total === 0

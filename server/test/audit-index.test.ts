@@ -15,7 +15,7 @@ import { fleetServersReady, startPostgres, type PostgresServer } from "../../run
 import { JsonlAuditLog } from "../../runtime/audit/jsonl.js";
 import { chainFiles } from "../../runtime/audit/files.js";
 import { agentHistory, latestRows, recentRuns, rowsBetween, runTimeline, seenAgents, type AuditRow } from "../audit-read.js";
-import { Dropped } from "../audit-index.js";
+import { Dropped, Recent } from "../audit-index.js";
 import { IndexService, type ExportCursor, type IndexAnswer, type IndexQuery, type ServiceOptions } from "../audit-index-service.js";
 import { AuditIndexThread } from "../audit-index-thread.js";
 import { jsonlSource, parseRow, postgresSource, type AuditSource } from "../audit-source.js";
@@ -373,6 +373,34 @@ describe("the console's audit index", () => {
       expect(page.match(/<tr class="decision /g)?.length).toBe(1000);
     } finally {
       await served.close();
+    }
+  });
+
+  it("remembers each key it let go once, however often runs taking turns past its limit are dropped", () => {
+    const r = new Recent<number>(100);
+    for (let i = 0; i < 20_000; i++) r.use(`run-${i % 101}`, i);
+    expect(r.gone.keys).toBe(101);
+  });
+
+  it("places an approval's resolution by the run of the decision that asked, past repeats of the waiting call and a run id the decision record cut short", async () => {
+    const path = logPath();
+    const long = "r".repeat(300);
+    const cut = `${long.slice(0, 255)}…`; // as a decision record carries a run id longer than 256 characters
+    const t = (k: number) => new Date(Date.UTC(2026, 11, 5) + k * 1000).toISOString();
+    const entries = [
+      { type: "decision", time: t(1), id: "d1", run: cut, agent: "bot", tool: "refund", effect: "approve", approval: "ap1", reasons: ["needs finance"] },
+      { type: "decision", time: t(2), id: "d2", run: cut, agent: "bot", tool: "refund", effect: "approve", approval: "ap1", reasons: ["still waiting"] },
+      { type: "admin", time: t(3), event: "approval.approved", approval: "ap1", decision: "d1", agent: "bot", run: long, by: "alice" },
+      { type: "decision", time: t(4), id: "d3", run: cut, agent: "bot", tool: "refund", effect: "allow", decidedBy: "approval", approval: "ap1", reasons: ["approved"] },
+    ];
+    await write(path, entries);
+    const s = new IndexService({ kind: "jsonl", path });
+    try {
+      const want = await runTimeline(jsonlSource(path), cut);
+      expect(want.total).toBe(4);
+      expect(await ask(s, { kind: "timeline", run: cut, limit: 1000 }, "steps")).toEqual({ steps: want.rows, total: 4 });
+    } finally {
+      await s.close();
     }
   });
 
