@@ -6,8 +6,8 @@
 // audit-index-service.ts, against the linear readers of audit-read.ts, which define each view.
 //
 // Bounded: a page that needs what was dropped (a run, or an agent's history, pushed out by newer
-// ones, or a run longer than its `steps` limit) says so with `scan`, and the thread reads the chain for
-// it, as every page did before the index.
+// ones, or more of a run than the latest steps it keeps) says so with `scan`, and the thread reads
+// the chain for it, as every page did before the index.
 
 import { randomBytes } from "node:crypto";
 import { fingerprint } from "./allow-memory.js";
@@ -21,7 +21,7 @@ import { countAgentDecision, countRunStep, inHistory, type AgentSummary, type Au
 export interface IndexLimits {
   /** Runs kept, most recently active first. */
   runs: number;
-  /** Steps kept per run; a longer run's timeline is read from the chain. */
+  /** A run's latest steps kept (between this and twice this); a page asking for more of a longer run reads the chain. */
   steps: number;
   /** Steps kept over all runs (8 bytes each); the least recently active runs go first. */
   positions: number;
@@ -48,7 +48,19 @@ export const DEFAULT_LIMITS: IndexLimits = {
  * that asked for it (the first that names it; repeats of a waiting call name it again), the only
  * decision an approval record resolves.
  */
-interface RunEntry { summary: RunSummary; steps: number[] | null; approvals: Map<string, string> | null; partial: boolean }
+interface RunEntry {
+  summary: RunSummary;
+  /** The latest steps' positions; `total` counts them all, `cut` says the earliest were let go. */
+  steps: number[];
+  total: number;
+  cut: boolean;
+  /** null once a run has asked for more approvals than MAX_RUN_APPROVALS: its page reads the chain. */
+  approvals: Map<string, string> | null;
+  partial: boolean;
+}
+
+/** Approvals remembered per run (a run asking for more is read from the chain). */
+const MAX_RUN_APPROVALS = 10_000;
 interface History { pos: number[]; partial: boolean }
 interface Block { from: number; to: number; minT: number; maxT: number; count: number }
 
@@ -186,7 +198,7 @@ export class AuditIndex {
 
   constructor(limits: Partial<IndexLimits> = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
-    this.runs = new Recent(this.limits.runs, (e) => (this.positions -= e.steps?.length ?? 0));
+    this.runs = new Recent(this.limits.runs, (e) => (this.positions -= e.steps.length));
     this.agents = new Recent(this.limits.agents);
     this.histories = new Recent(this.limits.agents);
   }
@@ -221,29 +233,30 @@ export class AuditIndex {
       const partial = this.runs.dropped(run);
       const summary: RunSummary = { run, agents: [], first: r.time, last: r.time, decisions: 0, denied: 0, waiting: 0 };
       if (partial) summary.partial = true;
-      e = { summary, steps: [], approvals: new Map(), partial };
+      e = { summary, steps: [], total: 0, cut: false, approvals: new Map(), partial };
     }
     this.runs.use(run, e);
     countRunStep(e.summary, r);
     if (r.type !== "outcome" && typeof r.id === "string" && typeof r.approval === "string" && e.approvals && !e.approvals.has(r.approval)) {
       e.approvals.set(r.approval, r.id);
+      if (e.approvals.size > MAX_RUN_APPROVALS) e.approvals = null;
       this.approvalRuns.set(r.id, run, this.limits.approvalRuns);
     }
     this.push(e, pos);
   }
 
   private push(e: RunEntry, pos: number): void {
-    if (e.steps === null) return;
-    if (e.steps.length >= this.limits.steps) {
-      // Too long to keep: its timeline is read from the chain.
-      this.positions -= e.steps.length;
-      e.steps = null;
-      e.approvals = null;
-      return;
-    }
+    e.total++;
     e.steps.push(pos);
-    // Over the limit, the least recently active runs go (not this one: it was just used).
     this.positions++;
+    if (e.steps.length >= 2 * this.limits.steps) {
+      // A long run keeps its latest steps: the earliest go in one cut (amortised, not a shift a step).
+      const cut = e.steps.length - this.limits.steps;
+      e.steps.splice(0, cut);
+      this.positions -= cut;
+      e.cut = true;
+    }
+    // Over the limit, the least recently active runs go (not this one: it was just used).
     while (this.positions > this.limits.positions && this.runs.size > 1) this.runs.dropOldest();
   }
 
@@ -307,8 +320,8 @@ export class AuditIndex {
   runSteps(run: string, limit: number): { at: number[]; total: number } | "scan" {
     const e = this.runs.get(run);
     if (!e) return this.runs.dropped(run) ? "scan" : { at: [], total: 0 };
-    if (e.steps === null || e.partial) return "scan";
-    return { at: limit > 0 ? e.steps.slice(-limit) : [], total: e.steps.length };
+    if (e.partial || e.approvals === null || (e.cut && limit > e.steps.length)) return "scan";
+    return { at: limit > 0 ? e.steps.slice(-limit) : [], total: e.total };
   }
 
   /** Agents seen in decisions, most recent first (as audit-read.ts seenAgents). */

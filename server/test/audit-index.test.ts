@@ -205,8 +205,9 @@ describe("the console's audit index", () => {
     const path = logPath();
     const limits: ServiceOptions = { runs: 12, steps: 60, positions: 400, agents: 9, history: 12, latest: 50, approvalRuns: 25, block: 16, blocks: 12, chunk: 4000 };
     const s = new IndexService({ kind: "jsonl", path }, limits);
-    // Room for every run and agent, but short histories: full ones, never dropped, asked for more.
-    const roomy: ServiceOptions = { runs: 100, agents: 100, history: 5, block: 16, chunk: 4000 };
+    // Room for every run and agent, but short histories and few steps kept: full ones, never
+    // dropped, asked for more than they keep (and, for a run's last 7 steps, not).
+    const roomy: ServiceOptions = { runs: 100, agents: 100, history: 5, steps: 10, block: 16, chunk: 4000 };
     const r = new IndexService({ kind: "jsonl", path }, roomy);
     let start = Date.UTC(2026, 0, 1);
     let seen = { partial: 0, chunks: 0 };
