@@ -50,10 +50,9 @@ export const DEFAULT_LIMITS: IndexLimits = {
  */
 interface RunEntry {
   summary: RunSummary;
-  /** The latest steps' positions; `total` counts them all, `cut` says the earliest were let go. */
+  /** The latest steps' positions; `total` counts them all (more than kept once the earliest were let go). */
   steps: number[];
   total: number;
-  cut: boolean;
   /** null once a run has asked for more approvals than MAX_RUN_APPROVALS: its page reads the chain. */
   approvals: Map<string, string> | null;
   partial: boolean;
@@ -233,7 +232,7 @@ export class AuditIndex {
       const partial = this.runs.dropped(run);
       const summary: RunSummary = { run, agents: [], first: r.time, last: r.time, decisions: 0, denied: 0, waiting: 0 };
       if (partial) summary.partial = true;
-      e = { summary, steps: [], total: 0, cut: false, approvals: new Map(), partial };
+      e = { summary, steps: [], total: 0, approvals: new Map(), partial };
     }
     this.runs.use(run, e);
     countRunStep(e.summary, r);
@@ -254,7 +253,6 @@ export class AuditIndex {
       const cut = e.steps.length - this.limits.steps;
       e.steps.splice(0, cut);
       this.positions -= cut;
-      e.cut = true;
     }
     // Over the limit, the least recently active runs go (not this one: it was just used).
     while (this.positions > this.limits.positions && this.runs.size > 1) this.runs.dropOldest();
@@ -320,7 +318,7 @@ export class AuditIndex {
   runSteps(run: string, limit: number): { at: number[]; total: number } | "scan" {
     const e = this.runs.get(run);
     if (!e) return this.runs.dropped(run) ? "scan" : { at: [], total: 0 };
-    if (e.partial || e.approvals === null || (e.cut && limit > e.steps.length)) return "scan";
+    if (e.partial || e.approvals === null || (limit > e.steps.length && e.total > e.steps.length)) return "scan";
     return { at: limit > 0 ? e.steps.slice(-limit) : [], total: e.total };
   }
 

@@ -8,10 +8,9 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, writeFileS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PostgresAuditLog } from "../../runtime/audit/postgres.js";
-import { fleetServersReady, startPostgres, type PostgresServer } from "../../runtime/store/test/servers.js";
+import { asOwner, fleetServersReady, startPostgres, type PostgresServer } from "../../runtime/store/test/servers.js";
 import { JsonlAuditLog } from "../../runtime/audit/jsonl.js";
 import { chainFiles } from "../../runtime/audit/files.js";
 import { agentHistory, latestRows, recentRuns, rowsBetween, runTimeline, seenAgents, type AuditRow } from "../audit-read.js";
@@ -446,15 +445,7 @@ describe.skipIf(!ready)("the console's audit index on a PostgreSQL chain", () =>
       for (const e of entries) log.append(e as never);
       await log.close();
     };
-    const owner = async (sql: string) => {
-      const c = new pg.Client({ connectionString: postgres!.url, options: "-c search_path=indexed" });
-      await c.connect();
-      try {
-        return await c.query(sql);
-      } finally {
-        await c.end();
-      }
-    };
+    const owner = (sql: string) => asOwner(postgres!, "indexed", sql);
     const stored = async () => (await owner("SELECT record FROM audit_records WHERE chain = 'main' ORDER BY seq")).rows.map((r) => ({ line: r.record as string, row: parseRow(r.record as string)! }));
     const source = postgresSource(url);
     const s = new IndexService({ kind: "postgres", url, chain: "main" }, { runs: 12, agents: 9, history: 12, block: 16, chunk: 3000 });

@@ -10,12 +10,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyFleetAudit } from "../../runtime/audit/fleet.js";
 import { auditAnchorName } from "../../runtime/audit/postgres.js";
 import { openStore } from "../../runtime/store/index.js";
-import { fleetServersReady, startPostgres, startRedis, type PostgresServer, type RedisServer } from "../../runtime/store/test/servers.js";
+import { asOwner, fleetServersReady, startPostgres, startRedis, type PostgresServer, type RedisServer } from "../../runtime/store/test/servers.js";
 import { refundCall, serve, signIn, type Served } from "./helpers.js";
 
 const ready = fleetServersReady();
@@ -128,16 +127,7 @@ describe.runIf(ready)("two pol serve processes appending to one PostgreSQL audit
   });
   afterAll(() => Promise.all([c?.close(), d?.close()]));
 
-  /** Runs sql as the database owner, who can switch the append-only triggers off (FORMAT.md's threat model). */
-  async function asOwner(sql: string): Promise<pg.QueryResult> {
-    const client = new pg.Client({ connectionString: postgres!.url, options: "-c search_path=fleet" });
-    await client.connect();
-    try {
-      return await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  }
+  const owner = (sql: string) => asOwner(postgres!, "fleet", sql);
 
   it("each console shows the other server's decisions, exports them as stored, and verifies the one chain", async () => {
     const onC = await decide(c, refundCall(5, "chain-bot", "run-on-c"));
@@ -153,7 +143,7 @@ describe.runIf(ready)("two pol serve processes appending to one PostgreSQL audit
     expect(page).toContain("run-on-d");
     // the export holds each record exactly as the database stores it
     const exported = (await (await viewer.get("/audit/export?format=jsonl")).text()).split("\n").filter(Boolean);
-    const stored = (await asOwner("SELECT record FROM audit_records WHERE chain = 'main' ORDER BY seq")).rows.map((r) => r.record as string);
+    const stored = (await owner("SELECT record FROM audit_records WHERE chain = 'main' ORDER BY seq")).rows.map((r) => r.record as string);
     expect(exported).toEqual(stored);
     expect(exported.some((l) => l.includes(onC.id))).toBe(true);
     // both servers' verifiers walk the same chain, on their threads, and check the anchor in Redis
@@ -175,7 +165,7 @@ describe.runIf(ready)("two pol serve processes appending to one PostgreSQL audit
   it("an owner's edit of a stored record is reported by the console's verifier", async () => {
     await decide(c, refundCall(7, "chain-bot", "run-edit"));
     await c.engine.flush();
-    await asOwner(`SET session_replication_role = replica; UPDATE audit_records SET record = replace(record, '"amount":7', '"amount":700') WHERE chain = 'main' AND record LIKE '%run-edit%'`);
+    await owner(`SET session_replication_role = replica; UPDATE audit_records SET record = replace(record, '"amount":7', '"amount":700') WHERE chain = 'main' AND record LIKE '%run-edit%'`);
     const v = await c.parts.verifier.check();
     expect(v).toMatchObject({ ok: false });
     expect(v.text).toMatch(/was edited: its hash does not match its contents/);

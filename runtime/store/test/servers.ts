@@ -185,6 +185,22 @@ export interface PostgresServer {
   destroy(): Promise<void>;
 }
 
+/**
+ * Runs sql on its own connection as the database owner, in `schema`: the owner can switch the
+ * audit chain's append-only triggers off (runtime/audit/FORMAT.md's threat model), which tests of
+ * tampering and of a restored database need.
+ */
+export async function asOwner(server: PostgresServer, schema: string, sql: string): Promise<import("pg").QueryResult> {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: server.url, options: `-c search_path=${schema}` });
+  await client.connect();
+  try {
+    return await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Runs a PostgreSQL tool, as the `postgres` user when this process is root (initdb refuses root). */
 function pgRun(bin: string, tool: string, args: string[]): void {
   const path = join(bin, tool);
