@@ -71,7 +71,8 @@ function show(a: Approval): string {
   const out = [
     `approval  ${a.id}`, `status    ${a.status}`, `tool      ${a.tool}`, `agent     ${a.agentId || "-"}`,
     ...(a.runId !== undefined ? [`run       ${a.runId}`] : []),
-    `approvers ${a.groups.length > 0 ? a.groups.join(", ") : "any"}`, `decision  ${a.decisionId}`, `created   ${new Date(a.createdAt).toISOString()}`,
+    `approvers ${a.groups.length > 0 ? a.groups.join(", ") : "any"}`, `decision  ${a.decisionId}`,
+    `created   ${new Date(a.createdAt).toISOString()}${a.requestedBy !== undefined ? ` by ${a.requestedBy}` : ""}`,
     `expires   ${new Date(a.expiresAt).toISOString()}`, `call hash ${a.callHash}`,
   ];
   if (a.resolvedBy) out.push(`resolved  by ${a.resolvedBy} at ${new Date(a.resolvedAt ?? 0).toISOString()}${a.note ? `: ${a.note}` : ""}`);

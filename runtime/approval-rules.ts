@@ -8,12 +8,13 @@ const sameName = (a: string, b: string): boolean => a.normalize("NFKC").trim().t
 
 /**
  * Why `by`, a member of `groups` (undefined: not known), may not resolve approval `a`: nobody
- * resolves their own agent's request (compared as names, so `Bot` cannot approve `bot`), and when
- * the resolver's groups are known one of them must be among the approval's. The one rule for the
- * Engine API, the CLI and the console.
+ * resolves their own agent's request, nor one whose call they sent (compared as names, so `Bot`
+ * cannot approve `bot`), and when the resolver's groups are known one of them must be among the
+ * approval's. The one rule for the Engine API, the CLI and the console.
  */
-export function resolverProblem(a: Approval, by: string, groups: readonly string[] | undefined): string | undefined {
+export function resolverProblem(a: Pick<Approval, "agentId" | "groups" | "requestedBy">, by: string, groups: readonly string[] | undefined): string | undefined {
   if (a.agentId !== "" && sameName(by, a.agentId)) return `\`${by}\` cannot resolve a request made by agent \`${a.agentId}\` (its own)`;
+  if (a.requestedBy !== undefined && sameName(by, a.requestedBy)) return `\`${by}\` sent the call this approval waits on, and nobody approves their own request`;
   if (groups !== undefined && a.groups.length > 0 && !a.groups.some((g) => groups.includes(g))) {
     return `\`${by}\` is not in ${a.groups.length === 1 ? "approver group" : "any of the approver groups"} ${a.groups.map((g) => `\`${g}\``).join(", ")}`;
   }

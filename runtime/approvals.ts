@@ -147,10 +147,17 @@ export class EngineApprovals {
 
 const MAX_REMEMBERED = 10_000;
 
+/** A call hash is hex, so a newline cannot occur in it and the two parts cannot run together. */
+const pendingKey = (callHash: string, requestedBy: string | undefined): string => (requestedBy === undefined ? callHash : `${callHash}\n${requestedBy}`);
+
 /** The decision side: one instance per Engine. */
 export class ApprovalFlow {
   private readonly ids = new IdGenerator();
-  /** callHash → id of the pending approval this engine requested, so retries of one call share it. */
+  /**
+   * callHash (and requester, when known) → id of the pending approval this engine requested, so
+   * retries of one call by one sender share it. Another sender's repeat gets an approval of its
+   * own: each approval names one requester, whom it refuses as approver (approval-rules.ts).
+   */
   private readonly pendingByHash = new Map<string, string>();
 
   constructor(private readonly store: ApprovalStore, private readonly timeoutMs: number, private readonly maxPendingPerAgent: number) {}
@@ -160,14 +167,15 @@ export class ApprovalFlow {
     return this.store.findApproved(callHash, now);
   }
 
-  /** The id of a still-pending approval this engine requested for the same call, if any. */
-  async pending(callHash: string, now: number): Promise<{ id: string } | undefined> {
-    const id = this.pendingByHash.get(callHash);
+  /** The id of a still-pending approval this engine requested for the same call and sender, if any. */
+  async pending(callHash: string, requestedBy: string | undefined, now: number): Promise<{ id: string } | undefined> {
+    const key = pendingKey(callHash, requestedBy);
+    const id = this.pendingByHash.get(key);
     if (id === undefined) return undefined;
     // The status alone where the store can tell it (no decoding of the call on every repeat).
     const status = this.store.status ? await this.store.status(id, now) : (await this.store.get(id, now))?.status;
     if (status === "pending") return { id };
-    this.pendingByHash.delete(callHash);
+    this.pendingByHash.delete(key);
     return undefined;
   }
 
@@ -179,7 +187,7 @@ export class ApprovalFlow {
     // 254 ms once went through against a 5-per-hour limit, which only charges allowed calls).
     const a = await this.store.create({ ...req, id, expiresAt: req.createdAt + this.timeoutMs }, { maxPendingPerAgent: this.maxPendingPerAgent });
     if (this.pendingByHash.size >= MAX_REMEMBERED) this.pendingByHash.clear();
-    this.pendingByHash.set(req.callHash, a.id);
+    this.pendingByHash.set(pendingKey(req.callHash, req.requestedBy), a.id);
     return a;
   }
 

@@ -26,6 +26,17 @@ export type DecidedBy =
   | "limit" // a limit would be exceeded
   | "error"; // an internal error: always deny
 
+/** What a caller of `engine.decide(call, options)` knows beyond the call itself. */
+export interface DecideOptions {
+  /**
+   * Who sent the call, where the caller authenticates senders (pol serve passes the signed-in
+   * principal). An approval the call asks for records it, nobody resolves an approval they
+   * requested, and a repeat of the call from someone else asks for an approval of its own.
+   * A non-empty string of at most 256 characters; anything else denies the call.
+   */
+  requestedBy?: string;
+}
+
 /** The answer to `engine.decide(call)`. Also what hooks and PolicyDenied carry. */
 export interface EngineDecision {
   /** Unique, sortable by time (ULID-like); names the decision in the audit log. */

@@ -18,7 +18,7 @@ import { callHash } from "./callhash.js";
 import { CallDecisions } from "./decide-for.js";
 import {
   EngineError, systemClock,
-  type AuditOption, type Clock, type DecidedBy, type EngineDecision, type EngineHooks, type EngineOptions,
+  type AuditOption, type Clock, type DecidedBy, type DecideOptions, type EngineDecision, type EngineHooks, type EngineOptions,
   type OutcomeRecord, type OutcomeReport, type PauseTarget, type TrustOutcome, type TrustSettings, type TrustStatus,
 } from "./engine-types.js";
 import { guardTool, type GuardInfo, type GuardOptions, type Guarded } from "./guard.js";
@@ -70,6 +70,8 @@ interface Facts {
   rawRunId: unknown;
   env: unknown;
   roles: unknown;
+  /** DecideOptions.requestedBy, checked. */
+  requestedBy: string | undefined;
 }
 
 /** A decision being built; becomes an EngineDecision and an audit record in finish(). */
@@ -103,7 +105,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 const own = (o: Record<string, unknown>, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
 
 /** The facts of a call snapshot (plain data: reading it has no side effects). */
-function factsOf(call: unknown): Facts {
+function factsOf(call: unknown, requestedBy?: string): Facts {
   const c = isRecord(call) ? call : {};
   const agentRaw = own(c, "agent");
   const runRaw = own(c, "run");
@@ -122,10 +124,24 @@ function factsOf(call: unknown): Facts {
     rawRunId,
     env: own(c, "env"),
     roles: own(agent, "roles"),
+    requestedBy,
   };
   if (rawAgentId !== undefined && (typeof rawAgentId !== "string" || !rawAgentId.isWellFormed())) f.agentProblem = "invalid agent id";
   else if (f.agentId.length > MAX_AGENT_ID) f.agentRefused = `\`agent.id\` is longer than ${MAX_AGENT_ID} characters`;
   return f;
+}
+
+const MAX_REQUESTER = 256;
+
+/** DecideOptions read defensively: the sender, or why the options cannot be used (the call is then denied). */
+function requesterOf(options: unknown): { by?: string; problem?: string } {
+  if (!isRecord(options)) return { problem: "decide's options must be an object, so the call is denied" };
+  const by = own(options, "requestedBy");
+  if (by === undefined) return {};
+  if (typeof by !== "string" || by === "" || by.length > MAX_REQUESTER || !by.isWellFormed()) {
+    return { problem: `decide's \`requestedBy\` must be a non-empty string of at most ${MAX_REQUESTER} characters, so the call is denied` };
+  }
+  return { by };
 }
 
 /** The call with agent.trust set from the store (never the caller's claim); other shapes pass through for validation to deny. */
@@ -408,12 +424,17 @@ export class Engine {
   // Deciding
 
   /** The decision for one call; audited; never throws. */
-  decide(call: unknown): Promise<EngineDecision> {
-    return this.decideCall(call, undefined);
+  decide(call: unknown, options?: DecideOptions): Promise<EngineDecision> {
+    if (options === undefined) return this.decideCall(call, undefined);
+    const requester = requesterOf(options);
+    return this.decideCall(call, undefined, requester.by, requester.problem);
   }
 
-  /** decide, with the framework's tool-call id when decideFor asks (written into the audit record). */
-  private async decideCall(call: unknown, callId: string | undefined): Promise<EngineDecision> {
+  /**
+   * decide, with the framework's tool-call id when decideFor asks (written into the audit
+   * record), the sender when the caller knows it, and why the caller's options were refused.
+   */
+  private async decideCall(call: unknown, callId: string | undefined, requestedBy?: string, refused?: string): Promise<EngineDecision> {
     const t0 = performance.now();
     const now = this.clock.now();
     const id = this.ids.next(now);
@@ -423,11 +444,12 @@ export class Engine {
     // One read of the whole call (runtime/snapshot.ts): the policy, limits, approvals and the
     // audit record all see the same plain data, whatever getters or proxies the caller passed.
     const snap = snapshotCall(call, this.maxCallSize);
-    const f = factsOf(snap.value);
+    const f = factsOf(snap.value, requestedBy);
     let draft: Draft;
     try {
       p = set.pick(f.runId);
-      draft = snap.problem !== undefined ? this.unreadable(snap.problem, p) : await this.pipeline(snap.value, f, now, id, p);
+      if (refused !== undefined) draft = this.unreadable(refused, p, "error");
+      else draft = snap.problem !== undefined ? this.unreadable(snap.problem, p) : await this.pipeline(snap.value, f, now, id, p);
     } catch (e) {
       draft = e instanceof Refused ? this.unreadable(e.message, p, e.decidedBy) : this.failed(e, "decide", p);
     }
@@ -579,7 +601,7 @@ export class Engine {
       // Another call used the grant between find and use (limits were charged: the safe side).
       draft = amend(draft, { reasons: [...draft.reasons, used.message] });
     }
-    const pending = await this.flow.pending(hash, now);
+    const pending = await this.flow.pending(hash, f.requestedBy, now);
     if (pending) return amend(draft, { approval: pending.id, callHash: hash });
     let settle = () => {};
     const done = new Promise<void>((r) => (settle = r));
@@ -588,7 +610,7 @@ export class Engine {
       const created = await this.flow.request({
         callHash: hash, tool: f.tool, agentId: f.agentId, ...(f.rawRunId !== undefined ? { runId: f.runId } : {}),
         groups: draft.approvers, reasons: draft.reasons, call: this.approverView(input, draft.redact, historyShown(p.meta, draft.rules, input)), decisionId: id, createdAt: now,
-        policyHash: p.hash, ...(draft.rule !== null ? { rule: draft.rule } : {}),
+        policyHash: p.hash, ...(draft.rule !== null ? { rule: draft.rule } : {}), ...(f.requestedBy !== undefined ? { requestedBy: f.requestedBy } : {}),
       }, (approvalId) => this.unannounced.set((requested = approvalId), { done, settle }));
       return amend(draft, { approval: created.id, callHash: hash });
     } catch (e) {

@@ -54,24 +54,21 @@ function toolClass(v: unknown): ToolClass | undefined {
 export interface PauseInput { pattern?: unknown; class?: unknown; reason?: unknown }
 export interface ResumeInput { id?: unknown; pattern?: unknown; class?: unknown }
 
-/** How many approvals' senders are remembered (the oldest forgotten first). */
-const MAX_SENT = 10_000;
 /** How many allows wait for their outcome (20 s of decisions at 5,000/s; 5 MB in all). */
 const MAX_ALLOWS = 100_000;
 
 export class Actions {
-  /** Approval id → the principals that sent its call through `/v1/decide` on this server. */
-  private readonly sent = new Map<string, string[]>();
-
   constructor(private readonly host: ServeHost) {}
 
   /** The allows given, with the agent each was for, until their outcome is reported (oldest forgotten first). */
   private readonly allows = new AllowMemory(MAX_ALLOWS);
 
-  /** What the decision API gave `principal`: an approval's sender, or an allow whose outcome may move trust. */
-  decided(d: EngineDecision, principal: string, agent: unknown): void {
-    if (d.effect === "approve" && d.approval !== undefined) this.sentCall(d.approval, principal);
-    else if (d.effect === "allow" && typeof d.id === "string") this.allows.remember(d.id, typeof agent === "string" ? agent : null);
+  /**
+   * What the decision API gave: an allow, whose outcome may move trust. (Who sent a call that
+   * waits for approval is in the approval itself: decideAnswer passes it to the Engine.)
+   */
+  decided(d: EngineDecision, agent: unknown): void {
+    if (d.effect === "allow" && typeof d.id === "string") this.allows.remember(d.id, typeof agent === "string" ? agent : null);
   }
 
   /**
@@ -89,22 +86,6 @@ export class Actions {
     this.allows.remember(decision, agent);
   }
 
-  /** Records that `principal` sent the call `approvalId` waits on, so it cannot approve it itself. */
-  private sentCall(approvalId: string, principal: string): void {
-    const who = this.sent.get(approvalId);
-    if (who) {
-      if (!who.includes(principal)) who.push(principal);
-      return;
-    }
-    this.sent.set(approvalId, [principal]);
-    if (this.sent.size > MAX_SENT) this.sent.delete(this.sent.keys().next().value!);
-  }
-
-  /** The principals this server saw send an approval's call. */
-  sentBy(approvalId: string): readonly string[] {
-    return this.sent.get(approvalId) ?? [];
-  }
-
   private need(p: Principal, action: "approve" | "pause" | "restore"): void {
     if (!may(p, action)) throw new ActionError(403, refusal(p, action));
   }
@@ -116,7 +97,7 @@ export class Actions {
     try {
       const a = await this.host.approvals.get(id);
       if (!a) throw new ActionError(404, `unknown approval \`${id}\``);
-      const problem = approveProblem(p, a, this.sentBy(id));
+      const problem = approveProblem(p, a);
       if (problem) throw new ActionError(403, problem);
       const groups = resolverGroups(p);
       return await this.host.approvals.resolve(id, { approve, by: p.name, ...(n !== undefined ? { note: n } : {}), ...(groups !== undefined ? { groups } : {}) });

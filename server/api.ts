@@ -104,7 +104,7 @@ function decisionRoutes(api: Hono<ServeEnv>, d: ApiDeps): void {
   // Served by fast-decide.ts on node:http before Hono sees it; this route is the same answer for
   // other runtimes and for app.request() in the tests.
   api.post("/v1/decide", async (c) => {
-    const a = await decideAnswer(d.host, c.get("principal"), () => readBody(c, d.maxBodyBytes), (x, p, agent) => d.actions.decided(x, p, agent));
+    const a = await decideAnswer(d.host, c.get("principal"), () => readBody(c, d.maxBodyBytes), (x, agent) => d.actions.decided(x, agent));
     if (a.close) c.header("Connection", "close");
     return c.json(a.body, a.status);
   });

@@ -137,6 +137,6 @@ export function createApp(o: AppOptions): ServeApp {
     if (c.req.path.startsWith("/v1/")) return apiError(c, 500, "error", message);
     return c.text(message, 500);
   });
-  const listener = (hostname: string) => withFastDecide({ host, users, maxBodyBytes, seen: (d, p, agent) => actions.decided(d, p, agent) }, getRequestListener(app.fetch, { hostname }));
+  const listener = (hostname: string) => withFastDecide({ host, users, maxBodyBytes, seen: (d, agent) => actions.decided(d, agent) }, getRequestListener(app.fetch, { hostname }));
   return { app, listener, metrics, audit, index, verifier, events, sessions };
 }

@@ -43,16 +43,14 @@ export async function decideAnswer(host: ServeHost, p: Principal, read: () => Pr
   const agent = agentOf(b.value);
   const problem = decideProblem(p, agent);
   if (problem) return { status: 403, body: errorBody("forbidden", problem, true) };
-  const d = await host.decide(b.value);
-  seen?.(d, p.name, agent);
+  // The sender goes into any approval the call asks for, so no server of a fleet lets them approve it.
+  const d = await host.decide(b.value, { requestedBy: p.name });
+  seen?.(d, agent);
   return { status: 200, body: d };
 }
 
-/**
- * Told of each decision the API gave (Actions.decided): who sent a call that waits for approval,
- * so they cannot approve it, and which agent an allow was for, so its outcome can move trust.
- */
-export type Seen = (d: EngineDecision, principal: string, agent: unknown) => void;
+/** Told of each decision the API gave (Actions.decided): which agent an allow was for, so its outcome can move trust. */
+export type Seen = (d: EngineDecision, agent: unknown) => void;
 
 /** The message of an internal error on the decision endpoint, here and in app.ts's onError. */
 export const internalDenial = (e: unknown) => `internal error: ${(e as Error)?.message ?? String(e)}; the call is denied`;

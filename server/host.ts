@@ -6,7 +6,7 @@
 
 import type { Manifest } from "../compiler/manifest.js";
 import type { EngineApprovals, ResolveOptions } from "../runtime/approvals.js";
-import type { EngineDecision, OutcomeRecord, OutcomeReport, PauseTarget, TrustOutcome, TrustStatus } from "../runtime/engine-types.js";
+import type { DecideOptions, EngineDecision, OutcomeRecord, OutcomeReport, PauseTarget, TrustOutcome, TrustStatus } from "../runtime/engine-types.js";
 import type { PolicyStatus } from "../runtime/reload.js";
 import type { Approval, ApprovalFilter, Pause } from "../runtime/store/index.js";
 
@@ -14,7 +14,8 @@ export interface ServeHost {
   readonly policy: { readonly hash: string; readonly manifest: Manifest };
   /** Which policies are live, shadow and canary, and how the last change went (runtime/reload.ts). */
   policyStatus(): PolicyStatus;
-  decide(call: unknown): Promise<EngineDecision>;
+  /** `requestedBy`: the principal that sent the call, which its approval records and refuses as approver. */
+  decide(call: unknown, options?: DecideOptions): Promise<EngineDecision>;
   recordOutcome(outcome: OutcomeRecord, trust?: TrustOutcome): Promise<OutcomeReport | void>;
   readonly approvals: {
     list(filter?: ApprovalFilter): Promise<Approval[]>;

@@ -19,8 +19,6 @@ function migrations(): string[] {
   return readdirSync(SQL_DIR).filter((f) => /^\d{3}-.*\.sql$/.test(f)).sort().map((f) => readFileSync(new URL(f, SQL_DIR), "utf8"));
 }
 
-export const POSTGRES_SCHEMA_VERSION = 2;
-
 export type { PgOptions } from "./server-options.js";
 
 const SCHEMA = /^[a-z_][a-z0-9_]{0,40}$/;

@@ -116,7 +116,7 @@ function inWindow(events: WindowEvent[] | undefined, windowMs: number, now: numb
 interface ApprovalRow {
   id: string; call_hash: string; tool: string; agent_id: string; run_id: string | null; groups: string[]; reasons: string[];
   call_json: string; decision_id: string; created_at: number; expires_at: number; policy_hash: string | null; rule: string | null;
-  state: StoredApproval["state"]; resolved_by: string | null; resolved_at: number | null; note: string | null; consumed_at: number | null;
+  requested_by: string | null; state: StoredApproval["state"]; resolved_by: string | null; resolved_at: number | null; note: string | null; consumed_at: number | null;
   change_seq: string;
 }
 
@@ -128,6 +128,7 @@ function fromRow(r: ApprovalRow): StoredApproval {
   if (r.run_id !== null) a.runId = r.run_id;
   if (r.policy_hash !== null) a.policyHash = r.policy_hash;
   if (r.rule !== null) a.rule = r.rule;
+  if (r.requested_by !== null) a.requestedBy = r.requested_by;
   if (r.resolved_by !== null) a.resolvedBy = r.resolved_by;
   if (r.resolved_at !== null) a.resolvedAt = r.resolved_at;
   if (r.note !== null) a.note = r.note;
@@ -163,9 +164,9 @@ class PgApprovals implements ApprovalStore {
     const out = await this.conn.run(async () => {
       const a = newApproval(req);
       const cap = pendingCap(options);
-      const values = [a.id, a.callHash, a.tool, a.agentId, a.runId ?? null, a.groups, a.reasons, a.callJson, a.decisionId, a.createdAt, a.expiresAt, a.policyHash ?? null, a.rule ?? null];
-      const insert = `INSERT INTO approvals (id, call_hash, tool, agent_id, run_id, groups, reasons, call_json, decision_id, created_at, expires_at, policy_hash, rule, state)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'pending') ON CONFLICT (id) DO NOTHING`;
+      const values = [a.id, a.callHash, a.tool, a.agentId, a.runId ?? null, a.groups, a.reasons, a.callJson, a.decisionId, a.createdAt, a.expiresAt, a.policyHash ?? null, a.rule ?? null, a.requestedBy ?? null];
+      const insert = `INSERT INTO approvals (id, call_hash, tool, agent_id, run_id, groups, reasons, call_json, decision_id, created_at, expires_at, policy_hash, rule, requested_by, state)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'pending') ON CONFLICT (id) DO NOTHING`;
       const inserted = cap === undefined
         ? (await this.conn.query(insert, values)).rowCount
         : await this.conn.tx(async (c) => {

@@ -73,6 +73,7 @@ export function newApproval(req: ApprovalRequest): StoredApproval {
   if (req.runId !== undefined) checkText(req.runId, "approval run id", true);
   if (req.policyHash !== undefined) checkText(req.policyHash, "approval policy hash");
   if (req.rule !== undefined) checkText(req.rule, "approval rule");
+  if (req.requestedBy !== undefined) checkText(req.requestedBy, "approval requester");
   checkText(req.decisionId, "approval decision id");
   checkTextList(req.groups, "approval groups");
   checkTextList(req.reasons, "approval reasons");
@@ -95,6 +96,7 @@ export function newApproval(req: ApprovalRequest): StoredApproval {
   if (req.runId !== undefined) stored.runId = req.runId;
   if (req.policyHash !== undefined) stored.policyHash = req.policyHash;
   if (req.rule !== undefined) stored.rule = req.rule;
+  if (req.requestedBy !== undefined) stored.requestedBy = req.requestedBy;
   return stored;
 }
 
@@ -138,6 +140,7 @@ export function toApproval(a: StoredApproval, now: number): Approval {
   if (a.runId !== undefined) out.runId = a.runId;
   if (a.policyHash !== undefined) out.policyHash = a.policyHash;
   if (a.rule !== undefined) out.rule = a.rule;
+  if (a.requestedBy !== undefined) out.requestedBy = a.requestedBy;
   if (a.resolvedBy !== undefined) out.resolvedBy = a.resolvedBy;
   if (a.resolvedAt !== undefined) out.resolvedAt = a.resolvedAt;
   if (a.note !== undefined) out.note = a.note;

@@ -112,6 +112,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX approvals_by_creation ON approvals (created_at, seq);
   `,
+  // 5 -> 6: who sent the call an approval waits on (types.ts ApprovalRequest.requestedBy), so
+  // every process sharing the file refuses them as its approver.
+  `
+  ALTER TABLE approvals ADD COLUMN requested_by TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

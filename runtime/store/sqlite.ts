@@ -268,6 +268,7 @@ interface ApprovalRow {
   consumed_at: number | null;
   policy_hash: string | null;
   rule: string | null;
+  requested_by: string | null;
 }
 
 function fromRow(r: ApprovalRow): StoredApproval {
@@ -287,6 +288,7 @@ function fromRow(r: ApprovalRow): StoredApproval {
   if (r.run_id !== null) a.runId = r.run_id;
   if (r.policy_hash !== null) a.policyHash = r.policy_hash;
   if (r.rule !== null) a.rule = r.rule;
+  if (r.requested_by !== null) a.requestedBy = r.requested_by;
   if (r.resolved_by !== null) a.resolvedBy = r.resolved_by;
   if (r.resolved_at !== null) a.resolvedAt = r.resolved_at;
   if (r.note !== null) a.note = r.note;
@@ -321,8 +323,8 @@ class SqliteApprovals implements ApprovalStore {
     this.byId = db.prepare<[string], ApprovalRow>("SELECT * FROM approvals WHERE id = ?");
     this.stateOf = db.prepare<[string], Pick<ApprovalRow, "state" | "expires_at">>("SELECT state, expires_at FROM approvals WHERE id = ?");
     this.insert = db.prepare(
-      `INSERT INTO approvals (id, call_hash, tool, agent_id, run_id, groups_json, reasons_json, call_json, decision_id, created_at, expires_at, state, policy_hash, rule)
-       VALUES (@id, @callHash, @tool, @agentId, @runId, @groups, @reasons, @callJson, @decisionId, @createdAt, @expiresAt, 'pending', @policyHash, @rule)`,
+      `INSERT INTO approvals (id, call_hash, tool, agent_id, run_id, groups_json, reasons_json, call_json, decision_id, created_at, expires_at, state, policy_hash, rule, requested_by)
+       VALUES (@id, @callHash, @tool, @agentId, @runId, @groups, @reasons, @callJson, @decisionId, @createdAt, @expiresAt, 'pending', @policyHash, @rule, @requestedBy)`,
     );
     this.update = db.prepare(
       `UPDATE approvals SET state = @state, resolved_by = @resolvedBy, resolved_at = @resolvedAt, note = @note, consumed_at = @consumedAt
@@ -344,7 +346,7 @@ class SqliteApprovals implements ApprovalStore {
       // Counted inside the write transaction, so concurrent creators in any process see each other.
       if (cap !== undefined && this.pendingOf.get(a.agentId, a.createdAt)! >= cap) throw tooManyPending(a.agentId, cap);
       this.insert.run({
-        ...a, runId: a.runId ?? null, policyHash: a.policyHash ?? null, rule: a.rule ?? null,
+        ...a, runId: a.runId ?? null, policyHash: a.policyHash ?? null, rule: a.rule ?? null, requestedBy: a.requestedBy ?? null,
         groups: JSON.stringify(a.groups), reasons: JSON.stringify(a.reasons),
       });
       return toApproval(a, a.createdAt);

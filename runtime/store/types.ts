@@ -104,6 +104,12 @@ export interface ApprovalRequest {
   policyHash?: string;
   /** The policy rule that asked for the approval; stored and returned, nothing else. */
   rule?: string;
+  /**
+   * Who sent the call, where the caller knows (pol serve: the signed-in principal). Nobody
+   * resolves an approval they requested (approval-rules.ts), on whichever server or process
+   * they try, so it is stored with the approval, not remembered by the server that decided.
+   */
+  requestedBy?: string;
 }
 
 export interface CreateOptions {

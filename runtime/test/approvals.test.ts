@@ -118,6 +118,37 @@ describe("resolving", () => {
     await h.engine.close();
   });
 
+  it("refuses whoever sent the call, and gives another sender's repeat an approval of its own", async () => {
+    const h = await harness();
+    const d = await h.engine.decide(refund(120), { requestedBy: "svc-billing" });
+    expect(d.effect).toBe("approve");
+    expect(await h.engine.approvals.get(d.approval!)).toMatchObject({ requestedBy: "svc-billing", status: "pending" });
+    // The same sender's repeat shares the approval; another sender's does not, so each names one requester.
+    expect((await h.engine.decide(refund(120), { requestedBy: "svc-billing" })).approval).toBe(d.approval);
+    const other = await h.engine.decide(refund(120), { requestedBy: "svc-other" });
+    expect(other.approval).not.toBe(d.approval);
+    expect((await h.engine.approvals.get(other.approval!))!.requestedBy).toBe("svc-other");
+    for (const by of ["svc-billing", "SVC-Billing "]) {
+      await expect(h.engine.approvals.resolve(d.approval!, { approve: true, by })).rejects.toThrow("sent the call this approval waits on, and nobody approves their own request");
+    }
+    // The other sender may approve the first sender's request, and that grant lets the call through for either.
+    await h.engine.approvals.resolve(d.approval!, { approve: true, by: "svc-other" });
+    expect((await h.engine.decide(refund(120), { requestedBy: "svc-billing" })).effect).toBe("allow");
+    await h.engine.close();
+  });
+
+  it("denies a call whose decide options cannot be read, saying which option", async () => {
+    const h = await harness();
+    for (const options of [{ requestedBy: "" }, { requestedBy: 7 }, { requestedBy: "x".repeat(257) }, { requestedBy: "\uD800" }, null, "svc"]) {
+      const d = await h.engine.decide(refund(120), options as never);
+      expect(d.effect, JSON.stringify(options)).toBe("deny");
+      expect(d.decidedBy).toBe("error");
+      expect(d.reasons[0]).toMatch(/^decide's (`requestedBy` must be a non-empty string of at most 256 characters|options must be an object), so the call is denied$/);
+    }
+    expect(await h.engine.approvals.list()).toEqual([]);
+    await h.engine.close();
+  });
+
   it("checks group membership when the resolver's groups are known", async () => {
     const groups: Record<string, string[]> = { alice: ["finance"], bob: ["support"] };
     const h = await harness({ hooks: { approverGroups: (by) => groups[by] ?? [] } });

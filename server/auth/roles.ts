@@ -1,7 +1,10 @@
 // Who may do what in `pol serve`: the one table of roles and the actions they grant, and the two
-// rules beyond it (approver groups, and nobody approving their own agent's request). Consumed by
+// rules beyond it (approver groups, and nobody approving their own agent's request or their own call). Consumed by
 // the API and console routes through actions.ts and the auth middleware; the Engine re-checks
 // groups and self-approval when it resolves, so the server can only be stricter, never looser.
+
+import { resolverProblem } from "../../runtime/approval-rules.js";
+import type { Approval } from "../../runtime/store/types.js";
 
 export const ROLES = ["admin", "approver", "operator", "viewer", "agent"] as const;
 export type Role = (typeof ROLES)[number];
@@ -64,18 +67,15 @@ export function resolverGroups(p: Principal): string[] | undefined {
 }
 
 /**
- * Why `p` may not resolve an approval for `agentId` requested of `groups`, or undefined when it
- * may. `sentBy`: the principals this server saw send the call (an admin may both decide and approve).
+ * Why `p` may not resolve this approval, or undefined when it may: the role, the agents it runs
+ * (as written in the users file), then the Engine's own rule (approval-rules.ts: not the agent,
+ * not whoever sent the call, and one of the approval's groups). The console asks it to show who
+ * may act; Actions.resolve asks it before the Engine asks its rule again.
  */
-export function approveProblem(p: Principal, approval: { agentId: string; groups: readonly string[] }, sentBy: readonly string[] = []): string | undefined {
+export function approveProblem(p: Principal, approval: Pick<Approval, "agentId" | "groups" | "requestedBy">): string | undefined {
   if (!may(p, "approve")) return refusal(p, "approve");
   if (ownsAgent(p, approval.agentId)) return `\`${p.name}\` runs agent \`${approval.agentId}\`, and nobody approves their own agent's request`;
-  if (sentBy.includes(p.name)) return `\`${p.name}\` sent this call through the decision API, and nobody approves their own request`;
-  const groups = resolverGroups(p);
-  if (groups !== undefined && approval.groups.length > 0 && !approval.groups.some((g) => groups.includes(g))) {
-    return `\`${p.name}\` is not in ${approval.groups.length === 1 ? "approver group" : "any of the approver groups"} ${approval.groups.map((g) => `\`${g}\``).join(", ")}`;
-  }
-  return undefined;
+  return resolverProblem(approval, p.name, resolverGroups(p));
 }
 
 /**

@@ -16,11 +16,10 @@ const RECENT = 10;
 const SHOWN = 200;
 
 function approvalCard(c: Context<ServeEnv>, d: ConsoleDeps, a: Approval, p: Principal, now: number): Html {
-  const sentBy = d.actions.sentBy(a.id);
-  const problem = approveProblem(p, a, sentBy);
+  const problem = approveProblem(p, a);
   const who = a.groups.length > 0 ? a.groups.join(", ") : "any approver";
   // The people who may resolve it (the same rule the action applies), so a stuck request finds its human.
-  const people = d.users.all().filter((u) => approveProblem(u, a, sentBy) === undefined).map((u) => u.name);
+  const people = d.users.all().filter((u) => approveProblem(u, a) === undefined).map((u) => u.name);
   return html`<article class="approval" id="${a.id}" data-tool="${a.tool}">
   <header>
     <strong class="tool">${a.tool}</strong>
@@ -29,7 +28,7 @@ function approvalCard(c: Context<ServeEnv>, d: ConsoleDeps, a: Approval, p: Prin
     <span class="left" title="expires ${new Date(a.expiresAt).toISOString()}">${a.expiresAt > now ? `${duration(a.expiresAt - now)} left` : "expired"}</span>
   </header>
   <ul class="reasons">${a.reasons.map((r) => html`<li>${r}</li>`)}</ul>
-  <p class="who-may">May approve: <strong>${who}</strong> (${people.length > 0 ? people.join(", ") : "nobody in the users file"}) · requested ${when(new Date(a.createdAt).toISOString())} · <code>${a.id}</code></p>
+  <p class="who-may">May approve: <strong>${who}</strong> (${people.length > 0 ? people.join(", ") : "nobody in the users file"}) · requested ${when(new Date(a.createdAt).toISOString())}${a.requestedBy !== undefined ? html` by <strong class="requester">${a.requestedBy}</strong>` : ""} · <code>${a.id}</code></p>
   <details open><summary>The call</summary><pre>${json(a.call)}</pre></details>
   ${problem
     ? html`<p class="muted cannot">You cannot resolve this: ${problem}.</p>`

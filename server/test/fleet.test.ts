@@ -65,6 +65,19 @@ describe.runIf(ready).each(Object.keys(BACKENDS) as Array<keyof typeof BACKENDS>
     expect(await decide(b, call)).toMatchObject({ effect: "approve" });
   });
 
+  it("whoever sent a call through one server cannot approve it through the other", async () => {
+    // `ada` (admin) may decide and approve; the approval records her as its requester in the store,
+    // so B refuses her without having seen the call.
+    const sent = await (await a.api("/v1/decide", { as: "ada", body: refundCall(130, "fleet-self-bot") })).json();
+    expect(sent).toMatchObject({ effect: "approve" });
+    const own = await b.api(`/v1/approvals/${sent.approval}/approve`, { as: "ada", body: {} });
+    expect(own.status).toBe(403);
+    expect((await own.json()).error.message).toBe("`ada` sent the call this approval waits on, and nobody approves their own request");
+    const card = await (await (await signIn(b, "ada")).get("/queue/rows")).text();
+    expect(card).toMatch(new RegExp(`requested .* by <strong class="requester">ada</strong> · <code>${sent.approval}</code></p>\\s*<details open>[\\s\\S]*?You cannot resolve this: \`ada\` sent the call`));
+    expect((await b.api(`/v1/approvals/${sent.approval}/approve`, { as: "alice", body: {} })).status).toBe(200);
+  });
+
   it("the refund limit (5 an hour per agent) is one budget across both servers", async () => {
     const effects: string[] = [];
     for (let i = 0; i < 7; i++) effects.push((await decide(i % 2 === 0 ? a : b, refundCall(5, "limited-bot"))).effect);

@@ -96,7 +96,8 @@ describe("every role × every action, through the API", () => {
     expect(d.effect).toBe("approve");
     const own = await s.api(`/v1/approvals/${d.approval}/approve`, { as: "ada", body: {} });
     expect(own.status).toBe(403);
-    expect((await own.json()).error.message).toBe("`ada` sent this call through the decision API, and nobody approves their own request");
+    expect((await own.json()).error.message).toBe("`ada` sent the call this approval waits on, and nobody approves their own request");
+    expect((await (await s.api(`/v1/approvals/${d.approval}`, { as: "alice" })).json()).requestedBy).toBe("ada");
     expect((await s.api(`/v1/approvals/${d.approval}/approve`, { as: "alice", body: {} })).status).toBe(200);
   });
 

@@ -191,6 +191,19 @@ function capAndIndexTests(store: () => StateStore): void {
     await expectStoreError(approvals.create(request("a3", { rule: "" })), "invalid", "approval rule");
   });
 
+  it("stores and returns who requested an approval, through every transition", async () => {
+    const { approvals } = store();
+    const req = request("a1", { requestedBy: "svc-payments" });
+    expect(await approvals.create(req)).toEqual({ ...req, status: "pending" });
+    expect(await approvals.get("a1", T0 + 1)).toMatchObject({ requestedBy: "svc-payments" });
+    await approvals.resolve("a1", FINANCE, T0 + 1);
+    expect((await approvals.consume("a1", "hash-a1", T0 + 2)).ok).toBe(true);
+    expect(await approvals.get("a1", T0 + 3)).toMatchObject({ requestedBy: "svc-payments", status: "consumed" });
+    expect((await approvals.list({ newest: 1 }, T0 + 3))[0]).toMatchObject({ requestedBy: "svc-payments" });
+    expect("requestedBy" in (await approvals.create(request("a2")))).toBe(false);
+    await expectStoreError(approvals.create(request("a3", { requestedBy: "" })), "invalid", "approval requester must be a non-empty string");
+  });
+
   it("caps pending, unexpired approvals per agent", async () => {
     const { approvals } = store();
     const cap = { maxPendingPerAgent: 2 };

@@ -73,6 +73,29 @@ describe("sqlite store schema", () => {
     db.close();
   });
 
+  it("migrates a schema 5 file's approvals to carry their requester, keeping the rows it had", async () => {
+    const file = freshFile();
+    const old = await openSqliteStore(file);
+    await old.approvals.create(request("before"));
+    await old.close();
+    // Back to how schema 5 left the file (the column and the version were all 5 -> 6 changed).
+    const db = new Database(file);
+    db.exec("ALTER TABLE approvals DROP COLUMN requested_by; UPDATE pol_schema SET version = 5");
+    db.close();
+    const s = await openSqliteStore(file);
+    try {
+      expect(await s.approvals.get("before", T0)).toMatchObject({ id: "before", status: "pending" });
+      expect("requestedBy" in (await s.approvals.get("before", T0))!).toBe(false);
+      await s.approvals.create(request("after", { requestedBy: "svc" }));
+      expect(await s.approvals.get("after", T0)).toMatchObject({ requestedBy: "svc" });
+    } finally {
+      await s.close();
+    }
+    const check = new Database(file, { readonly: true });
+    expect(check.prepare("SELECT version FROM pol_schema").all()).toEqual([{ version: SCHEMA_VERSION }]);
+    check.close();
+  });
+
   it("refuses a file written by a newer schema", async () => {
     const file = freshFile();
     await (await openSqliteStore(file)).close();
