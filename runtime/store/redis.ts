@@ -97,6 +97,12 @@ class RedisLimits implements LimitStore {
 /** The stored record, with its creation seq first (approvals.lua fills it in on create). */
 type RedisApproval = StoredApproval & { seq: number };
 
+/**
+ * How long past its expiry a pending approval stays in the pending index: long enough that no
+ * process whose clock lags still lists it as pending; after that it is expired for everyone.
+ */
+const STALE_PENDING_MS = 60 * 60_000;
+
 const member = (a: RedisApproval): string => `${a.seq.toString(16).padStart(16, "0")}:${a.id}`;
 const encode = ({ seq, ...rest }: RedisApproval): string => JSON.stringify({ seq, ...rest });
 
@@ -114,7 +120,7 @@ class RedisApprovals implements ApprovalStore {
       const a: RedisApproval = { ...newApproval(req), seq: 0 };
       const cap = pendingCap(options);
       const payload = this.payload("created", a.id, a.createdAt);
-      const keys = [this.key("a"), this.key("aseq"), this.key("a:all"), this.pendingKey(a.agentId)];
+      const keys = [this.key("a"), this.key("aseq"), this.key("a:all"), this.pendingKey(a.agentId), this.key("a:pending"), this.key("a:pending:upto")];
       const r = await this.conn.script("approvals", keys, ["create", this.conn.channel, payload, a.id, encode(a), String(a.createdAt), String(a.expiresAt), cap === undefined ? "" : String(cap)]);
       if (r === "conflict") throw new StoreError("conflict", `approval \`${a.id}\` already exists`);
       if (r === "busy") throw tooManyPending(a.agentId, cap!);
@@ -136,16 +142,11 @@ class RedisApprovals implements ApprovalStore {
     return this.conn.run(async () => {
       checkFilter(filter);
       checkTime(now);
+      if (filter.status === "pending") return this.pending(filter, now);
       const out: Approval[] = [];
       if (filter.newest === undefined) {
-        const members = (await this.conn.command(["ZRANGE", this.key("a:all"), "0", "-1"])) as string[];
-        for (let i = 0; i < members.length; i += 500) {
-          const ids = members.slice(i, i + 500).map((m) => m.slice(17));
-          const rows = (await this.conn.command(["HMGET", this.key("a"), ...ids])) as (string | null)[];
-          for (const row of rows) {
-            const a = row === null ? undefined : (JSON.parse(row) as RedisApproval);
-            if (a && matchesFilter(a, filter, now)) out.push(toApproval(a, now));
-          }
+        for (const a of await this.records((await this.conn.command(["ZRANGE", this.key("a:all"), "0", "-1"])) as string[])) {
+          if (a && matchesFilter(a, filter, now)) out.push(toApproval(a, now));
         }
         return out;
       }
@@ -166,6 +167,55 @@ class RedisApprovals implements ApprovalStore {
       }
       return out.reverse();
     });
+  }
+
+  /**
+   * The pending approvals, from the pending index (never the whole history: a fleet's queue and
+   * its pending gauge read this every few seconds). Entries whose record is no longer pending
+   * (resolved by an older pol that does not keep the index) or long expired are dropped here.
+   */
+  private async pending(filter: ApprovalFilter, now: number): Promise<Approval[]> {
+    const index = this.key("a:pending");
+    await this.pendingIndex(now);
+    const members = (await this.conn.command(["ZRANGE", index, "0", "-1"])) as string[];
+    const rows = await this.records(members);
+    const out: Approval[] = [];
+    const stale: string[] = [];
+    rows.forEach((a, i) => {
+      if (!a || a.state !== "pending" || a.expiresAt < now - STALE_PENDING_MS) stale.push(members[i]!);
+      else if (matchesFilter(a, filter, now)) out.push(toApproval(a, now));
+    });
+    if (stale.length > 0) await this.conn.command(["ZREM", index, ...stale]);
+    return filter.newest === undefined ? out : out.slice(-filter.newest);
+  }
+
+  /**
+   * Makes the pending index complete. It is complete up to the creation counter when every
+   * approval was created by a pol that keeps it (approvals.lua create); otherwise (the store's
+   * first read since an upgrade, or an older pol of a fleet mid-upgrade created one) every
+   * approval up to the counter as read now is read once and the pending ones added.
+   */
+  private async pendingIndex(now: number): Promise<void> {
+    const [seq, upto] = (await this.conn.command(["MGET", this.key("aseq"), this.key("a:pending:upto")])) as (string | null)[];
+    if (seq === null || seq === upto) return;
+    const members = (await this.conn.command(["ZRANGE", this.key("a:all"), "0", "-1"])) as string[];
+    const rows = await this.records(members);
+    const add: string[] = [];
+    rows.forEach((a, i) => {
+      if (a && a.state === "pending" && a.expiresAt >= now - STALE_PENDING_MS) add.push(String(a.createdAt), members[i]!);
+    });
+    for (let i = 0; i < add.length; i += 1000) await this.conn.command(["ZADD", this.key("a:pending"), ...add.slice(i, i + 1000)]);
+    await this.conn.script("approvals", [this.key("a:pending:upto")], ["cover", seq]);
+  }
+
+  /** The records of index members ("<seq hex>:<id>"), in their order; undefined for one deleted meanwhile. */
+  private async records(members: readonly string[]): Promise<(RedisApproval | undefined)[]> {
+    const out: (RedisApproval | undefined)[] = [];
+    for (let i = 0; i < members.length; i += 500) {
+      const rows = (await this.conn.command(["HMGET", this.key("a"), ...members.slice(i, i + 500).map((m) => m.slice(17))])) as (string | null)[];
+      for (const row of rows) out.push(row === null ? undefined : (JSON.parse(row) as RedisApproval));
+    }
+    return out;
   }
 
   async resolve(id: string, resolution: ApprovalResolution, now: number): Promise<Approval> {
@@ -209,7 +259,7 @@ class RedisApprovals implements ApprovalStore {
       const r = decide(cur);
       if (!r.ok) return r;
       const next: RedisApproval = { ...(r.stored as RedisApproval), seq: cur!.seq };
-      const keys = [this.key("a"), this.pendingKey(next.agentId), this.approvedKey(next.callHash)];
+      const keys = [this.key("a"), this.pendingKey(next.agentId), this.approvedKey(next.callHash), this.key("a:pending")];
       const args = ["cas", this.conn.channel, this.payload(type, id, now), id, raw!, encode(next), next.state, member(next), String(next.createdAt)];
       if ((await this.conn.script("approvals", keys, args)) === 1) return { ok: true, approval: toApproval(next, now) };
     }

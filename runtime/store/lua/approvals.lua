@@ -3,15 +3,25 @@
 -- every transition with rules.ts and only asks this script to apply it if nothing changed meanwhile.
 --
 -- Keys: the approvals hash (id -> record JSON), the creation counter, the all-approvals index
--- (zset by createdAt, member "<seq hex>:<id>"), a per-agent pending index (zset by expiresAt), and a
--- per-call-hash approved index (zset by createdAt, member "<seq hex>:<id>").
+-- (zset by createdAt, member "<seq hex>:<id>"), a per-agent pending index (zset by expiresAt), a
+-- per-call-hash approved index (zset by createdAt, member "<seq hex>:<id>"), the pending index
+-- (zset by createdAt, member "<seq hex>:<id>") and how far it is known complete (a seq).
 --
--- create: KEYS = hash, counter, all, pending(agent); ARGV = "create", channel, payload, id, JSON
---         (its "seq" filled in here), createdAt, expiresAt, cap ("" for none)
---         -> "conflict" | "busy" | "ok"
--- cas:    KEYS = hash, pending(agent), approved(callHash); ARGV = "cas", channel, payload, id,
---         expected JSON, new JSON, new state, index member, createdAt -> 1 | 0 (changed meanwhile)
+-- The pending index came after the rest (2026-12): a process of an older pol creates approvals
+-- without adding them, so "complete up to" advances only over an unbroken run of creations that
+-- did, and a reader that finds it behind the counter rebuilds the index from the whole history
+-- first (redis.ts RedisApprovals.pendingIndex). Entries left by an older process's transitions
+-- are dropped by the reader, which checks each record's state anyway.
+--
+-- create: KEYS = hash, counter, all, pending(agent), pending index, complete-up-to;
+--         ARGV = "create", channel, payload, id, JSON (its "seq" filled in here), createdAt,
+--         expiresAt, cap ("" for none) -> "conflict" | "busy" | "ok"
+-- cas:    KEYS = hash, pending(agent), approved(callHash), pending index; ARGV = "cas", channel,
+--         payload, id, expected JSON, new JSON, new state, index member, createdAt
+--         -> 1 | 0 (changed meanwhile)
 -- find:   KEYS = hash, approved(callHash); ARGV = "find", now -> the oldest unexpired JSON or nil
+-- cover:  KEYS = complete-up-to; ARGV = "cover", seq -> raises it to seq (a rebuild read every
+--         approval up to seq)
 
 local mode = ARGV[1]
 
@@ -22,6 +32,12 @@ if mode == 'find' then
     if json and cjson.decode(json).expiresAt > now then return json end
   end
   return nil
+end
+
+if mode == 'cover' then
+  local seq = tonumber(ARGV[2])
+  if (tonumber(redis.call('GET', KEYS[1])) or 0) < seq then redis.call('SET', KEYS[1], seq) end
+  return 1
 end
 
 local channel, payload, id = ARGV[2], ARGV[3], ARGV[4]
@@ -37,8 +53,11 @@ if mode == 'create' then
   local seq = redis.call('INCR', KEYS[2])
   local json = string.gsub(ARGV[5], '"seq":0', '"seq":' .. seq, 1)
   redis.call('HSET', KEYS[1], id, json)
-  redis.call('ZADD', KEYS[3], createdAt, string.format('%016x', seq) .. ':' .. id)
+  local member = string.format('%016x', seq) .. ':' .. id
+  redis.call('ZADD', KEYS[3], createdAt, member)
   redis.call('ZADD', KEYS[4], expiresAt, id)
+  redis.call('ZADD', KEYS[5], createdAt, member)
+  if (tonumber(redis.call('GET', KEYS[6])) or 0) == seq - 1 then redis.call('SET', KEYS[6], seq) end
   redis.call('PUBLISH', channel, payload)
   return 'ok'
 end
@@ -47,6 +66,7 @@ end
 if redis.call('HGET', KEYS[1], id) ~= ARGV[5] then return 0 end
 redis.call('HSET', KEYS[1], id, ARGV[6])
 local state, member = ARGV[7], ARGV[8]
+if state ~= 'pending' then redis.call('ZREM', KEYS[4], member) end
 if state == 'approved' then
   redis.call('ZREM', KEYS[2], id)
   redis.call('ZADD', KEYS[3], ARGV[9], member)

@@ -69,6 +69,45 @@ describe.runIf(ready)("redis store on its server", () => {
     await expectStoreError(openRedisStore(server!.url, { prefix: "pol:acme:" }), "invalid", "hash tag");
   });
 
+  it("lists pending approvals from its pending index, not the whole history", async () => {
+    const prefix = `pol:{t${tenants++}}:`;
+    const s = await openRedisStore(server!.url, { prefix });
+    for (const id of ["p1", "p2", "p3"]) await s.approvals.create(request(id, { callHash: `h-${id}` }));
+    await s.approvals.resolve("p2", { approve: false, by: "ana" }, T0 + 1);
+    expect((await s.approvals.list({ status: "pending" }, T0 + 2)).map((a) => a.id)).toEqual(["p1", "p3"]);
+    expect(await redisCli(["ZCARD", `${prefix}a:pending`])).toBe(2);
+    // Without the history index, the pending ones are still listed (oldest first, newest n), the rest are not.
+    await redisCli(["DEL", `${prefix}a:all`]);
+    expect((await s.approvals.list({ status: "pending" }, T0 + 2)).map((a) => a.id)).toEqual(["p1", "p3"]);
+    expect((await s.approvals.list({ status: "pending", newest: 1 }, T0 + 2)).map((a) => a.id)).toEqual(["p3"]);
+    expect(await s.approvals.list({}, T0 + 2)).toEqual([]);
+    await s.close();
+  });
+
+  it("lists right what an older pol, which keeps no pending index, created and resolved (a fleet mid-upgrade)", async () => {
+    const prefix = `pol:{t${tenants++}}:`;
+    const s = await openRedisStore(server!.url, { prefix });
+    await s.approvals.create(request("new1", { callHash: "h-new1" }));
+    await s.approvals.create(request("old1", { callHash: "h-old1" }));
+    await s.approvals.create(request("old2", { callHash: "h-old2" }));
+    // What an older pol's create leaves: the record and the history, not the index nor its mark.
+    const members = (await redisCli(["ZRANGE", `${prefix}a:pending`, "0", "-1"])) as string[];
+    await redisCli(["ZREM", `${prefix}a:pending`, ...members.filter((m) => m.endsWith(":old1") || m.endsWith(":old2"))]);
+    await redisCli(["SET", `${prefix}a:pending:upto`, "1"]);
+    // ...and an older pol's rejection of old2: the record changes, the index does not.
+    const old2 = JSON.parse((await redisCli(["HGET", `${prefix}a`, "old2"])) as string);
+    await redisCli(["HSET", `${prefix}a`, "old2", JSON.stringify({ ...old2, state: "rejected", resolvedBy: "ana", resolvedAt: T0 + 1 })]);
+    await redisCli(["ZADD", `${prefix}a:pending`, String(old2.createdAt), members.find((m) => m.endsWith(":old2"))!]);
+    expect((await s.approvals.list({ status: "pending" }, T0 + 2)).map((a) => a.id)).toEqual(["new1", "old1"]);
+    // The index was rebuilt and is known complete again; the rejected one's entry is gone.
+    expect(await redisCli(["GET", `${prefix}a:pending:upto`])).toBe("3");
+    expect(((await redisCli(["ZRANGE", `${prefix}a:pending`, "0", "-1"])) as string[]).map((m) => m.slice(17))).toEqual(["new1", "old1"]);
+    await s.approvals.create(request("new2", { callHash: "h-new2" }));
+    expect(await redisCli(["GET", `${prefix}a:pending:upto`])).toBe("4");
+    expect((await s.approvals.list({ status: "pending" }, T0 + 2)).map((a) => a.id)).toEqual(["new1", "old1", "new2"]);
+    await s.close();
+  });
+
   it("tells other store objects about changes: the probe moves, approvals are relayed", async () => {
     const prefix = `pol:{feed${tenants++}}:`;
     const [a, b] = [await openRedisStore(server!.url, { prefix }), await openRedisStore(server!.url, { prefix })];
