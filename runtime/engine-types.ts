@@ -200,7 +200,27 @@ export interface OutcomeRecord {
  * could not be written (the store failed). The record is written either way; it never throws.
  */
 export interface OutcomeReport {
+  /** The trust change could not be written (the store failed); the outcome is audited. */
   trustError?: string;
+  /** With trustError: the decision's one claim was spent first, so reporting it again moves nothing. */
+  claimSpent?: true;
+  /** Why a trust outcome moved nothing (OutcomeOptions: a receipt that does not check out, or a decision reported already). */
+  trustUnchanged?: string;
+}
+
+/**
+ * For a host that takes outcome reports from outside the process (pol serve's `/v1/outcome`),
+ * where the report itself may be made up or repeated. With these options, a trust outcome moves
+ * trust at most once per decision across every engine on the store (the decision is claimed in
+ * the limit store first).
+ */
+export interface OutcomeOptions {
+  /**
+   * The receipt the decision's answer carried (`engine.receipt`): trust moves only when it is the
+   * receipt of this decision and agent from an engine sharing this one's secret (a fleet), at most
+   * an hour old. null: the host vouches for the allow itself (pol serve remembers the allows it gave).
+   */
+  receipt: string | null;
 }
 
 /** A pause target: a tool pattern (`*` matches any run of characters), a tool class, or both. */

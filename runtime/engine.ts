@@ -15,11 +15,12 @@ import { JsonlAuditLog, isPostgresAudit, openPostgresAuditSpec, type AuditEntry,
 import { auditArgs, auditText, compact, entry, errorText, isoTime, wholeArgs } from "./audit-entries.js";
 import { ApprovalFlow, EngineApprovals } from "./approvals.js";
 import { callHash } from "./callhash.js";
+import { CLAIM_WINDOW_MS, Receipts, claimKey } from "./outcome-receipt.js";
 import { CallDecisions } from "./decide-for.js";
 import {
   EngineError, systemClock,
   type AuditOption, type Clock, type DecidedBy, type DecideOptions, type EngineDecision, type EngineHooks, type EngineOptions,
-  type OutcomeRecord, type OutcomeReport, type PauseTarget, type TrustOutcome, type TrustSettings, type TrustStatus,
+  type OutcomeOptions, type OutcomeRecord, type OutcomeReport, type PauseTarget, type TrustOutcome, type TrustSettings, type TrustStatus,
 } from "./engine-types.js";
 import { guardTool, type GuardInfo, type GuardOptions, type Guarded } from "./guard.js";
 import { IdGenerator } from "./ids.js";
@@ -273,6 +274,7 @@ export class Engine {
   private readonly maxCallSize: number;
   /** Keys the approval binding and the hashes of redacted values in limit keys (secret.ts). */
   private readonly secret: Uint8Array;
+  private readonly receipts: Receipts;
   /** Per policy (live, canary, a reload's): its limit-key masker and the `run` fields it reads. */
   private readonly perPolicy = new WeakMap<WasmPolicy, { keys: KeyMasker; runKeys: string[] }>();
   private closing: Promise<void> | null = null;
@@ -305,6 +307,7 @@ export class Engine {
     this.auditMaxString = Math.max(16, Math.floor(options.auditMaxString ?? 4096));
     this.maxCallSize = positive("maxCallSize", options.maxCallSize, DEFAULT_MAX_CALL_SIZE, "characters and items");
     this.secret = secret;
+    this.receipts = new Receipts(secret);
     this.runBounds = {
       maxCalls: whole("runs.maxCalls", options.runs?.maxCalls, DEFAULT_RUN_BOUNDS.maxCalls),
       ttlMs: positive("runs.ttlMs", options.runs?.ttlMs, DEFAULT_RUN_BOUNDS.ttlMs),
@@ -747,19 +750,38 @@ export class Engine {
   }
 
   /**
-   * Audits an execution outcome and applies its trust change. Never throws: a failure is reported
-   * to hooks.onError (the tool has already run, its result must reach the caller).
+   * The receipt of an allow this engine gave `agent`, for a host whose callers report outcomes
+   * from outside the process: handed back in recordOutcome's options, it lets any engine sharing
+   * this one's secret move trust for it, once (runtime/outcome-receipt.ts).
    */
-  async recordOutcome(o: OutcomeRecord, trust?: TrustOutcome): Promise<OutcomeReport> {
+  receipt(decisionId: string, agent: string): string {
+    return this.receipts.sign(decisionId, agent);
+  }
+
+  /**
+   * Audits an execution outcome and applies its trust change. Never throws: a failure is reported
+   * to hooks.onError (the tool has already run, its result must reach the caller). With
+   * `options` (a report from outside the process), trust moves only for a receipt that checks out,
+   * or an allow the host vouches for, and once per decision.
+   */
+  async recordOutcome(o: OutcomeRecord, trust?: TrustOutcome, options?: OutcomeOptions): Promise<OutcomeReport> {
     const now = this.clock.now();
     this.callIds.ran(o.decision); // an allow decideFor gave is used: its call id decides afresh
     let after: TrustRecord | undefined;
     let delta = 0;
     let trustError: string | undefined;
+    let unchanged: string | undefined;
+    let spent = false;
     try {
       if (trust !== undefined && o.agent !== null && !this.closing) {
-        delta = outcomeDelta(trust, this.trustCfg);
-        after = await this.adjust(o.agent, delta);
+        if (options !== undefined) {
+          unchanged = await this.claimOutcome(o.decision, o.agent, options.receipt, now);
+          spent = unchanged === undefined;
+        }
+        if (unchanged === undefined) {
+          delta = outcomeDelta(trust, this.trustCfg);
+          after = await this.adjust(o.agent, delta);
+        }
       }
     } catch (e) {
       trustError = errorText(e);
@@ -767,10 +789,24 @@ export class Engine {
     }
     this.appendAdmin(entry({
       type: "outcome", time: isoTime(now), ...o, agent: o.agent === null ? null : auditText(o.agent),
-      trustDelta: after ? delta : undefined, trust: after?.score,
+      trustDelta: after ? delta : undefined, trust: after?.score, trustUnchanged: unchanged,
     }));
     if (this.hooks.onOutcome) this.hook("onOutcome", () => this.hooks.onOutcome!(Object.freeze(Object.assign({}, o))));
-    return trustError === undefined ? {} : { trustError };
+    if (trustError !== undefined) return spent ? { trustError, claimSpent: true } : { trustError };
+    return unchanged === undefined ? {} : { trustUnchanged: unchanged };
+  }
+
+  /**
+   * Why this outcome may not move trust (its receipt does not check out, or the decision's one
+   * claim is taken), or undefined once the claim is this report's. Store errors throw.
+   */
+  private async claimOutcome(decision: string, agent: string, receipt: string | null, now: number): Promise<string | undefined> {
+    if (receipt !== null) {
+      const problem = this.receipts.problem(decision, agent, receipt, now);
+      if (problem !== undefined) return problem;
+    }
+    const r = await this.store.limits.consume([{ id: "outcome", key: claimKey(decision), amount: 1, max: 1, windowMs: CLAIM_WINDOW_MS }], now);
+    return r.ok ? undefined : `the outcome of \`${decision}\` was reported already; an allow's outcome moves trust once`;
   }
 
   // -------------------------------------------------------------------------

@@ -41,6 +41,20 @@ function random40x2(): [number, number] {
   return [POOL.readUIntBE(at, 5), POOL.readUIntBE(at + 5, 5)];
 }
 
+const VALUES = new Map(Array.from(B32, (c, i) => [c, i]));
+
+/** The time (ms) an id was made at, from its first 10 characters; undefined for text that is not an id. */
+export function idTime(id: string): number | undefined {
+  if (id.length !== 26) return undefined;
+  let t = 0;
+  for (let i = 0; i < 26; i++) {
+    const v = VALUES.get(id[i]!);
+    if (v === undefined) return undefined;
+    if (i < 10) t = t * 32 + v;
+  }
+  return t <= MAX_TIME ? t : undefined;
+}
+
 /** 26 characters; the time part comes from the caller's clock. */
 export class IdGenerator {
   private lastMs = -1;

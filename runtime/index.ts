@@ -6,7 +6,7 @@ export { Engine } from "./engine.js";
 export {
   EngineError, systemClock,
   type AuditOption, type Clock, type DecidedBy, type DecideOptions, type EngineDecision, type EngineErrorCode, type EngineHooks, type EngineOptions,
-  type OutcomeRecord, type OutcomeReport, type OutcomeStatus, type PauseTarget, type StateProbe, type TrustLevel, type TrustOptions, type TrustOutcome, type TrustStatus,
+  type OutcomeOptions, type OutcomeRecord, type OutcomeReport, type OutcomeStatus, type PauseTarget, type StateProbe, type TrustLevel, type TrustOptions, type TrustOutcome, type TrustStatus,
 } from "./engine-types.js";
 export { CALL_IDS_MAX, CALL_ID_GRACE_MS, type CallIdOptions } from "./decide-for.js";
 export { PolicyDenied, type CallContext, type GuardInfo, type GuardOptions, type Guarded } from "./guard.js";

@@ -56,7 +56,7 @@ async function body(c: Context<ServeEnv>, limit: number, deny: boolean, optional
 }
 
 /** An outcome report as the Engine records it, or why it is not one. */
-function outcomeOf(v: unknown): { outcome: OutcomeRecord; trust?: TrustOutcome } | string {
+function outcomeOf(v: unknown): { outcome: OutcomeRecord; trust?: TrustOutcome; receipt?: string } | string {
   if (!isRecord(v)) return "the outcome must be a JSON object with decision, tool and status";
   const s = (k: string, max = 4096): string | undefined | null => {
     const x = v[k];
@@ -75,12 +75,17 @@ function outcomeOf(v: unknown): { outcome: OutcomeRecord; trust?: TrustOutcome }
     if (x === null) return `\`${k}\` must be text of at most 4096 characters`;
     if (x !== undefined) (o as unknown as Record<string, unknown>)[k] = x;
   }
+  const receipt = s("receipt", 64);
+  if (receipt === null) return "`receipt` must be the `receipt` text of the decision's answer";
   const ms = v["durationMs"];
   if (ms !== undefined && (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0)) return "`durationMs` must be a number of milliseconds, 0 or more";
   if (ms !== undefined) o.durationMs = ms as number;
   // As guard() does for tools it runs: success rewards the agent's trust, failure costs it.
   const trust: TrustOutcome | undefined = status === "succeeded" ? "success" : status === "failed" ? "error" : undefined;
-  return trust === undefined ? { outcome: o } : { outcome: o, trust };
+  const out: { outcome: OutcomeRecord; trust?: TrustOutcome; receipt?: string } = { outcome: o };
+  if (trust !== undefined) out.trust = trust;
+  if (receipt !== undefined) out.receipt = receipt;
+  return out;
 }
 
 function fail(c: Context<ServeEnv>, e: unknown): Response {
@@ -106,7 +111,7 @@ function decisionRoutes(api: Hono<ServeEnv>, d: ApiDeps): void {
   api.post("/v1/decide", async (c) => {
     const a = await decideAnswer(d.host, c.get("principal"), () => readBody(c, d.maxBodyBytes), (x, agent) => d.actions.decided(x, agent));
     if (a.close) c.header("Connection", "close");
-    return c.json(a.body, a.status);
+    return c.json(a.receipt === undefined ? a.body : Object.assign({}, a.body, { receipt: a.receipt }), a.status);
   });
 
   api.post("/v1/outcome", apiNeeds("decide"), async (c) => {
@@ -116,14 +121,20 @@ function decisionRoutes(api: Hono<ServeEnv>, d: ApiDeps): void {
     if (typeof o === "string") return apiError(c, 400, "invalid", o);
     const problem = decideProblem(c.get("principal"), o.outcome.agent ?? undefined);
     if (problem) return apiError(c, 403, "forbidden", problem);
-    // Trust moves only for an allow this server gave that agent, once: a service cannot raise
-    // its agent's trust with outcomes of decisions that never were.
-    const unchanged = o.trust === undefined ? undefined : d.actions.outcomeOf(o.outcome.decision, o.outcome.agent);
-    const r = await d.host.recordOutcome(o.outcome, unchanged === undefined ? o.trust : undefined);
+    // Trust moves only for an allow given to that agent, once across the fleet: a service cannot
+    // raise its agent's trust with outcomes of decisions that never were. The proof is the allow's
+    // receipt (checked by any server sharing the engine secret), or, without one, this server's
+    // memory of the allows it gave; the Engine then claims the decision in the store.
+    const local = o.trust === undefined || o.receipt !== undefined ? undefined : d.actions.outcomeOf(o.outcome.decision, o.outcome.agent);
+    const r = local === undefined
+      ? await d.host.recordOutcome(o.outcome, o.trust, { receipt: o.receipt ?? null })
+      : await d.host.recordOutcome(o.outcome);
     if (r?.trustError !== undefined) {
-      d.actions.untake(o.outcome.decision, o.outcome.agent); // only a trust change this call made can fail
-      return apiError(c, 503, "store", `the outcome is in the audit log, but the agent's trust could not be updated (${r.trustError}); fix the state store (GET /health) before relying on trust; report it again once it is`);
+      if (o.receipt === undefined) d.actions.untake(o.outcome.decision, o.outcome.agent); // only a trust change this call made can fail
+      const again = r.claimSpent ? "this outcome was counted, so reporting it again will not move trust" : "report it again once it is";
+      return apiError(c, 503, "store", `the outcome is in the audit log, but the agent's trust could not be updated (${r.trustError}); fix the state store (GET /health) before relying on trust; ${again}`);
     }
+    const unchanged = local ?? r?.trustUnchanged;
     return c.json({ recorded: true, ...(o.trust === undefined ? {} : { trust: unchanged === undefined ? { changed: true } : { changed: false, reason: unchanged } }) });
   });
 

@@ -20,6 +20,8 @@ export interface DecideAnswer {
   body: object;
   /** Part of the body is unread: close the connection after answering. */
   close?: boolean;
+  /** An allow's receipt, added to the body as `receipt` (runtime/outcome-receipt.ts). */
+  receipt?: string;
 }
 
 /** A JSON object (not null, not a list): how the API reads untrusted bodies. */
@@ -46,7 +48,8 @@ export async function decideAnswer(host: ServeHost, p: Principal, read: () => Pr
   // The sender goes into any approval the call asks for, so no server of a fleet lets them approve it.
   const d = await host.decide(b.value, { requestedBy: p.name });
   seen?.(d, agent);
-  return { status: 200, body: d };
+  // With the allow's receipt, its outcome can move trust on whichever server of a fleet it is reported to.
+  return d.effect === "allow" && typeof agent === "string" ? { status: 200, body: d, receipt: host.receipt(d.id, agent) } : { status: 200, body: d };
 }
 
 /** Told of each decision the API gave (Actions.decided): which agent an allow was for, so its outcome can move trust. */
@@ -55,9 +58,14 @@ export type Seen = (d: EngineDecision, agent: unknown) => void;
 /** The message of an internal error on the decision endpoint, here and in app.ts's onError. */
 export const internalDenial = (e: unknown) => `internal error: ${(e as Error)?.message ?? String(e)}; the call is denied`;
 
-/** Queues the answer for the end of the turn; an answer that fails while written is cut there (coalesce.ts). */
-function send(res: ServerResponse, status: number, body: object, header?: readonly [string, string]): void {
-  const text = JSON.stringify(body);
+/**
+ * Queues the answer for the end of the turn; an answer that fails while written is cut there
+ * (coalesce.ts). A receipt (base64url, nothing to escape) is written after the decision's own
+ * fields, so the decision is not copied to add it.
+ */
+function send(res: ServerResponse, status: number, body: object, header?: readonly [string, string], receipt?: string): void {
+  const json = JSON.stringify(body);
+  const text = receipt === undefined ? json : `${json.slice(0, -1)},"receipt":"${receipt}"}`;
   const headers: Record<string, string | number> = { "content-type": "application/json", "content-length": Buffer.byteLength(text) };
   if (header) headers[header[0]] = header[1];
   answerThisTurn(res, status, headers, text);
@@ -76,7 +84,7 @@ async function answer(d: FastDecideDeps, req: IncomingMessage, res: ServerRespon
   const id = await identify(d.users, req.headers.authorization);
   if (!id.ok) return send(res, id.status, errorBody(id.code, id.message, true), id.header);
   const a = await decideAnswer(d.host, id.principal, () => readIncoming(req, d.maxBodyBytes), d.seen);
-  send(res, a.status, a.body, a.close ? ["Connection", "close"] : undefined);
+  send(res, a.status, a.body, a.close ? ["Connection", "close"] : undefined, a.receipt);
 }
 
 /** A request listener answering `POST /v1/decide` itself and passing everything else to `rest`. */

@@ -6,7 +6,7 @@
 
 import type { Manifest } from "../compiler/manifest.js";
 import type { EngineApprovals, ResolveOptions } from "../runtime/approvals.js";
-import type { DecideOptions, EngineDecision, OutcomeRecord, OutcomeReport, PauseTarget, TrustOutcome, TrustStatus } from "../runtime/engine-types.js";
+import type { DecideOptions, EngineDecision, OutcomeOptions, OutcomeRecord, OutcomeReport, PauseTarget, TrustOutcome, TrustStatus } from "../runtime/engine-types.js";
 import type { PolicyStatus } from "../runtime/reload.js";
 import type { Approval, ApprovalFilter, Pause } from "../runtime/store/index.js";
 
@@ -16,7 +16,9 @@ export interface ServeHost {
   policyStatus(): PolicyStatus;
   /** `requestedBy`: the principal that sent the call, which its approval records and refuses as approver. */
   decide(call: unknown, options?: DecideOptions): Promise<EngineDecision>;
-  recordOutcome(outcome: OutcomeRecord, trust?: TrustOutcome): Promise<OutcomeReport | void>;
+  /** The receipt of an allow it gave `agent`, which `/v1/outcome` takes back (runtime/outcome-receipt.ts). */
+  receipt(decisionId: string, agent: string): string;
+  recordOutcome(outcome: OutcomeRecord, trust?: TrustOutcome, options?: OutcomeOptions): Promise<OutcomeReport | void>;
   readonly approvals: {
     list(filter?: ApprovalFilter): Promise<Approval[]>;
     get(id: string): Promise<Approval | undefined>;

@@ -13,7 +13,7 @@ const latency = (us: unknown) => (typeof us === "number" ? (us >= 1000 ? `${(us 
 function step(r: AuditRow): Html {
   if (r.type === "outcome") {
     return html`<tr class="outcome ${String(r.status)}"><td>${when(r.time)}</td><td>outcome</td><td>${r.tool}</td><td><span class="badge ${String(r.status)}">${r.status}</span></td><td></td><td></td>
-<td>${typeof r.durationMs === "number" ? `${r.durationMs} ms` : ""}</td><td>${[r.reason, r.error, r.sideEffectId ? `side effect ${String(r.sideEffectId)}` : "", r.trustDelta !== undefined ? `trust ${Number(r.trustDelta) >= 0 ? "+" : ""}${r.trustDelta} → ${r.trust}` : ""].filter(Boolean).join(" · ")}</td></tr>`;
+<td>${typeof r.durationMs === "number" ? `${r.durationMs} ms` : ""}</td><td>${[r.reason, r.error, r.sideEffectId ? `side effect ${String(r.sideEffectId)}` : "", r.trustDelta !== undefined ? `trust ${Number(r.trustDelta) >= 0 ? "+" : ""}${r.trustDelta} → ${r.trust}` : "", r.trustUnchanged ? `trust unchanged: ${String(r.trustUnchanged)}` : ""].filter(Boolean).join(" · ")}</td></tr>`;
   }
   if (r.type === "admin") {
     const verb = String(r.event ?? "").replace("approval.", "");

@@ -24,12 +24,13 @@ afterAll(() => s?.close());
 const records = () => readFileSync(s.audit, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe("POST /v1/decide", () => {
-  it("answers with the Engine's decision, same shape as Engine.decide", async () => {
+  it("answers with the Engine's decision, same shape as Engine.decide, and an allow's outcome receipt", async () => {
     const r = await s.api("/v1/decide", { as: "svc", body: refundCall(20) });
     expect(r.status).toBe(200);
     const d = await r.json();
     expect(d).toMatchObject({ effect: "allow", decidedBy: "rule", rule: "small_refund", policyHash: s.engine.policyHash, approvers: [] });
-    expect(Object.keys(d).sort()).toEqual(["approvers", "decidedBy", "effect", "id", "latencyUs", "policyHash", "reasons", "rule", "trust"]);
+    expect(Object.keys(d).sort()).toEqual(["approvers", "decidedBy", "effect", "id", "latencyUs", "policyHash", "reasons", "receipt", "rule", "trust"]);
+    expect(d.receipt).toBe(s.engine.receipt(d.id, "bot"));
     await s.engine.flush();
     expect(records().find((x) => x.id === d.id)).toMatchObject({ type: "decision", effect: "allow", agent: "bot", run: "run-1" });
   });
@@ -278,16 +279,62 @@ describe("an agent waits for a human over HTTP", () => {
       expect(await trust()).toBe(after);
       // The store stops taking trust writes (its table is gone): the outcome is audited, and the service is told.
       const next = await (await t.api("/v1/decide", { as: "svc", body: refundCall(2) })).json();
+      const last = await (await t.api("/v1/decide", { as: "svc", body: refundCall(3) })).json();
       const db = new Database(join(t.dir, "state.db"));
       db.exec("DROP TABLE trust");
-      db.close();
       const failed = await report(next.id, "failed");
       expect(failed.status).toBe(503);
-      expect(await failed.json()).toMatchObject({ error: { code: "store", message: expect.stringMatching(/^the outcome is in the audit log, but the agent's trust could not be updated \(.*no such table: trust.*\); fix the state store/) } });
-      // The allow is still the service's to report: its retry is tried again, not taken as reported already.
-      expect((await report(next.id, "failed")).status).toBe(503);
+      // The decision's one claim was taken before the trust write failed, and the answer says so.
+      expect(await failed.json()).toMatchObject({ error: { code: "store", message: expect.stringMatching(/^the outcome is in the audit log, but the agent's trust could not be updated \(.*no such table: trust.*\); fix the state store \(GET \/health\) before relying on trust; this outcome was counted, so reporting it again will not move trust$/) } });
+      // When the claim itself cannot be written, nothing is spent: the retry is tried again, not taken as reported already.
+      db.exec("DROP TABLE limit_events");
+      db.close();
+      const unclaimed = await report(last.id, "failed");
+      expect(unclaimed.status).toBe(503);
+      expect((await unclaimed.json()).error.message).toMatch(/no such table: limit_events.*; report it again once it is$/);
+      expect((await report(last.id, "failed")).status).toBe(503);
       await t.engine.flush();
       expect(readFileSync(t.audit, "utf8")).toContain(`"decision":"${next.id}"`);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("an allow's answer carries a receipt, and with it the outcome moves trust once, whichever route reported it", async () => {
+    const t = await serve();
+    try {
+      const trust = async () => (await t.engine.trust("bot")).score;
+      const report = (body: Record<string, unknown>) => t.api("/v1/outcome", { as: "svc", body: { tool: "refund", agent: "bot", status: "failed", ...body } });
+      // On the socket (fast-decide.ts) and through the app (api.ts), the decision's fields then `receipt`.
+      const allow = await (await t.api("/v1/decide", { as: "svc", body: refundCall(1) })).json();
+      expect(allow).toMatchObject({ effect: "allow", receipt: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) });
+      expect(Object.keys(allow).at(-1)).toBe("receipt");
+      const viaApp = await (await t.parts.app.request("/v1/decide", { method: "POST", headers: { authorization: `Basic ${Buffer.from("svc:svc-secret").toString("base64")}`, "content-type": "application/json" }, body: JSON.stringify(refundCall(2)) })).json();
+      expect(viaApp).toMatchObject({ effect: "allow", receipt: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) });
+      // Denies and approvals carry none: there is nothing to report.
+      expect("receipt" in (await (await t.api("/v1/decide", { as: "svc", body: refundCall(150) })).json())).toBe(false);
+      expect("receipt" in (await (await t.api("/v1/decide", { as: "svc", body: { ...refundCall(1), args: { amount: "x" } } })).json())).toBe(false);
+      const before = await trust();
+      // Another decision's receipt, or this one's for another agent, moves nothing, with one reason.
+      for (const wrong of [{ decision: allow.id, receipt: viaApp.receipt }, { decision: allow.id, receipt: allow.receipt, agent: "bot-2" }]) {
+        const r = await (await t.api("/v1/outcome", { as: "ada", body: { tool: "refund", agent: "bot", status: "succeeded", ...wrong } })).json();
+        expect(r.trust).toEqual({ changed: false, reason: `\`receipt\` is not the receipt of an allow of \`${allow.id}\` for agent \`${wrong.agent ?? "bot"}\`` });
+      }
+      expect(await (await report({ decision: allow.id, receipt: allow.receipt })).json()).toEqual({ recorded: true, trust: { changed: true } });
+      expect(await trust()).toBeLessThan(before);
+      const after = await trust();
+      // Once: again with the receipt, or without it (this server's memory of the allow), changes nothing.
+      for (const again of [{ decision: allow.id, receipt: allow.receipt }, { decision: allow.id }]) {
+        expect((await (await report(again)).json()).trust).toEqual({ changed: false, reason: `the outcome of \`${allow.id}\` was reported already; an allow's outcome moves trust once` });
+      }
+      // ...and the other way round: reported from memory first, the receipt then counts for nothing.
+      expect((await (await report({ decision: viaApp.id })).json()).trust).toEqual({ changed: true });
+      expect((await (await report({ decision: viaApp.id, receipt: viaApp.receipt })).json()).trust.changed).toBe(false);
+      expect(await trust()).toBeLessThan(after);
+      expect((await report({ decision: allow.id, receipt: 7 })).status).toBe(400);
+      await t.engine.flush();
+      const audited = readFileSync(t.audit, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.type === "outcome" && r.decision === allow.id);
+      expect(audited.map((r) => r.trustDelta ?? r.trustUnchanged)).toEqual([expect.stringMatching(/is not the receipt/), expect.stringMatching(/is not the receipt/), -5, expect.stringMatching(/reported already/), expect.stringMatching(/reported already/)]);
     } finally {
       await t.close();
     }

@@ -78,6 +78,25 @@ describe.runIf(ready).each(Object.keys(BACKENDS) as Array<keyof typeof BACKENDS>
     expect((await b.api(`/v1/approvals/${sent.approval}/approve`, { as: "alice", body: {} })).status).toBe(200);
   });
 
+  it("an allow's outcome moves trust on whichever server it is reported to, once across the fleet", async () => {
+    const agent = "fleet-outcome-bot";
+    const trust = async () => (await a.engine.trust(agent)).score;
+    const before = await trust();
+    const allow = await decide(a, refundCall(3, agent));
+    expect(allow).toMatchObject({ effect: "allow", receipt: expect.any(String) });
+    const report = (s: Served, body: Record<string, unknown>) => s.api("/v1/outcome", { as: "ada", body: { decision: allow.id, tool: "refund", agent, status: "failed", ...body } }).then((r) => r.json());
+    // B never saw the decision: the receipt is its proof (B shares A's engine secret).
+    expect(await report(b, { receipt: allow.receipt })).toEqual({ recorded: true, trust: { changed: true } });
+    expect(await trust()).toBeLessThan(before);
+    const after = await trust();
+    // Once across the fleet: A, which remembers the allow, and B again, both find the claim in the store.
+    const once = { changed: false, reason: `the outcome of \`${allow.id}\` was reported already; an allow's outcome moves trust once` };
+    expect((await report(a, {})).trust).toEqual(once);
+    expect((await report(a, { receipt: allow.receipt })).trust).toEqual(once);
+    expect((await report(b, { receipt: allow.receipt })).trust).toEqual(once);
+    expect(await trust()).toBe(after);
+  });
+
   it("the refund limit (5 an hour per agent) is one budget across both servers", async () => {
     const effects: string[] = [];
     for (let i = 0; i < 7; i++) effects.push((await decide(i % 2 === 0 ? a : b, refundCall(5, "limited-bot"))).effect);
