@@ -196,6 +196,7 @@ class PgApprovals implements ApprovalStore {
       checkFilter(filter);
       checkTime(now);
       const where = [filter.status ? STATUS_SQL[filter.status] : "$1::float8 IS NOT NULL", filter.group !== undefined ? "(cardinality(groups) = 0 OR $2 = ANY(groups))" : "$2::text IS NULL"];
+      if (filter.settled !== undefined) where.push(`${filter.settled ? "NOT " : ""}(${STATUS_SQL.pending})`);
       const all = `SELECT * FROM approvals WHERE ${where.join(" AND ")}`;
       // The newest n, found from the newest end (the approvals_listing index), then put back oldest first.
       const r = filter.newest !== undefined

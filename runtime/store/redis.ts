@@ -142,7 +142,7 @@ class RedisApprovals implements ApprovalStore {
     return this.conn.run(async () => {
       checkFilter(filter);
       checkTime(now);
-      if (filter.status === "pending") return this.pending(filter, now);
+      if (filter.status === "pending" || filter.settled === false) return this.pending(filter, now);
       const out: Approval[] = [];
       if (filter.newest === undefined) {
         for (const a of await this.records((await this.conn.command(["ZRANGE", this.key("a:all"), "0", "-1"])) as string[])) {

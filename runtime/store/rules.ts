@@ -157,11 +157,13 @@ export function checkFilter(filter: ApprovalFilter): void {
   if (filter.newest !== undefined && !(Number.isSafeInteger(filter.newest) && filter.newest > 0)) {
     throw new StoreError("invalid", `approval filter \`newest\` must be a whole number above 0, got ${String(filter.newest)}`);
   }
+  if (filter.settled !== undefined && typeof filter.settled !== "boolean") throw new StoreError("invalid", `approval filter \`settled\` must be true or false, got ${String(filter.settled)}`);
 }
 
 /** An approval a member of `group` may resolve names the group or is open to any approver. */
 export function matchesFilter(a: StoredApproval, filter: ApprovalFilter, now: number): boolean {
   if (filter.status !== undefined && statusOf(a, now) !== filter.status) return false;
+  if (filter.settled !== undefined && (statusOf(a, now) === "pending") === filter.settled) return false;
   if (filter.group !== undefined && a.groups.length > 0 && !a.groups.includes(filter.group)) return false;
   return true;
 }

@@ -431,10 +431,11 @@ class SqliteApprovals implements ApprovalStore {
 
   /** One prepared statement per filter shape, built on first use. */
   private listing(filter: ApprovalFilter): Database.Statement<[Record<string, unknown>], ApprovalRow> {
-    const shape = `${filter.status ?? ""}|${filter.group !== undefined}|${filter.newest !== undefined}`;
+    const shape = `${filter.status ?? ""}|${filter.group !== undefined}|${filter.newest !== undefined}|${filter.settled ?? ""}`;
     let stmt = this.listings.get(shape);
     if (!stmt) {
-      const where = [filter.status ? STATUS_SQL[filter.status] : "1", filter.group !== undefined ? GROUP_SQL : "1"];
+      const settled = filter.settled === undefined ? "1" : `${filter.settled ? "NOT " : ""}(${STATUS_SQL.pending})`;
+      const where = [filter.status ? STATUS_SQL[filter.status] : "1", filter.group !== undefined ? GROUP_SQL : "1", settled];
       const all = `SELECT * FROM approvals WHERE ${where.join(" AND ")}`;
       // The newest n, found from the newest end, then put back oldest first.
       const sql = filter.newest !== undefined

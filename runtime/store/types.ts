@@ -143,6 +143,11 @@ export interface ApprovalFilter {
    * resolutions reads those, not every approval the store has ever held.
    */
   newest?: number;
+  /**
+   * Only approvals no longer pending (approved, rejected, expired or consumed): a view of the
+   * latest resolutions asks for those alone, not for the pending ones again.
+   */
+  settled?: boolean;
 }
 
 export type ConsumeFailure = "unknown" | "pending" | "rejected" | "expired" | "consumed" | "call-mismatch";

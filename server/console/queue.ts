@@ -48,11 +48,10 @@ function resolvedRow(a: Approval): Html {
 
 async function rows(c: Context<ServeEnv>, d: ConsoleDeps): Promise<Html> {
   const now = Date.now();
-  // Never every approval the store has held (it keeps them all): the pending ones, and of the
-  // newest approvals enough to hold RECENT that are not pending.
+  // Never every approval the store has held (it keeps them all): the pending ones, and the
+  // newest RECENT of the rest.
   const pending = await d.host.approvals.list({ status: "pending" });
-  const recent = await d.host.approvals.list({ newest: pending.length + RECENT });
-  const done = recent.filter((a) => a.status !== "pending").slice(-RECENT).reverse();
+  const done = (await d.host.approvals.list({ settled: true, newest: RECENT })).reverse();
   const shown = pending.slice(0, SHOWN);
   const p = c.get("principal");
   return html`<p class="count"><strong>${pending.length}</strong> waiting${pending.length > SHOWN ? html`, the oldest ${SHOWN} shown` : ""}</p>

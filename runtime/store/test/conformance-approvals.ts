@@ -175,6 +175,23 @@ function expiryAndQueryTests(store: () => StateStore): void {
     await expectStoreError(approvals.list({ newest: 0 }, T0), "invalid", "approval filter `newest` must be a whole number above 0, got 0");
     await expectStoreError(approvals.list({ newest: 1.5 }, T0), "invalid", "approval filter `newest` must be a whole number above 0, got 1.5");
   });
+
+  it("lists the settled approvals (approved, rejected, expired, consumed) or the unsettled ones, newest n of them when asked", async () => {
+    const { approvals } = store();
+    for (let i = 0; i < 6; i++) await approvals.create(request(`s${i}`, { createdAt: T0 + i, expiresAt: T0 + (i === 3 ? 10 : HOUR), groups: i === 5 ? ["legal"] : ["finance"] }));
+    await approvals.resolve("s1", FINANCE, T0 + 6);
+    await approvals.resolve("s2", { approve: false, by: "ana" }, T0 + 6);
+    await approvals.resolve("s4", FINANCE, T0 + 6);
+    expect((await approvals.consume("s4", "hash-s4", T0 + 7)).ok).toBe(true);
+    const ids = async (f: Parameters<typeof approvals.list>[0]) => (await approvals.list(f, T0 + 30)).map((a) => a.id);
+    expect(await ids({ settled: true })).toEqual(["s1", "s2", "s3", "s4"]);
+    expect(await ids({ settled: true, newest: 2 })).toEqual(["s3", "s4"]);
+    expect(await ids({ settled: false })).toEqual(["s0", "s5"]);
+    expect(await ids({ settled: false, group: "legal", newest: 5 })).toEqual(["s5"]);
+    expect(await ids({ settled: true, status: "pending" })).toEqual([]);
+    expect(await ids({ settled: true, status: "expired" })).toEqual(["s3"]);
+    await expectStoreError(approvals.list({ settled: "yes" as never }, T0), "invalid", "approval filter `settled` must be true or false, got yes");
+  });
 }
 
 /** Policy provenance, the per-agent pending cap, and findApproved among many pending approvals. */
