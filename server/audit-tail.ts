@@ -29,8 +29,9 @@ export interface ChainTail {
   close(): Promise<void>;
 }
 
-export function openTail(target: VerifyTarget): ChainTail {
-  return target.kind === "jsonl" ? new JsonlTail(target.path) : new PostgresTail(target.url, target.chain);
+/** `list`: how a JSONL chain's files are found (chainFiles; a test passes a stale listing, as a rotation racing a follow makes one). */
+export function openTail(target: VerifyTarget, list: (logPath: string) => string[] = chainFiles): ChainTail {
+  return target.kind === "jsonl" ? new JsonlTail(target.path, list) : new PostgresTail(target.url, target.chain);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -75,14 +76,31 @@ function bytesOf(path: string, at: number, len: number): string {
   }
 }
 
+/**
+ * How many times follow() lists the chain's files again before a mismatch counts as a rewrite. A
+ * rotation between the listing and the checks (a file renamed, a new current file) makes the
+ * listing stale, not the chain rewritten, and a fresh listing agrees; a rewrite fails every time.
+ */
+const LISTINGS = 3;
+
 class JsonlTail implements ChainTail {
   /** The chain's files in chain order. */
   private readonly files: Known[] = [];
 
-  constructor(private readonly logPath: string) {}
+  constructor(private readonly logPath: string, private readonly list: (logPath: string) => string[]) {}
 
   async follow(each: EachRecord): Promise<"ok" | "reset"> {
-    const paths = chainFiles(this.logPath);
+    for (let i = 1; this.check(this.list(this.logPath)) === "reset"; i++) if (i === LISTINGS) return "reset";
+    for (let i = 0; i < this.files.length; i++) this.readNew(this.files[i]!, i < this.files.length - 1, each);
+    return "ok";
+  }
+
+  /**
+   * Matches the listed files to the files read before (by device and inode, in order), adds new
+   * ones at the end, and checks that none was cut short, replaced or restored under it. Files that
+   * pass keep their new path, head and stamp whatever a later one does: what they say is true.
+   */
+  private check(paths: readonly string[]): "ok" | "reset" {
     let seen = 0;
     for (const path of paths) {
       let st;
@@ -113,9 +131,7 @@ class JsonlTail implements ChainTail {
       f.head = head;
       f.stamp = stamp;
     }
-    if (seen !== this.files.length) return "reset"; // a file of the chain went away
-    for (let i = 0; i < this.files.length; i++) this.readNew(this.files[i]!, i < this.files.length - 1, each);
-    return "ok";
+    return seen === this.files.length ? "ok" : "reset"; // else a file of the chain went away
   }
 
   /** Reads `f` from where it was left; a rotated file's last line counts without its newline (a cut-short write set aside). */

@@ -326,6 +326,32 @@ describe("the console's audit index", () => {
     await tail.close();
   });
 
+  it("takes a rotation that lands between its listing of the files and its checks for what it is, not a rewrite", async () => {
+    const path = logPath();
+    const dir = path.slice(0, path.lastIndexOf("/"));
+    await write(path, records(43, 50, Date.UTC(2026, 9, 2)), 10_000_000);
+    let stale: string[] | null = null;
+    const tail = openTail({ kind: "jsonl", path }, (p) => {
+      const fresh = chainFiles(p);
+      const out = stale ?? fresh;
+      stale = null;
+      return out;
+    });
+    const seen: number[] = [];
+    expect(await tail.follow((row, pos) => void (row && seen.push(pos)))).toBe("ok");
+    // The listing is taken, then the writer rotates: the current file is renamed and a new one begins.
+    stale = chainFiles(path);
+    renameSync(path, join(dir, "audit.000001.jsonl"));
+    await write(path, records(44, 20, Date.UTC(2026, 9, 3)), 10_000_000);
+    expect(await tail.follow((row, pos) => void (row && seen.push(pos)))).toBe("ok");
+    expect(seen).toHaveLength(70);
+    expect(new Set(seen).size).toBe(seen.length);
+    // A real rewrite is still one: every fresh listing then disagrees.
+    writeFileSync(path, "");
+    expect(await tail.follow(() => {})).toBe("reset");
+    await tail.close();
+  });
+
   it("exports the chain as it was when the export began, whatever is appended while it streams", async () => {
     const path = logPath();
     await write(path, records(61, 300, Date.UTC(2026, 11, 1)), 10_000_000);
