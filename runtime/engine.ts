@@ -729,6 +729,7 @@ export class Engine {
     if (d.pause !== undefined) e.pause = d.pause;
     e.policy = d.policyHash;
     e.reasons = d.reasons;
+    if (f.requestedBy !== undefined) e.requestedBy = auditText(f.requestedBy);
     e.rule = d.rule;
     if (draft.rules.length > 1) e.rules = draft.rules;
     e.run = auditText(f.rawRunId);

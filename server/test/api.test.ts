@@ -32,7 +32,7 @@ describe("POST /v1/decide", () => {
     expect(Object.keys(d).sort()).toEqual(["approvers", "decidedBy", "effect", "id", "latencyUs", "policyHash", "reasons", "receipt", "rule", "trust"]);
     expect(d.receipt).toBe(s.engine.receipt(d.id, "bot"));
     await s.engine.flush();
-    expect(records().find((x) => x.id === d.id)).toMatchObject({ type: "decision", effect: "allow", agent: "bot", run: "run-1" });
+    expect(records().find((x) => x.id === d.id)).toMatchObject({ type: "decision", effect: "allow", agent: "bot", run: "run-1", requestedBy: "svc" });
   });
 
   it("denies what the policy denies, with its reasons", async () => {
