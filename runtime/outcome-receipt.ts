@@ -23,32 +23,31 @@ export const claimKey = (decision: string): string => `(outcome)|${decision}`;
 export const CLAIM_WINDOW_MS = RECEIPT_TTL_MS + 2 * SKEW_MS;
 
 export class Receipts {
-  // NMAC over SHA-256: each key is 128 hex characters, two whole blocks, so the one-shot hash of
-  // key + message starts from a secret state, and the outer hash hides the inner one (no length
-  // extension). Two one-shot hashes cost ~1 µs, against ~2.3 µs for createHmac's object per
-  // allow (measured here); HMAC is used once, to derive the keys.
-  private readonly inner: string;
-  private readonly outer: string;
+  /** A key for receipts alone, derived from the engine secret (which also keys the approval binding), as 64 hex characters: one SHA-256 block. */
+  private readonly key: string;
 
   constructor(secret: Uint8Array) {
-    const derive = (label: string): string => createHmac("sha256", secret).update(`pol outcome receipt v1 ${label}`).digest("hex");
-    this.inner = derive("inner a") + derive("inner b");
-    this.outer = derive("outer a") + derive("outer b");
+    this.key = createHmac("sha256", secret).update("pol outcome receipt v1").digest("hex");
   }
 
-  /** The receipt of decision `decision` for agent `agent` (null: a call naming none). */
-  sign(decision: string, agent: string | null): string {
-    // JSON keeps the two fields apart whatever they hold, and a null agent apart from "".
-    const inner = hash("sha256", this.inner + JSON.stringify([decision, agent]), "hex");
-    return hash("sha256", this.outer + inner, "base64url").slice(0, RECEIPT_CHARS);
+  /**
+   * The receipt of decision `decision` for agent `agent`: SHA-256 of the key, the id's length and
+   * the two fields, cut to its first 128 bits. Cut, the secret-prefix hash is a MAC: length
+   * extension needs the whole 256-bit state, and SHA-256 cut to half its output is
+   * indifferentiable from a random oracle (chop-MD; Coron, Dodis, Malinaud and Puniya, 2005; what
+   * SHA-512/256 rests on). It costs one one-shot hash, 0.7 µs per allow here, against 2.0–3.3 µs
+   * for createHmac's object. The id's length keeps the two fields apart whatever they hold.
+   */
+  sign(decision: string, agent: string): string {
+    return hash("sha256", `${this.key}${decision.length}:${decision}${agent}`, "base64url").slice(0, RECEIPT_CHARS);
   }
 
   /** Why `receipt` does not let this outcome move trust at `now`, or undefined when it does. */
-  problem(decision: string, agent: string | null, receipt: string, now: number): string | undefined {
+  problem(decision: string, agent: string, receipt: string, now: number): string | undefined {
     const want = Buffer.from(this.sign(decision, agent));
     const got = Buffer.from(receipt);
     // One reason for a forged receipt, a deny's id and another agent's allow: a caller learns nothing from which.
-    if (got.length !== want.length || !timingSafeEqual(got, want)) return `\`receipt\` is not the receipt of an allow of \`${decision}\` for ${agent === null ? "a call naming no agent" : `agent \`${agent}\``}`;
+    if (got.length !== want.length || !timingSafeEqual(got, want)) return `\`receipt\` is not the receipt of an allow of \`${decision}\` for agent \`${agent}\``;
     const at = idTime(decision);
     if (at === undefined || at > now + SKEW_MS) return `\`${decision}\` is not a decision id this engine could have made`;
     if (now - at > RECEIPT_TTL_MS) return `the receipt of \`${decision}\` is more than ${RECEIPT_TTL_MS / 60_000} minutes old; outcomes move trust only within that time`;

@@ -49,7 +49,7 @@ export async function decideAnswer(host: ServeHost, p: Principal, read: () => Pr
   const d = await host.decide(b.value, { requestedBy: p.name });
   seen?.(d, agent);
   // With the allow's receipt, its outcome can move trust on whichever server of a fleet it is reported to.
-  return d.effect === "allow" && typeof agent === "string" ? { status: 200, body: d, receipt: host.receipt(d.id, agent) } : { status: 200, body: d };
+  return d.effect === "allow" && typeof agent === "string" && typeof d.id === "string" ? { status: 200, body: d, receipt: host.receipt(d.id, agent) } : { status: 200, body: d };
 }
 
 /** Told of each decision the API gave (Actions.decided): which agent an allow was for, so its outcome can move trust. */

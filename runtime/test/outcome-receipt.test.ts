@@ -35,8 +35,9 @@ describe("outcome receipts", () => {
     expect(new Receipts(randomBytes(32)).problem(id, "bot", receipt, T)).toBe(why(id, "bot"));
     const flipped = (receipt[0] === "A" ? "B" : "A") + receipt.slice(1);
     for (const bad of [flipped, receipt.slice(1), `${receipt}A`, "", r.sign(id, "bot2")]) expect(r.problem(id, "bot", bad, T)).toBe(why(id, "bot"));
-    // The two fields cannot run together: ("a", "b\"c") and ("a\"b", "c")-style shifts sign differently.
+    // The two fields cannot run together: a shift of characters from one to the other signs differently.
     expect(r.sign("ab", "c")).not.toBe(r.sign("a", "bc"));
+    expect(r.sign("1:a", "b")).not.toBe(r.sign("1", ":ab"));
   });
 
   it("expires an hour after its decision, and refuses an id from the future or not an id", () => {
