@@ -4,7 +4,7 @@
 // shares the secret (a fleet's servers, which must share it for approvals anyway: secret.ts) can
 // tell an allow it gave that agent from a made-up id, a deny's id or another agent's allow,
 // without writing anything per decision. That a decision's outcome moves trust only once is the
-// store's to keep: Engine.recordOutcome claims the decision in the limit store (CLAIM_KEY).
+// store's to keep: Engine.recordOutcome claims the decision in the limit store (claimKey).
 // Built by Engine (one per engine); used by Engine.receipt and Engine.recordOutcome.
 
 import { createHmac, hash, timingSafeEqual } from "node:crypto";
