@@ -8,7 +8,7 @@
 //      and the AI SDK and OpenAI Agents guards included, none of their SDKs installed (pol/langchain
 //      is left out: its middleware's type is LangChain's own, so it needs langchain installed);
 //   5. `--version` and a compile from a subdirectory work;
-//   6. `npx pol serve` answers POST /v1/decide, its background audit check (a worker thread
+//   6. `pol/openapi.json` resolves to the API's description; `npx pol serve` answers POST /v1/decide, its background audit check (a worker thread
 //      loading the built verifier) finds the log intact, as /metrics reports, and its console,
 //      signed in, shows the run's timeline (from the audit index's worker thread).
 // Then it measures the install size, `import("pol/runtime")` time and `pol check` wall time
@@ -122,11 +122,14 @@ const shipped = info.files.map((f) => f.path);
 const stray = shipped.filter((p) => /(^|\/)(test|tests|benchmarks|\.ci)\/|\.test\.|^scratch\//.test(p));
 if (stray.length) fail(`the tarball ships files users do not need: ${stray.slice(0, 5).join(", ")}`);
 if (!shipped.includes("dist/runtime/index.js") || !shipped.includes("dist/stdlib/as/index.ts")) fail("the tarball lacks the built runtime or the AssemblyScript stdlib");
+if (!shipped.includes("docs/openapi.json")) fail("the tarball lacks docs/openapi.json, the `pol serve` API's description (exported as pol/openapi.json)");
 
 step(`install ${info.filename} (${shipped.length} files) into ${project}`);
 mkdirSync(join(project, "policies", "nested"), { recursive: true });
 writeFileSync(join(project, "package.json"), JSON.stringify({ name: "service", version: "1.0.0", private: true, type: "module" }, null, 2));
 run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", tarball]);
+// The API's description resolves by its export, for clients generated from it.
+run("node", ["--input-type=module", "-e", "import { createRequire } from 'node:module'; const spec = createRequire(import.meta.url)('pol/openapi.json'); if (spec.openapi !== '3.1.0' || !spec.paths['/v1/decide']) throw new Error('pol/openapi.json is not the API description');"]);
 
 writeFileSync(join(project, "policies", "refunds.pol"), `policy refunds "refunds for the support agent"
 

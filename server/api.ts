@@ -56,6 +56,9 @@ async function body(c: Context<ServeEnv>, limit: number, deny: boolean, optional
 }
 
 /** An outcome report as the Engine records it, or why it is not one. */
+/** The most approvals `GET /v1/approvals?newest=` lists. */
+const MAX_NEWEST = 10_000;
+
 function outcomeOf(v: unknown): { outcome: OutcomeRecord; trust?: TrustOutcome; receipt?: string } | string {
   if (!isRecord(v)) return "the outcome must be a JSON object with decision, tool and status";
   const s = (k: string, max = 4096): string | undefined | null => {
@@ -194,7 +197,11 @@ function operatorRoutes(api: Hono<ServeEnv>, d: ApiDeps): void {
   api.get("/v1/approvals", apiNeeds("view"), async (c) => {
     const status = c.req.query("status");
     if (status !== undefined && !APPROVAL_STATUSES.includes(status as ApprovalStatus)) return apiError(c, 400, "invalid", `\`status\` must be one of ${APPROVAL_STATUSES.join(", ")}`);
-    return c.json(await d.host.approvals.list(status ? { status: status as ApprovalStatus } : {}));
+    // The store keeps every approval it held: automation that wants the latest asks for the newest n.
+    const raw = c.req.query("newest");
+    const newest = raw === undefined ? undefined : Number(raw);
+    if (newest !== undefined && !(Number.isInteger(newest) && newest >= 1 && newest <= MAX_NEWEST)) return apiError(c, 400, "invalid", `\`newest\` must be a whole number from 1 to ${MAX_NEWEST}`);
+    return c.json(await d.host.approvals.list({ ...(status ? { status: status as ApprovalStatus } : {}), ...(newest !== undefined ? { newest } : {}) }));
   });
   /** A JSON action: the body's fields to `fn`, its result as JSON, a refusal as its status. */
   const action = (fn: (c: Context<ServeEnv>, v: Record<string, unknown>) => Promise<unknown>, optional = false) => async (c: Context<ServeEnv>) => {
