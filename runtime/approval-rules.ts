@@ -21,5 +21,13 @@ export function resolverProblem(a: Pick<Approval, "agentId" | "groups" | "reques
   return undefined;
 }
 
+/**
+ * Whether `requestedBy`, sending a call, would use a grant they resolved themselves: each sender
+ * has a card of their own (approvals.ts), so a sender who approved another sender's card of the
+ * same call must not get through on it (the grant is looked up by call alone).
+ */
+export const ownGrant = (a: Pick<Approval, "resolvedBy">, requestedBy: string | undefined): boolean =>
+  requestedBy !== undefined && a.resolvedBy !== undefined && sameName(a.resolvedBy, requestedBy);
+
 /** The `--group` part of the `pol approvals approve` command for an approval naming `groups` (the CLI refuses such an approval without it). */
 export const groupFlag = (groups: readonly string[]): string => (groups.length > 0 ? ` --group ${groups.join(" ")}` : "");

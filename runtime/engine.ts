@@ -14,6 +14,7 @@ import type { Input } from "../language/validate.js";
 import { JsonlAuditLog, isPostgresAudit, openPostgresAuditSpec, type AuditEntry, type AuditSink } from "./audit/index.js";
 import { auditArgs, auditText, compact, entry, errorText, isoTime, wholeArgs } from "./audit-entries.js";
 import { ApprovalFlow, EngineApprovals } from "./approvals.js";
+import { ownGrant } from "./approval-rules.js";
 import { callHash } from "./callhash.js";
 import { CLAIM_WINDOW_MS, Receipts, claimKey } from "./outcome-receipt.js";
 import { CallDecisions } from "./decide-for.js";
@@ -34,7 +35,7 @@ import { initialPolicies, Rollout, watchDelay, type CanaryOption, type ChangeRec
 import { engineSecret } from "./secret.js";
 import { snapshotCall, DEFAULT_MAX_CALL_SIZE } from "./snapshot.js";
 import { StateCache } from "./state-cache.js";
-import { approvalsHome, openStore, prepareFileStores, PendingCapError, type Approval, type Pause, type StateStore, type TrustRecord } from "./store/index.js";
+import { approvalsHome, openStore, sameSource, prepareFileStores, PendingCapError, type Approval, type Pause, type StateStore, type TrustRecord } from "./store/index.js";
 import { recordDecisionSpan } from "./telemetry.js";
 import { additions, DEFAULT_RUN_BOUNDS, historyShown, readsRun, runNeeds, withRunInputs } from "./run-inputs.js";
 import type { RunBounds } from "./store/index.js";
@@ -137,7 +138,13 @@ const MAX_REQUESTER = 256;
 /** DecideOptions read defensively: the sender, or why the options cannot be used (the call is then denied). */
 function requesterOf(options: unknown): { by?: string; problem?: string } {
   if (!isRecord(options)) return { problem: "decide's options must be an object, so the call is denied" };
-  const by = own(options, "requestedBy");
+  let by: unknown;
+  try {
+    // A getter or a proxy may throw: decide never does.
+    by = own(options, "requestedBy");
+  } catch (e) {
+    return { problem: `decide's options could not be read (${errorText(e)}), so the call is denied` };
+  }
   if (by === undefined) return {};
   if (typeof by !== "string" || by === "" || by.length > MAX_REQUESTER || !by.isWellFormed()) {
     return { problem: `decide's \`requestedBy\` must be a non-empty string of at most ${MAX_REQUESTER} characters, so the call is denied` };
@@ -297,6 +304,8 @@ export class Engine {
     options: EngineOptions,
     trustCfg: TrustSettings,
     secret: Uint8Array,
+    /** Whether the limit store, which holds outcome claims, is the trust store's own (store/open.ts sameSource). */
+    private readonly claimsBesideTrust: boolean,
   ) {
     this.trustCfg = trustCfg;
     this.hooks = options.hooks ?? {};
@@ -366,7 +375,8 @@ export class Engine {
       if (opened.owned) await store.close();
       throw e;
     }
-    const engine = new Engine(policies, store, audit, { store: opened.owned, audit: ownsAudit }, clock, options.probe ?? opened.probe, options, trustCfg, secret);
+    const spec = options.store ?? ":memory:";
+    const engine = new Engine(policies, store, audit, { store: opened.owned, audit: ownsAudit }, clock, options.probe ?? opened.probe, options, trustCfg, secret, sameSource(spec, "limits", "trust"));
     engine.appendAdmin(entry({
       type: "admin", time: isoTime(clock.now()), event: "engine.start", ...provenance(policies.live),
       shadow: policies.shadow?.policy.hash, canary: policies.canary?.loaded.policy.hash, canaryPercent: policies.canary?.percent,
@@ -589,7 +599,9 @@ export class Engine {
    */
   private async approveStep(draft: Draft, d: Decision, call: unknown, f: Facts, now: number, id: string, p: WasmPolicy): Promise<Draft> {
     const { hash, input } = this.binding(call, draft, p);
-    const granted = await this.flow.granted(hash, now);
+    const found = await this.flow.granted(hash, now);
+    // Never a grant its own sender approved (on another sender's card of the same call).
+    const granted = found && !ownGrant(found, f.requestedBy) ? found : undefined;
     if (granted) {
       // A person approved this exact call: limits that escalate to a person are charged without their cap.
       const charged = await this.charge(draft, d.limits, call, now, p, true);
@@ -803,6 +815,10 @@ export class Engine {
    */
   private async claimOutcome(decision: string, agent: string, receipt: string | null, now: number): Promise<string | undefined> {
     if (receipt !== null) {
+      // Any engine with the secret accepts a receipt, so the claim must be where the trust it
+      // moves is: with limits in a store of their own (say, each process's memory) and trust
+      // shared, every engine, and every restart, would count the same outcome again.
+      if (!this.claimsBesideTrust) return "this engine keeps limits and trust in different stores, so it cannot count a receipt's outcome once; report it without the receipt to the server that decided";
       const problem = this.receipts.problem(decision, agent, receipt, now);
       if (problem !== undefined) return problem;
     }

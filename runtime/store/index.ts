@@ -8,7 +8,7 @@ export { openMemoryStore } from "./memory.js";
 export { openSqliteStore, type SqliteStoreOptions } from "./sqlite.js";
 export { SCHEMA_VERSION } from "./sqlite-schema.js";
 export {
-  approvalsHome, prepareFileStores, withoutCredentials, openStore, openRedisStore, openPostgresStore, isPostgresUrl, isRedisUrl, isServerUrl, STORE_PARTS,
+  approvalsHome, sameSource, prepareFileStores, withoutCredentials, openStore, openRedisStore, openPostgresStore, isPostgresUrl, isRedisUrl, isServerUrl, STORE_PARTS,
   type OpenStoreOptions, type OpenedStore, type StorePart, type StoreParts, type StoreSource, type StoreSpec,
 } from "./open.js";
 export type { RedisStoreOptions, RedisStateStore } from "./redis.js";

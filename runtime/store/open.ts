@@ -59,6 +59,15 @@ export interface OpenedStore {
   approvals: { kind: "memory" | "file" | "server" | "object"; path: string | null };
 }
 
+/**
+ * Whether a spec keeps two parts in one source (one path, url or store object): then what one
+ * part records is seen wherever the other is (the Engine's outcome claims and trust).
+ */
+export function sameSource(spec: StoreSpec, a: StorePart, b: StorePart): boolean {
+  const parts = partsOf(spec).parts;
+  return parts[a] === parts[b];
+}
+
 /** Where a spec keeps its approvals, without opening anything (the Engine resolves its secret first). */
 export function approvalsHome(spec: StoreSpec): OpenedStore["approvals"] {
   return kindOf(partsOf(spec).parts.approvals);

@@ -120,7 +120,7 @@ class RedisApprovals implements ApprovalStore {
       const a: RedisApproval = { ...newApproval(req), seq: 0 };
       const cap = pendingCap(options);
       const payload = this.payload("created", a.id, a.createdAt);
-      const keys = [this.key("a"), this.key("aseq"), this.key("a:all"), this.pendingKey(a.agentId), this.key("a:pending"), this.key("a:pending:upto")];
+      const keys = [this.key("a"), this.key("aseq"), this.key("a:all"), this.pendingKey(a.agentId), this.key("a:pending"), this.key("a:pending:kept")];
       const r = await this.conn.script("approvals", keys, ["create", this.conn.channel, payload, a.id, encode(a), String(a.createdAt), String(a.expiresAt), cap === undefined ? "" : String(cap)]);
       if (r === "conflict") throw new StoreError("conflict", `approval \`${a.id}\` already exists`);
       if (r === "busy") throw tooManyPending(a.agentId, cap!);
@@ -172,7 +172,8 @@ class RedisApprovals implements ApprovalStore {
   /**
    * The pending approvals, from the pending index (never the whole history: a fleet's queue and
    * its pending gauge read this every few seconds). Entries whose record is no longer pending
-   * (resolved by an older pol that does not keep the index) or long expired are dropped here.
+   * (resolved by an older pol that does not keep the index) are dropped here, and so are those
+   * expired over an hour ago by the server's clock: a caller's `now` may be anything.
    */
   private async pending(filter: ApprovalFilter, now: number): Promise<Approval[]> {
     const index = this.key("a:pending");
@@ -181,23 +182,46 @@ class RedisApprovals implements ApprovalStore {
     const rows = await this.records(members);
     const out: Approval[] = [];
     const stale: string[] = [];
+    const old: { member: string; expiresAt: number }[] = [];
     rows.forEach((a, i) => {
-      if (!a || a.state !== "pending" || a.expiresAt < now - STALE_PENDING_MS) stale.push(members[i]!);
+      if (!a || a.state !== "pending") stale.push(members[i]!);
       else if (matchesFilter(a, filter, now)) out.push(toApproval(a, now));
+      else if (a.expiresAt < now - STALE_PENDING_MS) old.push({ member: members[i]!, expiresAt: a.expiresAt });
     });
+    if (old.length > 0) {
+      const [s, us] = (await this.conn.command(["TIME"])) as [string, string];
+      const serverNow = Number(s) * 1000 + Number(us) / 1000;
+      for (const o of old) if (o.expiresAt < serverNow - STALE_PENDING_MS) stale.push(o.member);
+    }
     if (stale.length > 0) await this.conn.command(["ZREM", index, ...stale]);
     return filter.newest === undefined ? out : out.slice(-filter.newest);
   }
 
+  /** The rebuild under way in this process, which concurrent readers wait for rather than repeat. */
+  private rebuilding: Promise<void> | null = null;
+
   /**
-   * Makes the pending index complete. It is complete up to the creation counter when every
-   * approval was created by a pol that keeps it (approvals.lua create); otherwise (the store's
-   * first read since an upgrade, or an older pol of a fleet mid-upgrade created one) every
-   * approval up to the counter as read now is read once and the pending ones added.
+   * Makes the pending index complete (approvals.lua, "kept" and "covered"): when older pols have
+   * created more approvals than the last rebuild covered (after an upgrade, or while one of a
+   * fleet mid-upgrade still creates them), every approval in the history is read once and the
+   * pending ones added. Creations by this pol during the rebuild need nothing: they index
+   * themselves.
    */
   private async pendingIndex(now: number): Promise<void> {
-    const [seq, upto] = (await this.conn.command(["MGET", this.key("aseq"), this.key("a:pending:upto")])) as (string | null)[];
-    if (seq === null || seq === upto) return;
+    for (;;) {
+      const [seq, kept, covered] = (await this.conn.command(["MGET", this.key("aseq"), this.key("a:pending:kept"), this.key("a:pending:covered")])) as (string | null)[];
+      const byOlder = Number(seq ?? 0) - Number(kept ?? 0);
+      if (byOlder <= Number(covered ?? 0)) return;
+      if (this.rebuilding === null) {
+        this.rebuilding = this.rebuild(byOlder, now).finally(() => (this.rebuilding = null));
+        return this.rebuilding;
+      }
+      // Another reader's rebuild may have begun before the creations this one must see: look again after it.
+      await this.rebuilding;
+    }
+  }
+
+  private async rebuild(byOlder: number, now: number): Promise<void> {
     const members = (await this.conn.command(["ZRANGE", this.key("a:all"), "0", "-1"])) as string[];
     const rows = await this.records(members);
     const add: string[] = [];
@@ -205,7 +229,7 @@ class RedisApprovals implements ApprovalStore {
       if (a && a.state === "pending" && a.expiresAt >= now - STALE_PENDING_MS) add.push(String(a.createdAt), members[i]!);
     });
     for (let i = 0; i < add.length; i += 1000) await this.conn.command(["ZADD", this.key("a:pending"), ...add.slice(i, i + 1000)]);
-    await this.conn.script("approvals", [this.key("a:pending:upto")], ["cover", seq]);
+    await this.conn.script("approvals", [this.key("a:pending:covered")], ["cover", String(byOlder)]);
   }
 
   /** The records of index members ("<seq hex>:<id>"), in their order; undefined for one deleted meanwhile. */

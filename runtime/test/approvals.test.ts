@@ -137,13 +137,28 @@ describe("resolving", () => {
     await h.engine.close();
   });
 
+  it("a sender who approved another sender's card of the same call does not get through on it", async () => {
+    const h = await harness();
+    const mine = await h.engine.decide(refund(120), { requestedBy: "x" });
+    const theirs = await h.engine.decide(refund(120), { requestedBy: "y" });
+    // x may approve y's card (x did not send it)...
+    await h.engine.approvals.resolve(theirs.approval!, { approve: true, by: "X" });
+    // ...but x's own call still waits on x's own card; y's goes through on the grant.
+    expect(await h.engine.decide(refund(120), { requestedBy: "x" })).toMatchObject({ effect: "approve", approval: mine.approval });
+    expect(await h.engine.decide(refund(120), { requestedBy: "y" })).toMatchObject({ effect: "allow", decidedBy: "approval", approval: theirs.approval });
+    expect((await h.engine.approvals.get(mine.approval!))!.status).toBe("pending");
+    await h.engine.close();
+  });
+
   it("denies a call whose decide options cannot be read, saying which option", async () => {
     const h = await harness();
-    for (const options of [{ requestedBy: "" }, { requestedBy: 7 }, { requestedBy: "x".repeat(257) }, { requestedBy: "\uD800" }, null, "svc"]) {
+    const throwing = { get requestedBy(): string { throw new Error("boom"); } };
+    const proxy = new Proxy({}, { ownKeys: () => { throw new Error("trap"); }, getOwnPropertyDescriptor: () => { throw new Error("trap"); } });
+    for (const [i, options] of [{ requestedBy: "" }, { requestedBy: 7 }, { requestedBy: "x".repeat(257) }, { requestedBy: "\uD800" }, null, "svc", throwing, proxy].entries()) {
       const d = await h.engine.decide(refund(120), options as never);
-      expect(d.effect, JSON.stringify(options)).toBe("deny");
+      expect(d.effect, `options ${i}`).toBe("deny");
       expect(d.decidedBy).toBe("error");
-      expect(d.reasons[0]).toMatch(/^decide's (`requestedBy` must be a non-empty string of at most 256 characters|options must be an object), so the call is denied$/);
+      expect(d.reasons[0]).toMatch(/^decide's (`requestedBy` must be a non-empty string of at most 256 characters|options must be an object|options could not be read \(.+\)), so the call is denied$/);
     }
     expect(await h.engine.approvals.list()).toEqual([]);
     await h.engine.close();

@@ -2,9 +2,13 @@
 // agent it was made for, under the same secret, within its hour; and ids.ts reads a decision's time.
 
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { Engine } from "../engine.js";
 import { IdGenerator, idTime } from "../ids.js";
+import { WasmPolicy } from "../loader.js";
 import { RECEIPT_TTL_MS, Receipts } from "../outcome-receipt.js";
+import { compiled, refund, SHOP, tempDir } from "./helpers.js";
 
 const T = Date.UTC(2026, 11, 7, 12);
 
@@ -45,5 +49,43 @@ describe("outcome receipts", () => {
     expect(r.problem(id, "bot", receipt, T + RECEIPT_TTL_MS + 1)).toBe(`the receipt of \`${id}\` is more than 60 minutes old; outcomes move trust only within that time`);
     expect(r.problem(id, "bot", receipt, T - 10 * 60_000)).toBe(`\`${id}\` is not a decision id this engine could have made`);
     expect(r.problem("made-up", "bot", r.sign("made-up", "bot"), T)).toBe("`made-up` is not a decision id this engine could have made");
+  });
+});
+
+describe("outcome receipts in engines sharing a store", () => {
+  /** Two engines (and a restart of the first) on one SQLite file, with limits as `limits` says. */
+  async function fleet(limits: string | undefined) {
+    const dir = tempDir();
+    const store = limits === undefined ? join(dir, "state.db") : { limits, default: join(dir, "state.db") };
+    const p = await WasmPolicy.fromBytes(await compiled(SHOP), { extraArgs: "deny" });
+    let n = 0;
+    const open = () => Engine.load(p, { trust: { initial: 60, reward: 10 }, store, audit: join(dir, `audit-${n++}.jsonl`) });
+    return { open, a: await open(), b: await open() };
+  }
+  const outcome = (decision: string) => ({ decision, tool: "refund", agent: "bot", run: null, status: "succeeded" as const });
+
+  it("moves trust once, whichever engine it is reported to and after a restart", async () => {
+    const { open, a, b } = await fleet(undefined);
+    const d = await a.decide(refund(5));
+    const receipt = a.receipt(d.id, "bot");
+    expect(await b.recordOutcome(outcome(d.id), "success", { receipt })).toEqual({});
+    await a.close();
+    const again = await open();
+    expect((await again.recordOutcome(outcome(d.id), "success", { receipt })).trustUnchanged).toMatch(/was reported already/);
+    expect((await b.trust("bot")).score).toBe(70);
+    await Promise.all([again.close(), b.close()]);
+  });
+
+  it("counts no receipt when limits live apart from trust (each engine would claim it again)", async () => {
+    const { a, b } = await fleet(":memory:");
+    const d = await a.decide(refund(5));
+    const receipt = a.receipt(d.id, "bot");
+    for (const e of [a, b]) {
+      expect((await e.recordOutcome(outcome(d.id), "success", { receipt })).trustUnchanged).toBe("this engine keeps limits and trust in different stores, so it cannot count a receipt's outcome once; report it without the receipt to the server that decided");
+    }
+    // The host's own word (pol serve's memory of the allows it gave) still counts, once per engine's claim.
+    expect(await a.recordOutcome(outcome(d.id), "success", { receipt: null })).toEqual({});
+    expect((await b.trust("bot")).score).toBe(70);
+    await Promise.all([a.close(), b.close()]);
   });
 });

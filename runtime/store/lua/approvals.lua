@@ -5,23 +5,25 @@
 -- Keys: the approvals hash (id -> record JSON), the creation counter, the all-approvals index
 -- (zset by createdAt, member "<seq hex>:<id>"), a per-agent pending index (zset by expiresAt), a
 -- per-call-hash approved index (zset by createdAt, member "<seq hex>:<id>"), the pending index
--- (zset by createdAt, member "<seq hex>:<id>") and how far it is known complete (a seq).
+-- (zset by createdAt, member "<seq hex>:<id>"), and two counts that say whether it is complete.
 --
 -- The pending index came after the rest (2026-12): a process of an older pol creates approvals
--- without adding them, so "complete up to" advances only over an unbroken run of creations that
--- did, and a reader that finds it behind the counter rebuilds the index from the whole history
--- first (redis.ts RedisApprovals.pendingIndex). Entries left by an older process's transitions
--- are dropped by the reader, which checks each record's state anyway.
+-- without adding them. Creations by pols that keep the index are counted ("kept"), so the
+-- creation counter minus "kept" is how many approvals older pols created; a reader that finds
+-- that number above the one its last rebuild covered ("covered") rebuilds the index from the
+-- whole history first (redis.ts RedisApprovals.pendingIndex). New creations move neither
+-- number, so the index stays complete however many land during a rebuild. Entries left by an
+-- older process's transitions are dropped by the reader, which checks each record's state anyway.
 --
--- create: KEYS = hash, counter, all, pending(agent), pending index, complete-up-to;
+-- create: KEYS = hash, counter, all, pending(agent), pending index, kept;
 --         ARGV = "create", channel, payload, id, JSON (its "seq" filled in here), createdAt,
 --         expiresAt, cap ("" for none) -> "conflict" | "busy" | "ok"
 -- cas:    KEYS = hash, pending(agent), approved(callHash), pending index; ARGV = "cas", channel,
 --         payload, id, expected JSON, new JSON, new state, index member, createdAt
 --         -> 1 | 0 (changed meanwhile)
 -- find:   KEYS = hash, approved(callHash); ARGV = "find", now -> the oldest unexpired JSON or nil
--- cover:  KEYS = complete-up-to; ARGV = "cover", seq -> raises it to seq (a rebuild read every
---         approval up to seq)
+-- cover:  KEYS = covered; ARGV = "cover", n -> raises it to n (a rebuild read every approval
+--         that older pols had created when it began: n of them)
 
 local mode = ARGV[1]
 
@@ -35,8 +37,8 @@ if mode == 'find' then
 end
 
 if mode == 'cover' then
-  local seq = tonumber(ARGV[2])
-  if (tonumber(redis.call('GET', KEYS[1])) or 0) < seq then redis.call('SET', KEYS[1], seq) end
+  local n = tonumber(ARGV[2])
+  if (tonumber(redis.call('GET', KEYS[1])) or 0) < n then redis.call('SET', KEYS[1], n) end
   return 1
 end
 
@@ -57,7 +59,7 @@ if mode == 'create' then
   redis.call('ZADD', KEYS[3], createdAt, member)
   redis.call('ZADD', KEYS[4], expiresAt, id)
   redis.call('ZADD', KEYS[5], createdAt, member)
-  if (tonumber(redis.call('GET', KEYS[6])) or 0) == seq - 1 then redis.call('SET', KEYS[6], seq) end
+  redis.call('INCR', KEYS[6])
   redis.call('PUBLISH', channel, payload)
   return 'ok'
 end

@@ -90,21 +90,58 @@ describe.runIf(ready)("redis store on its server", () => {
     await s.approvals.create(request("new1", { callHash: "h-new1" }));
     await s.approvals.create(request("old1", { callHash: "h-old1" }));
     await s.approvals.create(request("old2", { callHash: "h-old2" }));
-    // What an older pol's create leaves: the record and the history, not the index nor its mark.
+    // What an older pol's creates leave: the records and the history, not the index nor its count.
     const members = (await redisCli(["ZRANGE", `${prefix}a:pending`, "0", "-1"])) as string[];
     await redisCli(["ZREM", `${prefix}a:pending`, ...members.filter((m) => m.endsWith(":old1") || m.endsWith(":old2"))]);
-    await redisCli(["SET", `${prefix}a:pending:upto`, "1"]);
+    await redisCli(["DECRBY", `${prefix}a:pending:kept`, "2"]);
     // ...and an older pol's rejection of old2: the record changes, the index does not.
     const old2 = JSON.parse((await redisCli(["HGET", `${prefix}a`, "old2"])) as string);
     await redisCli(["HSET", `${prefix}a`, "old2", JSON.stringify({ ...old2, state: "rejected", resolvedBy: "ana", resolvedAt: T0 + 1 })]);
     await redisCli(["ZADD", `${prefix}a:pending`, String(old2.createdAt), members.find((m) => m.endsWith(":old2"))!]);
     expect((await s.approvals.list({ status: "pending" }, T0 + 2)).map((a) => a.id)).toEqual(["new1", "old1"]);
-    // The index was rebuilt and is known complete again; the rejected one's entry is gone.
-    expect(await redisCli(["GET", `${prefix}a:pending:upto`])).toBe("3");
+    // The index was rebuilt and covers the two older creations; the rejected one's entry is gone.
+    expect(await redisCli(["GET", `${prefix}a:pending:covered`])).toBe("2");
     expect(((await redisCli(["ZRANGE", `${prefix}a:pending`, "0", "-1"])) as string[]).map((m) => m.slice(17))).toEqual(["new1", "old1"]);
     await s.approvals.create(request("new2", { callHash: "h-new2" }));
-    expect(await redisCli(["GET", `${prefix}a:pending:upto`])).toBe("4");
     expect((await s.approvals.list({ status: "pending" }, T0 + 2)).map((a) => a.id)).toEqual(["new1", "old1", "new2"]);
+    await s.close();
+  });
+
+  it("rebuilds the pending index once, however many approvals newer pols create meanwhile", async () => {
+    const prefix = `pol:{t${tenants++}}:`;
+    const [s, other] = [await openRedisStore(server!.url, { prefix }), await openRedisStore(server!.url, { prefix })];
+    for (let i = 0; i < 20; i++) await s.approvals.create(request(`h${i}`, { callHash: `h-${i}` }));
+    // What an upgrade finds: a history, and no count of creations that kept the index.
+    await redisCli(["DEL", `${prefix}a:pending:kept`, `${prefix}a:pending`]);
+    const conn = (s.approvals as unknown as { conn: { command(args: string[]): Promise<unknown> } }).conn;
+    const command = conn.command.bind(conn);
+    let wholeReads = 0;
+    let n = 0;
+    conn.command = async (args) => {
+      if (args[0] === "ZRANGE" && args[1] === `${prefix}a:all` && args[3] === "-1") {
+        wholeReads++;
+        // another server, on this pol, creates an approval while the history is read
+        await other.approvals.create(request(`n${n++}`, { callHash: `n-${n}` }));
+      }
+      return command(args);
+    };
+    const lists = await Promise.all([1, 2, 3].map(() => s.approvals.list({ status: "pending" }, T0 + 1)));
+    for (let i = 0; i < 3; i++) expect((await s.approvals.list({ status: "pending" }, T0 + 1)).length).toBe(20 + n);
+    expect(wholeReads).toBe(1);
+    expect(lists.every((l) => l.length >= 20)).toBe(true);
+    await Promise.all([s.close(), other.close()]);
+  });
+
+  it("drops a pending approval from its index only when it is settled or long expired by the server's clock, whatever a caller's `now`", async () => {
+    const prefix = `pol:{t${tenants++}}:`;
+    const s = await openRedisStore(server!.url, { prefix });
+    const now = Date.now();
+    await s.approvals.create(request("live", { createdAt: now, expiresAt: now + 15 * 60_000 }));
+    await s.approvals.create(request("long-gone", { createdAt: now - 3 * HOUR, expiresAt: now - 2 * HOUR }));
+    // A caller whose clock runs hours ahead sees neither as pending, and removes only what the server's clock says is long expired.
+    expect(await s.approvals.list({ status: "pending" }, now + 5 * HOUR)).toEqual([]);
+    expect(((await redisCli(["ZRANGE", `${prefix}a:pending`, "0", "-1"])) as string[]).map((m) => m.slice(17))).toEqual(["live"]);
+    expect((await s.approvals.list({ status: "pending" }, now + 1)).map((a) => a.id)).toEqual(["live"]);
     await s.close();
   });
 
