@@ -135,6 +135,8 @@ function factsOf(call: unknown, requestedBy?: string): Facts {
 
 const MAX_REQUESTER = 256;
 
+const reportedAlready = (decision: string): string => `the outcome of \`${decision}\` was reported already; an allow's outcome moves trust once`;
+
 /** DecideOptions read defensively: the sender, or why the options cannot be used (the call is then denied). */
 function requesterOf(options: unknown): { by?: string; problem?: string } {
   if (!isRecord(options)) return { problem: "decide's options must be an object, so the call is denied" };
@@ -304,7 +306,7 @@ export class Engine {
     options: EngineOptions,
     trustCfg: TrustSettings,
     secret: Uint8Array,
-    /** Whether the limit store, which holds outcome claims, is the trust store's own (store/open.ts sameSource). */
+    /** Whether the limit store, where outcome claims go when the trust store has no adjustOnce, is the trust store's own (store/open.ts sameSource). */
     private readonly claimsBesideTrust: boolean,
   ) {
     this.trustCfg = trustCfg;
@@ -787,13 +789,24 @@ export class Engine {
     let spent = false;
     try {
       if (trust !== undefined && o.agent !== null && !this.closing) {
-        if (options !== undefined) {
-          unchanged = await this.claimOutcome(o.decision, o.agent, options.receipt, now);
-          spent = unchanged === undefined;
-        }
-        if (unchanged === undefined) {
-          delta = outcomeDelta(trust, this.trustCfg);
-          after = await this.adjust(o.agent, delta);
+        delta = outcomeDelta(trust, this.trustCfg);
+        if (options === undefined) after = await this.adjust(o.agent, delta);
+        else if ((unchanged = this.receiptProblem(o.decision, o.agent, options.receipt, now)) === undefined) {
+          const once = this.store.trust.adjustOnce;
+          if (once) {
+            // The claim and the change in one step of the trust store: counted once wherever trust is shared.
+            const r = await once.call(this.store.trust, o.agent, delta, claimKey(o.decision), now + CLAIM_WINDOW_MS, now);
+            if (r === null) unchanged = reportedAlready(o.decision);
+            else this.cache.remember((after = r));
+          } else {
+            // A trust store of the caller's without adjustOnce: the claim goes in the limit store first, with no undo.
+            const c = await this.store.limits.consume([{ id: "outcome", key: claimKey(o.decision), amount: 1, max: 1, windowMs: CLAIM_WINDOW_MS }], now);
+            if (!c.ok) unchanged = reportedAlready(o.decision);
+            else {
+              spent = true;
+              after = await this.adjust(o.agent, delta);
+            }
+          }
         }
       }
     } catch (e) {
@@ -809,21 +822,14 @@ export class Engine {
     return unchanged === undefined ? {} : { trustUnchanged: unchanged };
   }
 
-  /**
-   * Why this outcome may not move trust (its receipt does not check out, or the decision's one
-   * claim is taken), or undefined once the claim is this report's. Store errors throw.
-   */
-  private async claimOutcome(decision: string, agent: string, receipt: string | null, now: number): Promise<string | undefined> {
-    if (receipt !== null) {
-      // Any engine with the secret accepts a receipt, so the claim must be where the trust it
-      // moves is: with limits in a store of their own (say, each process's memory) and trust
-      // shared, every engine, and every restart, would count the same outcome again.
-      if (!this.claimsBesideTrust) return "this engine keeps limits and trust in different stores, so it cannot count a receipt's outcome once; report it without the receipt to the server that decided";
-      const problem = this.receipts.problem(decision, agent, receipt, now);
-      if (problem !== undefined) return problem;
-    }
-    const r = await this.store.limits.consume([{ id: "outcome", key: claimKey(decision), amount: 1, max: 1, windowMs: CLAIM_WINDOW_MS }], now);
-    return r.ok ? undefined : `the outcome of \`${decision}\` was reported already; an allow's outcome moves trust once`;
+  /** Why a receipt does not let this outcome move trust (null: the host vouches for the allow), or undefined. */
+  private receiptProblem(decision: string, agent: string, receipt: string | null, now: number): string | undefined {
+    if (receipt === null) return undefined;
+    // Any engine with the secret accepts a receipt, so the claim must be where the trust it moves
+    // is. A trust store without adjustOnce claims in the limit store: with limits apart (say, each
+    // process's memory) and trust shared, every engine, and every restart, would count it again.
+    if (!this.store.trust.adjustOnce && !this.claimsBesideTrust) return "this engine keeps limits and trust in different stores, so it cannot count a receipt's outcome once; report it without the receipt to the server that decided";
+    return this.receipts.problem(decision, agent, receipt, now);
   }
 
   // -------------------------------------------------------------------------

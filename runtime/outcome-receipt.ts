@@ -4,7 +4,8 @@
 // shares the secret (a fleet's servers, which must share it for approvals anyway: secret.ts) can
 // tell an allow it gave that agent from a made-up id, a deny's id or another agent's allow,
 // without writing anything per decision. That a decision's outcome moves trust only once is the
-// store's to keep: Engine.recordOutcome claims the decision in the limit store (claimKey).
+// store's to keep: Engine.recordOutcome claims the decision (claimKey) in the trust store's
+// adjustOnce, in the step that changes the score.
 // Built by Engine (one per engine); used by Engine.receipt and Engine.recordOutcome.
 
 import { createHmac, hash, timingSafeEqual } from "node:crypto";
@@ -17,7 +18,7 @@ const SKEW_MS = 5 * 60_000;
 /** 128 bits, base64url. */
 const RECEIPT_CHARS = 22;
 
-/** The limit-store bucket that holds a decision's one outcome claim; `(` cannot begin a policy limit's key. */
+/** A decision's one outcome claim (adjustOnce's, or a limit-store bucket where `(` cannot begin a policy limit's key). */
 export const claimKey = (decision: string): string => `(outcome)|${decision}`;
 /** How long the claim is kept: as long as any engine would accept the receipt. */
 export const CLAIM_WINDOW_MS = RECEIPT_TTL_MS + 2 * SKEW_MS;

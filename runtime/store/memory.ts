@@ -11,6 +11,7 @@ import {
   anchorOf,
   checkAnchor,
   checkAnchorName,
+  checkClaim,
   checkFilter,
   checkInitialTrust,
   checkResumeTarget,
@@ -323,6 +324,9 @@ class MemoryAnchors implements AnchorStore {
 
 class MemoryTrust implements TrustStore {
   private readonly byAgent = new Map<string, TrustRecord>();
+  /** adjustOnce's claims: claim → kept until; expired ones are swept at most once a sweep interval. */
+  private readonly claims = new Map<string, number>();
+  private lastSweep = -Infinity;
 
   constructor(
     private readonly life: Lifecycle,
@@ -344,6 +348,21 @@ class MemoryTrust implements TrustStore {
 
   async restore(agentId: string, score: number, now: number): Promise<TrustRecord> {
     return this.write(agentId, (r) => restoreTrust(r, score, now));
+  }
+
+  async adjustOnce(agentId: string, delta: number, claim: string, until: number, now: number): Promise<TrustRecord | null> {
+    this.life.check();
+    checkClaim(claim, until, now);
+    const next = adjustTrust(this.current(agentId), delta, now); // validates before claiming
+    if (now - this.lastSweep >= SWEEP_INTERVAL_MS) {
+      this.lastSweep = now;
+      for (const [c, t] of this.claims) if (t <= now) this.claims.delete(c);
+    }
+    const held = this.claims.get(claim);
+    if (held !== undefined && held > now) return null;
+    this.claims.set(claim, until);
+    this.byAgent.set(agentId, next);
+    return { ...next };
   }
 
   private current(agentId: string): TrustRecord {

@@ -13,7 +13,7 @@ import { serverClock, type SyncedClock } from "./clock.js";
 import { PgConn, PgFeed, connectPostgres, lockKey } from "./postgres-conn.js";
 import type { PgOptions } from "./server-options.js";
 import {
-  ChangeHub, adjustTrust, anchorAdvances, anchorOf, checkAnchor, checkAnchorName, checkFilter, checkInitialTrust,
+  ChangeHub, adjustTrust, anchorAdvances, anchorOf, checkAnchor, checkAnchorName, checkClaim, checkFilter, checkInitialTrust,
   checkResumeTarget, consumeApproval, newApproval, newPause, nothingToResume, pauseId, pauseSeq, pendingCap,
   resolveApproval, restoreTrust, setTrust, toApproval, tooManyPending, unknownAgent, type StoredApproval,
 } from "./rules.js";
@@ -306,11 +306,26 @@ class PgTrust implements TrustStore {
     return this.write(agentId, (r) => restoreTrust(r, score, now));
   }
 
-  /** Read, compute and write under the row's lock, so concurrent adjusts from any process add up. */
-  private write(agentId: string, next: (r: TrustRecord) => TrustRecord): Promise<TrustRecord> {
+  async adjustOnce(agentId: string, delta: number, claim: string, until: number, now: number): Promise<TrustRecord | null> {
+    checkClaim(claim, until, now);
+    return this.write(agentId, (r) => adjustTrust(r, delta, now), async (c) => {
+      // Expired claims go first (an index range, usually empty), so a claim lasts until `until` exactly.
+      await c.query("DELETE FROM trust_claims WHERE until <= $1", [now]);
+      return (await c.query("INSERT INTO trust_claims (claim, until) VALUES ($1, $2) ON CONFLICT (claim) DO NOTHING", [claim, until])).rowCount === 1;
+    });
+  }
+
+  /**
+   * Read, compute and write under the row's lock, so concurrent adjusts from any process add up.
+   * `first`, in the same transaction, may decline the change (adjustOnce's claim): then null.
+   */
+  private write(agentId: string, next: (r: TrustRecord) => TrustRecord): Promise<TrustRecord>;
+  private write(agentId: string, next: (r: TrustRecord) => TrustRecord, first: (c: pg.PoolClient) => Promise<boolean>): Promise<TrustRecord | null>;
+  private write(agentId: string, next: (r: TrustRecord) => TrustRecord, first?: (c: pg.PoolClient) => Promise<boolean>): Promise<TrustRecord | null> {
     return this.conn.run(async () => {
       next(unknownAgent(agentId, this.initial)); // refuses bad input before touching the server
       return this.conn.tx(async (c) => {
+        if (first !== undefined && !(await first(c))) return null;
         await c.query("INSERT INTO trust (agent_id) VALUES ($1) ON CONFLICT DO NOTHING", [agentId]);
         const row = (await c.query<{ score: number | null; revoked: boolean; updated_at: number | null }>("SELECT score, revoked, updated_at FROM trust WHERE agent_id = $1 FOR UPDATE", [agentId])).rows[0]!;
         const cur = row.score === null ? unknownAgent(agentId, this.initial) : { agentId, score: row.score, revoked: row.revoked, updatedAt: row.updated_at };

@@ -9,7 +9,7 @@
 // the decision and the charge must be one step. Time is always the caller's `now` (types.ts).
 
 import {
-  ChangeHub, anchorAdvances, anchorOf, adjustTrust, checkAnchor, checkAnchorName, checkFilter, checkInitialTrust,
+  ChangeHub, anchorAdvances, anchorOf, adjustTrust, checkAnchor, checkAnchorName, checkClaim, checkFilter, checkInitialTrust,
   checkResumeTarget, consumeApproval, matchesFilter, newApproval, newPause, nothingToResume, pauseId, pauseSeq,
   pendingCap, resolveApproval, restoreTrust, setTrust, toApproval, tooManyPending, unknownAgent,
   type StoredApproval,
@@ -342,6 +342,17 @@ class RedisTrust implements TrustStore {
 
   restore(agentId: string, score: number, now: number): Promise<TrustRecord> {
     return this.write("restore", agentId, score, now, () => restoreTrust(unknownAgent(agentId, this.initial), score, now));
+  }
+
+  adjustOnce(agentId: string, delta: number, claim: string, until: number, now: number): Promise<TrustRecord | null> {
+    return this.conn.run(async () => {
+      checkClaim(claim, until, now);
+      adjustTrust(unknownAgent(agentId, this.initial), delta, now);
+      // Claimed in the script that changes the score; its key expires by itself (PX) at `until`.
+      const ttl = String(Math.max(1, Math.ceil(until - now)));
+      const r = (await this.conn.script("trust", [this.conn.key("trust"), this.conn.key(`tc:${claim}`)], ["adjust", agentId, num(delta), num(now), num(this.initial), this.conn.channel, num(until), ttl])) as string[] | string;
+      return r === "claimed" ? null : parseTrust(agentId, r as string[]);
+    });
   }
 
   /** `validate` runs the rules.ts transition on a blank record: it throws exactly what the rules refuse. */

@@ -274,6 +274,13 @@ export function adjustTrust(r: TrustRecord, delta: number, now: number): TrustRe
   return { agentId: r.agentId, score, revoked: r.revoked || score === 0, updatedAt: now };
 }
 
+/** An adjustOnce claim, validated: a non-empty id, kept until a time after now. */
+export function checkClaim(claim: string, until: number, now: number): void {
+  checkText(claim, "trust claim");
+  checkTime(until, "trust claim expiry");
+  if (until <= now) throw new StoreError("invalid", `trust claim \`${claim}\` must be kept until after now`);
+}
+
 export function setTrust(r: TrustRecord, score: number, now: number): TrustRecord {
   checkTime(now);
   checkScore(score, false);

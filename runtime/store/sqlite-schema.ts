@@ -117,6 +117,12 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE approvals ADD COLUMN requested_by TEXT;
   `,
+  // 6 -> 7: trust changes counted once per claim (types.ts TrustStore.adjustOnce: an outcome's
+  // decision), claimed in the same transaction as the change.
+  `
+  CREATE TABLE trust_claims (claim TEXT PRIMARY KEY, until REAL NOT NULL) WITHOUT ROWID;
+  CREATE INDEX trust_claims_by_until ON trust_claims (until);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

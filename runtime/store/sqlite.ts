@@ -16,6 +16,7 @@ import {
   anchorOf,
   checkAnchor,
   checkAnchorName,
+  checkClaim,
   checkFilter,
   checkInitialTrust,
   checkResumeTarget,
@@ -458,6 +459,8 @@ interface TrustRow {
 class SqliteTrust implements TrustStore {
   private readonly select;
   private readonly upsert;
+  private readonly forget;
+  private readonly claim;
 
   constructor(
     private readonly conn: Conn,
@@ -468,6 +471,8 @@ class SqliteTrust implements TrustStore {
       `INSERT INTO trust (agent_id, score, revoked, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (agent_id) DO UPDATE SET score = excluded.score, revoked = excluded.revoked, updated_at = excluded.updated_at`,
     );
+    this.forget = conn.db.prepare<[number]>("DELETE FROM trust_claims WHERE until <= ?");
+    this.claim = conn.db.prepare<[string, number]>("INSERT INTO trust_claims (claim, until) VALUES (?, ?) ON CONFLICT (claim) DO NOTHING");
   }
 
   get(agentId: string): Promise<TrustRecord> {
@@ -484,6 +489,22 @@ class SqliteTrust implements TrustStore {
 
   restore(agentId: string, score: number, now: number): Promise<TrustRecord> {
     return this.write(agentId, (r) => restoreTrust(r, score, now));
+  }
+
+  adjustOnce(agentId: string, delta: number, claim: string, until: number, now: number): Promise<TrustRecord | null> {
+    return this.conn.run(() => {
+      checkClaim(claim, until, now);
+      adjustTrust(unknownAgent(agentId, this.initial), delta, now); // refuses bad input before the write lock
+      return this.conn.write(() => {
+        // Expired claims go first (an index range, usually empty), so a claim lasts until `until` exactly.
+        this.forget.run(now);
+        if (this.claim.run(claim, until).changes === 0) return null;
+        const record = adjustTrust(this.current(agentId), delta, now);
+        this.upsert.run(agentId, record.score, record.revoked ? 1 : 0, record.updatedAt ?? 0);
+        this.conn.stateWrites++;
+        return record;
+      });
+    });
   }
 
   private current(agentId: string): TrustRecord {

@@ -218,6 +218,13 @@ export interface TrustStore {
   set(agentId: string, score: number, now: number): Promise<TrustRecord>;
   /** Operator action: sets a score in (0, 100] and clears the revocation. */
   restore(agentId: string, score: number, now: number): Promise<TrustRecord>;
+  /**
+   * adjust, at most once per `claim` (an outcome's decision): the claim and the change are one
+   * atomic step across every process on the store, so an outcome counted anywhere counts nowhere
+   * else, and a write that fails claims nothing. null when the claim was taken already (until
+   * `until`, after which it is forgotten). Optional: without it the Engine claims in the limit store.
+   */
+  adjustOnce?(agentId: string, delta: number, claim: string, until: number, now: number): Promise<TrustRecord | null>;
 }
 
 // ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import { Engine } from "../engine.js";
 import { IdGenerator, idTime } from "../ids.js";
 import { WasmPolicy } from "../loader.js";
 import { RECEIPT_TTL_MS, Receipts } from "../outcome-receipt.js";
+import { openSqliteStore } from "../store/index.js";
 import { compiled, refund, SHOP, tempDir } from "./helpers.js";
 
 const T = Date.UTC(2026, 11, 7, 12);
@@ -76,16 +77,41 @@ describe("outcome receipts in engines sharing a store", () => {
     await Promise.all([again.close(), b.close()]);
   });
 
-  it("counts no receipt when limits live apart from trust (each engine would claim it again)", async () => {
-    const { a, b } = await fleet(":memory:");
+  it("moves trust once with limits kept apart too: the claim is the trust store's (adjustOnce)", async () => {
+    const { open, a, b } = await fleet(":memory:");
     const d = await a.decide(refund(5));
     const receipt = a.receipt(d.id, "bot");
-    for (const e of [a, b]) {
-      expect((await e.recordOutcome(outcome(d.id), "success", { receipt })).trustUnchanged).toBe("this engine keeps limits and trust in different stores, so it cannot count a receipt's outcome once; report it without the receipt to the server that decided");
-    }
-    // The host's own word (pol serve's memory of the allows it gave) still counts, once per engine's claim.
-    expect(await a.recordOutcome(outcome(d.id), "success", { receipt: null })).toEqual({});
+    expect(await a.recordOutcome(outcome(d.id), "success", { receipt })).toEqual({});
+    expect((await b.recordOutcome(outcome(d.id), "success", { receipt })).trustUnchanged).toMatch(/was reported already/);
+    await a.close();
+    const again = await open();
+    expect((await again.recordOutcome(outcome(d.id), "success", { receipt: null })).trustUnchanged).toMatch(/was reported already/);
     expect((await b.trust("bot")).score).toBe(70);
-    await Promise.all([a.close(), b.close()]);
+    await Promise.all([again.close(), b.close()]);
+  });
+
+  it("with a trust store of the caller's that lacks adjustOnce, claims in the limit store, and counts receipts only where that is the trust store's own", async () => {
+    const dir = tempDir();
+    const shared = await openSqliteStore(join(dir, "state.db"), { initialTrust: 60 });
+    // The caller's store: SQLite's parts, trust without adjustOnce.
+    const t = shared.trust;
+    const theirs = { ...shared, trust: { get: t.get.bind(t), adjust: t.adjust.bind(t), set: t.set.bind(t), restore: t.restore.bind(t) }, close: async () => {} };
+    const p = await WasmPolicy.fromBytes(await compiled(SHOP), { extraArgs: "deny" });
+    const load = (store: object, n: string) => Engine.load(p, { trust: { initial: 60, reward: 10 }, store: store as never, audit: join(dir, `audit-${n}.jsonl`), secret: "ab".repeat(16) });
+    const one = await load(theirs, "one");
+    const d = await one.decide(refund(5));
+    const receipt = one.receipt(d.id, "bot");
+    expect(await one.recordOutcome(outcome(d.id), "success", { receipt })).toEqual({});
+    expect((await one.recordOutcome(outcome(d.id), "success", { receipt })).trustUnchanged).toMatch(/was reported already/);
+    // Limits in this process's memory, trust the caller's shared one: a receipt would be claimed anew here.
+    const apart = await load({ limits: ":memory:", default: theirs }, "apart");
+    expect((await apart.recordOutcome(outcome(d.id), "success", { receipt })).trustUnchanged).toBe("this engine keeps limits and trust in different stores, so it cannot count a receipt's outcome once; report it without the receipt to the server that decided");
+    expect((await one.trust("bot")).score).toBe(70);
+    // There the claim comes first, with no undo: a change that then fails says the claim is spent.
+    const failing = await load({ ...theirs, trust: { ...theirs.trust, adjust: async () => { throw new Error("trust is read-only"); } } }, "failing");
+    const next = await failing.decide(refund(6));
+    expect(await failing.recordOutcome(outcome(next.id), "success", { receipt: failing.receipt(next.id, "bot") })).toEqual({ trustError: "trust is read-only", claimSpent: true });
+    await Promise.all([one.close(), apart.close(), failing.close()]);
+    await shared.close();
   });
 });

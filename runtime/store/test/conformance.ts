@@ -7,7 +7,7 @@ import type { StateStore } from "../index.js";
 import { approvalConformance } from "./conformance-approvals.js";
 import { limitConformance } from "./conformance-limits.js";
 import { runConformance } from "./conformance-runs.js";
-import { T0, charge, expectStoreError, request } from "./helpers.js";
+import { HOUR, T0, charge, expectStoreError, request } from "./helpers.js";
 
 export function storeConformance(name: string, open: () => Promise<StateStore>): void {
   describe(`store conformance: ${name}`, () => {
@@ -86,6 +86,25 @@ function trustConformance(store: () => StateStore): void {
       expect(await trust.get("bot")).toMatchObject({ score: 40, revoked: false });
       await Promise.all(Array.from({ length: 60 }, (_, i) => trust.adjust("bot", -1, T0 + 100 + i)));
       expect(await trust.get("bot")).toMatchObject({ score: 0, revoked: true });
+    });
+
+    it("adjusts once per claim, whoever asks at once, until the claim's time", async () => {
+      const { trust } = store();
+      expect(trust.adjustOnce).toBeTypeOf("function");
+      const once = trust.adjustOnce!.bind(trust);
+      // 30 reports of one outcome at once: one counts.
+      const r = await Promise.all(Array.from({ length: 30 }, () => once("bot", -5, "dec-1", T0 + HOUR, T0)));
+      expect(r.filter((x) => x !== null)).toEqual([{ agentId: "bot", score: 95, revoked: false, updatedAt: T0 }]);
+      expect(await once("bot", -5, "dec-1", T0 + HOUR, T0 + HOUR - 1)).toBeNull();
+      // Another claim counts; the first is forgotten at its time and counts again.
+      expect(await once("bot", -5, "dec-2", T0 + HOUR, T0 + 1)).toMatchObject({ score: 90 });
+      expect(await once("bot", -5, "dec-1", T0 + 2 * HOUR, T0 + HOUR)).toMatchObject({ score: 85 });
+      expect(await trust.get("bot")).toMatchObject({ score: 85 });
+      // Bad input claims nothing: the same claim then counts.
+      await expectStoreError(once("bot", Number.NaN, "dec-3", T0 + HOUR, T0), "invalid", "delta");
+      await expectStoreError(once("bot", 1, "", T0 + HOUR, T0), "invalid", "trust claim");
+      await expectStoreError(once("bot", 1, "dec-3", T0, T0), "invalid", "must be kept until after now");
+      expect(await once("bot", 1, "dec-3", T0 + HOUR, T0)).toMatchObject({ score: 86 });
     });
   });
 }

@@ -36,24 +36,26 @@ describe.runIf(ready)("postgres store on its server", () => {
     const schema = `m${schemas++}`;
     const opened = await Promise.all(Array.from({ length: 4 }, () => openPostgresStore(server!.url, { schema })));
     await Promise.all(opened.map((s) => s.close()));
-    expect(await sql(schema, "SELECT version FROM pol_schema")).toEqual([{ version: 4 }]);
-    await sql(schema, "UPDATE pol_schema SET version = 5");
-    await expectStoreError(openPostgresStore(server!.url, { schema }), "io", "schema version 5 is newer");
+    expect(await sql(schema, "SELECT version FROM pol_schema")).toEqual([{ version: 5 }]);
+    await sql(schema, "UPDATE pol_schema SET version = 6");
+    await expectStoreError(openPostgresStore(server!.url, { schema }), "io", "schema version 6 is newer");
     await expectStoreError(openPostgresStore(server!.url, { schema: "Bad-Name" }), "invalid", "lowercase identifier");
   });
 
-  it("migrates a version 3 schema's approvals to carry their requester, keeping the rows it had", async () => {
+  it("migrates a version 3 schema (approvals carry their requester, trust takes claims), keeping the rows it had", async () => {
     const schema = `r${schemas++}`;
     const old = await openPostgresStore(server!.url, { schema });
     await old.approvals.create(request("before"));
     await old.close();
-    // Back to how version 3 left the table (the column and the version were all 004 changed).
+    // Back to how version 3 left the schema (004 added the column, 005 the claims table).
     await sql(schema, "ALTER TABLE approvals DROP COLUMN requested_by");
+    await sql(schema, "DROP TABLE trust_claims");
     await sql(schema, "UPDATE pol_schema SET version = 3");
     const s = await openPostgresStore(server!.url, { schema });
     try {
-      expect(await sql(schema, "SELECT version FROM pol_schema")).toEqual([{ version: 4 }]);
+      expect(await sql(schema, "SELECT version FROM pol_schema")).toEqual([{ version: 5 }]);
       expect(await s.approvals.get("before", T0)).toMatchObject({ id: "before", status: "pending" });
+      expect(await s.trust.adjustOnce!("bot", -1, "dec-1", T0 + 1, T0)).toMatchObject({ score: 99 });
       expect("requestedBy" in (await s.approvals.get("before", T0))!).toBe(false);
       await s.approvals.create(request("after", { requestedBy: "svc" }));
       expect(await s.approvals.get("after", T0)).toMatchObject({ requestedBy: "svc" });

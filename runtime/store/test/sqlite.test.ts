@@ -73,14 +73,14 @@ describe("sqlite store schema", () => {
     db.close();
   });
 
-  it("migrates a schema 5 file's approvals to carry their requester, keeping the rows it had", async () => {
+  it("migrates a schema 5 file (approvals carry their requester, trust takes claims), keeping the rows it had", async () => {
     const file = freshFile();
     const old = await openSqliteStore(file);
     await old.approvals.create(request("before"));
     await old.close();
-    // Back to how schema 5 left the file (the column and the version were all 5 -> 6 changed).
+    // Back to how schema 5 left the file (5 -> 6 added the column, 6 -> 7 the claims table).
     const db = new Database(file);
-    db.exec("ALTER TABLE approvals DROP COLUMN requested_by; UPDATE pol_schema SET version = 5");
+    db.exec("ALTER TABLE approvals DROP COLUMN requested_by; DROP TABLE trust_claims; UPDATE pol_schema SET version = 5");
     db.close();
     const s = await openSqliteStore(file);
     try {
@@ -88,6 +88,7 @@ describe("sqlite store schema", () => {
       expect("requestedBy" in (await s.approvals.get("before", T0))!).toBe(false);
       await s.approvals.create(request("after", { requestedBy: "svc" }));
       expect(await s.approvals.get("after", T0)).toMatchObject({ requestedBy: "svc" });
+      expect(await s.trust.adjustOnce!("bot", -1, "dec-1", T0 + 1, T0)).toMatchObject({ score: 99 });
     } finally {
       await s.close();
     }
