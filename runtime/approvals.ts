@@ -8,7 +8,7 @@
 import { EngineError, type Clock, type EngineHooks } from "./engine-types.js";
 import type { AuditEntry } from "./audit/index.js";
 import { entry, isoTime } from "./audit-entries.js";
-import { resolverProblem } from "./approval-rules.js";
+import { ownGrant, resolverProblem } from "./approval-rules.js";
 import { IdGenerator } from "./ids.js";
 import { StoreError, type Approval, type ApprovalFilter, type ApprovalListener, type ApprovalRequest, type ApprovalStore, type ConsumeResult } from "./store/index.js";
 
@@ -165,6 +165,13 @@ export class ApprovalFlow {
   /** The oldest approved, unused, unexpired approval of exactly this call. */
   granted(callHash: string, now: number): Promise<Approval | undefined> {
     return this.store.findApproved(callHash, now);
+  }
+
+  /** The sender's own card of this call, when this engine requested it and someone else approved it (unused, unexpired). */
+  async ownGranted(callHash: string, requestedBy: string, now: number): Promise<Approval | undefined> {
+    const id = this.pendingByHash.get(pendingKey(callHash, requestedBy));
+    const a = id === undefined ? undefined : await this.store.get(id, now);
+    return a && a.status === "approved" && !ownGrant(a, requestedBy) ? a : undefined;
   }
 
   /** The id of a still-pending approval this engine requested for the same call and sender, if any. */

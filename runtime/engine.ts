@@ -144,8 +144,9 @@ function requesterOf(options: unknown): { by?: string; problem?: string } {
   try {
     // A getter or a proxy may throw: decide never does.
     by = own(options, "requestedBy");
-  } catch (e) {
-    return { problem: `decide's options could not be read (${errorText(e)}), so the call is denied` };
+  } catch {
+    // Not even the error is read: it may be anything (an object without a string form, say).
+    return { problem: "decide's options could not be read (reading `requestedBy` threw), so the call is denied" };
   }
   if (by === undefined) return {};
   if (typeof by !== "string" || by === "" || by.length > MAX_REQUESTER || !by.isWellFormed()) {
@@ -602,8 +603,9 @@ export class Engine {
   private async approveStep(draft: Draft, d: Decision, call: unknown, f: Facts, now: number, id: string, p: WasmPolicy): Promise<Draft> {
     const { hash, input } = this.binding(call, draft, p);
     const found = await this.flow.granted(hash, now);
-    // Never a grant its own sender approved (on another sender's card of the same call).
-    const granted = found && !ownGrant(found, f.requestedBy) ? found : undefined;
+    // Never a grant its own sender approved (on another sender's card of the same call); the
+    // store finds the oldest grant only, so then the sender's own card is looked at.
+    const granted = found && ownGrant(found, f.requestedBy) ? await this.flow.ownGranted(hash, f.requestedBy!, now) : found;
     if (granted) {
       // A person approved this exact call: limits that escalate to a person are charged without their cap.
       const charged = await this.charge(draft, d.limits, call, now, p, true);

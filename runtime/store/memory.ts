@@ -6,6 +6,7 @@
 
 import {
   ChangeHub,
+  adjustOnceTrust,
   adjustTrust,
   anchorAdvances,
   anchorOf,
@@ -353,7 +354,8 @@ class MemoryTrust implements TrustStore {
   async adjustOnce(agentId: string, delta: number, claim: string, until: number, now: number): Promise<TrustRecord | null> {
     this.life.check();
     checkClaim(claim, until, now);
-    const next = adjustTrust(this.current(agentId), delta, now); // validates before claiming
+    const cur = this.current(agentId);
+    const next = adjustOnceTrust(cur, delta, now); // validates before claiming
     if (now - this.lastSweep >= SWEEP_INTERVAL_MS) {
       this.lastSweep = now;
       for (const [c, t] of this.claims) if (t <= now) this.claims.delete(c);
@@ -361,6 +363,7 @@ class MemoryTrust implements TrustStore {
     const held = this.claims.get(claim);
     if (held !== undefined && held > now) return null;
     this.claims.set(claim, until);
+    if (next === null) return { ...cur };
     this.byAgent.set(agentId, next);
     return { ...next };
   }

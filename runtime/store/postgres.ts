@@ -13,7 +13,7 @@ import { serverClock, type SyncedClock } from "./clock.js";
 import { PgConn, PgFeed, connectPostgres, lockKey } from "./postgres-conn.js";
 import type { PgOptions } from "./server-options.js";
 import {
-  ChangeHub, adjustTrust, anchorAdvances, anchorOf, checkAnchor, checkAnchorName, checkClaim, checkFilter, checkInitialTrust,
+  ChangeHub, adjustOnceTrust, adjustTrust, anchorAdvances, anchorOf, checkAnchor, checkAnchorName, checkClaim, checkFilter, checkInitialTrust,
   checkResumeTarget, consumeApproval, newApproval, newPause, nothingToResume, pauseId, pauseSeq, pendingCap,
   resolveApproval, restoreTrust, setTrust, toApproval, tooManyPending, unknownAgent, type StoredApproval,
 } from "./rules.js";
@@ -308,34 +308,39 @@ class PgTrust implements TrustStore {
 
   async adjustOnce(agentId: string, delta: number, claim: string, until: number, now: number): Promise<TrustRecord | null> {
     checkClaim(claim, until, now);
-    return this.write(agentId, (r) => adjustTrust(r, delta, now), async (c) => {
-      // Expired claims go first (an index range, usually empty), so a claim lasts until `until` exactly.
-      await c.query("DELETE FROM trust_claims WHERE until <= $1", [now]);
-      return (await c.query("INSERT INTO trust_claims (claim, until) VALUES ($1, $2) ON CONFLICT (claim) DO NOTHING", [claim, until])).rowCount === 1;
+    adjustTrust(unknownAgent(agentId, this.initial), delta, now); // refuses bad input before touching the server
+    return this.conn.run(() => this.conn.tx(async (c) => {
+      // Expired claims go first, a few at a time, skipping rows another report is deleting (no queue behind them).
+      await c.query("DELETE FROM trust_claims WHERE claim IN (SELECT claim FROM trust_claims WHERE until <= $1 LIMIT 100 FOR UPDATE SKIP LOCKED)", [now]);
+      if ((await c.query("INSERT INTO trust_claims (claim, until) VALUES ($1, $2) ON CONFLICT (claim) DO NOTHING", [claim, until])).rowCount !== 1) return null;
+      const row = (await c.query<TrustRow>("SELECT score, revoked, updated_at FROM trust WHERE agent_id = $1 FOR UPDATE", [agentId])).rows[0];
+      const cur = row && row.score !== null ? { agentId, score: row.score, revoked: row.revoked, updatedAt: row.updated_at } : unknownAgent(agentId, this.initial);
+      // A score that would not move is not written: no change notice empties every server's cache.
+      if (adjustOnceTrust(cur, delta, now) === null) return cur;
+      return this.change(c, agentId, (r) => adjustOnceTrust(r, delta, now) ?? r);
+    }));
+  }
+
+  /** Read, compute and write under the row's lock, so concurrent adjusts from any process add up. */
+  private write(agentId: string, next: (r: TrustRecord) => TrustRecord): Promise<TrustRecord> {
+    return this.conn.run(async () => {
+      next(unknownAgent(agentId, this.initial)); // refuses bad input before touching the server
+      return this.conn.tx((c) => this.change(c, agentId, next));
     });
   }
 
-  /**
-   * Read, compute and write under the row's lock, so concurrent adjusts from any process add up.
-   * `first`, in the same transaction, may decline the change (adjustOnce's claim): then null.
-   */
-  private write(agentId: string, next: (r: TrustRecord) => TrustRecord): Promise<TrustRecord>;
-  private write(agentId: string, next: (r: TrustRecord) => TrustRecord, first: (c: pg.PoolClient) => Promise<boolean>): Promise<TrustRecord | null>;
-  private write(agentId: string, next: (r: TrustRecord) => TrustRecord, first?: (c: pg.PoolClient) => Promise<boolean>): Promise<TrustRecord | null> {
-    return this.conn.run(async () => {
-      next(unknownAgent(agentId, this.initial)); // refuses bad input before touching the server
-      return this.conn.tx(async (c) => {
-        if (first !== undefined && !(await first(c))) return null;
-        await c.query("INSERT INTO trust (agent_id) VALUES ($1) ON CONFLICT DO NOTHING", [agentId]);
-        const row = (await c.query<{ score: number | null; revoked: boolean; updated_at: number | null }>("SELECT score, revoked, updated_at FROM trust WHERE agent_id = $1 FOR UPDATE", [agentId])).rows[0]!;
-        const cur = row.score === null ? unknownAgent(agentId, this.initial) : { agentId, score: row.score, revoked: row.revoked, updatedAt: row.updated_at };
-        const record = next(cur);
-        await c.query("UPDATE trust SET score = $2, revoked = $3, updated_at = $4 WHERE agent_id = $1", [agentId, record.score, record.revoked, record.updatedAt]);
-        return record;
-      });
-    });
+  /** The change under the trust row's lock, in transaction `c`. */
+  private async change(c: pg.PoolClient, agentId: string, next: (r: TrustRecord) => TrustRecord): Promise<TrustRecord> {
+    await c.query("INSERT INTO trust (agent_id) VALUES ($1) ON CONFLICT DO NOTHING", [agentId]);
+    const row = (await c.query<TrustRow>("SELECT score, revoked, updated_at FROM trust WHERE agent_id = $1 FOR UPDATE", [agentId])).rows[0]!;
+    const cur = row.score === null ? unknownAgent(agentId, this.initial) : { agentId, score: row.score, revoked: row.revoked, updatedAt: row.updated_at };
+    const record = next(cur);
+    await c.query("UPDATE trust SET score = $2, revoked = $3, updated_at = $4 WHERE agent_id = $1", [agentId, record.score, record.revoked, record.updatedAt]);
+    return record;
   }
 }
+
+interface TrustRow { score: number | null; revoked: boolean; updated_at: number | null }
 
 interface PauseRow { seq: string; pattern: string | null; tool_class: Pause["toolClass"] | null; reason: string; paused_by: string | null; created_at: number }
 

@@ -347,7 +347,7 @@ class RedisTrust implements TrustStore {
   adjustOnce(agentId: string, delta: number, claim: string, until: number, now: number): Promise<TrustRecord | null> {
     return this.conn.run(async () => {
       checkClaim(claim, until, now);
-      adjustTrust(unknownAgent(agentId, this.initial), delta, now);
+      adjustTrust(unknownAgent(agentId, this.initial), delta, now); // refuses bad input before touching the server
       // Claimed in the script that changes the score; its key expires by itself (PX) at `until`.
       const ttl = String(Math.max(1, Math.ceil(until - now)));
       const r = (await this.conn.script("trust", [this.conn.key("trust"), this.conn.key(`tc:${claim}`)], ["adjust", agentId, num(delta), num(now), num(this.initial), this.conn.channel, num(until), ttl])) as string[] | string;
@@ -365,8 +365,9 @@ class RedisTrust implements TrustStore {
   }
 }
 
+/** `at` is "" for an agent never written (adjustOnce returns such a record unchanged). */
 function parseTrust(agentId: string, [score, revoked, at]: string[]): TrustRecord {
-  return { agentId, score: Number(score), revoked: revoked === "1", updatedAt: Number(at) };
+  return { agentId, score: Number(score), revoked: revoked === "1", updatedAt: at === "" || at === undefined ? null : Number(at) };
 }
 
 class RedisPauses implements PauseStore {

@@ -274,6 +274,17 @@ export function adjustTrust(r: TrustRecord, delta: number, now: number): TrustRe
   return { agentId: r.agentId, score, revoked: r.revoked || score === 0, updatedAt: now };
 }
 
+/**
+ * adjustOnce's change: adjustTrust, or null when the score would not move (a change of 0, a rise
+ * at 100 or for a revoked agent, who cannot earn their way back, a fall at 0): then the claim is
+ * taken and nothing else is written, so every process's cache keeps its trust (no change notice).
+ * Engine.adjust skips the same cases for in-process outcomes.
+ */
+export function adjustOnceTrust(r: TrustRecord, delta: number, now: number): TrustRecord | null {
+  const next = adjustTrust(r, delta, now); // validates delta and now
+  return delta === 0 || (delta > 0 && (r.score >= 100 || r.revoked)) || (delta < 0 && r.score <= 0) ? null : next;
+}
+
 /** An adjustOnce claim, validated: a non-empty id, kept until a time after now. */
 export function checkClaim(claim: string, until: number, now: number): void {
   checkText(claim, "trust claim");

@@ -11,6 +11,7 @@ import type Database from "better-sqlite3";
 import { realpathSync } from "node:fs";
 import {
   ChangeHub,
+  adjustOnceTrust,
   adjustTrust,
   anchorAdvances,
   anchorOf,
@@ -499,7 +500,9 @@ class SqliteTrust implements TrustStore {
         // Expired claims go first (an index range, usually empty), so a claim lasts until `until` exactly.
         this.forget.run(now);
         if (this.claim.run(claim, until).changes === 0) return null;
-        const record = adjustTrust(this.current(agentId), delta, now);
+        const cur = this.current(agentId);
+        const record = adjustOnceTrust(cur, delta, now);
+        if (record === null) return cur;
         this.upsert.run(agentId, record.score, record.revoked ? 1 : 0, record.updatedAt ?? 0);
         this.conn.stateWrites++;
         return record;

@@ -222,7 +222,9 @@ export interface TrustStore {
    * adjust, at most once per `claim` (an outcome's decision): the claim and the change are one
    * atomic step across every process on the store, so an outcome counted anywhere counts nowhere
    * else, and a write that fails claims nothing. null when the claim was taken already (until
-   * `until`, after which it is forgotten). Optional: without it the Engine claims in the limit store.
+   * `until`, after which it is forgotten). A score that would not move (rules.ts adjustOnceTrust:
+   * a rise at 100 or for a revoked agent, a fall at 0) is not written: the claim alone is, and the
+   * record returned as it stands. Optional: without it the Engine claims in the limit store.
    */
   adjustOnce?(agentId: string, delta: number, claim: string, until: number, now: number): Promise<TrustRecord | null>;
 }

@@ -150,15 +150,26 @@ describe("resolving", () => {
     await h.engine.close();
   });
 
+  it("a sender whose own card someone else approved goes through on it, though the call's oldest grant is one the sender gave", async () => {
+    const h = await harness();
+    const theirs = await h.engine.decide(refund(60), { requestedBy: "y" });
+    const mine = await h.engine.decide(refund(60), { requestedBy: "x" });
+    await h.engine.approvals.resolve(theirs.approval!, { approve: true, by: "x" });
+    await h.engine.approvals.resolve(mine.approval!, { approve: true, by: "z" });
+    expect(await h.engine.decide(refund(60), { requestedBy: "x" })).toMatchObject({ effect: "allow", decidedBy: "approval", approval: mine.approval });
+    expect((await h.engine.approvals.get(theirs.approval!))!.status).toBe("approved");
+    await h.engine.close();
+  });
+
   it("denies a call whose decide options cannot be read, saying which option", async () => {
     const h = await harness();
     const throwing = { get requestedBy(): string { throw new Error("boom"); } };
-    const proxy = new Proxy({}, { ownKeys: () => { throw new Error("trap"); }, getOwnPropertyDescriptor: () => { throw new Error("trap"); } });
+    const proxy = new Proxy({}, { ownKeys: () => { throw new Error("trap"); }, getOwnPropertyDescriptor: () => { throw Object.create(null); } });
     for (const [i, options] of [{ requestedBy: "" }, { requestedBy: 7 }, { requestedBy: "x".repeat(257) }, { requestedBy: "\uD800" }, null, "svc", throwing, proxy].entries()) {
       const d = await h.engine.decide(refund(120), options as never);
       expect(d.effect, `options ${i}`).toBe("deny");
       expect(d.decidedBy).toBe("error");
-      expect(d.reasons[0]).toMatch(/^decide's (`requestedBy` must be a non-empty string of at most 256 characters|options must be an object|options could not be read \(.+\)), so the call is denied$/);
+      expect(d.reasons[0]).toMatch(/^decide's (`requestedBy` must be a non-empty string of at most 256 characters|options must be an object|options could not be read \(reading `requestedBy` threw\)), so the call is denied$/);
     }
     expect(await h.engine.approvals.list()).toEqual([]);
     await h.engine.close();

@@ -106,6 +106,20 @@ function trustConformance(store: () => StateStore): void {
       await expectStoreError(once("bot", 1, "dec-3", T0, T0), "invalid", "must be kept until after now");
       expect(await once("bot", 1, "dec-3", T0 + HOUR, T0)).toMatchObject({ score: 86 });
     });
+
+    it("adjustOnce takes the claim but writes nothing when the score would not move: at 100, at 0, revoked", async () => {
+      const { trust } = store();
+      const once = trust.adjustOnce!.bind(trust);
+      expect(await once("fresh", 5, "c-1", T0 + HOUR, T0)).toEqual({ agentId: "fresh", score: 100, revoked: false, updatedAt: null });
+      expect(await trust.get("fresh")).toMatchObject({ updatedAt: null });
+      expect(await once("fresh", -5, "c-1", T0 + HOUR, T0)).toBeNull();
+      await trust.adjust("gone", -200, T0);
+      // A revoked agent does not earn its way back through outcomes (rules.ts).
+      expect(await once("gone", 10, "c-2", T0 + HOUR, T0 + 1)).toEqual({ agentId: "gone", score: 0, revoked: true, updatedAt: T0 });
+      expect(await once("gone", -10, "c-3", T0 + HOUR, T0 + 2)).toMatchObject({ score: 0, updatedAt: T0 });
+      expect(await once("gone", 10, "c-2", T0 + HOUR, T0 + 3)).toBeNull();
+      expect(await trust.get("gone")).toEqual({ agentId: "gone", score: 0, revoked: true, updatedAt: T0 });
+    });
   });
 }
 

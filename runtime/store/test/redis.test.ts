@@ -163,6 +163,27 @@ describe.runIf(ready)("redis store on its server", () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it("announces an outcome's trust change to other store objects only when the score moved, and claims nothing when the script fails", async () => {
+    const prefix = `pol:{feed${tenants++}}:`;
+    const [a, b] = [await openRedisStore(server!.url, { prefix }), await openRedisStore(server!.url, { prefix })];
+    const probe = b.openProbe!()!;
+    await eventually(() => typeof probe.token() === "number");
+    const at100 = probe.token();
+    // At 100 a success moves nothing: no notice, so no replica drops its cache.
+    await a.trust.adjustOnce!("bot", 1, "d-1", T0 + HOUR, T0);
+    await a.pauses.list(); // a round trip after it, so a notice would have arrived by now
+    await new Promise((r) => setTimeout(r, 50));
+    expect(probe.token()).toBe(at100);
+    await a.trust.adjustOnce!("bot", -5, "d-2", T0 + HOUR, T0);
+    await eventually(() => probe.token() !== at100);
+    // A record the script cannot read fails it before the claim: once readable, the same claim counts.
+    await redisCli(["HSET", `${prefix}trust`, "odd", "x|0|1"]);
+    await expect(a.trust.adjustOnce!("odd", -5, "d-3", T0 + HOUR, T0)).rejects.toThrow();
+    await redisCli(["HSET", `${prefix}trust`, "odd", "50|0|1"]);
+    expect(await a.trust.adjustOnce!("odd", -5, "d-3", T0 + HOUR, T0)).toMatchObject({ score: 45 });
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it("caps pending approvals exactly across store objects", async () => {
     const prefix = `pol:{cap${tenants++}}:`;
     const stores = await Promise.all(Array.from({ length: 4 }, () => openRedisStore(server!.url, { prefix })));
