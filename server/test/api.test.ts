@@ -13,7 +13,7 @@ import { MAX_WAITS_PER_PRINCIPAL } from "../api.js";
 import { createApp, FORM_MAX_BYTES } from "../app.js";
 import { Users } from "../auth/users.js";
 import type { ServeHost } from "../host.js";
-import { refundCall, serve, type Served } from "./helpers.js";
+import { refundCall, serve, signIn, type Served } from "./helpers.js";
 
 let s: Served;
 beforeAll(async () => {
@@ -298,7 +298,7 @@ describe("an agent waits for a human over HTTP", () => {
     const t = await serve();
     try {
       const trust = async () => (await t.engine.trust("bot")).score;
-      const report = (body: Record<string, unknown>) => t.api("/v1/outcome", { as: "svc", body: { tool: "refund", agent: "bot", status: "failed", ...body } });
+      const report = (body: Record<string, unknown>) => t.api("/v1/outcome", { as: "svc", body: { tool: "refund", agent: "bot", run: "run-1", status: "failed", ...body } });
       // On the socket (fast-decide.ts) and through the app (api.ts), the decision's fields then `receipt`.
       const allow = await (await t.api("/v1/decide", { as: "svc", body: refundCall(1) })).json();
       expect(allow).toMatchObject({ effect: "allow", receipt: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) });
@@ -329,6 +329,9 @@ describe("an agent waits for a human over HTTP", () => {
       await t.engine.flush();
       const audited = readFileSync(t.audit, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.type === "outcome" && r.decision === allow.id);
       expect(audited.map((r) => r.trustDelta ?? r.trustUnchanged)).toEqual([expect.stringMatching(/is not the receipt/), expect.stringMatching(/is not the receipt/), -5, expect.stringMatching(/reported already/), expect.stringMatching(/reported already/)]);
+      // The run's timeline says why an outcome moved nothing.
+      const timeline = await (await (await signIn(t, "vera")).get("/runs/run-1")).text();
+      expect(timeline).toContain(`trust unchanged: the outcome of \`${allow.id}\` was reported already; an allow&#39;s outcome moves trust once`);
     } finally {
       await t.close();
     }
