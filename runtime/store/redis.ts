@@ -177,7 +177,7 @@ class RedisApprovals implements ApprovalStore {
    */
   private async pending(filter: ApprovalFilter, now: number): Promise<Approval[]> {
     const index = this.key("a:pending");
-    await this.pendingIndex(now);
+    await this.pendingIndex();
     const members = (await this.conn.command(["ZRANGE", index, "0", "-1"])) as string[];
     const rows = await this.records(members);
     const out: Approval[] = [];
@@ -207,13 +207,13 @@ class RedisApprovals implements ApprovalStore {
    * pending ones added. Creations by this pol during the rebuild need nothing: they index
    * themselves.
    */
-  private async pendingIndex(now: number): Promise<void> {
+  private async pendingIndex(): Promise<void> {
     for (;;) {
       const [seq, kept, covered] = (await this.conn.command(["MGET", this.key("aseq"), this.key("a:pending:kept"), this.key("a:pending:covered")])) as (string | null)[];
       const byOlder = Number(seq ?? 0) - Number(kept ?? 0);
       if (byOlder <= Number(covered ?? 0)) return;
       if (this.rebuilding === null) {
-        this.rebuilding = this.rebuild(byOlder, now).finally(() => (this.rebuilding = null));
+        this.rebuilding = this.rebuild(byOlder).finally(() => (this.rebuilding = null));
         return this.rebuilding;
       }
       // Another reader's rebuild may have begun before the creations this one must see: look again after it.
@@ -221,12 +221,13 @@ class RedisApprovals implements ApprovalStore {
     }
   }
 
-  private async rebuild(byOlder: number, now: number): Promise<void> {
+  /** Every approval still stored as pending goes in, expired or not: only the read drops those long expired, by the server's clock. */
+  private async rebuild(byOlder: number): Promise<void> {
     const members = (await this.conn.command(["ZRANGE", this.key("a:all"), "0", "-1"])) as string[];
     const rows = await this.records(members);
     const add: string[] = [];
     rows.forEach((a, i) => {
-      if (a && a.state === "pending" && a.expiresAt >= now - STALE_PENDING_MS) add.push(String(a.createdAt), members[i]!);
+      if (a && a.state === "pending") add.push(String(a.createdAt), members[i]!);
     });
     for (let i = 0; i < add.length; i += 1000) await this.conn.command(["ZADD", this.key("a:pending"), ...add.slice(i, i + 1000)]);
     await this.conn.script("approvals", [this.key("a:pending:covered")], ["cover", String(byOlder)]);
