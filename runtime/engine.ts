@@ -137,8 +137,11 @@ const MAX_REQUESTER = 256;
 
 const reportedAlready = (decision: string): string => `the outcome of \`${decision}\` was reported already; an allow's outcome moves trust once`;
 
-/** DecideOptions read defensively: the sender, or why the options cannot be used (the call is then denied). */
-function requesterOf(options: unknown): { by?: string; problem?: string } {
+/**
+ * DecideOptions read defensively: the sender (undefined: none named), or why the options cannot
+ * be used (the call is then denied). A plain string for the usual case: no object per decision.
+ */
+function requesterOf(options: unknown): string | undefined | { problem: string } {
   if (!isRecord(options)) return { problem: "decide's options must be an object, so the call is denied" };
   let by: unknown;
   try {
@@ -148,11 +151,11 @@ function requesterOf(options: unknown): { by?: string; problem?: string } {
     // Not even the error is read: it may be anything (an object without a string form, say).
     return { problem: "decide's options could not be read (reading `requestedBy` threw), so the call is denied" };
   }
-  if (by === undefined) return {};
+  if (by === undefined) return undefined;
   if (typeof by !== "string" || by === "" || by.length > MAX_REQUESTER || !by.isWellFormed()) {
     return { problem: `decide's \`requestedBy\` must be a non-empty string of at most ${MAX_REQUESTER} characters, so the call is denied` };
   }
-  return { by };
+  return by;
 }
 
 /** The call with agent.trust set from the store (never the caller's claim); other shapes pass through for validation to deny. */
@@ -442,8 +445,8 @@ export class Engine {
   /** The decision for one call; audited; never throws. */
   decide(call: unknown, options?: DecideOptions): Promise<EngineDecision> {
     if (options === undefined) return this.decideCall(call, undefined);
-    const requester = requesterOf(options);
-    return this.decideCall(call, undefined, requester.by, requester.problem);
+    const by = requesterOf(options);
+    return typeof by === "object" ? this.decideCall(call, undefined, undefined, by.problem) : this.decideCall(call, undefined, by);
   }
 
   /**

@@ -146,10 +146,7 @@ describe.runIf(ready)("redis store on its server", () => {
   });
 
   it("tells other store objects about changes: the probe moves, approvals are relayed", async () => {
-    const prefix = `pol:{feed${tenants++}}:`;
-    const [a, b] = [await openRedisStore(server!.url, { prefix }), await openRedisStore(server!.url, { prefix })];
-    const probe = b.openProbe!()!;
-    await eventually(() => typeof probe.token() === "number");
+    const { a, b, probe } = await feedPair();
     const before = probe.token();
     await a.pauses.pause({ pattern: "*", reason: "incident" }, T0);
     await eventually(() => probe.token() !== before);
@@ -164,10 +161,7 @@ describe.runIf(ready)("redis store on its server", () => {
   });
 
   it("announces an outcome's trust change to other store objects only when the score moved, and claims nothing when the script fails", async () => {
-    const prefix = `pol:{feed${tenants++}}:`;
-    const [a, b] = [await openRedisStore(server!.url, { prefix }), await openRedisStore(server!.url, { prefix })];
-    const probe = b.openProbe!()!;
-    await eventually(() => typeof probe.token() === "number");
+    const { prefix, a, b, probe } = await feedPair();
     const at100 = probe.token();
     // At 100 a success moves nothing: no notice, so no replica drops its cache.
     await a.trust.adjustOnce!("bot", 1, "d-1", T0 + HOUR, T0);
@@ -202,6 +196,15 @@ describe.runIf(ready)("redis store on its server", () => {
   });
 });
 
+
+/** Two store objects on one new prefix, and the second's change probe once it has a token. */
+async function feedPair() {
+  const prefix = `pol:{feed${tenants++}}:`;
+  const [a, b] = [await openRedisStore(server!.url, { prefix }), await openRedisStore(server!.url, { prefix })];
+  const probe = b.openProbe!()!;
+  await eventually(() => typeof probe.token() === "number");
+  return { prefix, a, b, probe };
+}
 
 async function redisCli(args: string[]): Promise<unknown> {
   const { createClient } = await import("redis");
